@@ -1,0 +1,90 @@
+/**
+ * The event store: one interface, two adapters (SQLite, PostgreSQL).
+ * Guarantees (each shown by a test on both backends):
+ * - positions start at 1 and have no gaps; stream versions start at 1;
+ * - an expected-version mismatch is a CONFLICT and appends nothing;
+ * - an idempotency key, once used, returns the first result for ever;
+ * - hash = sha256(prevHash + canonical(immutable fields)); the first prevHash is 64 zeros.
+ */
+export type ExpectedVersion = number | 'any' | 'no_stream';
+
+export interface NewEvent {
+  type: string;
+  data: unknown;
+  schemaVersion?: number;
+}
+
+export interface StreamAppend {
+  stream: string;
+  /** number: the stream's current version must equal it (0 = empty stream). */
+  expectedVersion: ExpectedVersion;
+  events: NewEvent[];
+}
+
+export interface EventMetadata {
+  actor: string | null;
+  /** RFC 3339. */
+  recordedAt: string;
+  [key: string]: unknown;
+}
+
+export interface StoredEvent {
+  position: number;
+  stream: string;
+  version: number;
+  type: string;
+  schemaVersion: number;
+  data: any;
+  metadata: EventMetadata;
+  idempotencyKey: string | null;
+  prevHash: string;
+  hash: string;
+}
+
+export interface AppendOptions {
+  actor?: string | null;
+  /** Clock injection for tests; default now. */
+  recordedAt?: Date;
+  /** Retrying with the same key returns the first result and appends nothing. */
+  idempotencyKey?: string | null;
+}
+
+export interface AppendResult {
+  events: StoredEvent[];
+  /** True when the idempotency key was seen before and nothing was appended. */
+  duplicate: boolean;
+  /** Value returned by the caller's `within` hook, or stored with the idempotency key. */
+  head: number;
+}
+
+/**
+ * Work done inside the append transaction (projections, content stores).
+ * Receives the stored events; runs on the same connection, so it commits or
+ * rolls back with them.
+ */
+export type WithinAppend = (tx: Sql, events: StoredEvent[]) => Promise<void>;
+
+/** Minimal SQL access: `?` placeholders on both backends. */
+export interface Sql {
+  readonly dialect: 'sqlite' | 'postgres';
+  query<T = any>(sql: string, params?: unknown[]): Promise<T[]>;
+  run(sql: string, params?: unknown[]): Promise<void>;
+}
+
+export interface EventStore {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Appends to one or more streams atomically. */
+  append(batch: StreamAppend[], options?: AppendOptions, within?: WithinAppend): Promise<AppendResult>;
+  /** Events with from <= position <= to (to: head), oldest first, at most limit. */
+  readRange(from: number, to?: number, limit?: number): Promise<StoredEvent[]>;
+  readStream(stream: string, fromVersion?: number, limit?: number): Promise<StoredEvent[]>;
+  streamVersion(stream: string): Promise<number>;
+  head(): Promise<number>;
+  /** Calls onEvents with every event at position >= from, in order, as they are appended (by anyone). */
+  follow(from: number, onEvents: (events: StoredEvent[]) => Promise<void> | void): { stop(): void };
+  /** Read-only SQL for projections and queries. */
+  readonly sql: Sql;
+  /** Runs fn in one write transaction (SQLite: BEGIN IMMEDIATE under the process-wide queue). */
+  writeTransaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
