@@ -1,0 +1,149 @@
+import { buildLineage, LineageImage } from '../../src/domain/lineage';
+import { EMPTY_LAYER_DIFF_ID } from '../../src/domain/digest';
+import { chains, d } from './domainTestKit';
+
+/**
+ * The family (diffIds by letter), hand-drawn:
+ *   alpine  [a]                 pos 1
+ *   alpine2 [a]  (same chain, config differs)  pos 2
+ *   py      [a, b]              pos 3
+ *   app1    [a, b, c]           pos 4
+ *   app2    [a, b, d]           pos 5
+ *   tool    [a, e]              pos 6   parent alpine (not alpine2: committed later)
+ *   deep    [a, b, c, f, g]     pos 7   parent app1 (no image ends at [a,b,c,f])
+ *   alpine3 [n]                 pos 8   new base
+ *   rebased [n, c]              pos 9   same DiffID c as app1's own layer, new ChainIDs
+ *   lonely  [z]                 pos 10
+ *   empty   []                  pos 11  no layers: no lineage
+ *   withEmpty [a, EMPTY]        pos 12  parent alpine
+ */
+const img = (imageId: string, letters: string[], pos: number, extra: Partial<LineageImage> = {}): LineageImage => ({
+  imageId,
+  chainIds: chains(letters.map((l) => (l === 'EMPTY' ? EMPTY_LAYER_DIFF_ID : d(l)))),
+  committedPosition: pos,
+  ...extra,
+});
+
+const family: LineageImage[] = [
+  img('deep', ['a', 'b', 'c', 'f', 'g'], 7),
+  img('alpine2', ['a'], 2),
+  img('alpine', ['a'], 1),
+  img('py', ['a', 'b'], 3),
+  img('app1', ['a', 'b', 'c'], 4),
+  img('app2', ['a', 'b', 'd'], 5),
+  img('tool', ['a', 'e'], 6),
+  img('alpine3', ['n'], 8),
+  img('rebased', ['n', 'c'], 9),
+  img('lonely', ['z'], 10),
+  img('empty', [], 11),
+  img('withEmpty', ['a', 'EMPTY'], 12),
+];
+
+describe('lineage by ChainID (domain.md §4)', () => {
+  const l = buildLineage(family);
+
+  test('parent is the longest proper prefix; equal chains are not ancestors', () => {
+    expect(l.parent('alpine')).toBeNull();
+    expect(l.parent('alpine2')).toBeNull();
+    expect(l.parent('py')).toBe('alpine');
+    expect(l.parent('app1')).toBe('py');
+    expect(l.parent('app2')).toBe('py');
+    expect(l.parent('deep')).toBe('app1');
+    expect(l.parent('withEmpty')).toBe('alpine');
+    expect(l.lineageSource('py')).toBe('CHAIN');
+    expect(l.lineageSource('alpine')).toBeNull();
+  });
+
+  test('ties go to the image committed first', () => {
+    expect(l.parent('tool')).toBe('alpine');
+    expect(l.children('alpine2')).toEqual([]);
+  });
+
+  test('base, ancestors, children, descendants', () => {
+    expect(l.base('deep')).toBe('alpine');
+    expect(l.base('alpine')).toBeNull();
+    expect(l.ancestors('deep')).toEqual(['app1', 'py', 'alpine']);
+    expect(l.children('alpine')).toEqual(['py', 'tool', 'withEmpty']);
+    expect(l.children('py')).toEqual(['app1', 'app2']);
+    expect(l.descendants('py')).toEqual(['app1', 'app2', 'deep']);
+    expect(l.descendants('alpine')).toEqual(['py', 'tool', 'withEmpty', 'app1', 'app2', 'deep']);
+  });
+
+  test('a rebase shares DiffIDs, not ChainIDs: rebased descends from the new base only', () => {
+    expect(l.parent('rebased')).toBe('alpine3');
+    expect(l.base('rebased')).toBe('alpine3');
+    expect(l.descendants('app1')).toEqual(['deep']);
+  });
+
+  test('images without layers and unrelated images stand alone', () => {
+    expect(l.parent('empty')).toBeNull();
+    expect(l.children('empty')).toEqual([]);
+    expect(l.parent('lonely')).toBeNull();
+    expect(l.has('lonely')).toBe(true);
+    expect(l.has('nope')).toBe(false);
+    expect(l.ancestors('nope')).toEqual([]);
+  });
+});
+
+describe('lineage from OCI base annotations (domain.md §4)', () => {
+  test('base.digest (manifest digest or image ID) wins over the chain and is reported', () => {
+    const images = [
+      img('alpine', ['a'], 1, { manifestDigests: ['sha256:m-alpine'] }),
+      img('py', ['a', 'b'], 2),
+      img('app', ['a', 'b', 'c'], 3, { baseDigest: 'sha256:m-alpine' }),
+      img('app2', ['a', 'b', 'd'], 4, { baseDigest: 'py' }),
+    ];
+    const l = buildLineage(images);
+    expect(l.parent('app')).toBe('alpine');
+    expect(l.lineageSource('app')).toBe('ANNOTATION');
+    expect(l.chainParent('app')).toBe('py');
+    expect(l.parent('app2')).toBe('py');
+    expect(l.lineageSource('app2')).toBe('ANNOTATION');
+    expect(l.children('py')).toEqual(['app2']);
+  });
+
+  test('base.name resolves through the injected resolver; unknown annotations fall back to CHAIN', () => {
+    const images = [
+      img('alpine', ['a'], 1),
+      img('py', ['a', 'b'], 2),
+      img('app', ['a', 'b', 'c'], 3, { baseName: 'docker.io/library/alpine:3' }),
+      img('app2', ['a', 'b', 'd'], 4, { baseName: 'ghost:1', baseDigest: 'sha256:unknown' }),
+    ];
+    const l = buildLineage(images, { resolveName: (n) => (n === 'docker.io/library/alpine:3' ? 'alpine' : null) });
+    expect(l.parent('app')).toBe('alpine');
+    expect(l.lineageSource('app')).toBe('ANNOTATION');
+    expect(l.parent('app2')).toBe('py');
+    expect(l.lineageSource('app2')).toBe('CHAIN');
+  });
+
+  test('annotation cycles do not loop', () => {
+    const images = [
+      img('x', ['a'], 1, { baseDigest: 'y' }),
+      img('y', ['b'], 2, { baseDigest: 'x' }),
+    ];
+    const l = buildLineage(images);
+    expect(l.ancestors('x')).toEqual(['y']);
+    expect(l.descendants('x')).toEqual(['y']);
+  });
+});
+
+describe('lineage scale', () => {
+  test('2,000 images in a 40-deep tree of 50 branches: built and queried fast', () => {
+    const images: LineageImage[] = [];
+    let pos = 0;
+    for (let b = 0; b < 50; b++) {
+      const letters = ['root'];
+      for (let k = 0; k < 40; k++) {
+        letters.push(`b${b}-${k}`);
+        images.push({ imageId: `i${b}-${k}`, chainIds: chains(letters), committedPosition: ++pos });
+      }
+    }
+    const t0 = Date.now();
+    const l = buildLineage(images);
+    expect(l.parent('i7-39')).toBe('i7-38');
+    expect(l.ancestors('i7-39')).toHaveLength(39);
+    expect(l.base('i7-39')).toBe('i7-0');
+    expect(l.descendants('i7-0')).toHaveLength(39);
+    expect(Date.now() - t0).toBeLessThan(1000);
+  });
+});
