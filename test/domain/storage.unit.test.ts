@@ -1,0 +1,155 @@
+import { EMPTY_LAYER_DIFF_ID } from '../../src/domain/digest';
+import { KnownLayer, removalImpact, ShareKey, StorageImage, storageReport } from '../../src/domain/storage';
+import { StorageLedger } from '../../src/domain/storageLedger';
+import { chains, d } from './domainTestKit';
+
+/** Layer sizes: a 100, b 50, c 10, d 20, n 200, E (the empty tar) 0. */
+const SIZES: Record<string, number> = { a: 100, b: 50, c: 10, d: 20, n: 200, E: 0, x: 30, o: 7 };
+const diff = (l: string) => (l === 'E' ? EMPTY_LAYER_DIFF_ID : d(l));
+const image = (imageId: string, letters: string[]): StorageImage => {
+  const diffIds = letters.map(diff);
+  const chainIds = chains(diffIds);
+  return {
+    imageId,
+    layers: letters.map((l, i) => ({ diffId: diffIds[i] as string, chainId: chainIds[i] as string, size: SIZES[l] as number })),
+  };
+};
+
+/**
+ * alpine [a] 100 · app1 [a,b,c] 160 · app2 [a,b,d] 170 · rebased [n,b,c] 260 (app1 rebased onto n)
+ * twice [a,d,d] 140 (d repeated) · withEmpty [a,E] 100. Logical 930.
+ */
+const family = [
+  image('alpine', ['a']),
+  image('app1', ['a', 'b', 'c']),
+  image('app2', ['a', 'b', 'd']),
+  image('rebased', ['n', 'b', 'c']),
+  image('twice', ['a', 'd', 'd']),
+  image('withEmpty', ['a', 'E']),
+];
+
+const figures = (r: ReturnType<typeof storageReport>) =>
+  Object.fromEntries(r.images.map((i) => [i.imageId, [i.size, i.sharedSize, i.uniqueSize]]));
+
+describe('storage report by CHAIN_ID (docker system df -v, domain.md §3)', () => {
+  const r = storageReport('CHAIN_ID', family);
+  test('totals', () => {
+    // keys: C(a)×5 100, C(ab)×2 50, C(abc) 10, C(abd) 20, C(n) 200, C(nb) 50, C(nbc) 10, C(ad) 20, C(add) 20, C(aE) 0
+    expect(r).toMatchObject({
+      by: 'CHAIN_ID', logicalSize: 930, physicalSize: 480, savedBytes: 450, imageCount: 6,
+      layerCount: 10, sharedLayerCount: 2, reclaimableLayerCount: 0, reclaimableBytes: 0,
+    });
+    expect(r.savingsRatio).toBeCloseTo(450 / 930, 12);
+  });
+  test('per image: the rebase shares nothing by ChainID', () => {
+    expect(figures(r)).toEqual({
+      alpine: [100, 100, 0], app1: [160, 150, 10], app2: [170, 150, 20],
+      rebased: [260, 0, 260], twice: [140, 100, 40], withEmpty: [100, 100, 0],
+    });
+  });
+  test('usage count per layer', () => {
+    const [ca] = chains([d('a')]);
+    expect(r.layers.find((l) => l.key === ca)).toEqual({ key: ca, diffId: d('a'), size: 100, imageCount: 5 });
+    expect(r.layers.map((l) => l.imageCount).sort()).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 2, 5]);
+  });
+});
+
+describe('storage report by DIFF_ID (a registry, domain.md §3)', () => {
+  const r = storageReport('DIFF_ID', family);
+  test('totals', () => {
+    // keys: a×5 100, b×3 50, c×2 10, d×2 20 (twice counts once), n 200, E 0
+    expect(r).toMatchObject({
+      logicalSize: 930, physicalSize: 380, savedBytes: 550, layerCount: 6, sharedLayerCount: 4,
+    });
+    expect(r.savingsRatio).toBeCloseTo(550 / 930, 12);
+  });
+  test('per image: the rebase shares its own layers by DiffID; a repeat counts at every occurrence', () => {
+    expect(figures(r)).toEqual({
+      alpine: [100, 100, 0], app1: [160, 160, 0], app2: [170, 170, 0],
+      rebased: [260, 60, 200], twice: [140, 140, 0], withEmpty: [100, 100, 0],
+    });
+  });
+  test('the empty layer is a layer of size 0 used once', () => {
+    expect(r.layers.find((l) => l.diffId === EMPTY_LAYER_DIFF_ID)).toEqual({
+      key: EMPTY_LAYER_DIFF_ID, diffId: EMPTY_LAYER_DIFF_ID, size: 0, imageCount: 1,
+    });
+  });
+  test('a layer repeated inside one image alone is not shared', () => {
+    const solo = storageReport('DIFF_ID', [image('solo', ['x', 'x'])]);
+    expect(solo).toMatchObject({ logicalSize: 60, physicalSize: 30, savedBytes: 30, layerCount: 1, sharedLayerCount: 0 });
+    expect(solo.images).toEqual([{ imageId: 'solo', size: 60, sharedSize: 0, uniqueSize: 60 }]);
+    expect(solo.layers[0]?.imageCount).toBe(1);
+  });
+  test('an empty report has ratio 0', () => {
+    expect(storageReport('DIFF_ID', [])).toMatchObject({ logicalSize: 0, savingsRatio: 0, layerCount: 0 });
+  });
+});
+
+describe('removal (Docker semantics, domain.md §3)', () => {
+  test('removalImpact: what would be freed', () => {
+    expect(removalImpact('DIFF_ID', family, 'app1')).toEqual({ imageId: 'app1', freedLayers: [], freedBytes: 0 });
+    expect(removalImpact('CHAIN_ID', family, 'app1')?.freedBytes).toBe(10);
+    expect(removalImpact('DIFF_ID', family, 'rebased')?.freedLayers.map((l) => l.diffId)).toEqual([d('n')]);
+    expect(removalImpact('CHAIN_ID', family, 'rebased')?.freedBytes).toBe(260);
+    expect(removalImpact('DIFF_ID', family, 'ghost')).toBeNull();
+  });
+
+  test('ledger: removing rebased then app1 leaves c and n reclaimable', () => {
+    const ledger = new StorageLedger('DIFF_ID');
+    family.forEach((i) => ledger.addImage(i));
+    ledger.addKnownLayer({ diffId: d('o'), chainId: null, size: 7 });
+    expect(ledger.report()).toMatchObject({ reclaimableLayerCount: 1, reclaimableBytes: 7 });
+    expect(ledger.removeImage('rebased')?.freedBytes).toBe(200);
+    expect(ledger.removeImage('app1')?.freedLayers.map((l) => [l.diffId, l.size])).toEqual([[d('c'), 10]]);
+    expect(ledger.removeImage('app1')).toBeNull();
+    // live: alpine 100, app2 170, twice 140, withEmpty 100 → logical 510; a 100 + b 50 + d 20 + E 0 = 170
+    expect(ledger.report()).toMatchObject({
+      logicalSize: 510, physicalSize: 170, savedBytes: 340, imageCount: 4, layerCount: 4,
+      sharedLayerCount: 2, reclaimableLayerCount: 3, reclaimableBytes: 217,
+    });
+    expect(ledger.imageFigures('app2')).toEqual({ imageId: 'app2', size: 170, sharedSize: 120, uniqueSize: 50 });
+    expect(ledger.imageFigures('twice')).toEqual({ imageId: 'twice', size: 140, sharedSize: 140, uniqueSize: 0 });
+    expect(ledger.layerUsage(d('b'))?.imageCount).toBe(1);
+    expect(ledger.report().reclaimable.map((l) => l.diffId).sort()).toEqual([d('c'), d('n'), d('o')].sort());
+  });
+
+  test('ledger by CHAIN_ID ignores unpositioned layers; re-adding makes a layer live again', () => {
+    const ledger = new StorageLedger('CHAIN_ID');
+    ledger.addKnownLayer({ diffId: d('o'), chainId: null, size: 7 });
+    ledger.addImage(image('alpine', ['a']));
+    ledger.addImage(image('alpine', ['a']));
+    expect(ledger.report()).toMatchObject({ imageCount: 1, logicalSize: 100, reclaimableLayerCount: 0 });
+    ledger.removeImage('alpine');
+    expect(ledger.report()).toMatchObject({ imageCount: 0, physicalSize: 0, reclaimableLayerCount: 1, reclaimableBytes: 100 });
+    ledger.addImage(image('alpine', ['a']));
+    expect(ledger.report()).toMatchObject({ physicalSize: 100, reclaimableLayerCount: 0 });
+  });
+});
+
+describe('incremental ledger = from-scratch report', () => {
+  const pool = ['a', 'b', 'c', 'd', 'n', 'E', 'x'];
+  /** Deterministic pseudo-random (LCG) so a failure reproduces. */
+  const rng = (seed: number) => () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+
+  test.each<ShareKey>(['CHAIN_ID', 'DIFF_ID'])('400 random adds and removes, by %s', (by) => {
+    const next = rng(by === 'CHAIN_ID' ? 7 : 11);
+    const ledger = new StorageLedger(by);
+    let live: StorageImage[] = [];
+    const known: KnownLayer[] = [];
+    for (let step = 0; step < 400; step++) {
+      const id = `img${Math.floor(next() * 30)}`;
+      if (live.some((i) => i.imageId === id)) {
+        expect(ledger.removalImpact(id)).toEqual(removalImpact(by, live, id));
+        ledger.removeImage(id);
+        live = live.filter((i) => i.imageId !== id);
+      } else {
+        const letters = Array.from({ length: 1 + Math.floor(next() * 4) }, () => pool[Math.floor(next() * pool.length)] as string);
+        const img = image(id, letters);
+        ledger.addImage(img);
+        live.push(img);
+        known.push(...img.layers);
+      }
+      expect(ledger.report()).toEqual(storageReport(by, live, known));
+    }
+  });
+});
