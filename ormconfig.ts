@@ -1,0 +1,59 @@
+/**
+ * TypeORM DataSource options for both backends, chosen by `--db` / `$STRATA_DB`:
+ * a `postgres://` (or `postgresql://`) URL selects PostgreSQL, anything else is a
+ * SQLite file path (default ./data/strata.db, created with its folder).
+ */
+import path from 'node:path';
+import type { DataSourceOptions } from 'typeorm';
+import { EventLog1764000000000 } from './migrations/1764000000000-EventLog';
+import { Projections1764000000001 } from './migrations/1764000000001-Projections';
+
+export const DEFAULT_SQLITE_PATH = './data/strata.db';
+
+export const migrations = [EventLog1764000000000, Projections1764000000001];
+
+export type Backend = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+
+export function resolveBackend(db?: string | null): Backend {
+  const value = db || process.env.STRATA_DB || DEFAULT_SQLITE_PATH;
+  if (/^postgres(ql)?:\/\//i.test(value)) return { kind: 'postgres', url: value };
+  const file = value.startsWith('sqlite:') ? value.replace(/^sqlite:(\/\/)?/, '') : value;
+  return { kind: 'sqlite', file: path.resolve(file) };
+}
+
+/** Busy timeout for SQLite writers waiting on another process (ms). */
+export const sqliteBusyTimeoutMs = () => Number(process.env.STRATA_BUSY_TIMEOUT_MS || 120000);
+
+export function dataSourceOptions(backend: Backend): DataSourceOptions {
+  if (backend.kind === 'postgres') {
+    return {
+      type: 'postgres',
+      url: backend.url,
+      migrations,
+      migrationsRun: false,
+      migrationsTableName: 'strata_migrations',
+      // Pool per instance; see README "Running several instances" for sizing.
+      poolSize: Number(process.env.STRATA_PG_POOL || 10),
+      logging: false,
+    };
+  }
+  return {
+    type: 'better-sqlite3',
+    database: backend.file,
+    migrations,
+    migrationsRun: false,
+    migrationsTableName: 'strata_migrations',
+    enableWAL: true,
+    // Short per-statement wait; long waits are retried asynchronously (sqlite.ts)
+    // so a server's event loop never blocks behind another process's import.
+    timeout: 200,
+    statementCacheSize: 200,
+    prepareDatabase: (db: any) => {
+      db.pragma('synchronous = NORMAL');
+    },
+    logging: false,
+  };
+}
+
+/** Default export for the TypeORM CLI (`npx typeorm -d ormconfig.ts`). */
+export default dataSourceOptions(resolveBackend());

@@ -1,0 +1,104 @@
+/**
+ * The append algorithm shared by both adapters. It runs inside the adapter's
+ * write transaction, which guarantees it is the only appender (SQLite: BEGIN
+ * IMMEDIATE under a process-wide queue; PostgreSQL: a transaction-scoped
+ * advisory lock), so reading the head and writing head+1.. cannot race.
+ */
+import { conflict, badInput } from '../domain/errors';
+import { EVENT_SCHEMA_VERSION } from '../domain/events';
+import { GENESIS_HASH, eventHash } from './hashChain';
+import { EVENT_COLUMNS, eventToParams, rowToEvent, type EventRow } from './rows';
+import type { AppendOptions, AppendResult, Sql, StoredEvent, StreamAppend, WithinAppend } from './types';
+
+const MAX_KEY_LENGTH = 200;
+
+export async function streamVersionIn(tx: Sql, stream: string): Promise<number> {
+  const rows = await tx.query<{ v: number | string | null }>('SELECT MAX(version) AS v FROM events WHERE stream = ?', [stream]);
+  return Number(rows[0]?.v ?? 0);
+}
+
+export async function readPositions(tx: Sql, from: number, to: number): Promise<StoredEvent[]> {
+  const rows = await tx.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE position >= ? AND position <= ? ORDER BY position`, [from, to]);
+  return rows.map(rowToEvent);
+}
+
+async function replayOfKey(tx: Sql, key: string): Promise<AppendResult | null> {
+  const rows = await tx.query<{ first_position: number | string; last_position: number | string }>(
+    'SELECT first_position, last_position FROM idempotency_keys WHERE key = ?', [key]);
+  const row = rows[0];
+  if (!row) return null;
+  const events = await readPositions(tx, Number(row.first_position), Number(row.last_position));
+  return { events, duplicate: true, head: Number(row.last_position) };
+}
+
+function validate(batch: StreamAppend[], options: AppendOptions): void {
+  if (batch.length === 0 || batch.every((b) => b.events.length === 0)) throw badInput('an append needs at least one event');
+  const key = options.idempotencyKey;
+  if (key != null && (key.length === 0 || key.length > MAX_KEY_LENGTH)) {
+    throw badInput(`an idempotency key must be 1 to ${MAX_KEY_LENGTH} characters`);
+  }
+  const seen = new Set<string>();
+  for (const b of batch) {
+    if (!b.stream) throw badInput('stream name must not be empty');
+    if (seen.has(b.stream)) throw badInput(`stream ${b.stream} appears twice in one append`);
+    seen.add(b.stream);
+  }
+}
+
+function checkExpected(stream: string, expected: StreamAppend['expectedVersion'], actual: number): void {
+  if (expected === 'any') return;
+  if (expected === 'no_stream') {
+    if (actual !== 0) throw conflict(`stream ${stream} already exists (version ${actual})`, { stream, expected: 0, actual });
+    return;
+  }
+  if (expected !== actual) {
+    throw conflict(`stream ${stream} is at version ${actual}, expected ${expected}`, { stream, expected, actual });
+  }
+}
+
+/** Appends the batch inside an open write transaction; `within` runs on the same transaction. */
+export async function appendWithin(
+  tx: Sql, batch: StreamAppend[], options: AppendOptions, within?: WithinAppend,
+): Promise<AppendResult> {
+  validate(batch, options);
+  const key = options.idempotencyKey ?? null;
+  if (key) {
+    const replay = await replayOfKey(tx, key);
+    if (replay) return replay;
+  }
+  const last = (await tx.query<{ position: number | string; hash: string }>(
+    'SELECT position, hash FROM events ORDER BY position DESC LIMIT 1'))[0];
+  let position = last ? Number(last.position) : 0;
+  let prevHash = last ? last.hash : GENESIS_HASH;
+  const metadata = { actor: options.actor ?? null, recordedAt: (options.recordedAt ?? new Date()).toISOString() };
+  const stored: StoredEvent[] = [];
+  for (const b of batch) {
+    let version = await streamVersionIn(tx, b.stream);
+    checkExpected(b.stream, b.expectedVersion, version);
+    for (const e of b.events) {
+      position += 1;
+      version += 1;
+      const base = {
+        position, stream: b.stream, version, type: e.type,
+        schemaVersion: e.schemaVersion ?? EVENT_SCHEMA_VERSION,
+        // A JSON round trip stores exactly what a reader will get back.
+        data: JSON.parse(JSON.stringify(e.data ?? null)),
+        metadata, idempotencyKey: stored.length === 0 ? key : null,
+      };
+      const hash = eventHash(prevHash, base);
+      const event: StoredEvent = { ...base, prevHash, hash };
+      stored.push(event);
+      prevHash = hash;
+    }
+  }
+  for (const e of stored) {
+    await tx.run(`INSERT INTO events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, eventToParams(e));
+  }
+  const first = stored[0]!;
+  if (key) {
+    await tx.run('INSERT INTO idempotency_keys (key, first_position, last_position, recorded_at) VALUES (?, ?, ?, ?)',
+      [key, first.position, position, metadata.recordedAt]);
+  }
+  if (within) await within(tx, stored);
+  return { events: stored, duplicate: false, head: position };
+}

@@ -1,0 +1,75 @@
+/**
+ * Opens the event store for `--db` / `$STRATA_DB` and runs pending migrations
+ * (PostgreSQL: under a session advisory lock, so instances starting together
+ * migrate once).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions, resolveBackend, type Backend } from '../../ormconfig';
+import { MIGRATION_LOCK_KEY, PostgresEventStore } from './postgres';
+import { SqliteEventStore } from './sqlite';
+import type { EventStore } from './types';
+
+export type { EventStore } from './types';
+
+export interface OpenOptions {
+  /** Run pending migrations (default true). */
+  migrate?: boolean;
+}
+
+async function migrateSqlite(ds: DataSource): Promise<void> {
+  const writer = (ds.driver as any).databaseConnection as Database.Database;
+  // Another process may be migrating the same file: take the write lock first.
+  const deadline = Date.now() + 60000;
+  for (;;) {
+    try { writer.exec('BEGIN IMMEDIATE'); break; } catch (e) {
+      if ((e as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  writer.exec('COMMIT');
+  await ds.runMigrations({ transaction: 'all' });
+}
+
+async function migratePostgres(ds: DataSource): Promise<void> {
+  const qr = ds.createQueryRunner();
+  await qr.connect();
+  try {
+    await qr.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await ds.runMigrations({ transaction: 'all' });
+  } finally {
+    await qr.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await qr.release();
+  }
+}
+
+export async function openDataSource(backend: Backend): Promise<DataSource> {
+  if (backend.kind === 'sqlite') fs.mkdirSync(path.dirname(backend.file), { recursive: true });
+  const ds = new DataSource(dataSourceOptions(backend));
+  await ds.initialize();
+  return ds;
+}
+
+export async function pendingMigrations(ds: DataSource): Promise<boolean> {
+  return ds.showMigrations();
+}
+
+export async function openEventStore(db?: string | null, options: OpenOptions = {}): Promise<EventStore> {
+  const backend = resolveBackend(db);
+  const ds = await openDataSource(backend);
+  try {
+    if (options.migrate !== false) {
+      if (backend.kind === 'sqlite') await migrateSqlite(ds);
+      else await migratePostgres(ds);
+    }
+    if (backend.kind === 'postgres') return new PostgresEventStore(ds, backend.url);
+    const writer = (ds.driver as any).databaseConnection as Database.Database;
+    const reader = new Database(backend.file, { readonly: true, timeout: 5000 });
+    return new SqliteEventStore(ds, writer, reader, backend.file);
+  } catch (e) {
+    await ds.destroy().catch(() => undefined);
+    throw e;
+  }
+}

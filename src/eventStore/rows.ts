@@ -1,0 +1,40 @@
+/** Mapping between `events` rows and StoredEvent (both backends store JSON as text). */
+import type { StoredEvent } from './types';
+
+export const EVENT_COLUMNS =
+  'position, stream, version, type, schema_version, data, metadata, idempotency_key, prev_hash, hash';
+
+export interface EventRow {
+  position: number | string;
+  stream: string;
+  version: number | string;
+  type: string;
+  schema_version: number | string;
+  data: string;
+  metadata: string;
+  idempotency_key: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+export function rowToEvent(r: EventRow): StoredEvent {
+  return {
+    position: Number(r.position),
+    stream: r.stream,
+    version: Number(r.version),
+    type: r.type,
+    schemaVersion: Number(r.schema_version),
+    data: JSON.parse(r.data),
+    metadata: JSON.parse(r.metadata),
+    idempotencyKey: r.idempotency_key,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  };
+}
+
+export function eventToParams(e: StoredEvent): unknown[] {
+  return [
+    e.position, e.stream, e.version, e.type, e.schemaVersion,
+    JSON.stringify(e.data), JSON.stringify(e.metadata), e.idempotencyKey, e.prevHash, e.hash,
+  ];
+}

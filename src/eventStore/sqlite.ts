@@ -1,0 +1,127 @@
+/**
+ * SQLite adapter (better-sqlite3 through TypeORM's DataSource): WAL; writes go
+ * through a process-wide queue and `BEGIN IMMEDIATE`; waiting for another
+ * process's write lock is an async retry loop (so a server keeps answering
+ * reads meanwhile) bounded by STRATA_BUSY_TIMEOUT_MS. Reads use a second,
+ * read-only connection, so they never see an open transaction's rows.
+ */
+import Database from 'better-sqlite3';
+import { EventEmitter } from 'node:events';
+import type { DataSource } from 'typeorm';
+import { sqliteBusyTimeoutMs } from '../../ormconfig';
+import { DomainError } from '../domain/errors';
+import { appendWithin, readPositions, streamVersionIn } from './appendCore';
+import { LogFollower } from './follower';
+import { EVENT_COLUMNS, rowToEvent, type EventRow } from './rows';
+import type { AppendOptions, AppendResult, EventStore, Sql, StoredEvent, StreamAppend, WithinAppend } from './types';
+import { enqueueWrite } from './writeQueue';
+
+const normalize = (params: unknown[] = []) =>
+  params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p === undefined ? null : p));
+
+/** Sql over one better-sqlite3 connection, with a statement cache. */
+export function sqliteSql(db: Database.Database): Sql {
+  const cache = new Map<string, Database.Statement>();
+  const stmt = (sql: string) => {
+    let s = cache.get(sql);
+    if (!s) { s = db.prepare(sql); cache.set(sql, s); }
+    return s;
+  };
+  return {
+    dialect: 'sqlite',
+    async query(sql, params) {
+      const s = stmt(sql);
+      return (s.reader ? s.all(...normalize(params)) : (s.run(...normalize(params)), [])) as any[];
+    },
+    async run(sql, params) { stmt(sql).run(...normalize(params)); },
+  };
+}
+
+const isBusy = (e: unknown) => (e as { code?: string })?.code === 'SQLITE_BUSY' || (e as { code?: string })?.code === 'SQLITE_LOCKED';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class SqliteEventStore implements EventStore {
+  readonly dialect = 'sqlite' as const;
+  readonly sql: Sql;
+  private readonly writeSql: Sql;
+  private readonly local = new EventEmitter();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly writer: Database.Database,
+    private readonly reader: Database.Database,
+    private readonly file: string,
+    private readonly pollMs = Number(process.env.STRATA_POLL_MS || 100),
+  ) {
+    this.sql = sqliteSql(reader);
+    this.writeSql = sqliteSql(writer);
+    this.local.setMaxListeners(0);
+  }
+
+  private async beginImmediate(): Promise<void> {
+    const deadline = Date.now() + sqliteBusyTimeoutMs();
+    for (let attempt = 0; ; attempt++) {
+      try { this.writer.exec('BEGIN IMMEDIATE'); return; } catch (e) {
+        if (!isBusy(e)) throw e;
+        if (Date.now() > deadline) throw new DomainError('CONFLICT', 'the database is locked by another writer (busy timeout exceeded); retry later');
+        await sleep(Math.min(5 + attempt * 5, 100) * (0.5 + Math.random()));
+      }
+    }
+  }
+
+  writeTransaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+    return enqueueWrite(this.file, async () => {
+      await this.beginImmediate();
+      try {
+        const out = await fn(this.writeSql);
+        this.writer.exec('COMMIT');
+        return out;
+      } catch (e) {
+        if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
+        throw e;
+      }
+    });
+  }
+
+  async append(batch: StreamAppend[], options: AppendOptions = {}, within?: WithinAppend): Promise<AppendResult> {
+    const result = await this.writeTransaction((tx) => appendWithin(tx, batch, options, within));
+    if (!result.duplicate) this.local.emit('appended');
+    return result;
+  }
+
+  async readRange(from: number, to?: number, limit = 1000): Promise<StoredEvent[]> {
+    const rows = await this.sql.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE position >= ? AND position <= ? ORDER BY position LIMIT ?`,
+      [from, to ?? Number.MAX_SAFE_INTEGER, limit]);
+    return rows.map(rowToEvent);
+  }
+
+  async readStream(stream: string, fromVersion = 1, limit = 1000): Promise<StoredEvent[]> {
+    const rows = await this.sql.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND version >= ? ORDER BY version LIMIT ?`, [stream, fromVersion, limit]);
+    return rows.map(rowToEvent);
+  }
+
+  streamVersion(stream: string): Promise<number> { return streamVersionIn(this.sql, stream); }
+
+  async head(): Promise<number> {
+    const rows = await this.sql.query<{ p: number | null }>('SELECT MAX(position) AS p FROM events');
+    return Number(rows[0]?.p ?? 0);
+  }
+
+  follow(from: number, onEvents: (events: StoredEvent[]) => Promise<void> | void) {
+    const follower = new LogFollower(this, from, onEvents, this.pollMs);
+    const nudge = () => follower.nudge();
+    this.local.on('appended', nudge);
+    return { stop: () => { follower.stop(); this.local.off('appended', nudge); } };
+  }
+
+  /** Positions from..to read on the write connection (inside a transaction). */
+  readWithin(tx: Sql, from: number, to: number) { return readPositions(tx, from, to); }
+
+  async close(): Promise<void> {
+    this.local.removeAllListeners();
+    this.reader.close();
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}
