@@ -1,0 +1,34 @@
+/**
+ * The node of a merged (union) view (domain.md §2): an entry plus, for a
+ * directory, its children by name. Nodes are immutable once a view is built,
+ * so views derived from one another share every untouched subtree.
+ */
+import type { MergedEntry } from './layerEntry';
+import { ROOT, splitPath } from './pathUtil';
+
+export interface MergedNode {
+  readonly entry: MergedEntry;
+  /** Children by name; non-null exactly for directories. */
+  readonly children: ReadonlyMap<string, MergedNode> | null;
+}
+
+/** The entry of a directory a layer implies but does not list (domain.md §2.5): 0755, root:root. */
+export function impliedDir(path: string, layerIndex: number, diffId: string): MergedEntry {
+  return {
+    path, kind: 'DIRECTORY', size: 0, mode: 0o755, uid: 0, gid: 0,
+    linkTarget: null, contentDigest: null, layerIndex, diffId,
+  };
+}
+
+/** The root of a view no layer has touched yet (layerIndex -1: not visible). */
+export const EMPTY_ROOT: MergedNode = { entry: impliedDir(ROOT, -1, ''), children: new Map() };
+
+/** Walks from `root` along a normalized absolute path; symlinks are never followed (§2.6). */
+export function findNode(root: MergedNode, path: string): MergedNode | null {
+  let node: MergedNode | undefined = root;
+  for (const name of splitPath(path)) {
+    node = node.children?.get(name);
+    if (!node) return null;
+  }
+  return node;
+}

@@ -1,0 +1,118 @@
+import type { LayerEntry } from '../../src/domain/layerEntry';
+import { applyLayer, buildMergedViews, mergeLayers, MergedTree } from '../../src/domain/mergedView';
+import { dir, file, hardlink, layers, opq, symlink, wh } from './entries';
+
+const merged = (...ls: LayerEntry[][]) => mergeLayers(layers(...ls));
+const paths = (t: MergedTree) => t.entries().map((e) => e.path);
+const from = (t: MergedTree, p: string) => t.lookup(p)?.layerIndex ?? null;
+
+describe('applyLayer: domain.md §2 rules', () => {
+  it.each<[string, LayerEntry[][], string[]]>([
+    ['plain additions with explicit dirs', [[dir('/etc'), file('/etc/passwd')]], ['/etc', '/etc/passwd']],
+    ['§2.2 opaque hides lower children', [[dir('/d'), file('/d/x')], [opq('/d'), dir('/d')]], ['/d']],
+    ['§2.2 opaque applies before own entries whatever the order', [[dir('/d'), file('/d/x')], [dir('/d'), file('/d/y'), opq('/d')]], ['/d', '/d/y']],
+    ['§2.2 opaque of a missing dir is a no-op and implies nothing', [[file('/f')], [opq('/d')]], ['/f']],
+    ['§2.3 whiteout hides a file', [[file('/a'), file('/b')], [wh('/a')]], ['/b']],
+    ['§2.3 whiteout hides a whole subtree', [[dir('/d'), file('/d/x'), file('/d/e/y')], [wh('/d')]], []],
+    ['§2.3 whiteout hides lower only: the same layer re-adds', [[file('/a', 1)], [file('/a', 2), wh('/a')]], ['/a']],
+    ['§2.3 whiteout then same-layer directory re-add keeps no lower child', [[dir('/d'), file('/d/x')], [wh('/d'), dir('/d'), file('/d/y')]], ['/d', '/d/y']],
+    ['§2.3 whiteout of a missing path is a no-op', [[file('/a')], [wh('/zz/q')]], ['/a']],
+    ['§2.3 "/ab" is not under "/a"', [[file('/a'), file('/ab')], [wh('/a')]], ['/ab']],
+    ['§2.4 file over dir hides the lower children', [[dir('/d'), file('/d/x')], [file('/d')]], ['/d']],
+    ['§2.4 dir over file replaces it', [[file('/d')], [dir('/d'), file('/d/x')]], ['/d', '/d/x']],
+    ['§2.4 symlink over dir hides children', [[dir('/d'), file('/d/x')], [symlink('/d', '/elsewhere')]], ['/d']],
+    ['§2.4 later duplicate file-over-dir in one layer drops same-layer children', [[dir('/d'), file('/d/x'), file('/d')]], ['/d']],
+    ['§2.5 implied parents', [[file('/a/b/c')]], ['/a', '/a/b', '/a/b/c']],
+    ['§2.5 child under a lower file replaces it with an implied dir', [[file('/a')], [file('/a/b')]], ['/a', '/a/b']],
+    ['markers never visible', [[opq('/'), wh('/x'), file('/y')]], ['/y']],
+    ['code-point order: "." and "-" sort before "/"', [[file('/a/b'), file('/a.c'), file('/a-'), file('/a/a')]], ['/a', '/a-', '/a.c', '/a/a', '/a/b']],
+    ['code-point order, not UTF-16: U+FFFF before U+1F600', [[file('/\u{1F600}'), file('/\uffff')]], ['/\uffff', '/\u{1F600}']],
+  ])('%s', (_name, stack, expected) => {
+    expect(paths(merged(...stack))).toEqual(expected);
+  });
+
+  it('§2.4 dir over dir merges: attributes replaced, children kept', () => {
+    const t = merged([dir('/d', { mode: 0o700 }), file('/d/x')], [dir('/d', { mode: 0o755, uid: 5 })]);
+    expect(t.lookup('/d')).toMatchObject({ mode: 0o755, uid: 5, layerIndex: 1, diffId: 'sha256:L1' });
+    expect(from(t, '/d/x')).toBe(0);
+  });
+
+  it('§2.4 later duplicate in one layer replaces the earlier', () => {
+    expect(merged([file('/a', 1), file('/a', 7)]).lookup('/a')?.size).toBe(7);
+  });
+
+  it('§2.5 implied dirs are 0755 root:root of the implying layer, unless a lower layer has them', () => {
+    const t = merged([dir('/usr', { mode: 0o700, uid: 3 })], [file('/usr/lib/x'), file('/opt/y')]);
+    expect(t.lookup('/usr')).toMatchObject({ mode: 0o700, uid: 3, layerIndex: 0 });
+    expect(t.lookup('/usr/lib')).toMatchObject({ kind: 'DIRECTORY', mode: 0o755, uid: 0, gid: 0, size: 0, layerIndex: 1, diffId: 'sha256:L1' });
+    expect(t.lookup('/opt')).toMatchObject({ mode: 0o755, layerIndex: 1 });
+  });
+
+  it('§2.6 hard links report kind, target and the target size and digest (same or lower layer)', () => {
+    const t = merged([file('/bin/busybox', 900, 'sha256:bb')], [hardlink('/bin/sh', '/bin/busybox'), file('/x', 5, 'sha256:x'), hardlink('/y', '/x')]);
+    expect(t.lookup('/bin/sh')).toMatchObject({ kind: 'HARDLINK', linkTarget: '/bin/busybox', size: 900, contentDigest: 'sha256:bb', layerIndex: 1 });
+    expect(t.lookup('/y')).toMatchObject({ size: 5, contentDigest: 'sha256:x' });
+  });
+
+  it('§2.6 a hard link keeps the size seen when it was applied; a dangling one reports its own size', () => {
+    const t = merged([file('/x', 5)], [hardlink('/y', '/x')], [file('/x', 99)], [hardlink('/z', '/missing')]);
+    expect(t.lookup('/y')?.size).toBe(5);
+    expect(t.lookup('/z')).toMatchObject({ kind: 'HARDLINK', size: 0, contentDigest: null });
+  });
+
+  it('§2.6 symlinks are never followed', () => {
+    const t = merged([dir('/real'), file('/real/f'), symlink('/link', '/real')], [wh('/link/f')]);
+    expect(t.lookup('/real/f')).not.toBeNull();
+    expect(t.lookup('/link/f')).toBeNull();
+    expect(t.list('/link').totalCount).toBe(0);
+  });
+
+  it('lookup names the providing layer, normalizes input, and returns null when hidden', () => {
+    const t = merged([file('/a/b')], [file('/a/c')], [wh('/a/b')]);
+    expect(t.lookup('a//c/')).toMatchObject({ path: '/a/c', layerIndex: 1, diffId: 'sha256:L1' });
+    expect(t.lookup('/a/b')).toBeNull();
+    expect(t.lookup('/nope')).toBeNull();
+    expect(() => t.lookup('/a/../b')).toThrow(/\.\./);
+  });
+
+  it('the root is not listed; lookup("/") is null only before any layer', () => {
+    expect(MergedTree.EMPTY.lookup('/')).toBeNull();
+    const t = merged([file('/a')]);
+    expect(t.lookup('/')).toMatchObject({ path: '/', kind: 'DIRECTORY', layerIndex: 0 });
+    expect(t.list('/', { recursive: true }).entries.map((e) => e.path)).toEqual(['/a']);
+  });
+
+  it('refuses non-normalized entry paths', () => {
+    expect(() => applyLayer(MergedTree.EMPTY, [file('a/b')], 0, 'd')).toThrow(/normalized/);
+    expect(() => applyLayer(MergedTree.EMPTY, [file('/a/')], 0, 'd')).toThrow(/normalized/);
+    expect(() => applyLayer(MergedTree.EMPTY, [], -1, 'd')).toThrow(/layerIndex/);
+  });
+
+  it('applying shares untouched subtrees with the lower view and leaves it intact', () => {
+    const [v0, v1] = buildMergedViews(layers([dir('/usr'), file('/usr/a'), dir('/etc'), file('/etc/x')], [file('/etc/y')]));
+    expect(v1?.node('/usr')).toBe(v0?.node('/usr'));
+    expect(v1?.node('/etc')).not.toBe(v0?.node('/etc'));
+    expect(v0 && paths(v0)).toEqual(['/etc', '/etc/x', '/usr', '/usr/a']);
+  });
+});
+
+describe('list: sorted, paged, with totalCount', () => {
+  const t = merged([file('/d/c'), file('/d/a'), file('/d/b/x'), file('/d/b.y'), file('/e')]);
+  it.each<[string, Parameters<MergedTree['list']>, string[], number, boolean]>([
+    ['direct children', ['/d'], ['/d/a', '/d/b', '/d/b.y', '/d/c'], 4, false],
+    ['recursive', ['/d', { recursive: true }], ['/d/a', '/d/b', '/d/b.y', '/d/b/x', '/d/c'], 5, false],
+    ['first page', ['/d', { recursive: true, first: 2 }], ['/d/a', '/d/b'], 5, true],
+    ['after cursor', ['/d', { recursive: true, first: 2, after: '/d/b' }], ['/d/b.y', '/d/b/x'], 5, true],
+    ['after a cursor that is not present', ['/d', { after: '/d/bb' }], ['/d/c'], 4, false],
+    ['root', ['/'], ['/d', '/e'], 2, false],
+    ['a file lists nothing', ['/e'], [], 0, false],
+    ['a missing path lists nothing', ['/zz'], [], 0, false],
+    ['first: 0', ['/d', { first: 0 }], [], 4, true],
+  ])('%s', (_n, args, expected, total, more) => {
+    const page = t.list(...args);
+    expect(page.entries.map((e) => e.path)).toEqual(expected);
+    expect(page.totalCount).toBe(total);
+    expect(page.hasNextPage).toBe(more);
+  });
+  it('refuses a negative page size', () => expect(() => t.list('/', { first: -1 })).toThrow(/first/));
+});
