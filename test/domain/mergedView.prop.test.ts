@@ -1,5 +1,7 @@
 import fc from 'fast-check';
-import { applyLayer, MergedTree } from '../../src/domain/mergedView';
+import { applyLayer, mergeLayers, MergedTree } from '../../src/domain/mergedView';
+import { diffMergedViews, sameFile, type ImageDiffEntry } from '../../src/domain/imageDiff';
+import { compareCodePoints } from '../../src/domain/pathUtil';
 import { naiveApply, naiveEntries, type NaiveView } from './naiveMerge';
 import { pathArb, stackArb } from './layerGen';
 
@@ -37,6 +39,29 @@ describe('merged view = naive reference (domain.md §2)', () => {
         });
       }),
       { numRuns: 600 },
+    );
+  });
+});
+
+describe('diffMergedViews = naive map comparison', () => {
+  it('reports every added, deleted and modified path, sorted, for unrelated and shared-base views', () => {
+    fc.assert(
+      fc.property(stackArb, stackArb, fc.boolean(), (s1, s2, shareBase) => {
+        const a = mergeLayers(s1);
+        const b = mergeLayers(shareBase ? [...s1, ...s2] : s2);
+        const ea = new Map(a.entries().map((e) => [e.path, e]));
+        const eb = new Map(b.entries().map((e) => [e.path, e]));
+        const expected: ImageDiffEntry[] = [];
+        for (const [path, x] of ea) {
+          const y = eb.get(path);
+          if (!y) expected.push({ path, change: 'DELETED', before: x, after: null });
+          else if (!sameFile(x, y)) expected.push({ path, change: 'MODIFIED', before: x, after: y });
+        }
+        for (const [path, y] of eb) if (!ea.has(path)) expected.push({ path, change: 'ADDED', before: null, after: y });
+        expected.sort((x, y) => compareCodePoints(x.path, y.path));
+        expect(diffMergedViews(a, b)).toEqual(expected);
+      }),
+      { numRuns: 300 },
     );
   });
 });
