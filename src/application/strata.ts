@@ -1,0 +1,49 @@
+/**
+ * The application shell: one object per process holding the event store, the
+ * read model source and the merged-view cache. Every write goes through
+ * `append`, which stores content (layer entries, kept files) and projects the
+ * tables inside the same transaction as the events.
+ */
+import type { LayerEntry } from '../domain/layerEntry';
+import type { AppendOptions, AppendResult, EventStore, StreamAppend } from '../eventStore/types';
+import { openEventStore } from '../eventStore';
+import { saveKeptFiles, saveLayerEntries } from '../projections/layerContents';
+import { MergedViewCache } from '../projections/mergedViews';
+import { ReadModelSource } from '../projections/readModelSource';
+import { projectEvents } from '../projections/tables';
+
+export interface LayerContent {
+  diffId: string;
+  entries: readonly LayerEntry[];
+  entriesDigest?: string;
+  keptFiles?: readonly { path: string; content: Buffer }[];
+}
+
+export class Strata {
+  readonly models: ReadModelSource;
+  readonly views: MergedViewCache;
+
+  constructor(readonly store: EventStore) {
+    this.models = new ReadModelSource(store);
+    this.views = new MergedViewCache(store.sql);
+  }
+
+  static async open(db?: string | null): Promise<Strata> {
+    return new Strata(await openEventStore(db));
+  }
+
+  /** Appends events atomically with the layer content they reference and their projections. */
+  async append(batch: StreamAppend[], options: AppendOptions = {}, contents: readonly LayerContent[] = []): Promise<AppendResult> {
+    return this.store.append(batch, options, async (tx, events) => {
+      for (const c of contents) {
+        await saveLayerEntries(tx, c.diffId, c.entries, c.entriesDigest);
+        if (c.keptFiles?.length) await saveKeptFiles(tx, c.diffId, c.keptFiles);
+      }
+      await projectEvents(tx, events);
+    });
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+}

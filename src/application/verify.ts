@@ -1,0 +1,103 @@
+/**
+ * `strata verify`: the hash chain over the whole log, every stored entry list
+ * against the digest its LayerCommitted carries, and the projection tables
+ * against a replay (computed inside a transaction that is rolled back).
+ * `strata rebuild`: the same replay, committed.
+ */
+import { ChainVerifier, type ChainCheck } from '../eventStore/hashChain';
+import type { EventStore, Sql, StoredEvent } from '../eventStore/types';
+import { readPositions } from '../eventStore/appendCore';
+import { compareSnapshots, replayInto, snapshotTables, type TableDifference } from '../projections/tables';
+import { loadLayerEntries } from '../projections/layerContents';
+import { DomainError } from '../domain/errors';
+
+const PAGE = 2000;
+
+export async function verifyChain(store: EventStore, expectHead?: string | null): Promise<ChainCheck & { headPosition: number }> {
+  const v = new ChainVerifier();
+  let next = 1;
+  let last: StoredEvent | undefined;
+  for (;;) {
+    const batch = await store.readRange(next, undefined, PAGE);
+    for (const e of batch) v.feed(e);
+    if (batch.length < PAGE) { last = batch[batch.length - 1] ?? last; break; }
+    last = batch[batch.length - 1];
+    next = last!.position + 1;
+  }
+  const r = v.result();
+  const headPosition = last?.position ?? 0;
+  if (r.ok && expectHead) {
+    const [pos, hash] = expectHead.includes(':') ? expectHead.split(':') as [string, string] : [null, expectHead];
+    const wanted = hash.toLowerCase();
+    if (pos !== null) {
+      const at = Number(pos);
+      const [e] = await store.readRange(at, at, 1);
+      if (!e || e.hash !== wanted) {
+        return { ...r, ok: false, firstBadPosition: at, reason: e ? `the hash at position ${at} is not the anchored one (history was rewritten)` : `position ${at} no longer exists (the log was truncated)`, headPosition };
+      }
+    } else if (r.headHash !== wanted) {
+      return { ...r, ok: false, firstBadPosition: headPosition + 1, reason: 'the head hash is not the anchored one (events were truncated or appended after the anchor)', headPosition };
+    }
+  }
+  return { ...r, headPosition };
+}
+
+export interface ContentProblem { position: number; diffId: string; reason: string }
+
+export async function verifyContents(store: EventStore): Promise<ContentProblem[]> {
+  const problems: ContentProblem[] = [];
+  let next = 1;
+  for (;;) {
+    const batch = await store.readRange(next, undefined, PAGE);
+    const layers = batch.filter((e) => e.type === 'LayerCommitted');
+    if (layers.length) {
+      let loaded;
+      try {
+        loaded = await loadLayerEntries(store.sql, layers.map((e) => e.data.diffId));
+      } catch (err) {
+        if (err instanceof DomainError && err.code === 'TAMPERED') {
+          const diffId = /layer (\S+)/.exec(err.message)?.[1] ?? '';
+          const at = layers.find((e) => e.data.diffId === diffId);
+          problems.push({ position: at?.position ?? layers[0]!.position, diffId, reason: err.message });
+          return problems;
+        }
+        throw err;
+      }
+      for (const e of layers) {
+        const c = loaded.get(e.data.diffId);
+        if (!c) problems.push({ position: e.position, diffId: e.data.diffId, reason: 'the layer\'s entry list is missing' });
+        else if (c.entriesDigest !== e.data.entriesDigest) problems.push({ position: e.position, diffId: e.data.diffId, reason: 'the stored entry list is not the one the event names' });
+      }
+    }
+    if (batch.length < PAGE) break;
+    next = batch[batch.length - 1]!.position + 1;
+  }
+  return problems;
+}
+
+class Rollback extends Error {}
+
+export async function verifyProjections(store: EventStore): Promise<TableDifference[]> {
+  let diffs: TableDifference[] = [];
+  try {
+    await store.writeTransaction(async (tx) => {
+      const actual = await snapshotTables(tx);
+      const head = Number((await tx.query<{ p: unknown }>('SELECT MAX(position) AS p FROM events'))[0]?.p ?? 0);
+      await replayInto(tx, (from, to) => readTx(tx, from, to), head);
+      diffs = compareSnapshots(actual, await snapshotTables(tx));
+      throw new Rollback();
+    });
+  } catch (e) {
+    if (!(e instanceof Rollback)) throw e;
+  }
+  return diffs;
+}
+
+const readTx = (tx: Sql, from: number, to: number): Promise<StoredEvent[]> => readPositions(tx, from, to);
+
+export async function rebuildProjections(store: EventStore): Promise<number> {
+  return store.writeTransaction(async (tx) => {
+    const head = Number((await tx.query<{ p: unknown }>('SELECT MAX(position) AS p FROM events'))[0]?.p ?? 0);
+    return replayInto(tx, (from, to) => readTx(tx, from, to), head);
+  });
+}

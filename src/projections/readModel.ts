@@ -1,0 +1,239 @@
+/**
+ * The read model: a fold of the log (domain.md §7). Every query the API
+ * answers is read from here; `asOf` queries fold a prefix of the log into a
+ * fresh model, so time travel is exact by construction.
+ *
+ * Incremental: applying one event costs O(what it touches) — an image's
+ * layers for the storage ledgers; lineage is re-indexed lazily, O(total
+ * layers), only when images changed and a lineage question is asked.
+ */
+import { createHash } from 'node:crypto';
+import { chainIdsOf } from '../domain/digest';
+import type {
+  ContainerCreatedData, ContainerFileChangedData, ImageCommittedData, LayerCommittedData, ManifestDigestAddedData,
+  TagMovedData, TagRemovedData,
+} from '../domain/events';
+import { createdByPerLayer } from '../domain/history';
+import { buildLineage, type Lineage } from '../domain/lineage';
+import { normalizeTag, parseReference, familiarRepository, looksLikeImageId } from '../domain/reference';
+import { StorageLedger } from '../domain/storageLedger';
+import type { ShareKey, StorageImage } from '../domain/storage';
+import type { StoredEvent } from '../eventStore/types';
+import type { ContainerRecord, ImageRecord, LayerRecord, TagRecord } from './records';
+
+export const sha256Hex = (s: string | Uint8Array) => createHash('sha256').update(s).digest('hex');
+
+export class ReadModel {
+  position = 0;
+  readonly images = new Map<string, ImageRecord>();
+  readonly layers = new Map<string, LayerRecord>();
+  readonly tags = new Map<string, TagRecord>();
+  readonly containers = new Map<string, ContainerRecord>();
+  /** Stream versions of every stream seen (for expectedVersion answers). */
+  readonly streamVersions = new Map<string, number>();
+  private readonly manifestIndex = new Map<string, string>();
+  private readonly ledgers: Record<ShareKey, StorageLedger> = {
+    CHAIN_ID: new StorageLedger('CHAIN_ID'),
+    DIFF_ID: new StorageLedger('DIFF_ID'),
+  };
+  private lineageCache: Lineage | null = null;
+  private liveOrderCache: ImageRecord[] | null = null;
+
+  apply(e: StoredEvent): void {
+    if (e.position !== this.position + 1) {
+      throw new Error(`read model: expected position ${this.position + 1}, got ${e.position}`);
+    }
+    this.position = e.position;
+    this.streamVersions.set(e.stream, e.version);
+    switch (e.type) {
+      case 'LayerCommitted': this.onLayer(e, e.data as LayerCommittedData); break;
+      case 'ImageCommitted': this.onImage(e, e.data as ImageCommittedData); break;
+      case 'ManifestDigestAdded': this.onManifest(e.data as ManifestDigestAddedData); break;
+      case 'ImageRemoved': this.onRemoved(e); break;
+      case 'TagMoved': this.onTagMoved(e, e.data as TagMovedData); break;
+      case 'TagRemoved': this.onTagRemoved(e, e.data as TagRemovedData); break;
+      case 'ContainerCreated': this.onContainerCreated(e, e.data as ContainerCreatedData); break;
+      case 'ContainerFileChanged': this.onContainerChange(e, e.data as ContainerFileChangedData); break;
+      case 'ContainerRemoved': this.onContainerRemoved(e); break;
+      default: break; // unknown or informational events (ContainerCommitted) change no state here
+    }
+  }
+
+  applyAll(events: readonly StoredEvent[]): void {
+    for (const e of events) this.apply(e);
+  }
+
+  private onLayer(e: StoredEvent, d: LayerCommittedData): void {
+    if (this.layers.has(d.diffId)) return;
+    this.layers.set(d.diffId, {
+      diffId: d.diffId, size: d.size, fileCount: d.fileCount, entriesDigest: d.entriesDigest,
+      digest: d.digest, mediaType: d.mediaType, compressedSize: d.compressedSize, committedPosition: e.position,
+    });
+    for (const l of Object.values(this.ledgers)) l.addKnownLayer({ diffId: d.diffId, chainId: null, size: d.size });
+  }
+
+  private onImage(e: StoredEvent, d: ImageCommittedData): void {
+    const previous = this.images.get(d.imageId);
+    const chainIds = chainIdsOf(d.layers.map((l) => l.diffId), sha256Hex);
+    const createdBy = createdByPerLayer(d.history, d.layers.length);
+    const layers = d.layers.map((l, index) => ({
+      index, diffId: l.diffId, chainId: chainIds[index]!, digest: l.digest, mediaType: l.mediaType,
+      compressedSize: l.compressedSize, size: this.layers.get(l.diffId)?.size ?? 0, createdBy: createdBy[index] ?? null,
+    }));
+    const manifests = new Set(previous?.manifestDigests ?? []);
+    if (d.manifestDigest) manifests.add(d.manifestDigest);
+    const rec: ImageRecord = {
+      imageId: d.imageId, config: d.config, manifestDigests: [...manifests], created: d.created,
+      architecture: d.architecture, os: d.os, layers, history: d.history, baseName: d.baseName, baseDigest: d.baseDigest,
+      source: d.source, parentImageId: d.parentImageId, committedPosition: e.position,
+      firstPosition: previous?.firstPosition ?? e.position, removedPosition: null, version: e.version,
+      size: layers.reduce((s, l) => s + l.size, 0),
+    };
+    if (previous && previous.removedPosition === null) return; // already live: nothing changes
+    this.images.set(d.imageId, rec);
+    for (const m of rec.manifestDigests) this.manifestIndex.set(m, d.imageId);
+    const storage: StorageImage = { imageId: d.imageId, layers: layers.map((l) => ({ diffId: l.diffId, chainId: l.chainId, size: l.size })) };
+    for (const l of Object.values(this.ledgers)) l.addImage(storage);
+    this.invalidate();
+  }
+
+  private onManifest(d: ManifestDigestAddedData): void {
+    const img = this.images.get(d.imageId);
+    if (!img) return;
+    if (!img.manifestDigests.includes(d.manifestDigest)) img.manifestDigests.push(d.manifestDigest);
+    this.manifestIndex.set(d.manifestDigest, d.imageId);
+  }
+
+  private onRemoved(e: StoredEvent): void {
+    const imageId = (e.data as { imageId: string }).imageId;
+    const img = this.images.get(imageId);
+    if (!img || img.removedPosition !== null) return;
+    img.removedPosition = e.position;
+    img.version = e.version;
+    for (const l of Object.values(this.ledgers)) l.removeImage(imageId);
+    this.invalidate();
+  }
+
+  private tagRecord(name: string): TagRecord {
+    let t = this.tags.get(name);
+    if (!t) { t = { name, imageId: null, version: 0, history: [] }; this.tags.set(name, t); }
+    return t;
+  }
+
+  private onTagMoved(e: StoredEvent, d: TagMovedData): void {
+    const t = this.tagRecord(d.tag);
+    t.history.push({ position: e.position, tag: d.tag, from: t.imageId, to: d.to, at: e.metadata.recordedAt, actor: e.metadata.actor });
+    t.imageId = d.to;
+    t.version = e.version;
+  }
+
+  private onTagRemoved(e: StoredEvent, d: TagRemovedData): void {
+    const t = this.tagRecord(d.tag);
+    t.history.push({ position: e.position, tag: d.tag, from: t.imageId, to: null, at: e.metadata.recordedAt, actor: e.metadata.actor });
+    t.imageId = null;
+    t.version = e.version;
+  }
+
+  private onContainerCreated(e: StoredEvent, d: ContainerCreatedData): void {
+    this.containers.set(d.containerId, {
+      containerId: d.containerId, imageId: d.imageId, name: d.name, version: e.version,
+      createdPosition: e.position, removedPosition: null, changes: [], copiedUpBytes: 0,
+    });
+  }
+
+  private onContainerChange(e: StoredEvent, d: ContainerFileChangedData): void {
+    const c = this.containers.get(d.containerId);
+    if (!c) return;
+    c.changes.push({ change: d.change, path: d.path, position: e.position, data: d as unknown as Record<string, unknown> });
+    c.copiedUpBytes += d.copiedUpBytes ?? 0;
+    c.version = e.version;
+  }
+
+  private onContainerRemoved(e: StoredEvent): void {
+    const c = this.containers.get((e.data as { containerId: string }).containerId);
+    if (!c) return;
+    c.removedPosition = e.position;
+    c.version = e.version;
+  }
+
+  private invalidate(): void {
+    this.lineageCache = null;
+    this.liveOrderCache = null;
+  }
+
+  // ---- queries -------------------------------------------------------------
+
+  isLive(img: ImageRecord | undefined): img is ImageRecord {
+    return !!img && img.removedPosition === null;
+  }
+
+  /** Live images, oldest first commit first. */
+  liveImages(): ImageRecord[] {
+    if (!this.liveOrderCache) {
+      this.liveOrderCache = [...this.images.values()].filter((i) => i.removedPosition === null)
+        .sort((a, b) => a.firstPosition - b.firstPosition);
+    }
+    return this.liveOrderCache;
+  }
+
+  /** Resolves a tag, repository digest or image ID (or a unique ID prefix) to a live image. */
+  resolve(ref: string): ImageRecord | null {
+    const s = ref.trim();
+    if (looksLikeImageId(s)) {
+      const id = s.startsWith('sha256:') ? s.toLowerCase() : `sha256:${s.toLowerCase()}`;
+      const img = this.images.get(id);
+      if (this.isLive(img)) return img;
+      const m = this.manifestIndex.get(id);
+      const byManifest = m ? this.images.get(m) : undefined;
+      return this.isLive(byManifest) ? byManifest : null;
+    }
+    let parsed;
+    try { parsed = parseReference(s); } catch { return null; }
+    if (parsed.digest) {
+      const m = this.manifestIndex.get(parsed.digest);
+      const img = m ? this.images.get(m) : undefined;
+      return this.isLive(img) ? img : null;
+    }
+    const tag = this.tags.get(`${familiarRepository(parsed.repository)}:${parsed.tag ?? 'latest'}`);
+    const img = tag?.imageId ? this.images.get(tag.imageId) : undefined;
+    return this.isLive(img) ? img : null;
+  }
+
+  tag(name: string): TagRecord | null {
+    let key: string;
+    try { key = normalizeTag(name); } catch { return null; }
+    return this.tags.get(key) ?? null;
+  }
+
+  /** Tags pointing at the image now, sorted. */
+  repoTags(imageId: string): string[] {
+    const out: string[] = [];
+    for (const t of this.tags.values()) if (t.imageId === imageId) out.push(t.name);
+    return out.sort();
+  }
+
+  lineage(): Lineage {
+    if (!this.lineageCache) {
+      const live = this.liveImages();
+      const tagIndex = (name: string) => this.resolve(name)?.imageId ?? null;
+      this.lineageCache = buildLineage(live.map((i) => ({
+        imageId: i.imageId, chainIds: i.layers.map((l) => l.chainId), committedPosition: i.committedPosition,
+        manifestDigests: i.manifestDigests, baseDigest: i.baseDigest, baseName: i.baseName,
+      })), { resolveName: tagIndex });
+    }
+    return this.lineageCache;
+  }
+
+  ledger(by: ShareKey): StorageLedger {
+    return this.ledgers[by];
+  }
+
+  /** Live images that reference a DiffID. */
+  imagesUsingLayer(diffId: string): ImageRecord[] {
+    return this.liveImages().filter((i) => i.layers.some((l) => l.diffId === diffId));
+  }
+
+  liveContainersOf(imageId: string): ContainerRecord[] {
+    return [...this.containers.values()].filter((c) => c.imageId === imageId && c.removedPosition === null);
+  }
+}

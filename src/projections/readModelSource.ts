@@ -1,0 +1,64 @@
+/**
+ * Where queries get a read model: `current()` catches up with the log (one
+ * cheap round trip when nothing changed), so every instance sees every other
+ * instance's writes at once after they return; `at(position)` folds a prefix
+ * of the log for `asOf` queries, keeping a few recent ones.
+ */
+import { badInput } from '../domain/errors';
+import type { EventStore } from '../eventStore/types';
+import { ReadModel } from './readModel';
+
+const PAGE = 5000;
+
+export class ReadModelSource {
+  private model = new ReadModel();
+  private catching: Promise<ReadModel> | null = null;
+  private readonly historic = new Map<number, Promise<ReadModel>>();
+
+  constructor(private readonly store: EventStore, private readonly keepHistoric = 4) {}
+
+  /** Folds every event after the model's position. Concurrent callers share one catch-up. */
+  current(): Promise<ReadModel> {
+    if (!this.catching) {
+      this.catching = this.catchUp().finally(() => { this.catching = null; });
+    }
+    return this.catching;
+  }
+
+  private async catchUp(): Promise<ReadModel> {
+    const head = await this.store.head();
+    while (this.model.position < head) {
+      const batch = await this.store.readRange(this.model.position + 1, head, PAGE);
+      if (batch.length === 0) break;
+      this.model.applyAll(batch);
+    }
+    return this.model;
+  }
+
+  /** The model as of a log position (null/undefined: the head). */
+  async at(asOf?: number | null): Promise<ReadModel> {
+    if (asOf === undefined || asOf === null) return this.current();
+    if (!Number.isInteger(asOf) || asOf < 0) throw badInput(`asOf must be a log position >= 0, got ${asOf}`);
+    const head = await this.store.head();
+    if (asOf > head) throw badInput(`asOf ${asOf} is beyond the head of the log (${head})`);
+    if (asOf === head) return this.current();
+    let p = this.historic.get(asOf);
+    if (!p) {
+      p = this.fold(asOf);
+      this.historic.set(asOf, p);
+      p.catch(() => this.historic.delete(asOf));
+      while (this.historic.size > this.keepHistoric) this.historic.delete(this.historic.keys().next().value as number);
+    }
+    return p;
+  }
+
+  private async fold(to: number): Promise<ReadModel> {
+    const m = new ReadModel();
+    while (m.position < to) {
+      const batch = await this.store.readRange(m.position + 1, to, PAGE);
+      if (batch.length === 0) break;
+      m.applyAll(batch);
+    }
+    return m;
+  }
+}

@@ -1,0 +1,82 @@
+/** The read model's records: what a replay of the log knows about each thing. */
+import type { HistoryStep } from '../domain/events';
+
+export interface LayerRecord {
+  diffId: string;
+  size: number;
+  fileCount: number;
+  entriesDigest: string;
+  digest: string | null;
+  mediaType: string | null;
+  compressedSize: number | null;
+  committedPosition: number;
+}
+
+export interface ImageLayerRecord {
+  index: number;
+  diffId: string;
+  chainId: string;
+  digest: string | null;
+  mediaType: string | null;
+  compressedSize: number | null;
+  size: number;
+  createdBy: string | null;
+}
+
+export interface ImageRecord {
+  imageId: string;
+  config: string;
+  manifestDigests: string[];
+  created: string | null;
+  architecture: string | null;
+  os: string | null;
+  layers: ImageLayerRecord[];
+  history: HistoryStep[];
+  baseName: string | null;
+  baseDigest: string | null;
+  source: string;
+  parentImageId: string | null;
+  /** Position of the ImageCommitted that (last) made it live: the commit order. */
+  committedPosition: number;
+  /** Position of the first ImageCommitted ever: the stable order of `images`. */
+  firstPosition: number;
+  removedPosition: number | null;
+  /** Version of the image's stream. */
+  version: number;
+  size: number;
+}
+
+export interface TagMoveRecord {
+  position: number;
+  tag: string;
+  from: string | null;
+  to: string | null;
+  at: string;
+  actor: string | null;
+}
+
+export interface TagRecord {
+  name: string;
+  imageId: string | null;
+  version: number;
+  history: TagMoveRecord[];
+}
+
+export interface ContainerChangeRecord {
+  change: 'ADDED' | 'MODIFIED' | 'DELETED';
+  path: string;
+  position: number;
+  data: Record<string, unknown>;
+}
+
+export interface ContainerRecord {
+  containerId: string;
+  imageId: string;
+  name: string | null;
+  version: number;
+  createdPosition: number;
+  removedPosition: number | null;
+  /** Every file change in order (the RW layer is derived from it). */
+  changes: ContainerChangeRecord[];
+  copiedUpBytes: number;
+}

@@ -1,0 +1,165 @@
+/**
+ * SQL projection tables (proj_*), written in the same transaction as the
+ * events they come from, for SQL consumers (BI, ad-hoc audits). `rebuild`
+ * drops and recomputes them from the log; `compareWithReplay` proves they
+ * equal a replay (used by `strata verify`).
+ */
+import { chainIdsOf } from '../domain/digest';
+import type {
+  ContainerCreatedData, ContainerFileChangedData, ImageCommittedData, LayerCommittedData, ManifestDigestAddedData,
+  TagMovedData, TagRemovedData,
+} from '../domain/events';
+import type { Sql, StoredEvent } from '../eventStore/types';
+
+import { sha256Hex as sha } from './readModel';
+
+export const PROJECTION_TABLES: Record<string, string> = {
+  proj_images: 'image_id',
+  proj_image_layers: 'image_id, idx',
+  proj_layers: 'diff_id',
+  proj_tags: 'name',
+  proj_tag_moves: 'position',
+  proj_containers: 'container_id',
+};
+
+async function layerSize(tx: Sql, diffId: string): Promise<number> {
+  const rows = await tx.query<{ size: number | string }>('SELECT size FROM proj_layers WHERE diff_id = ?', [diffId]);
+  return Number(rows[0]?.size ?? 0);
+}
+
+async function onImage(tx: Sql, e: StoredEvent, d: ImageCommittedData): Promise<void> {
+  const existing = await tx.query<{ removed_position: unknown; manifest_digests: string }>(
+    'SELECT removed_position, manifest_digests FROM proj_images WHERE image_id = ?', [d.imageId]);
+  const prev = existing[0];
+  if (prev && prev.removed_position === null) return;
+  const manifests = new Set<string>(prev ? JSON.parse(prev.manifest_digests) : []);
+  if (d.manifestDigest) manifests.add(d.manifestDigest);
+  const chainIds = chainIdsOf(d.layers.map((l) => l.diffId), sha);
+  const sizes: number[] = [];
+  for (const l of d.layers) sizes.push(await layerSize(tx, l.diffId));
+  await tx.run('DELETE FROM proj_image_layers WHERE image_id = ?', [d.imageId]);
+  await tx.run('DELETE FROM proj_images WHERE image_id = ?', [d.imageId]);
+  await tx.run(`INSERT INTO proj_images (image_id, committed_position, removed_position, version, manifest_digests, created, size, layer_count, top_chain_id, source)
+    VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)`,
+  [d.imageId, e.position, e.version, JSON.stringify([...manifests]), d.created, sizes.reduce((a, b) => a + b, 0),
+    d.layers.length, chainIds[chainIds.length - 1] ?? null, d.source]);
+  for (let i = 0; i < d.layers.length; i++) {
+    await tx.run('INSERT INTO proj_image_layers (image_id, idx, diff_id, chain_id, size) VALUES (?, ?, ?, ?, ?)',
+      [d.imageId, i, d.layers[i]!.diffId, chainIds[i], sizes[i]]);
+  }
+}
+
+async function onTag(tx: Sql, e: StoredEvent, tag: string, to: string | null): Promise<void> {
+  const cur = await tx.query<{ image_id: string | null }>('SELECT image_id FROM proj_tags WHERE name = ?', [tag]);
+  const from = cur[0]?.image_id ?? null;
+  if (cur.length > 0) await tx.run('UPDATE proj_tags SET image_id = ?, version = ? WHERE name = ?', [to, e.version, tag]);
+  else await tx.run('INSERT INTO proj_tags (name, image_id, version) VALUES (?, ?, ?)', [tag, to, e.version]);
+  await tx.run('INSERT INTO proj_tag_moves (position, tag, from_image, to_image, at, actor) VALUES (?, ?, ?, ?, ?, ?)',
+    [e.position, tag, from, to, e.metadata.recordedAt, e.metadata.actor]);
+}
+
+/** Projects one event into the tables. */
+export async function projectEvent(tx: Sql, e: StoredEvent): Promise<void> {
+  switch (e.type) {
+    case 'LayerCommitted': {
+      const d = e.data as LayerCommittedData;
+      const have = await tx.query('SELECT diff_id FROM proj_layers WHERE diff_id = ?', [d.diffId]);
+      if (have.length === 0) {
+        await tx.run(`INSERT INTO proj_layers (diff_id, size, file_count, entries_digest, digest, media_type, compressed_size, committed_position)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, [d.diffId, d.size, d.fileCount, d.entriesDigest, d.digest, d.mediaType, d.compressedSize, e.position]);
+      }
+      break;
+    }
+    case 'ImageCommitted': await onImage(tx, e, e.data as ImageCommittedData); break;
+    case 'ManifestDigestAdded': {
+      const d = e.data as ManifestDigestAddedData;
+      const rows = await tx.query<{ manifest_digests: string }>('SELECT manifest_digests FROM proj_images WHERE image_id = ?', [d.imageId]);
+      if (rows[0]) {
+        const m = new Set<string>(JSON.parse(rows[0].manifest_digests));
+        m.add(d.manifestDigest);
+        await tx.run('UPDATE proj_images SET manifest_digests = ? WHERE image_id = ?', [JSON.stringify([...m]), d.imageId]);
+      }
+      break;
+    }
+    case 'ImageRemoved':
+      await tx.run('UPDATE proj_images SET removed_position = ? WHERE image_id = ? AND removed_position IS NULL',
+        [e.position, (e.data as { imageId: string }).imageId]);
+      break;
+    case 'TagMoved': { const d = e.data as TagMovedData; await onTag(tx, e, d.tag, d.to); break; }
+    case 'TagRemoved': { const d = e.data as TagRemovedData; await onTag(tx, e, d.tag, null); break; }
+    case 'ContainerCreated': {
+      const d = e.data as ContainerCreatedData;
+      await tx.run(`INSERT INTO proj_containers (container_id, image_id, name, change_count, rw_size, copied_up_bytes, removed_position)
+        VALUES (?, ?, ?, 0, 0, 0, NULL)`, [d.containerId, d.imageId, d.name]);
+      break;
+    }
+    case 'ContainerFileChanged': {
+      const d = e.data as ContainerFileChangedData;
+      const written = d.change === 'DELETED' ? 0 : d.kind === 'FILE' ? d.size : 0;
+      await tx.run('UPDATE proj_containers SET change_count = change_count + 1, rw_size = rw_size + ?, copied_up_bytes = copied_up_bytes + ? WHERE container_id = ?',
+        [written, d.copiedUpBytes ?? 0, d.containerId]);
+      break;
+    }
+    case 'ContainerRemoved':
+      await tx.run('UPDATE proj_containers SET removed_position = ? WHERE container_id = ?', [e.position, (e.data as { containerId: string }).containerId]);
+      break;
+    default: break;
+  }
+  if (e.stream.startsWith('image:')) {
+    await tx.run('UPDATE proj_images SET version = ? WHERE image_id = ?', [e.version, e.stream.slice('image:'.length)]);
+  }
+}
+
+export async function projectEvents(tx: Sql, events: readonly StoredEvent[]): Promise<void> {
+  for (const e of events) await projectEvent(tx, e);
+}
+
+const normalizeValue = (v: unknown) => (typeof v === 'bigint' ? Number(v) : typeof v === 'string' && /^-?\d+$/.test(v) && v.length < 16 ? Number(v) : v);
+
+/** Every row of every projection table, in key order, values normalized across backends. */
+export async function snapshotTables(tx: Sql): Promise<Record<string, unknown[]>> {
+  const out: Record<string, unknown[]> = {};
+  for (const [table, key] of Object.entries(PROJECTION_TABLES)) {
+    const rows = await tx.query<Record<string, unknown>>(`SELECT * FROM ${table} ORDER BY ${key}`);
+    out[table] = rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, normalizeValue(v)])));
+  }
+  return out;
+}
+
+export async function clearTables(tx: Sql): Promise<void> {
+  for (const table of Object.keys(PROJECTION_TABLES)) await tx.run(`DELETE FROM ${table}`);
+}
+
+/** Replays the whole log into the tables (inside a write transaction). */
+export async function replayInto(tx: Sql, readRange: (from: number, to: number) => Promise<StoredEvent[]>, head: number): Promise<number> {
+  await clearTables(tx);
+  let next = 1;
+  while (next <= head) {
+    const batch = await readRange(next, Math.min(head, next + 999));
+    if (batch.length === 0) break;
+    await projectEvents(tx, batch);
+    next = batch[batch.length - 1]!.position + 1;
+  }
+  return next - 1;
+}
+
+export interface TableDifference { table: string; key: string; detail: string }
+
+/** First difference between two snapshots, per table. */
+export function compareSnapshots(actual: Record<string, unknown[]>, expected: Record<string, unknown[]>): TableDifference[] {
+  const diffs: TableDifference[] = [];
+  for (const table of Object.keys(PROJECTION_TABLES)) {
+    const a = actual[table] ?? [];
+    const b = expected[table] ?? [];
+    const n = Math.max(a.length, b.length);
+    for (let i = 0; i < n; i++) {
+      const ja = JSON.stringify(a[i] ?? null);
+      const jb = JSON.stringify(b[i] ?? null);
+      if (ja !== jb) {
+        diffs.push({ table, key: String(i), detail: `stored ${ja} but a replay gives ${jb}` });
+        break;
+      }
+    }
+  }
+  return diffs;
+}
