@@ -1,0 +1,45 @@
+import type { LayerEntry } from '../../src/domain/layerEntry';
+import { efficiency, layerLeaves } from '../../src/domain/efficiency';
+import { dir, file, hardlink, layers, opq, wh } from './entries';
+
+type Expect = Partial<ReturnType<typeof efficiency>>;
+
+describe('efficiency (domain.md §5), hand-computed', () => {
+  it.each<[string, LayerEntry[][], Expect]>([
+    ['nothing stored', [[dir('/d')]], { score: 1, sizeBytes: 0, wastedBytes: 0, userWastedPercent: null, hiddenBytes: 0, inefficientFiles: [] }],
+    ['single layer, no duplicates', [[file('/a', 10), file('/b', 20)]],
+      { score: 1, sizeBytes: 30, userSizeBytes: 0, wastedBytes: 0, userWastedPercent: null, hiddenBytes: 0, layerSizes: [30] }],
+    ['modified file: min 4 / cumulative 14', [[file('/a', 10)], [file('/a', 4)]],
+      { score: 4 / 14, sizeBytes: 14, userSizeBytes: 4, wastedBytes: 14, userWastedPercent: 14 / 4, hiddenBytes: 10,
+        inefficientFiles: [{ path: '/a', count: 2, wastedBytes: 14 }] }],
+    ['whiteout of a file counts 0 under its path', [[file('/f', 10)], [wh('/f')]],
+      { score: 0, wastedBytes: 10, userWastedPercent: null, hiddenBytes: 10, inefficientFiles: [{ path: '/f', count: 2, wastedBytes: 10 }] }],
+    ['whiteout of a directory sizes the hidden subtree of merged(0..i-1)', [[file('/d/x', 10), file('/d/y', 5), file('/e', 1)], [wh('/d')]],
+      { score: 1, sizeBytes: 16, wastedBytes: 0, hiddenBytes: 15, inefficientFiles: [] }],
+    ['directories with children in the layer are skipped', [[dir('/d'), file('/d/x', 3)], [dir('/d'), file('/d/y', 2)]],
+      { score: 1, inefficientFiles: [] }],
+    ['an empty directory is a leaf (0 bytes)', [[dir('/d')], [dir('/d')]],
+      { score: 1, wastedBytes: 0, inefficientFiles: [{ path: '/d', count: 2, wastedBytes: 0 }] }],
+    ['opaque markers are ignored, their directory is a leaf; hidden bytes still count', [[file('/d/x', 3)], [opq('/d'), dir('/d')]],
+      { score: 1, inefficientFiles: [], hiddenBytes: 3 }],
+    ['hard links are 0 bytes (tar header size), not stored again', [[file('/x', 10)], [hardlink('/y', '/x')]],
+      { score: 1, sizeBytes: 10, hiddenBytes: 0 }],
+    ['a duplicate in one layer is one leaf; its bytes are stored and hidden', [[file('/a', 3), file('/a', 5)]],
+      { score: 1, sizeBytes: 8, hiddenBytes: 3, inefficientFiles: [] }],
+    ['whiteout and re-add in one layer are two leaves', [[file('/a', 4)], [wh('/a'), file('/a', 6)]],
+      { score: 0, wastedBytes: 10, hiddenBytes: 4, inefficientFiles: [{ path: '/a', count: 3, wastedBytes: 10 }] }],
+    ['dive order: cumulative desc, ties the later-found first', [[file('/b', 5), file('/a', 5), file('/c', 9)], [file('/b', 5), file('/a', 5), file('/c', 9)]],
+      { score: 0.5, inefficientFiles: [{ path: '/c', count: 2, wastedBytes: 18 }, { path: '/b', count: 2, wastedBytes: 10 }, { path: '/a', count: 2, wastedBytes: 10 }] }],
+  ])('%s', (_n, stack, expected) => {
+    expect(efficiency(layers(...stack))).toMatchObject(expected);
+  });
+
+  it('no layers', () => {
+    expect(efficiency([])).toMatchObject({ score: 1, sizeBytes: 0, hiddenBytes: 0, inefficientFiles: [] });
+  });
+
+  it('leaves come in dive walk order (per component, so "/a/b" before "/a.c")', () => {
+    expect(layerLeaves([file('/a.c'), file('/a/b'), dir('/a'), wh('/z'), file('/y')]).map((e) => `${e.kind} ${e.path}`))
+      .toEqual(['FILE /a/b', 'FILE /a.c', 'WHITEOUT /z', 'FILE /y']); // the node is "/.wh.z"
+  });
+});
