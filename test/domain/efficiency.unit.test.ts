@@ -40,6 +40,6 @@ describe('efficiency (domain.md §5), hand-computed', () => {
 
   it('leaves come in dive walk order (per component, so "/a/b" before "/a.c")', () => {
     expect(layerLeaves([file('/a.c'), file('/a/b'), dir('/a'), wh('/z'), file('/y')]).map((e) => `${e.kind} ${e.path}`))
-      .toEqual(['FILE /a/b', 'FILE /a.c', 'WHITEOUT /z', 'FILE /y']); // the node is "/.wh.z"
+      .toEqual(['WHITEOUT /z', 'FILE /a/b', 'FILE /a.c', 'FILE /y']); // the node is "/.wh.z"
   });
 });
