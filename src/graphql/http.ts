@@ -1,0 +1,314 @@
+import { createReadStream, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HeaderMap, type ApolloServer, type ApolloServerPlugin, type BaseContext, type HTTPGraphQLRequest } from '@apollo/server';
+import type { GraphQLSchema } from 'graphql';
+import type { EventStore } from '../eventStore/types';
+import { authenticate, authorizeOperation, type AuthConfig, type ContextAuth, type RequestAuth } from './auth';
+import { classifyError, errorBody, INTERNAL_MESSAGE, logMaskedErrors, codedError } from './errors';
+import { checkOperation, checkVariables, type Limits } from './limits';
+import type { Logger } from './logger';
+
+export interface HttpOptions {
+  apollo: ApolloServer<BaseContext>;
+  schema: GraphQLSchema;
+  store: EventStore;
+  auth: AuthConfig;
+  createContext: (auth: ContextAuth) => object;
+  corsOrigins: string[];
+  logger: Logger;
+  limits: Limits;
+  /** Directory served at / (null: none). */
+  publicDir: string | null;
+}
+
+/** What the Apollo plugin learns about an HTTP request, for auth and the access log. */
+interface RequestInfo {
+  auth: RequestAuth;
+  operationName?: string | null;
+  operationType?: string;
+  errorCodes: string[];
+}
+
+/** Keyed by the HTTPGraphQLRequest we hand Apollo (it comes back as request.http). */
+const infos = new WeakMap<HTTPGraphQLRequest, RequestInfo>();
+const NOBODY: RequestAuth = { credential: 'none', actor: null, canRead: false, canWrite: false };
+
+export const GRAPHQL_PATH = '/graphql';
+const ALLOWED_HEADERS = 'authorization, content-type, accept, x-strata-actor, apollo-require-preflight, x-apollo-operation-name';
+
+/**
+ * Enforces auth and limits inside Apollo's pipeline, after the operation is
+ * known and before anything executes: a refused operation never reaches a resolver.
+ */
+export function strataPlugin(schema: GraphQLSchema, limits: Limits, logger: Logger): ApolloServerPlugin<BaseContext> {
+  return {
+    async requestDidStart(start) {
+      const info = start.request.http ? infos.get(start.request.http) : undefined;
+      return {
+        async didResolveOperation(rc) {
+          if (!rc.operation) return; // Apollo has already refused the request
+          if (info) {
+            info.operationName = rc.operationName;
+            info.operationType = rc.operation.operation;
+          }
+          const refused = authorizeOperation(info?.auth ?? NOBODY, rc.operation.operation);
+          if (refused) throw refused;
+          const tooBig = checkOperation(schema, rc.document, rc.operation, rc.request.variables, limits);
+          if (tooBig) throw tooBig;
+        },
+        async didEncounterErrors(rc) {
+          if (info) info.errorCodes = rc.errors.map((e) => classifyError(e).code);
+          logMaskedErrors(logger, rc.errors, { operation: rc.operationName ?? null });
+        },
+      };
+    },
+  };
+}
+
+/** The node:http request listener: CORS, /healthz, /graphql, static files. */
+export function createRequestHandler(o: HttpOptions) {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const started = process.hrtime.bigint();
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const log: Record<string, unknown> = { method: req.method, path: url.pathname };
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const level = url.pathname === '/healthz' ? 'debug' : 'info';
+      o.logger[level]({ ...log, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+    });
+    res.setHeader('x-content-type-options', 'nosniff');
+    route(o, req, res, url, log).catch((err) => {
+      o.logger.error({ err }, 'request handler failed');
+      if (!res.headersSent) send(res, 500, 'application/json; charset=utf-8', errorBody('INTERNAL_SERVER_ERROR', INTERNAL_MESSAGE));
+      else res.destroy();
+    });
+  };
+}
+
+async function route(o: HttpOptions, req: IncomingMessage, res: ServerResponse, url: URL, log: Record<string, unknown>) {
+  if (!applyCors(o.corsOrigins, req, res)) return;
+  if (req.method === 'OPTIONS') {
+    res.setHeader('allow', 'GET, HEAD, POST, OPTIONS');
+    return send(res, 204);
+  }
+  if (url.pathname === GRAPHQL_PATH) {
+    if (req.method !== 'GET' && req.method !== 'POST') return methodNotAllowed(res, 'GET, POST');
+    return graphql(o, req, res, url, log);
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD');
+  if (url.pathname === '/healthz') return healthz(o, res);
+  if (o.publicDir && (await serveStatic(o.publicDir, url.pathname, req, res))) return;
+  send(res, 404, 'application/json; charset=utf-8', JSON.stringify({ error: 'not found' }));
+}
+
+/**
+ * CORS for the configured origins ('*' for any). Returns false when it has
+ * answered the request itself (a refused preflight).
+ */
+function applyCors(allowed: string[], req: IncomingMessage, res: ServerResponse): boolean {
+  const origin = req.headers.origin;
+  if (!origin || allowed.length === 0) {
+    if (origin && req.method === 'OPTIONS' && req.headers['access-control-request-method']) {
+      send(res, 403, 'application/json; charset=utf-8', JSON.stringify({ error: 'origin not allowed' }));
+      return false;
+    }
+    return true;
+  }
+  const ok = allowed.includes('*') || allowed.includes(origin);
+  if (!allowed.includes('*')) res.setHeader('vary', 'Origin');
+  if (!ok) {
+    if (req.method !== 'OPTIONS') return true; // the browser blocks the response: no header is enough
+    send(res, 403, 'application/json; charset=utf-8', JSON.stringify({ error: 'origin not allowed' }));
+    return false;
+  }
+  res.setHeader('access-control-allow-origin', allowed.includes('*') ? '*' : origin);
+  if (req.method === 'OPTIONS') {
+    res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+    res.setHeader('access-control-allow-headers', ALLOWED_HEADERS);
+    res.setHeader('access-control-max-age', '600');
+  }
+  return true;
+}
+
+async function healthz(o: HttpOptions, res: ServerResponse) {
+  try {
+    const head = await o.store.head();
+    send(res, 200, 'application/json; charset=utf-8', JSON.stringify({ ok: true, head }));
+  } catch (err) {
+    o.logger.error({ err }, 'healthz: store unavailable');
+    send(res, 503, 'application/json; charset=utf-8', JSON.stringify({ ok: false }));
+  }
+}
+
+async function graphql(o: HttpOptions, req: IncomingMessage, res: ServerResponse, url: URL, log: Record<string, unknown>) {
+  const auth = authenticate(o.auth, req.headers.authorization, header(req, 'x-strata-actor'));
+  // Refuse early when no operation could be allowed: no parsing, no schema hints.
+  const refused = auth.canRead ? null : authorizeOperation(auth, 'query');
+  if (refused) return sendError(req, res, refused.extensions.code as string, refused.message, 401);
+
+  let body: unknown;
+  if (req.method === 'POST') {
+    const parsed = await readJsonBody(req, o.limits.maxBodyBytes);
+    if (parsed.error) return sendError(req, res, 'BAD_USER_INPUT', parsed.error, parsed.status);
+    body = parsed.value;
+    const vars = body && typeof body === 'object' ? (body as Record<string, unknown>).variables : undefined;
+    const tooBig = checkVariables(vars, o.limits);
+    if (tooBig) return sendError(req, res, 'BAD_USER_INPUT', tooBig.message, 400);
+  }
+
+  const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers: toHeaderMap(req), search: url.search, body };
+  const info: RequestInfo = { auth, errorCodes: [] };
+  infos.set(httpGraphQLRequest, info);
+  const context = async () => {
+    try {
+      return o.createContext({ actor: auth.actor, canWrite: auth.canWrite }) as BaseContext;
+    } catch (err) {
+      o.logger.error({ err }, 'createContext failed');
+      throw codedError('INTERNAL_SERVER_ERROR', INTERNAL_MESSAGE, 500);
+    }
+  };
+  const result = await withTimeout(o.apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context }), o.limits.requestTimeoutMs);
+  Object.assign(log, { operation: info.operationName ?? null, type: info.operationType, errors: info.errorCodes.length ? info.errorCodes : undefined });
+  if (result === TIMEOUT) {
+    log.errors = ['QUERY_TOO_COMPLEX'];
+    return sendError(req, res, 'QUERY_TOO_COMPLEX', `The request took longer than ${o.limits.requestTimeoutMs} ms; ask for less`, 503);
+  }
+  for (const [k, v] of result.headers) res.setHeader(k, v);
+  res.statusCode = result.status ?? 200;
+  if (result.body.kind === 'complete') return void res.end(result.body.string);
+  for await (const chunk of result.body.asyncIterator) res.write(chunk);
+  res.end();
+}
+
+const TIMEOUT = Symbol('timeout');
+
+/** Stops waiting (the work itself cannot be cancelled: graphql-js has no abort). */
+async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMEOUT> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<typeof TIMEOUT>((resolve) => (timer = setTimeout(() => resolve(TIMEOUT), ms)));
+  try {
+    return await Promise.race([p, t]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+type BodyResult = { value: unknown; error?: undefined; status?: undefined } | { error: string; status: number; value?: undefined };
+
+/** Reads at most max bytes and parses JSON: 413 past the cap, 415 for other media types, 400 when malformed. */
+async function readJsonBody(req: IncomingMessage, max: number): Promise<BodyResult> {
+  const type = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json' && !type.endsWith('+json')) return { error: `Unsupported Content-Type ${type}; send application/json`, status: 415 };
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > max) return tooLarge(req, max);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > max) return tooLarge(req, max);
+    chunks.push(chunk);
+  }
+  try {
+    return { value: JSON.parse(Buffer.concat(chunks).toString('utf8')) };
+  } catch {
+    return { error: 'Malformed JSON body', status: 400 };
+  }
+}
+
+function tooLarge(req: IncomingMessage, max: number): BodyResult {
+  // Stop reading; the connection is closed after the 413 (see send).
+  req.pause();
+  (req as IncomingMessage & { tooLarge?: boolean }).tooLarge = true;
+  return { error: `Request body exceeds ${max} bytes`, status: 413 };
+}
+
+/** A GraphQL-shaped error answer, in the media type the client accepts. */
+function sendError(req: IncomingMessage, res: ServerResponse, code: string, message: string, status: number) {
+  const accept = req.headers.accept ?? '';
+  const type = accept.includes('application/graphql-response+json') ? 'application/graphql-response+json; charset=utf-8' : 'application/json; charset=utf-8';
+  if (code === 'UNAUTHENTICATED') res.setHeader('www-authenticate', 'Bearer');
+  if ((req as IncomingMessage & { tooLarge?: boolean }).tooLarge) res.setHeader('connection', 'close');
+  send(res, status, type, errorBody(code, message));
+}
+
+function send(res: ServerResponse, status: number, type?: string, body?: string) {
+  res.statusCode = status;
+  if (type) res.setHeader('content-type', type);
+  res.end(body);
+}
+
+function methodNotAllowed(res: ServerResponse, allow: string) {
+  res.setHeader('allow', allow);
+  send(res, 405, 'application/json; charset=utf-8', JSON.stringify({ error: 'method not allowed' }));
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function toHeaderMap(req: IncomingMessage): HeaderMap {
+  const map = new HeaderMap();
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v !== undefined) map.set(k, Array.isArray(v) ? v.join(', ') : v);
+  }
+  return map;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.ico': 'image/x-icon',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+  '.wasm': 'application/wasm',
+};
+
+/**
+ * Serves a file under root, index.html for a directory. The resolved real
+ * path must stay inside the real root (no `..`, no encoded `..`, no symlink out).
+ * Returns false when there is no such file.
+ */
+export async function serveStatic(root: string, urlPath: string, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  let rel: string;
+  try {
+    rel = decodeURIComponent(urlPath);
+  } catch {
+    return false;
+  }
+  if (rel.includes('\0')) return false;
+  const realRoot = await fsp.realpath(root).catch(() => null);
+  if (!realRoot) return false;
+  let file = path.join(realRoot, path.posix.normalize('/' + rel));
+  const stat = await fsp.stat(file).catch(() => null);
+  if (!stat) return false;
+  if (stat.isDirectory()) file = path.join(file, 'index.html');
+  const real = await fsp.realpath(file).catch(() => null);
+  if (!real || (real !== realRoot && !real.startsWith(realRoot + path.sep))) return false;
+  const st = await fsp.stat(real).catch(() => null);
+  if (!st?.isFile()) return false;
+  res.statusCode = 200;
+  res.setHeader('content-type', CONTENT_TYPES[path.extname(real).toLowerCase()] ?? 'application/octet-stream');
+  res.setHeader('content-length', st.size);
+  res.setHeader('cache-control', 'no-cache');
+  if (req.method === 'HEAD') {
+    res.end();
+    return true;
+  }
+  await new Promise<void>((resolve, reject) => {
+    createReadStream(real).on('error', reject).pipe(res).on('finish', resolve).on('error', reject);
+  });
+  return true;
+}

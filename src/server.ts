@@ -1,0 +1,210 @@
+import http from 'node:http';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { WebSocketServer } from 'ws';
+import { getOperationAST, parse, validate, GraphQLError, type GraphQLSchema, type DocumentNode } from 'graphql';
+// tsconfig's moduleResolution "node" ignores package exports, so the types come
+// from the file and the value from the exported subpath (what Node resolves).
+import type { useServer as UseServer } from 'graphql-ws/dist/use/ws';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { useServer } = require('graphql-ws/use/ws') as { useServer: typeof UseServer };
+import type { EventStore } from './eventStore/types';
+import { authenticate, authorizeOperation, type AuthConfig, type ContextAuth, type RequestAuth } from './graphql/auth';
+import { formatError, logMaskedErrors, codedError, INTERNAL_MESSAGE } from './graphql/errors';
+import { createRequestHandler, strataPlugin, GRAPHQL_PATH } from './graphql/http';
+import { DEFAULT_LIMITS, checkOperation, checkVariables, type Limits } from './graphql/limits';
+import { createLogger, type Logger } from './graphql/logger';
+
+export interface ServerOptions {
+  schema: GraphQLSchema;
+  store: EventStore;
+  /** Builds the resolvers' context; called once per HTTP request or WebSocket operation. */
+  createContext: (auth: ContextAuth) => object;
+  port: number;
+  host: string;
+  writeToken?: string;
+  readToken?: string;
+  /** Origins allowed to call the API from a browser ('*': any). Default: same origin only. */
+  corsOrigins?: string[];
+  logger?: Logger;
+  maxBodyBytes?: number;
+  requestTimeoutMs?: number;
+  /** Other limits (depth, cost, aliases…); see limits.ts. */
+  limits?: Partial<Limits>;
+  /** Served at /; default public/ at the repository root when it exists. */
+  publicDir?: string | null;
+  /** How long close() lets in-flight requests finish before cutting them. */
+  shutdownGraceMs?: number;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  /** Stops accepting, lets in-flight requests finish, closes WebSockets. Idempotent. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_PUBLIC_DIR = path.resolve(__dirname, '..', 'public');
+
+/** Apollo Server on node:http at /graphql, graphql-ws on the same path, /healthz, static files. */
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const logger = opts.logger ?? createLogger();
+  const limits: Limits = {
+    ...DEFAULT_LIMITS,
+    ...opts.limits,
+    ...(opts.maxBodyBytes ? { maxBodyBytes: opts.maxBodyBytes } : {}),
+    ...(opts.requestTimeoutMs ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),
+  };
+  const auth = { writeToken: opts.writeToken, readToken: opts.readToken };
+  const corsOrigins = opts.corsOrigins ?? [];
+  const httpServer = http.createServer();
+  // Slow-loris guard: the whole request must arrive within the request budget.
+  httpServer.requestTimeout = limits.requestTimeoutMs;
+  httpServer.headersTimeout = Math.min(httpServer.headersTimeout, limits.requestTimeoutMs);
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxBodyBytes });
+  const ws = startWebSocket({ wss, httpServer, schema: opts.schema, auth, createContext: opts.createContext, corsOrigins, logger, limits });
+
+  const apollo = new ApolloServer<BaseContext>({
+    schema: opts.schema,
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    // Auth is a bearer header, never a cookie, so a cross-site form cannot act
+    // for a user; CSRF prevention would only break plain GET queries.
+    csrfPrevention: false,
+    allowBatchedHttpRequests: false,
+    status400ForVariableCoercionErrors: true,
+    parseOptions: { maxTokens: limits.maxTokens },
+    logger: apolloLogger(logger),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: opts.shutdownGraceMs ?? 10_000 }),
+      { async serverWillStart() { return { drainServer: () => ws.dispose() }; } },
+      ApolloServerPluginLandingPageDisabled(),
+      strataPlugin(opts.schema, limits, logger),
+    ],
+  });
+  await apollo.start();
+
+  const publicDir = opts.publicDir === undefined ? (existsSync(DEFAULT_PUBLIC_DIR) ? DEFAULT_PUBLIC_DIR : null) : opts.publicDir;
+  httpServer.on('request', createRequestHandler({ apollo, schema: opts.schema, store: opts.store, auth, createContext: opts.createContext, corsOrigins, logger, limits, publicDir }));
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(opts.port, opts.host, () => resolve());
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  const hostForUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  const url = `http://${hostForUrl}:${port}${GRAPHQL_PATH}`;
+  logger.info({ url }, 'listening');
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    port,
+    close: () => (closing ??= apollo.stop().then(() => logger.info('stopped'))),
+  };
+}
+
+/** Apollo's own warnings and errors go to the same structured log. */
+function apolloLogger(logger: Logger) {
+  const child = logger.child({ component: 'apollo' });
+  return {
+    debug: (msg: unknown) => child.debug(String(msg)),
+    info: (msg: unknown) => child.info(String(msg)),
+    warn: (msg: unknown) => child.warn(String(msg)),
+    error: (msg: unknown) => child.error(String(msg)),
+  };
+}
+
+interface WsOptions {
+  wss: WebSocketServer;
+  httpServer: http.Server;
+  schema: GraphQLSchema;
+  auth: AuthConfig;
+  createContext: (auth: ContextAuth) => object;
+  corsOrigins: string[];
+  logger: Logger;
+  limits: Limits;
+}
+
+/**
+ * graphql-ws on the HTTP server's /graphql path. Each operation goes through
+ * the same gates as HTTP (parse budget, validation, auth, limits) in onSubscribe,
+ * before anything executes.
+ */
+function startWebSocket(o: WsOptions): { dispose(): Promise<void> } {
+  o.httpServer.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    // Browsers do not apply CORS to WebSockets: check the Origin ourselves.
+    if (url.pathname !== GRAPHQL_PATH || !originAllowed(req, o.corsOrigins)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    o.wss.handleUpgrade(req, socket, head, (client) => o.wss.emit('connection', client, req));
+  });
+  const log = o.logger.child({ transport: 'ws' });
+  const cleanup = useServer<Record<string, unknown> | undefined, { auth: RequestAuth }>(
+    {
+      onConnect(ctx) {
+        const p = ctx.connectionParams ?? {};
+        const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+        ctx.extra.auth = authenticate(o.auth, str(p.authorization ?? p.Authorization), str(p['x-strata-actor'] ?? p.actor));
+        return true;
+      },
+      onSubscribe(ctx, _id, payload) {
+        const auth = ctx.extra.auth ?? authenticate(o.auth, undefined);
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query, { maxTokens: o.limits.maxTokens });
+        } catch (e) {
+          return [e instanceof GraphQLError ? e : codedError('BAD_USER_INPUT', 'Could not parse the document')];
+        }
+        const invalid = validate(o.schema, document);
+        if (invalid.length) return invalid;
+        const op = getOperationAST(document, payload.operationName);
+        if (!op) return [codedError('BAD_USER_INPUT', 'Unable to identify the operation')];
+        const refused = authorizeOperation(auth, op.operation) ?? checkVariables(payload.variables, o.limits) ?? checkOperation(o.schema, document, op, payload.variables ?? undefined, o.limits);
+        if (refused) return [refused];
+        log.info({ operation: payload.operationName ?? op.name?.value ?? null, type: op.operation }, 'operation');
+        try {
+          const contextValue = o.createContext({ actor: auth.actor, canWrite: auth.canWrite });
+          return { schema: o.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
+        } catch (err) {
+          log.error({ err }, 'createContext failed');
+          return [codedError('INTERNAL_SERVER_ERROR', INTERNAL_MESSAGE)];
+        }
+      },
+      onError(_ctx, _id, payload, errors) {
+        logMaskedErrors(log, errors, { operation: payload.operationName ?? null });
+        return errors.map((e) => formatError(e.toJSON(), e));
+      },
+      onNext(_ctx, _id, payload, _args, result) {
+        if (!result.errors?.length) return;
+        logMaskedErrors(log, result.errors, { operation: payload.operationName ?? null });
+        return { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) };
+      },
+    },
+    o.wss,
+  );
+  return {
+    async dispose() {
+      await cleanup.dispose(); // closes every socket with 1001 Going away
+      // A client that never answers the close handshake must not hold shutdown.
+      for (const client of o.wss.clients) client.terminate();
+    },
+  };
+}
+
+/** Same-origin (Origin host = Host), no Origin (not a browser), or a configured origin. */
+function originAllowed(req: http.IncomingMessage, allowed: string[]): boolean {
+  const origin = req.headers.origin;
+  if (!origin || allowed.includes('*') || allowed.includes(origin)) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
