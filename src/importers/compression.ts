@@ -1,0 +1,26 @@
+/**
+ * Layer compression, detected from magic bytes rather than the media type
+ * (domain.md §6): gzip `1f 8b` (eStargz is gzip-compatible), zstd
+ * `28 b5 2f fd`, anything else is read as a plain tar.
+ */
+import { PassThrough, type Transform } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { ZstdDecompress } from './zstdTransform';
+
+export type Compression = 'gzip' | 'zstd' | 'none';
+
+/** Bytes needed to decide. */
+export const MAGIC_BYTES = 4;
+
+export function sniffCompression(head: Uint8Array): Compression {
+  if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return 'zstd';
+  return 'none';
+}
+
+/** A Transform that decompresses (or passes through) the given compression. */
+export function decompressor(c: Compression): Transform {
+  if (c === 'gzip') return createGunzip();
+  if (c === 'zstd') return new ZstdDecompress();
+  return new PassThrough();
+}

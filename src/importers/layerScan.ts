@@ -1,0 +1,160 @@
+/**
+ * One streaming pass over a layer blob (domain.md §1, §6): hash the blob as
+ * stored (digest), sniff and decompress it, hash the whole decompressed stream
+ * (DiffID, including anything after the end-of-archive blocks), parse the tar
+ * headers with tar-stream and hash each regular file. Nothing is buffered
+ * beyond a chunk, except the small os-release files that are kept.
+ */
+import { createHash } from 'node:crypto';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { extract as tarExtract, type Header } from 'tar-stream';
+import { entriesDigestOf } from '../domain/entryList';
+import type { LayerEntry } from '../domain/layerEntry';
+import { asArchiveError } from './archiveError';
+import { decompressor, MAGIC_BYTES, sniffCompression, type Compression } from './compression';
+import { Budget, MAX_KEPT_FILE_BYTES } from './limits';
+import { sha256Hex } from './sha256';
+import { TarFramer } from './tarFramer';
+import { isRegular, toLayerEntry } from './tarEntry';
+
+/** Files whose whole content is kept for the OS detection (os-release(5)). */
+export const KEPT_PATHS: ReadonlySet<string> = new Set(['/etc/os-release', '/usr/lib/os-release']);
+
+export interface KeptFile { path: string; content: Buffer }
+
+export interface LayerScan {
+  /** sha256 of the blob exactly as stored. */
+  digest: string;
+  compressedSize: number;
+  compression: Compression;
+  diffId: string;
+  uncompressedSize: number;
+  entries: LayerEntry[];
+  /** Sum of FILE sizes (domain.md §3). */
+  size: number;
+  /** Entries except whiteout markers. */
+  fileCount: number;
+  entriesDigest: string;
+  keptFiles: KeptFile[];
+}
+
+/** Hashes and counts the decompressed stream, charging the import budget. */
+class DiffTap extends Transform {
+  readonly hash = createHash('sha256');
+  bytes = 0;
+  constructor(private readonly budget: Budget) { super(); }
+  override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
+    try {
+      this.bytes += chunk.length;
+      this.budget.addBytes(chunk.length);
+      this.hash.update(chunk);
+      cb(null, chunk);
+    } catch (e) {
+      cb(e as Error);
+    }
+  }
+}
+
+const toBuffer = (c: unknown): Buffer => (Buffer.isBuffer(c) ? c : Buffer.from(c as Uint8Array));
+
+/** Reads the first bytes of a stream, then hands back a stream of all of it. */
+export async function peek(src: AsyncIterable<unknown>, n: number): Promise<{ head: Buffer; all: AsyncGenerator<Buffer> }> {
+  const it = src[Symbol.asyncIterator]();
+  const first: Buffer[] = [];
+  let have = 0;
+  let done = false;
+  while (have < n) {
+    const r = await it.next();
+    if (r.done) { done = true; break; }
+    const c = toBuffer(r.value);
+    first.push(c);
+    have += c.length;
+  }
+  async function* all(): AsyncGenerator<Buffer> {
+    try {
+      yield* first;
+      while (!done) {
+        const r = await it.next();
+        if (r.done) break;
+        yield toBuffer(r.value);
+      }
+    } finally {
+      if (!done) await it.return?.();
+    }
+  }
+  return { head: Buffer.concat(first), all: all() };
+}
+
+async function* hashing(src: AsyncIterable<Buffer>, onChunk: (c: Buffer) => void): AsyncGenerator<Buffer> {
+  for await (const c of src) {
+    onChunk(c);
+    yield c;
+  }
+}
+
+/** Scans one layer blob; throws INVALID_ARCHIVE (with `what` as context) on any defect. */
+export async function scanLayer(src: AsyncIterable<Buffer>, budget: Budget, what: string): Promise<LayerScan> {
+  const blobHash = createHash('sha256');
+  let compressedSize = 0;
+  let compression: Compression = 'none';
+  const entries: LayerEntry[] = [];
+  const keptFiles: KeptFile[] = [];
+  let size = 0;
+  let fileCount = 0;
+
+  const onEntry = async (h: Header, stream: AsyncIterable<Buffer>): Promise<void> => {
+    budget.addEntry();
+    const regular = isRegular(h);
+    const fileHash = regular ? createHash('sha256') : null;
+    const keep: Buffer[] = [];
+    let keptBytes = 0;
+    let keepIt = false;
+    // Validate the name before reading data: a bad name fails fast.
+    const probe = toLayerEntry(h, null);
+    if (probe && regular && KEPT_PATHS.has(probe.path) && (h.size ?? 0) <= MAX_KEPT_FILE_BYTES) keepIt = true;
+    for await (const c of stream) {
+      fileHash?.update(c);
+      if (keepIt) { keep.push(c); keptBytes += c.length; }
+    }
+    if (!probe) return;
+    const entry = regular ? { ...probe, contentDigest: `sha256:${fileHash!.digest('hex')}` } : probe;
+    entries.push(entry);
+    if (entry.kind === 'FILE') size += entry.size;
+    if (entry.kind !== 'WHITEOUT' && entry.kind !== 'OPAQUE_WHITEOUT') fileCount += 1;
+    if (keepIt && keptBytes === (h.size ?? 0)) {
+      const existing = keptFiles.findIndex((k) => k.path === entry.path);
+      const content = Buffer.concat(keep);
+      if (existing >= 0) keptFiles.splice(existing, 1);
+      keptFiles.push({ path: entry.path, content });
+    }
+  };
+
+  const ex = tarExtract();
+  ex.on('entry', (h, stream, next) => {
+    onEntry(h, stream as unknown as AsyncIterable<Buffer>).then(() => next(), (e: unknown) => next(e instanceof Error ? e : new Error(String(e))));
+  });
+
+  const tap = new DiffTap(budget);
+  const framer = new TarFramer();
+  try {
+    const { head, all } = await peek(src, MAGIC_BYTES);
+    compression = sniffCompression(head);
+    const blob = Readable.from(hashing(all, (c) => { blobHash.update(c); compressedSize += c.length; }));
+    await pipeline(blob, decompressor(compression), tap, framer, ex as unknown as NodeJS.WritableStream);
+  } catch (e) {
+    throw asArchiveError(e, what);
+  }
+  return {
+    digest: `sha256:${blobHash.digest('hex')}`,
+    compressedSize,
+    compression,
+    diffId: `sha256:${tap.hash.digest('hex')}`,
+    uncompressedSize: tap.bytes,
+    entries,
+    size,
+    fileCount,
+    entriesDigest: entriesDigestOf(entries, sha256Hex),
+    keptFiles: keptFiles.sort((a, b) => a.path.localeCompare(b.path)),
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * Opens what `strata import` was given (contract cli.md: a docker-archive tar,
+ * an OCI layout directory or tar, or `-` for standard input). A tar is read
+ * in one streaming pass; a gzip- or zstd-compressed tar (`docker save | gzip`)
+ * is decompressed on the way, detected by magic bytes.
+ */
+import { createReadStream, promises as fs } from 'node:fs';
+import { Readable, pipeline } from 'node:stream';
+import { badInput } from '../domain/errors';
+import type { ArchiveFiles } from './archiveFiles';
+import { decompressor, MAGIC_BYTES, sniffCompression } from './compression';
+import { DirArchive } from './dirArchive';
+import { peek } from './layerScan';
+import type { Budget } from './limits';
+import { StreamArchive } from './streamArchive';
+import type { ImportProgress } from './types';
+
+export type Source = string | NodeJS.ReadableStream;
+
+/** Reports progress at most every 4 MiB (and at the end). */
+export function progressReporter(onProgress: ((p: ImportProgress) => void) | undefined, phase: string, bytesTotal: number | null) {
+  let done = 0;
+  let last = 0;
+  return {
+    add(n: number): void {
+      done += n;
+      if (onProgress && done - last >= 4 * 1024 * 1024) { last = done; onProgress({ bytesDone: done, bytesTotal, phase }); }
+    },
+    end(): void { onProgress?.({ bytesDone: done, bytesTotal: bytesTotal ?? done, phase }); },
+  };
+}
+
+async function* counted(src: AsyncIterable<unknown>, add: (n: number) => void): AsyncGenerator<Buffer> {
+  for await (const c of src) {
+    const b = Buffer.isBuffer(c) ? c : typeof c === 'string' ? Buffer.from(c) : Buffer.from(c as Uint8Array);
+    add(b.length);
+    yield b;
+  }
+}
+
+export interface Opened { files: ArchiveFiles; describe: string; entryCount: number | null }
+
+export async function openArchive(source: Source, budget: Budget, onProgress?: (p: ImportProgress) => void): Promise<Opened> {
+  let stream: AsyncIterable<unknown>;
+  let total: number | null = null;
+  let describe = 'standard input';
+  if (typeof source === 'string' && source !== '-') {
+    let st;
+    try {
+      st = await fs.stat(source);
+    } catch (e) {
+      throw badInput(`cannot read "${source}": ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
+    }
+    if (st.isDirectory()) {
+      const p = progressReporter(onProgress, 'reading blobs', null);
+      return { files: new DirArchive(source, budget, (n) => p.add(n)), describe: `directory ${source}`, entryCount: null };
+    }
+    stream = createReadStream(source);
+    total = st.size;
+    describe = source;
+  } else {
+    stream = (source === '-' ? process.stdin : source) as AsyncIterable<unknown>;
+  }
+  const p = progressReporter(onProgress, 'reading archive', total);
+  const { head, all } = await peek(counted(stream, (n) => p.add(n)), MAGIC_BYTES);
+  const c = sniffCompression(head);
+  let input: Readable = Readable.from(all);
+  if (c !== 'none') {
+    const dec = decompressor(c);
+    input = pipeline(input, dec, () => undefined);
+  }
+  const archive = await StreamArchive.collect(input, budget);
+  p.end();
+  return { files: archive, describe, entryCount: archive.entryCount };
+}

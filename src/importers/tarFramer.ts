@@ -1,0 +1,173 @@
+/**
+ * Follows the 512-byte block structure of a tar stream in front of tar-stream,
+ * so that (domain.md §1, §6):
+ *  - bytes after the end-of-archive marker (two zero blocks) are swallowed: they
+ *    still count for the DiffID (hashed upstream) but are not parsed;
+ *  - PAX and GNU long-name headers are capped before tar-stream buffers them;
+ *  - a stream that stops inside a header or an entry's data is "truncated".
+ * It mirrors tar-stream's own framing rules (directories carry no data; PAX
+ * `size` overrides the header size) so both stay in step.
+ */
+import { Transform, type TransformCallback } from 'node:stream';
+import { invalidArchive } from '../domain/errors';
+import { MAX_LONG_HEADER_BYTES } from './limits';
+
+const BLOCK = 512;
+
+type Mode = 'header' | 'data' | 'long' | 'eof';
+
+function isNullHeader(b: Buffer): boolean {
+  for (let i = 0; i < BLOCK; i++) {
+    if (i >= 148 && i < 156) continue;
+    if (b[i] !== 0) return false;
+  }
+  return true;
+}
+
+/** Size field (offset 124, 12 bytes): octal text or GNU base-256. */
+function headerSize(b: Buffer): number {
+  const f = b.subarray(124, 136);
+  if ((f[0] ?? 0) & 0x80) {
+    let n = (f[0] ?? 0) & 0x7f;
+    for (let i = 1; i < f.length; i++) n = n * 256 + (f[i] ?? 0);
+    return n;
+  }
+  const text = f.toString('latin1').replace(/\0.*$/s, '').trim();
+  if (text === '') return 0;
+  if (!/^[0-7]+$/.test(text)) throw invalidArchive('corrupt tar header: bad size field');
+  return parseInt(text, 8);
+}
+
+function paxSize(data: Buffer): number | undefined {
+  let size: number | undefined;
+  const text = data.toString('utf8');
+  let pos = 0;
+  while (pos < text.length) {
+    const sp = text.indexOf(' ', pos);
+    if (sp < 0) break;
+    const len = parseInt(text.slice(pos, sp), 10);
+    if (!(len > 0)) break;
+    const rec = text.slice(sp + 1, pos + len - 1);
+    const eq = rec.indexOf('=');
+    if (eq > 0 && rec.slice(0, eq) === 'size') size = parseInt(rec.slice(eq + 1), 10);
+    pos += len;
+  }
+  return size;
+}
+
+const padded = (n: number): number => Math.ceil(n / BLOCK) * BLOCK;
+
+export class TarFramer extends Transform {
+  private mode: Mode = 'header';
+  private header = Buffer.alloc(0);
+  private remaining = 0;
+  private zeroBlocks = 0;
+  private longType = 0;
+  private longData: Buffer[] = [];
+  private longLeft = 0;
+  private localPaxSize: number | undefined;
+  private globalPaxSize: number | undefined;
+  private hasLocalPax = false;
+  /** True once the end-of-archive marker has been seen. */
+  ended = false;
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    try {
+      const forward = this.consume(chunk);
+      if (forward > 0) this.push(forward === chunk.length ? chunk : chunk.subarray(0, forward));
+      cb();
+    } catch (e) {
+      cb(e as Error);
+    }
+  }
+
+  override _flush(cb: TransformCallback): void {
+    if (this.mode === 'eof' || (this.mode === 'header' && this.header.length === 0)) cb();
+    else cb(invalidArchive('truncated tar: the stream ends inside an entry'));
+  }
+
+  /** Returns how many bytes of chunk go on to the parser. */
+  private consume(chunk: Buffer): number {
+    let off = 0;
+    while (off < chunk.length) {
+      if (this.mode === 'eof') return off;
+      if (this.mode === 'data') {
+        const n = Math.min(this.remaining, chunk.length - off);
+        this.remaining -= n;
+        off += n;
+        if (this.remaining === 0) this.mode = 'header';
+        continue;
+      }
+      if (this.mode === 'long') {
+        const n = Math.min(this.remaining, chunk.length - off);
+        const keep = Math.min(n, this.longLeft);
+        if (keep > 0) this.longData.push(chunk.subarray(off, off + keep));
+        this.longLeft -= keep;
+        this.remaining -= n;
+        off += n;
+        if (this.remaining === 0) this.finishLong();
+        continue;
+      }
+      const need = BLOCK - this.header.length;
+      const take = Math.min(need, chunk.length - off);
+      this.header = Buffer.concat([this.header, chunk.subarray(off, off + take)]);
+      off += take;
+      if (this.header.length === BLOCK) this.onHeader();
+    }
+    return off;
+  }
+
+  private onHeader(): void {
+    const b = this.header;
+    this.header = Buffer.alloc(0);
+    if (isNullHeader(b)) {
+      this.zeroBlocks += 1;
+      if (this.zeroBlocks === 2) {
+        this.mode = 'eof';
+        this.ended = true;
+      }
+      return;
+    }
+    if (this.zeroBlocks > 0) throw invalidArchive('corrupt tar: a single zero block inside the archive');
+    const flag = b[156] ?? 0;
+    let size = headerSize(b);
+    if (flag === 0x78 /* x */ || flag === 0x67 /* g */ || flag === 0x4c /* L */ || flag === 0x4b /* K */ || flag === 0x4e /* N */) {
+      if (size > MAX_LONG_HEADER_BYTES) {
+        throw invalidArchive(`tar PAX/long-name header of ${size} bytes exceeds the ${MAX_LONG_HEADER_BYTES}-byte limit`);
+      }
+      this.longType = flag;
+      this.longData = [];
+      this.longLeft = size;
+      this.remaining = padded(size);
+      this.mode = this.remaining > 0 ? 'long' : 'header';
+      if (this.remaining === 0) this.finishLong();
+      return;
+    }
+    if (this.hasLocalPax) {
+      const s = this.localPaxSize ?? this.globalPaxSize;
+      if (s !== undefined) size = s;
+      this.hasLocalPax = false;
+      this.localPaxSize = undefined;
+    }
+    if (!(size >= 0)) throw invalidArchive('corrupt tar header: invalid size');
+    const nameEnd = b.indexOf(0);
+    const name = b.subarray(0, nameEnd < 0 || nameEnd > 100 ? 100 : nameEnd);
+    const isDir = flag === 0x35 || ((flag === 0 || flag === 0x30) && name.length > 0 && name[name.length - 1] === 0x2f);
+    this.remaining = isDir ? 0 : padded(size);
+    this.mode = this.remaining > 0 ? 'data' : 'header';
+  }
+
+  private finishLong(): void {
+    this.mode = 'header';
+    if (this.longType === 0x78 || this.longType === 0x67) {
+      const s = paxSize(Buffer.concat(this.longData));
+      if (this.longType === 0x78) {
+        this.hasLocalPax = true;
+        this.localPaxSize = s;
+      } else {
+        this.globalPaxSize = s;
+      }
+    }
+    this.longData = [];
+  }
+}

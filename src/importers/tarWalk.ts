@@ -1,0 +1,44 @@
+/**
+ * Walks a tar stream once, entry by entry (the outer archive of `docker save`
+ * or of an OCI layout tar). Same guards as layers: TarFramer caps long headers,
+ * stops at the end-of-archive marker and reports truncation.
+ */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { extract as tarExtract, type Header } from 'tar-stream';
+import { TarFramer } from './tarFramer';
+
+/** An entry's data: iterate it at most once; what is not read is drained. */
+export interface EntryData extends AsyncIterable<Buffer> {}
+
+function shield(stream: AsyncIterable<unknown>): { data: EntryData; drain: () => Promise<void> } {
+  const it = stream[Symbol.asyncIterator]();
+  let done = false;
+  const next = async (): Promise<IteratorResult<Buffer>> => {
+    if (done) return { done: true, value: undefined };
+    const r = await it.next();
+    if (r.done) { done = true; return { done: true, value: undefined }; }
+    const v = r.value;
+    return { done: false, value: Buffer.isBuffer(v) ? v : Buffer.from(v as Uint8Array) };
+  };
+  // `return` does not destroy the entry stream (that would abort the whole tar).
+  const data: EntryData = {
+    [Symbol.asyncIterator]: () => ({ next, return: async () => ({ done: true, value: undefined }) }),
+  };
+  const drain = async (): Promise<void> => {
+    while (!(await next()).done) { /* discard */ }
+  };
+  return { data, drain };
+}
+
+export async function walkTar(src: AsyncIterable<Buffer> | Readable, onEntry: (h: Header, data: EntryData) => Promise<void>): Promise<void> {
+  const ex = tarExtract();
+  ex.on('entry', (h, stream, next) => {
+    const { data, drain } = shield(stream as unknown as AsyncIterable<unknown>);
+    onEntry(h, data)
+      .then(drain)
+      .then(() => next(), (e: unknown) => next(e instanceof Error ? e : new Error(String(e))));
+  });
+  const input = src instanceof Readable ? src : Readable.from(src);
+  await pipeline(input, new TarFramer(), ex as unknown as NodeJS.WritableStream);
+}
