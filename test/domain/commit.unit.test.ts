@@ -1,0 +1,191 @@
+import { EMPTY_LAYER_DIFF_ID } from '../../src/domain/digest';
+import { DomainError } from '../../src/domain/errors';
+import type { FileChange } from '../../src/domain/image/fileChange';
+import { CommitData, CommitImage, CommitState, decideCommit, planCommit } from '../../src/domain/image/commit';
+import { initialImageState } from '../../src/domain/image/state';
+import { initialTagState, TagState } from '../../src/domain/tag/state';
+import { d, sha256Hex } from './domainTestKit';
+import { entriesDigest, meta, NOW, PARENT_DIFF_IDS, PARENT_ID, parentState, ports } from './imageFixtures';
+
+const cmd = (data: CommitData, p = ports()): CommitImage => ({ type: 'CommitImage', data, metadata: meta, ports: p });
+const given = (tag: TagState = initialTagState()): CommitState => ({ parent: parentState, tag });
+const failsWith = (code: string, data: CommitData, state = given(), p = ports()) => {
+  let err: unknown;
+  try { decideCommit(cmd(data, p), state); } catch (e) { err = e; }
+  expect(err).toBeInstanceOf(DomainError);
+  expect((err as DomainError).code).toBe(code);
+  return err as DomainError;
+};
+
+const app: FileChange = { change: 'ADDED', path: '/app/main.js', kind: 'FILE', size: 10, contentDigest: d('main') };
+const passwd: FileChange = { change: 'MODIFIED', path: '/etc/passwd', kind: 'FILE', size: 120 };
+const hosts: FileChange = { change: 'DELETED', path: '/etc/hosts' };
+
+describe('commit: given a parent, when a change set is committed, then a layer and an image', () => {
+  const out = planCommit(cmd({ changes: [hosts, app, passwd], tag: 'myapp', createdBy: 'edit config' }), given());
+
+  test('entries: implied parent dir, whiteout for DELETED, copied-up file; sorted by path', () => {
+    expect(out.entries.map((e) => [e.path, e.kind, e.size])).toEqual([
+      ['/app', 'DIRECTORY', 0],
+      ['/app/main.js', 'FILE', 10],
+      ['/etc/hosts', 'WHITEOUT', 0],
+      ['/etc/passwd', 'FILE', 120],
+    ]);
+    expect(out.entries[0]).toMatchObject({ mode: 0o755, uid: 0, gid: 0 });
+    expect(out.entries[1]).toMatchObject({ mode: 0o644, contentDigest: d('main') });
+    // size given, no digest: the lower content digest is not inherited (content changed)
+    expect(out.entries[3]).toMatchObject({ mode: 0o644, contentDigest: null });
+  });
+
+  test('layer: DiffID = entriesDigest of the entries; size 130; 3 non-marker entries', () => {
+    expect(out.layer).toEqual({
+      diffId: entriesDigest(out.entries), digest: null, mediaType: null, compressedSize: null,
+      size: 130, fileCount: 3, entriesDigest: entriesDigest(out.entries),
+    });
+    expect(out.layerIndex).toBe(2);
+  });
+
+  test('image: config extends the parent; imageId = sha256(config); history gains created_by', () => {
+    const cfg = JSON.parse(out.image.config);
+    expect(out.imageId).toBe(`sha256:${sha256Hex(out.image.config)}`);
+    expect(cfg.rootfs).toEqual({ type: 'layers', diff_ids: [...PARENT_DIFF_IDS, out.layer.diffId] });
+    expect(cfg.history.at(-1)).toEqual({ created: NOW, created_by: 'edit config' });
+    expect(cfg.config).toEqual({ Env: ['PATH=/bin'] });
+    expect(cfg.created).toBe(NOW);
+    expect(out.image).toMatchObject({ source: 'commit', parentImageId: PARENT_ID, architecture: 'arm64', os: 'linux', created: NOW });
+    expect(out.image.layers.map((l) => l.diffId)).toEqual([...PARENT_DIFF_IDS, out.layer.diffId]);
+    expect(out.image.history.map((h) => [h.createdBy, h.layerIndex])).toEqual([
+      ['ADD rootfs', 0], ['CMD sh', null], ['RUN apk add', 1], ['edit config', 2],
+    ]);
+  });
+
+  test('events: LayerCommitted, ImageCommitted, TagMoved (normalized tag)', () => {
+    expect(out.events.map((e) => e.type)).toEqual(['LayerCommitted', 'ImageCommitted', 'TagMoved']);
+    expect(out.events[2]).toEqual({ type: 'TagMoved', data: { tag: 'myapp:latest', from: null, to: out.imageId } });
+  });
+
+  test('deterministic: the same change set in any order gives the same DiffID; another time a new image ID', () => {
+    const again = planCommit({ ...cmd({ changes: [passwd, app, hosts] }), metadata: { now: '2025-01-01T00:00:00Z', actor: null } }, given());
+    expect(again.layer.diffId).toBe(out.layer.diffId);
+    expect(again.imageId).not.toBe(out.imageId);
+  });
+
+  test('known layer and image: nothing appended but the tag move', () => {
+    const events = decideCommit(cmd({ changes: [app], tag: 'myapp' }, ports({ isLayerKnown: () => true, isImageKnown: () => true })), given());
+    expect(events.map((e) => e.type)).toEqual(['TagMoved']);
+  });
+
+  test('tag already there at the expected version: no TagMoved', () => {
+    const first = planCommit(cmd({ changes: [app] }), given());
+    const events = decideCommit(cmd({ changes: [app], tag: 'myapp', expectedVersion: 3 }), given({ tag: 'myapp:latest', imageId: first.imageId, version: 3 }));
+    expect(events.map((e) => e.type)).toEqual(['LayerCommitted', 'ImageCommitted']);
+  });
+});
+
+describe('commit: copy-up, opaque directories, links, the empty layer', () => {
+  test('a chmod copies the whole lower file up (full size, digest kept)', () => {
+    const out = planCommit(cmd({ changes: [{ change: 'MODIFIED', path: '/bin/sh', kind: 'FILE', mode: 0o700 }] }), given());
+    expect(out.entries).toEqual([{ path: '/bin/sh', kind: 'FILE', size: 500, mode: 0o700, uid: 0, gid: 0, linkTarget: null, contentDigest: d('/bin/sh') }]);
+    expect(out.layer.size).toBe(500);
+  });
+
+  test('opaque: the opaque whiteout precedes the directory; lower children count as absent', () => {
+    const out = planCommit(cmd({ changes: [
+      { change: 'ADDED', path: '/usr/lib/libc.so', kind: 'FILE', size: 7 },
+      { change: 'MODIFIED', path: '/usr/lib', kind: 'DIRECTORY', opaque: true },
+    ] }), given());
+    expect(out.entries.map((e) => [e.path, e.kind])).toEqual([
+      ['/usr/lib', 'OPAQUE_WHITEOUT'], ['/usr/lib', 'DIRECTORY'], ['/usr/lib/libc.so', 'FILE'],
+    ]);
+    expect(out.layer.fileCount).toBe(2);
+  });
+
+  test('hard links: to a lower file, to a file of the same set, through a lower hard link', () => {
+    const out = planCommit(cmd({ changes: [
+      { change: 'ADDED', path: '/bin/dash', kind: 'HARDLINK', linkTarget: '/bin/ash' },
+      { change: 'ADDED', path: '/opt/a', kind: 'FILE', size: 3 },
+      { change: 'ADDED', path: '/opt/b', kind: 'HARDLINK', linkTarget: '/opt/a' },
+      { change: 'ADDED', path: '/sbin', kind: 'SYMLINK', linkTarget: 'bin' },
+    ] }), given());
+    expect(out.entries.map((e) => [e.path, e.kind, e.size, e.linkTarget])).toEqual([
+      ['/bin/dash', 'HARDLINK', 0, '/bin/sh'], ['/opt', 'DIRECTORY', 0, null], ['/opt/a', 'FILE', 3, null],
+      ['/opt/b', 'HARDLINK', 0, '/opt/a'], ['/sbin', 'SYMLINK', 0, 'bin'],
+    ]);
+  });
+
+  test('replacing a file by a directory, and a directory by a file', () => {
+    const out = planCommit(cmd({ changes: [
+      { change: 'MODIFIED', path: '/etc/hosts', kind: 'DIRECTORY' },
+      { change: 'ADDED', path: '/etc/hosts/a', kind: 'FILE', size: 1 },
+      { change: 'MODIFIED', path: '/usr/lib', kind: 'FILE', size: 2 },
+    ] }), given());
+    expect(out.entries.map((e) => [e.path, e.kind, e.size])).toEqual([
+      ['/etc/hosts', 'DIRECTORY', 0], ['/etc/hosts/a', 'FILE', 1], ['/usr/lib', 'FILE', 2],
+    ]);
+  });
+
+  test('an empty change set is the empty tar layer', () => {
+    const out = planCommit(cmd({ changes: [] }), given());
+    expect(out.layer).toMatchObject({ diffId: EMPTY_LAYER_DIFF_ID, size: 0, fileCount: 0 });
+  });
+
+  test('paths are normalized ("//" and a trailing "/")', () => {
+    const out = planCommit(cmd({ changes: [{ change: 'ADDED', path: '//srv//data/', kind: 'DIRECTORY' }] }), given());
+    expect(out.entries.map((e) => e.path)).toEqual(['/srv', '/srv/data']);
+  });
+});
+
+describe('commit rejections', () => {
+  const bad = (changes: FileChange[]) => failsWith('BAD_USER_INPUT', { changes });
+  test.each<[string, FileChange[]]>([
+    ['relative path', [{ change: 'ADDED', path: 'etc/x', kind: 'FILE' }]],
+    ['".." component', [{ change: 'ADDED', path: '/etc/../x', kind: 'FILE' }]],
+    ['"." component', [{ change: 'ADDED', path: '/etc/./x', kind: 'FILE' }]],
+    ['the root', [{ change: 'MODIFIED', path: '/', kind: 'DIRECTORY' }]],
+    ['a whiteout name', [{ change: 'ADDED', path: '/etc/.wh.x', kind: 'FILE' }]],
+    ['ADDED without kind', [{ change: 'ADDED', path: '/x' }]],
+    ['ADDED a WHITEOUT', [{ change: 'ADDED', path: '/x', kind: 'WHITEOUT' }]],
+    ['ADDED an OTHER', [{ change: 'ADDED', path: '/x', kind: 'OTHER' }]],
+    ['ADDED an existing path', [{ change: 'ADDED', path: '/etc/passwd', kind: 'FILE' }]],
+    ['MODIFIED a missing path', [{ change: 'MODIFIED', path: '/nope', kind: 'FILE' }]],
+    ['DELETED a missing path', [{ change: 'DELETED', path: '/nope' }]],
+    ['DELETED under a symlink', [{ change: 'DELETED', path: '/lib/libc.so' }]],
+    ['the same path twice', [{ change: 'ADDED', path: '/x', kind: 'FILE' }, { change: 'ADDED', path: '/x/', kind: 'FILE' }]],
+    ['delete a dir and add under it', [{ change: 'DELETED', path: '/usr/lib' }, { change: 'ADDED', path: '/usr/lib/x', kind: 'FILE' }]],
+    ['delete a dir and a file in it', [{ change: 'DELETED', path: '/etc' }, { change: 'DELETED', path: '/etc/hosts' }]],
+    ['DELETED under an opaque dir of the same set', [{ change: 'MODIFIED', path: '/usr/lib', kind: 'DIRECTORY', opaque: true }, { change: 'DELETED', path: '/usr/lib/libc.so' }]],
+    ['add under a lower file', [{ change: 'ADDED', path: '/etc/passwd/x', kind: 'FILE' }]],
+    ['add under a lower symlink', [{ change: 'ADDED', path: '/lib/x', kind: 'FILE' }]],
+    ['add under a path the set makes a file', [{ change: 'ADDED', path: '/new', kind: 'FILE' }, { change: 'ADDED', path: '/new/x', kind: 'FILE' }]],
+    ['negative size', [{ change: 'ADDED', path: '/x', kind: 'FILE', size: -1 }]],
+    ['a directory with a size', [{ change: 'ADDED', path: '/x', kind: 'DIRECTORY', size: 5 }]],
+    ['a bad content digest', [{ change: 'ADDED', path: '/x', kind: 'FILE', contentDigest: 'md5:abc' }]],
+    ['a symlink without target', [{ change: 'ADDED', path: '/x', kind: 'SYMLINK' }]],
+    ['a file with a link target', [{ change: 'ADDED', path: '/x', kind: 'FILE', linkTarget: '/etc' }]],
+    ['a hard link to nothing', [{ change: 'ADDED', path: '/x', kind: 'HARDLINK', linkTarget: '/nope' }]],
+    ['a hard link to a directory', [{ change: 'ADDED', path: '/x', kind: 'HARDLINK', linkTarget: '/etc' }]],
+    ['a hard link to a file the set deletes', [{ change: 'DELETED', path: '/etc/hosts' }, { change: 'ADDED', path: '/x', kind: 'HARDLINK', linkTarget: '/etc/hosts' }]],
+    ['opaque on DELETED', [{ change: 'DELETED', path: '/etc', opaque: true }]],
+    ['opaque on a file', [{ change: 'MODIFIED', path: '/etc/passwd', kind: 'FILE', opaque: true }]],
+    ['mode out of range', [{ change: 'ADDED', path: '/x', kind: 'FILE', mode: 0o170000 }]],
+    ['an unknown change', [{ change: 'RENAMED' as 'ADDED', path: '/x', kind: 'FILE' }]],
+  ])('%s → BAD_USER_INPUT', (_name, changes) => {
+    bad(changes);
+  });
+
+  test('the messages say what to do', () => {
+    expect(bad([{ change: 'ADDED', path: '/etc/passwd', kind: 'FILE' }]).message).toMatch(/use MODIFIED/);
+    expect(bad([{ change: 'MODIFIED', path: '/nope', kind: 'FILE' }]).message).toMatch(/use ADDED/);
+    expect(bad([{ change: 'DELETED', path: '/usr' }, { change: 'ADDED', path: '/usr/x', kind: 'FILE' }]).message).toMatch(/opaque: true/);
+  });
+
+  test('unknown or removed parent → NOT_FOUND', () => {
+    failsWith('NOT_FOUND', { changes: [] }, { parent: initialImageState(), tag: initialTagState() });
+    failsWith('NOT_FOUND', { changes: [] }, { parent: { ...parentState, status: 'removed' }, tag: initialTagState() });
+  });
+
+  test('stale expectedVersion of the tag → CONFLICT (0: must not exist yet)', () => {
+    failsWith('CONFLICT', { changes: [], tag: 'app:1', expectedVersion: 0 }, given({ tag: 'app:1', imageId: PARENT_ID, version: 2 }));
+    failsWith('CONFLICT', { changes: [], tag: 'app:1', expectedVersion: 1 }, given({ tag: 'app:1', imageId: PARENT_ID, version: 2 }));
+  });
+});
