@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { applyLayer, mergeLayers, MergedTree } from '../../src/domain/mergedView';
 import { diffMergedViews, sameFile, type ImageDiffEntry } from '../../src/domain/imageDiff';
 import { compareCodePoints } from '../../src/domain/pathUtil';
+import { pathHistory } from '../../src/domain/mergedHistory';
+import { buildMergedViews } from '../../src/domain/mergedView';
 import { naiveApply, naiveEntries, type NaiveView } from './naiveMerge';
 import { pathArb, stackArb } from './layerGen';
 
@@ -38,7 +40,7 @@ describe('merged view = naive reference (domain.md §2)', () => {
           }
         });
       }),
-      { numRuns: 600 },
+      { numRuns: 300 },
     );
   });
 });
@@ -60,6 +62,24 @@ describe('diffMergedViews = naive map comparison', () => {
         for (const [path, y] of eb) if (!ea.has(path)) expected.push({ path, change: 'ADDED', before: null, after: y });
         expected.sort((x, y) => compareCodePoints(x.path, y.path));
         expect(diffMergedViews(a, b)).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('pathHistory agrees with the views', () => {
+  it('lists every layer that changed what the path shows, with matching before/after', () => {
+    fc.assert(
+      fc.property(stackArb, pathArb, (stack, path) => {
+        const views = buildMergedViews(stack);
+        const steps = pathHistory(stack, path, views);
+        const changed = stack.map((_, i) => (views[i - 1] ?? MergedTree.EMPTY).lookup(path) !== views[i]?.lookup(path));
+        for (const s of steps) {
+          expect(s.before).toBe((views[s.layerIndex - 1] ?? MergedTree.EMPTY).lookup(path));
+          expect(s.after).toBe(views[s.layerIndex]?.lookup(path));
+        }
+        changed.forEach((c, i) => { if (c) expect(steps.map((s) => s.layerIndex)).toContain(i); });
       }),
       { numRuns: 300 },
     );

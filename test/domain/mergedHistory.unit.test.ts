@@ -1,0 +1,28 @@
+import type { LayerEntry } from '../../src/domain/layerEntry';
+import { pathHistory } from '../../src/domain/mergedHistory';
+import { dir, file, layers, opq, symlink, wh } from './entries';
+
+const hist = (path: string, ...ls: LayerEntry[][]) =>
+  pathHistory(layers(...ls), path).map((s) => [s.layerIndex, s.action, s.cause ? `${s.cause.by} ${s.cause.path}` : null]);
+
+describe('pathHistory', () => {
+  it.each<[string, string, LayerEntry[][], unknown[]]>([
+    ['added, modified, deleted', '/a', [[file('/a', 1)], [file('/b')], [file('/a', 2)], [wh('/a')]],
+      [[0, 'ADDED', null], [2, 'MODIFIED', null], [3, 'DELETED', 'WHITEOUT /a']]],
+    ['implied directory is ADDED by the implying layer only', '/d', [[file('/d/x')], [file('/d/y')]], [[0, 'ADDED', null]]],
+    ['directory merged over directory is MODIFIED', '/d', [[dir('/d')], [dir('/d', { mode: 0o700 })]], [[0, 'ADDED', null], [1, 'MODIFIED', null]]],
+    ['hidden by an ancestor whiteout', '/d/e/x', [[file('/d/e/x')], [wh('/d')]], [[0, 'ADDED', null], [1, 'HIDDEN_BY_PARENT', 'WHITEOUT /d']]],
+    ['hidden by an opaque ancestor', '/d/x', [[file('/d/x')], [opq('/d'), dir('/d')]], [[0, 'ADDED', null], [1, 'HIDDEN_BY_PARENT', 'OPAQUE_WHITEOUT /d']]],
+    ['hidden by an ancestor replaced by a symlink', '/d/x', [[file('/d/x')], [symlink('/d', '/e')]], [[0, 'ADDED', null], [1, 'HIDDEN_BY_PARENT', 'REPLACED /d']]],
+    ['opaque dir itself: OPAQUED when not re-listed', '/d', [[file('/d/x')], [opq('/d')]], [[0, 'ADDED', null], [1, 'OPAQUED', null]]],
+    ['whiteout then re-add in the same layer is MODIFIED', '/a', [[file('/a', 1)], [wh('/a'), file('/a', 2)]], [[0, 'ADDED', null], [1, 'MODIFIED', null]]],
+    ['a whiteout of a path absent below is not listed', '/a', [[file('/b')], [wh('/a')]], []],
+    ['re-added after deletion', '/a', [[file('/a')], [wh('/a')], [file('/a')]], [[0, 'ADDED', null], [1, 'DELETED', 'WHITEOUT /a'], [2, 'ADDED', null]]],
+  ])('%s', (_n, path, stack, expected) => expect(hist(path, ...stack)).toEqual(expected));
+
+  it('carries before/after entries, explicit and opaque flags', () => {
+    const [a, b] = pathHistory(layers([file('/d/x')], [opq('/d'), dir('/d')]), 'd/');
+    expect(a).toMatchObject({ explicit: false, before: null, after: { path: '/d', layerIndex: 0 } });
+    expect(b).toMatchObject({ action: 'MODIFIED', explicit: true, opaque: true, before: { layerIndex: 0 }, after: { layerIndex: 1 }, diffId: 'sha256:L1' });
+  });
+});
