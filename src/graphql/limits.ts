@@ -47,7 +47,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxRootFields: 20,
   maxFirst: 1000,
   defaultListSize: 20,
-  maxTokens: 20_000,
+  maxTokens: 10_000,
   maxVariableNodes: 200_000,
   maxVariableDepth: 32,
   maxBodyBytes: 8 * 1024 * 1024,

@@ -111,4 +111,4 @@ export async function gql(url: string, query: string, opts: { variables?: unknow
   return { status: res.status, headers: res.headers, body: JSON.parse(text) as { data?: any; errors?: any[] }, text };
 }
 
-export const codes = (body: { errors?: any[] }) => (body.errors ?? []).map((e) => e.extensions?.code);
+export const codes = (body: unknown) => ((body as { errors?: any[] }).errors ?? []).map((e) => e.extensions?.code);
