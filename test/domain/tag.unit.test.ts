@@ -1,0 +1,58 @@
+import { DomainError } from '../../src/domain/errors';
+import type { DomainEvent } from '../../src/domain/events';
+import { groupByStream, streamOf } from '../../src/domain/eventStream';
+import { initialImageState } from '../../src/domain/image/state';
+import { decideTag, TagCommand } from '../../src/domain/tag/decide';
+import { foldTag, initialTagState } from '../../src/domain/tag/state';
+import { meta, PARENT_ID, parentState } from './imageFixtures';
+
+const moved = (from: string | null, to: string): DomainEvent => ({ type: 'TagMoved', data: { tag: 'app:1', from, to } });
+const tagImage = (imageId: string, expectedVersion?: number): TagCommand => ({ type: 'TagImage', data: { tag: 'docker.io/library/app:1', imageId, expectedVersion }, metadata: meta });
+const untag = (expectedVersion?: number): TagCommand => ({ type: 'Untag', data: { tag: 'app:1', expectedVersion }, metadata: meta });
+const code = (f: () => unknown) => { try { f(); } catch (e) { return (e as DomainError).code; } return 'none'; };
+
+describe('tag decisions (given events, when command, then events)', () => {
+  test('given no tag, when tagImage, then TagMoved from null (familiar name)', () => {
+    expect(decideTag(tagImage(PARENT_ID, 0), { tag: initialTagState(), image: parentState })).toEqual([moved(null, PARENT_ID)]);
+  });
+  test('given the tag on another image, when tagImage, then TagMoved from it', () => {
+    const tag = foldTag([moved(null, 'sha256:old')]);
+    expect(tag).toEqual({ tag: 'app:1', imageId: 'sha256:old', version: 1 });
+    expect(decideTag(tagImage(PARENT_ID, 1), { tag, image: parentState })).toEqual([moved('sha256:old', PARENT_ID)]);
+  });
+  test('given the tag already there, when tagImage, then nothing', () => {
+    expect(decideTag(tagImage(PARENT_ID), { tag: foldTag([moved(null, PARENT_ID)]), image: parentState })).toEqual([]);
+  });
+  test('when tagImage of a missing or removed image, then NOT_FOUND', () => {
+    expect(code(() => decideTag(tagImage(PARENT_ID), { tag: initialTagState(), image: initialImageState() }))).toBe('NOT_FOUND');
+    expect(code(() => decideTag(tagImage(PARENT_ID), { tag: initialTagState(), image: { ...parentState, status: 'removed' } }))).toBe('NOT_FOUND');
+    expect(code(() => decideTag(tagImage('sha256:other'), { tag: initialTagState(), image: parentState }))).toBe('NOT_FOUND');
+  });
+  test('when the expected version is stale, then CONFLICT', () => {
+    expect(code(() => decideTag(tagImage(PARENT_ID, 0), { tag: foldTag([moved(null, 'x')]), image: parentState }))).toBe('CONFLICT');
+    expect(code(() => decideTag(untag(3), { tag: foldTag([moved(null, 'x')]) }))).toBe('CONFLICT');
+  });
+  test('given a tag, when untag, then TagRemoved; version counts every event', () => {
+    const tag = foldTag([moved(null, 'x')]);
+    const events = decideTag(untag(1), { tag });
+    expect(events).toEqual([{ type: 'TagRemoved', data: { tag: 'app:1', from: 'x' } }]);
+    expect(foldTag([moved(null, 'x'), ...events])).toEqual({ tag: 'app:1', imageId: null, version: 2 });
+  });
+  test('when untag of a missing or already removed tag, then NOT_FOUND', () => {
+    expect(code(() => decideTag(untag(), { tag: initialTagState() }))).toBe('NOT_FOUND');
+    expect(code(() => decideTag(untag(), { tag: foldTag([moved(null, 'x'), { type: 'TagRemoved', data: { tag: 'app:1', from: 'x' } }]) }))).toBe('NOT_FOUND');
+  });
+});
+
+describe('event streams (domain.md §7)', () => {
+  test('each event goes to its stream; groups keep order', () => {
+    const events: DomainEvent[] = [
+      { type: 'ImageRemoved', data: { imageId: 'sha256:i' } },
+      moved(null, 'sha256:i'),
+      { type: 'ContainerRemoved', data: { containerId: 'c1' } },
+      { type: 'ImageCommitted', data: { imageId: 'sha256:i' } as never },
+    ];
+    expect(events.map(streamOf)).toEqual(['image:sha256:i', 'tag:app:1', 'container:c1', 'image:sha256:i']);
+    expect(groupByStream(events).map((g) => [g.stream, g.events.length])).toEqual([['image:sha256:i', 2], ['tag:app:1', 1], ['container:c1', 1]]);
+  });
+});

@@ -1,0 +1,112 @@
+import { DomainError } from '../../src/domain/errors';
+import type { DomainEvent } from '../../src/domain/events';
+import type { LayerEntry } from '../../src/domain/layerEntry';
+import { foldImage, ImageState, initialImageState } from '../../src/domain/image/state';
+import { planUpgrade, UpgradeData, UpgradeImage, UpgradePorts, UpgradeState } from '../../src/domain/image/upgrade';
+import { storageReport } from '../../src/domain/storage';
+import { foldTag } from '../../src/domain/tag/state';
+import { chains, d, sha256Hex } from './domainTestKit';
+import { committed, meta, NOW, ports } from './imageFixtures';
+
+/** old base [a], new base [n] (two history entries), app [a, b, c] built FROM the old base, tagged app:1. */
+const cfg = (diffIds: string[], history: object[]) => JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['run'] }, rootfs: { type: 'layers', diff_ids: diffIds }, history });
+const imageOf = (diffIds: string[], history: object[], extra = {}): ImageState => {
+  const config = cfg(diffIds, history);
+  return foldImage([{ type: 'ImageCommitted', data: committed(`sha256:${sha256Hex(config)}`, config, diffIds, extra) }]);
+};
+const [A, B, C, N] = [d('a'), d('b'), d('c'), d('n')] as [string, string, string, string];
+const oldBase = imageOf([A], [{ created_by: 'ADD alpine 3.19' }]);
+const newBase = imageOf([N], [{ created_by: 'ADD alpine 3.20' }, { created_by: 'CMD sh', empty_layer: true }], { manifestDigest: 'sha256:' + 'f'.repeat(64) });
+const app = imageOf([A, B, C], [{ created_by: 'ADD alpine 3.19' }, { created_by: 'COPY certs' }, { created_by: 'RUN build' }]);
+const appId = app.imageId as string;
+const tag = foldTag([{ type: 'TagMoved', data: { tag: 'app:1', from: null, to: appId } }]);
+
+const entry = (path: string, kind: LayerEntry['kind']): LayerEntry => ({ path, kind, size: kind === 'FILE' ? 1 : 0, mode: null, uid: null, gid: null, linkTarget: null, contentDigest: null });
+const OWN: Record<string, LayerEntry[]> = {
+  [B]: [entry('/etc/ssl', 'OPAQUE_WHITEOUT'), entry('/etc/ssl', 'DIRECTORY'), entry('/etc/ssl/own.pem', 'FILE'), entry('/opt', 'FILE')],
+  [C]: [entry('/usr/lib/libssl.so', 'FILE'), entry('/usr/lib/gone', 'WHITEOUT')],
+};
+const upgradePorts = (extra: Partial<UpgradePorts> = {}): UpgradePorts => ({
+  ...ports({ lookup: (p) => (p === '/etc' ? entry('/etc', 'DIRECTORY') : null) }),
+  changedBetweenBases: () => ['/etc/os-release', '/etc/ssl/cert.pem', '/usr/lib/libssl.so', '/bin/sh', '/opt/x', '/usr/lib/gone/x', '/etc/ssl'],
+  entriesOf: (diffId) => OWN[diffId] ?? [],
+  ...extra,
+});
+const cmd = (data: Partial<UpgradeData>, p = upgradePorts()): UpgradeImage => ({ type: 'UpgradeImage', data: { tag: 'app:1', ...data }, metadata: meta, ports: p });
+const given = (extra: Partial<UpgradeState> = {}): UpgradeState => ({ tag, current: app, oldBase, newBase, ...extra });
+
+describe('upgrade (b): rebase onto a newer base', () => {
+  const out = planUpgrade(cmd({ onto: 'alpine:3.20', createdBy: 'strata upgrade --onto alpine:3.20', expectedVersion: 1 }), given());
+
+  test('the own layers [b, c] go on top of the new base [n]', () => {
+    expect(out.image.layers.map((l) => l.diffId)).toEqual([N, B, C]);
+    expect(out.previousImageId).toBe(appId);
+    expect(out.image).toMatchObject({ source: 'upgrade', parentImageId: newBase.imageId, baseName: 'alpine:3.20', baseDigest: 'sha256:' + 'f'.repeat(64), created: NOW });
+  });
+
+  test('config: new base history, then the image history after the old base, then the note', () => {
+    const c = JSON.parse(out.image.config);
+    expect(out.imageId).toBe(`sha256:${sha256Hex(out.image.config)}`);
+    expect(c.rootfs.diff_ids).toEqual([N, B, C]);
+    expect(c.config).toEqual({ Cmd: ['run'] });
+    expect(c.history.map((h: { created_by: string }) => h.created_by)).toEqual(['ADD alpine 3.20', 'CMD sh', 'COPY certs', 'RUN build', 'strata upgrade --onto alpine:3.20']);
+    expect(out.image.history.map((h) => h.layerIndex)).toEqual([0, null, 1, 2, null]);
+  });
+
+  test('shared by DiffID with the previous version: b and c; new: n', () => {
+    expect(out.sharedLayers).toEqual([{ index: 1, diffId: B }, { index: 2, diffId: C }]);
+    expect(out.newLayers).toEqual([{ index: 0, diffId: N }]);
+  });
+
+  test('same DiffIDs, new ChainIDs: shared by DiffID, not by ChainID', () => {
+    const layersOf = (diffIds: string[]) => diffIds.map((diffId, i) => ({ diffId, chainId: chains(diffIds)[i] as string, size: 10 }));
+    const images = [{ imageId: 'before', layers: layersOf([A, B, C]) }, { imageId: 'after', layers: layersOf([N, B, C]) }];
+    expect(storageReport('DIFF_ID', images).sharedLayerCount).toBe(2);
+    expect(storageReport('CHAIN_ID', images).sharedLayerCount).toBe(0);
+  });
+
+  test('shadowed: base changes the own layers hide (opaque dir, exact path, file over dir, whiteout)', () => {
+    expect(out.shadowedPaths).toEqual(['/etc/ssl', '/etc/ssl/cert.pem', '/opt/x', '/usr/lib/gone/x', '/usr/lib/libssl.so']);
+  });
+
+  test('events: ImageCommitted and TagMoved, no layer is new', () => {
+    expect(out.events.map((e: DomainEvent) => e.type)).toEqual(['ImageCommitted', 'TagMoved']);
+    expect(out.events[1]).toEqual({ type: 'TagMoved', data: { tag: 'app:1', from: appId, to: out.imageId } });
+  });
+});
+
+describe('upgrade (a): a new layer on top', () => {
+  test('all previous layers shared, the new one new; the tag moves', () => {
+    const out = planUpgrade(cmd({ changes: [{ change: 'ADDED', path: '/etc/motd', kind: 'FILE', size: 5 }] }), given({ oldBase: undefined, newBase: undefined }));
+    expect(out.sharedLayers.map((l) => l.index)).toEqual([0, 1, 2]);
+    expect(out.newLayers).toEqual([{ index: 3, diffId: out.image.layers[3]?.diffId }]);
+    expect(out.entries.map((e) => e.path)).toEqual(['/etc/motd']);
+    expect(out.image).toMatchObject({ source: 'upgrade', parentImageId: appId });
+    expect(out.events.map((e) => e.type)).toEqual(['LayerCommitted', 'ImageCommitted', 'TagMoved']);
+    expect(out.shadowedPaths).toEqual([]);
+  });
+});
+
+describe('upgrade rejections', () => {
+  const code = (data: Partial<UpgradeData>, state = given()) => {
+    try { planUpgrade(cmd(data), state); } catch (e) { return (e as DomainError).code; }
+    return 'none';
+  };
+  test('neither or both of changes / onto → BAD_USER_INPUT', () => {
+    expect(code({})).toBe('BAD_USER_INPUT');
+    expect(code({ changes: [], onto: 'alpine:3.20' })).toBe('BAD_USER_INPUT');
+  });
+  test('unknown tag, removed image, missing bases → NOT_FOUND', () => {
+    expect(code({ onto: 'x' }, given({ tag: foldTag([]) }))).toBe('NOT_FOUND');
+    expect(code({ onto: 'x' }, given({ current: { ...app, status: 'removed' } }))).toBe('NOT_FOUND');
+    expect(code({ onto: 'x' }, given({ newBase: initialImageState() }))).toBe('NOT_FOUND');
+    expect(code({ onto: 'x' }, given({ oldBase: undefined }))).toBe('NOT_FOUND');
+  });
+  test('stale expectedVersion → CONFLICT', () => {
+    expect(code({ onto: 'x', expectedVersion: 0 })).toBe('CONFLICT');
+  });
+  test('an old base that is not a base of the image, or the same base again → BAD_USER_INPUT', () => {
+    expect(code({ onto: 'x' }, given({ oldBase: newBase }))).toBe('BAD_USER_INPUT');
+    expect(code({ onto: 'x' }, given({ newBase: oldBase }))).toBe('BAD_USER_INPUT');
+  });
+});
