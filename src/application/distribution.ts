@@ -1,0 +1,37 @@
+/**
+ * The distribution of an image's root filesystem, from its os-release as the
+ * merged view shows it (/etc/os-release, else /usr/lib/os-release; a symlink
+ * is resolved within the image, as os-release(5) describes).
+ */
+import { parseOsRelease, type OsRelease } from '../domain/osRelease';
+import type { MergedTree } from '../domain/mergedView';
+import type { ImageRecord } from '../projections/records';
+import type { Loaders } from '../graphql/resolvers/loaders';
+import { normalizePath, parentOf } from '../domain/pathUtil';
+
+const CANDIDATES = ['/etc/os-release', '/usr/lib/os-release'];
+
+function resolveLink(view: MergedTree, path: string): string | null {
+  let p = path;
+  for (let hops = 0; hops < 8; hops++) {
+    const e = view.lookup(p);
+    if (!e) return null;
+    if (e.kind !== 'SYMLINK' || !e.linkTarget) return p;
+    const t = e.linkTarget;
+    p = normalizePath(t.startsWith('/') ? t : `${parentOf(p)}/${t}`);
+  }
+  return null;
+}
+
+export async function distributionOf(rec: ImageRecord, loaders: Loaders): Promise<(OsRelease & { path: string }) | null> {
+  const view = await loaders.view.load(rec);
+  for (const candidate of CANDIDATES) {
+    const path = resolveLink(view, candidate);
+    const e = path ? view.lookup(path) : null;
+    if (!path || !e || e.kind !== 'FILE') continue;
+    const files = await loaders.keptFiles.load(e.diffId);
+    const content = files.get(path);
+    if (content) return { ...parseOsRelease(content.toString('utf8')), path };
+  }
+  return null;
+}

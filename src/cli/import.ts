@@ -1,0 +1,70 @@
+/**
+ * `strata import PATH|-`: read and verify the whole archive first (no
+ * transaction open meanwhile), then record it in one append. Any invalid
+ * input exits non-zero with a one-line reason and appends nothing.
+ */
+import cliProgress from 'cli-progress';
+import { Strata } from '../application/strata';
+import { recordImport } from '../application/importImages';
+import { readImages, type ImportOptions } from '../importers';
+import { badInput } from '../domain/errors';
+import { cliActor } from './output';
+
+export interface ImportCliOptions {
+  db?: string; tag?: string; repo?: string; platform?: string; json?: boolean; maxBytes?: string; maxEntries?: string;
+}
+
+const intOption = (v: string | undefined, name: string) => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n <= 0) throw badInput(`${name} must be a positive integer`);
+  return n;
+};
+
+function progressBar(): { onProgress: ImportOptions['onProgress']; stop(): void } {
+  if (!process.stderr.isTTY) return { onProgress: undefined, stop: () => undefined };
+  const bar = new cliProgress.SingleBar({
+    stream: process.stderr, hideCursor: true, clearOnComplete: true,
+    format: ' {phase} [{bar}] {percentage}% | {done}/{total} MiB',
+  }, cliProgress.Presets.shades_classic);
+  let started = false;
+  return {
+    onProgress: (p) => {
+      const total = p.bytesTotal ?? Math.max(p.bytesDone, 1);
+      const payload = { phase: p.phase.padEnd(10).slice(0, 10), done: (p.bytesDone / 2 ** 20).toFixed(1), total: p.bytesTotal ? (p.bytesTotal / 2 ** 20).toFixed(1) : '?' };
+      if (!started) { bar.start(total, p.bytesDone, payload); started = true; }
+      bar.setTotal(total);
+      bar.update(p.bytesDone, payload);
+    },
+    stop: () => { if (started) bar.stop(); },
+  };
+}
+
+export async function importCommand(path: string, opts: ImportCliOptions): Promise<void> {
+  const progress = progressBar();
+  let images;
+  try {
+    images = await readImages(path, {
+      platform: opts.platform, repo: opts.repo, onProgress: progress.onProgress,
+      maxTotalBytes: intOption(opts.maxBytes, '--max-bytes'), maxEntries: intOption(opts.maxEntries, '--max-entries'),
+    });
+  } finally {
+    progress.stop();
+  }
+  if (opts.tag && images.length !== 1) throw badInput(`--tag needs an archive with exactly one image; this one has ${images.length}`);
+  const app = await Strata.open(opts.db);
+  try {
+    const summary = await recordImport(app, images, { actor: cliActor(), extraTags: opts.tag ? [opts.tag] : [] });
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+      return;
+    }
+    for (const i of summary.images) {
+      const tags = i.tags.length ? i.tags.join(', ') : '<untagged>';
+      process.stdout.write(`${i.status}: ${i.imageId.slice(7, 19)} ${tags} (${i.layers} layers, ${i.newLayers} new, ${i.size} bytes)\n`);
+    }
+    process.stdout.write(`appended ${summary.appended} events; head ${summary.head}\n`);
+  } finally {
+    await app.close();
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * `strata export-log` / `strata import-log`: the log as JSON lines, so it can be
+ * moved between SQLite and PostgreSQL and restored. Lines, in order:
+ *   {"kind":"header","format":"strata-log","version":1,"head":N,"headHash":H}
+ *   {"kind":"event", ...StoredEvent}                      (every event, by position)
+ *   {"kind":"idempotencyKey","key":K,"first":F,"last":L}
+ *   {"kind":"layerContent","diffId":D,"entriesDigest":E,"entryCount":C,"body":base64(gzip)}
+ *   {"kind":"keptFile","digest":D,"content":base64} / {"kind":"layerKeptFile","diffId":D,"path":P,"digest":D}
+ * import-log refuses a non-empty database and verifies the chain (and each
+ * entry list's digest) before it commits; projections are then rebuilt.
+ */
+import fs from 'node:fs';
+import readline from 'node:readline';
+import { gunzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
+import { openEventStore } from '../eventStore';
+import { ChainVerifier } from '../eventStore/hashChain';
+import { EVENT_COLUMNS, eventToParams } from '../eventStore/rows';
+import type { StoredEvent } from '../eventStore/types';
+import { rebuildProjections, verifyChain } from '../application/verify';
+import { DomainError } from '../domain/errors';
+
+const PAGE = 2000;
+
+export async function exportLog(opts: { db?: string; out?: string }): Promise<void> {
+  const store = await openEventStore(opts.db);
+  const out = opts.out ? fs.createWriteStream(opts.out) : process.stdout;
+  const write = (obj: unknown) => new Promise<void>((resolve, reject) => {
+    const ok = out.write(`${JSON.stringify(obj)}\n`, (err) => (err ? reject(err) : undefined));
+    if (ok) resolve(); else out.once('drain', () => resolve());
+  });
+  try {
+    const chain = await verifyChain(store);
+    if (!chain.ok) throw new DomainError('TAMPERED', `the log does not verify at position ${chain.firstBadPosition}: ${chain.reason}`);
+    await write({ kind: 'header', format: 'strata-log', version: 1, head: chain.headPosition, headHash: chain.headHash });
+    for (let next = 1; ;) {
+      const batch = await store.readRange(next, undefined, PAGE);
+      for (const e of batch) await write({ kind: 'event', ...e });
+      if (batch.length < PAGE) break;
+      next = batch[batch.length - 1]!.position + 1;
+    }
+    for (const r of await store.sql.query<any>('SELECT key, first_position, last_position FROM idempotency_keys ORDER BY first_position')) {
+      await write({ kind: 'idempotencyKey', key: r.key, first: Number(r.first_position), last: Number(r.last_position) });
+    }
+    for (const r of await store.sql.query<any>('SELECT diff_id, entries_digest, entry_count, body FROM layer_contents ORDER BY diff_id')) {
+      await write({ kind: 'layerContent', diffId: r.diff_id, entriesDigest: r.entries_digest, entryCount: Number(r.entry_count), body: Buffer.from(r.body).toString('base64') });
+    }
+    for (const r of await store.sql.query<any>('SELECT digest, content FROM kept_files ORDER BY digest')) {
+      await write({ kind: 'keptFile', digest: r.digest, content: Buffer.from(r.content).toString('base64') });
+    }
+    for (const r of await store.sql.query<any>('SELECT diff_id, path, digest FROM layer_kept_files ORDER BY diff_id, path')) {
+      await write({ kind: 'layerKeptFile', diffId: r.diff_id, path: r.path, digest: r.digest });
+    }
+  } finally {
+    if (opts.out) await new Promise<void>((r) => (out as fs.WriteStream).end(() => r()));
+    await store.close();
+  }
+}
+
+const bad = (line: number, why: string) => new DomainError('BAD_USER_INPUT', `line ${line}: ${why}`);
+
+export async function importLog(file: string, opts: { db?: string }): Promise<void> {
+  const input = file === '-' ? process.stdin : fs.createReadStream(file);
+  const store = await openEventStore(opts.db);
+  try {
+    if ((await store.head()) !== 0) throw new DomainError('CONFLICT', 'import-log needs an empty database (its log already has events)');
+    const n = await store.writeTransaction(async (tx) => {
+      const verifier = new ChainVerifier();
+      let lineNo = 0;
+      let header: { head: number; headHash: string } | null = null;
+      for await (const line of readline.createInterface({ input, crlfDelay: Infinity })) {
+        lineNo += 1;
+        if (!line.trim()) continue;
+        let rec: any;
+        try { rec = JSON.parse(line); } catch { throw bad(lineNo, 'not JSON'); }
+        if (lineNo === 1) {
+          if (rec.kind !== 'header' || rec.format !== 'strata-log') throw bad(lineNo, 'not a strata-log export (no header)');
+          header = rec;
+          continue;
+        }
+        switch (rec.kind) {
+          case 'event': {
+            const { kind: _k, ...e } = rec as StoredEvent & { kind: string };
+            verifier.feed(e);
+            const r = verifier.result();
+            if (!r.ok) throw bad(lineNo, `the chain breaks at position ${r.firstBadPosition}: ${r.reason}`);
+            await tx.run(`INSERT INTO events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, eventToParams(e));
+            break;
+          }
+          case 'idempotencyKey':
+            await tx.run('INSERT INTO idempotency_keys (key, first_position, last_position, recorded_at) VALUES (?, ?, ?, ?)', [rec.key, rec.first, rec.last, new Date().toISOString()]);
+            break;
+          case 'layerContent': {
+            const body = Buffer.from(rec.body, 'base64');
+            const digest = `sha256:${createHash('sha256').update(gunzipSync(body)).digest('hex')}`;
+            if (digest !== rec.entriesDigest) throw bad(lineNo, `entry list of ${rec.diffId} does not match its digest`);
+            await tx.run('INSERT INTO layer_contents (diff_id, entries_digest, entry_count, body) VALUES (?, ?, ?, ?)', [rec.diffId, rec.entriesDigest, rec.entryCount, body]);
+            break;
+          }
+          case 'keptFile': {
+            const content = Buffer.from(rec.content, 'base64');
+            if (`sha256:${createHash('sha256').update(content).digest('hex')}` !== rec.digest) throw bad(lineNo, 'kept file does not match its digest');
+            await tx.run('INSERT INTO kept_files (digest, content) VALUES (?, ?)', [rec.digest, content]);
+            break;
+          }
+          case 'layerKeptFile':
+            await tx.run('INSERT INTO layer_kept_files (diff_id, path, digest) VALUES (?, ?, ?)', [rec.diffId, rec.path, rec.digest]);
+            break;
+          default: throw bad(lineNo, `unknown record kind ${JSON.stringify(rec.kind)}`);
+        }
+      }
+      const r = verifier.result();
+      if (!header) throw bad(1, 'empty file');
+      if (r.checked !== header.head || r.headHash !== header.headHash) {
+        throw new DomainError('BAD_USER_INPUT', `the export is incomplete: its header says head ${header.head} ${header.headHash}, the events end at ${r.checked} ${r.headHash}`);
+      }
+      return r.checked;
+    });
+    await rebuildProjections(store);
+    const check = await verifyChain(store);
+    process.stdout.write(`imported ${n} events; head ${check.headPosition} ${check.headHash}\n`);
+  } finally {
+    await store.close();
+  }
+}

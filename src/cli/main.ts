@@ -1,0 +1,65 @@
+/** The `strata` command line (../shared/contract/cli.md). */
+import { Command, CommanderError } from 'commander';
+import { reportAndExit } from './output';
+import { migrate, rebuild } from './admin';
+import { importCommand } from './import';
+import { exportLog, importLog } from './logTransfer';
+import { query } from './query';
+import { serve } from './serve';
+import { verify } from './verify';
+
+function program(): Command {
+  const p = new Command('strata')
+    .description('An event-sourced ledger of container image layers with a GraphQL API')
+    .exitOverride()
+    .showHelpAfterError()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  const db = ['--db <url>', 'SQLite file path or postgres:// URL (default $STRATA_DB, then ./data/strata.db)'] as const;
+
+  p.command('serve').description('serve GraphQL over HTTP and WebSocket at /graphql')
+    .option('--port <n>', 'port (default $PORT or 4000)').option('--host <h>', 'host (default 127.0.0.1)').option(...db)
+    .action(async (o) => { await serve(o); });
+
+  p.command('query').description('run one GraphQL operation straight on the database and print the JSON response')
+    .argument('<document>', 'the GraphQL document (or a path to a file holding it)')
+    .option('--variables <json>', 'variables as JSON').option(...db)
+    .action(async (doc, o) => { process.exitCode = await query(doc, o); });
+
+  p.command('verify').description('check the hash chain and that every projection equals a replay of the log')
+    .option(...db).option('--expect-head <hash>', 'anchored head: <hash> or <position>:<hash>; fails if the log no longer has it')
+    .option('--json', 'machine-readable result')
+    .action(async (o) => { process.exitCode = await verify(o); });
+
+  p.command('rebuild').description('drop and recompute the projections from the log').option(...db)
+    .action(async (o) => { await rebuild(o); });
+
+  p.command('migrate').description('run pending migrations').option(...db)
+    .action(async (o) => { await migrate(o); });
+
+  p.command('import').description('import every image of a docker save archive, an OCI layout directory or an OCI layout tar')
+    .argument('<path>', 'archive path, OCI layout directory, or - for standard input')
+    .option(...db).option('--tag <ref>', 'tag the imported image (only when the archive holds one image)')
+    .option('--repo <name>', 'repository for OCI ref.name annotations that hold only a tag')
+    .option('--platform <os/arch>', 'platform to pick from a multi-platform index (default linux/amd64)')
+    .option('--json', 'print a machine-readable summary on stdout')
+    .option('--max-bytes <n>', 'cap on total uncompressed bytes').option('--max-entries <n>', 'cap on tar entries')
+    .action(async (path, o) => { await importCommand(path, o); });
+
+  p.command('export-log').description('write the whole event log as JSON lines (verifiable, restorable with import-log)')
+    .option(...db).option('--out <file>', 'output file (default standard output)')
+    .action(async (o) => { await exportLog(o); });
+
+  p.command('import-log').description('restore a log written by export-log into an empty database, verifying its chain')
+    .argument('<file>', 'JSON lines file, or - for standard input').option(...db)
+    .action(async (file, o) => { await importLog(file, o); });
+  return p;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await program().parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);
+    reportAndExit(e);
+  }
+}

@@ -1,0 +1,45 @@
+/** `strata serve`: the GraphQL API over HTTP and WebSocket, until SIGTERM/SIGINT. */
+import { randomBytes } from 'node:crypto';
+import { Strata } from '../application/strata';
+import { buildExecutableSchema } from '../graphql/buildSchema';
+import { createContext } from '../graphql/resolvers/context';
+import { createLogger } from '../graphql/logger';
+import { startServer } from '../server';
+
+export interface ServeOptions { port?: string; host?: string; db?: string }
+
+export async function serve(opts: ServeOptions): Promise<void> {
+  const logger = createLogger();
+  const app = await Strata.open(opts.db);
+  let writeToken = process.env.STRATA_WRITE_TOKEN;
+  if (!writeToken) {
+    writeToken = randomBytes(24).toString('base64url');
+    process.stderr.write(`strata: no STRATA_WRITE_TOKEN set; this server's write token is ${writeToken}\n`);
+  }
+  const server = await startServer({
+    schema: buildExecutableSchema(app.store),
+    store: app.store,
+    createContext: (auth) => createContext(app, auth),
+    port: Number(opts.port ?? process.env.PORT ?? 4000),
+    host: opts.host ?? process.env.HOST ?? '127.0.0.1',
+    writeToken,
+    readToken: process.env.STRATA_READ_TOKEN || undefined,
+    corsOrigins: process.env.STRATA_CORS_ORIGINS ? process.env.STRATA_CORS_ORIGINS.split(',').map((s) => s.trim()) : [],
+    logger,
+  });
+  // Warm the read model so the first dashboard request does not pay the replay.
+  await app.models.current();
+  logger.info({ url: server.url }, 'strata serving');
+  process.stderr.write(`strata: serving GraphQL at ${server.url}\n`);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'draining');
+    await server.close();
+    await app.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}

@@ -1,0 +1,28 @@
+/** `strata verify`: hash chain, stored entry lists, and projections equal to a replay. */
+import { openEventStore } from '../eventStore';
+import { verifyChain, verifyContents, verifyProjections } from '../application/verify';
+
+export async function verify(opts: { db?: string; expectHead?: string; json?: boolean }): Promise<number> {
+  const store = await openEventStore(opts.db);
+  try {
+    const chain = await verifyChain(store, opts.expectHead);
+    const contents = chain.ok ? await verifyContents(store) : [];
+    const projections = chain.ok ? await verifyProjections(store) : [];
+    const ok = chain.ok && contents.length === 0 && projections.length === 0;
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify({ ok, chain, contents, projections }, null, 2)}\n`);
+    } else if (ok) {
+      process.stdout.write(`ok: ${chain.checked} events, chain intact, head ${chain.headPosition} ${chain.headHash}; entry lists and projections match a replay\n`);
+    } else if (!chain.ok) {
+      process.stderr.write(`strata: verify failed at position ${chain.firstBadPosition}: ${chain.reason}\n`);
+    } else if (contents.length) {
+      process.stderr.write(`strata: verify failed at position ${contents[0]!.position}: ${contents[0]!.reason}\n`);
+    } else {
+      const d = projections[0]!;
+      process.stderr.write(`strata: verify failed: projection ${d.table} differs from a replay (${d.detail.slice(0, 300)}); run strata rebuild\n`);
+    }
+    return ok ? 0 : 1;
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * The executable schema: the SDL in schema/*.graphql (schema-first) with the
+ * resolver map attached. Small enough to do without graphql-tools: set
+ * `resolve`/`subscribe` per field, scalars' codecs, and Node's resolveType.
+ */
+import { buildSchema, GraphQLObjectType, GraphQLScalarType, GraphQLInterfaceType, type GraphQLSchema } from 'graphql';
+import type { EventStore } from '../eventStore/types';
+import { loadSchemaSDL } from './schemaLoader';
+import { resolverMap } from './resolvers';
+import { subscriptionResolvers } from './subscriptions';
+
+type FieldResolver = ((...args: any[]) => unknown) | { subscribe: (...args: any[]) => unknown; resolve?: (...args: any[]) => unknown };
+
+export function buildExecutableSchema(store: EventStore): GraphQLSchema {
+  const schema = buildSchema(loadSchemaSDL());
+  const map: Record<string, Record<string, FieldResolver> | GraphQLScalarType> = { ...resolverMap, ...subscriptionResolvers(store) } as any;
+  for (const [typeName, fields] of Object.entries(map)) {
+    const type = schema.getType(typeName);
+    if (!type) throw new Error(`resolvers for unknown type ${typeName}`);
+    if (fields instanceof GraphQLScalarType) {
+      const scalar = type as GraphQLScalarType;
+      scalar.serialize = fields.serialize;
+      scalar.parseValue = fields.parseValue;
+      scalar.parseLiteral = fields.parseLiteral;
+      continue;
+    }
+    if (!(type instanceof GraphQLObjectType)) throw new Error(`${typeName} is not an object type`);
+    const defs = type.getFields();
+    for (const [fieldName, r] of Object.entries(fields)) {
+      const def = defs[fieldName];
+      if (!def) throw new Error(`resolver for unknown field ${typeName}.${fieldName}`);
+      if (typeof r === 'function') def.resolve = r;
+      else { def.subscribe = r.subscribe; if (r.resolve) def.resolve = r.resolve; }
+    }
+  }
+  const node = schema.getType('Node') as GraphQLInterfaceType;
+  node.resolveType = (obj: any) => (obj?.kind === 'Image' ? 'Image' : obj?.kind === 'Layer' ? 'Layer' : typeof obj?.hash === 'string' ? 'Event' : undefined);
+  return schema;
+}

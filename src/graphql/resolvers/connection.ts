@@ -1,0 +1,49 @@
+/** Relay cursor connections over in-memory lists and log positions. */
+import { badInput } from '../../domain/errors';
+
+export const MAX_FIRST = 1000;
+
+export function pageSize(first: number | null | undefined, fallback = 50): number {
+  const n = first ?? fallback;
+  if (!Number.isInteger(n) || n < 0) throw badInput(`first must be a non-negative integer, got ${n}`);
+  if (n > MAX_FIRST) throw badInput(`first is capped at ${MAX_FIRST}, got ${n}`);
+  return n;
+}
+
+export const encodeCursor = (kind: string, value: string | number) => Buffer.from(`${kind}:${value}`).toString('base64');
+
+export function decodeCursor(kind: string, cursor: string | null | undefined): string | null {
+  if (cursor == null) return null;
+  const text = Buffer.from(cursor, 'base64').toString('utf8');
+  if (!text.startsWith(`${kind}:`) || encodeCursor(kind, text.slice(kind.length + 1)) !== cursor) {
+    throw badInput(`"${cursor}" is not a cursor of this list`);
+  }
+  return text.slice(kind.length + 1);
+}
+
+export interface Connection<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  totalCount: number;
+}
+
+export function connectionOf<T>(nodes: T[], cursorOf: (n: T) => string, totalCount: number, hasNextPage: boolean, hasPreviousPage: boolean): Connection<T> {
+  const edges = nodes.map((node) => ({ cursor: cursorOf(node), node }));
+  return {
+    edges,
+    pageInfo: { hasNextPage, hasPreviousPage, startCursor: edges[0]?.cursor ?? null, endCursor: edges[edges.length - 1]?.cursor ?? null },
+    totalCount,
+  };
+}
+
+/** A page of an in-memory list by offset cursors. */
+export function offsetConnection<T>(all: readonly T[], first: number | null | undefined, after: string | null | undefined, kind: string, fallback = 50): Connection<T> {
+  const size = pageSize(first, fallback);
+  const a = decodeCursor(kind, after);
+  const start = a === null ? 0 : Number(a) + 1;
+  if (!Number.isInteger(start) || start < 0) throw badInput('invalid cursor');
+  const slice = all.slice(start, start + size);
+  const nodes = slice.map((node, i) => ({ node, i: start + i }));
+  const conn = connectionOf(nodes, (n) => encodeCursor(kind, n.i), all.length, start + size < all.length, start > 0);
+  return { ...conn, edges: conn.edges.map((e) => ({ cursor: e.cursor, node: e.node.node })) };
+}

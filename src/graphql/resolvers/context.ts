@@ -1,0 +1,23 @@
+/** What every resolver gets: the application, who is asking, and per-request loaders. */
+import type { Strata } from '../../application/strata';
+import type { ReadModel } from '../../projections/readModel';
+import type { ImageRecord, LayerRecord } from '../../projections/records';
+import { createLoaders, type Loaders } from './loaders';
+
+export interface Ctx {
+  app: Strata;
+  actor: string | null;
+  canWrite: boolean;
+  loaders: Loaders;
+}
+
+/** An image as seen in one read model (so nested fields answer at the same asOf). */
+export interface ImageObj { kind: 'Image'; rec: ImageRecord; model: ReadModel }
+export interface LayerObj { kind: 'Layer'; rec: LayerRecord; model: ReadModel }
+
+export const imageObj = (rec: ImageRecord, model: ReadModel): ImageObj => ({ kind: 'Image', rec, model });
+export const layerObj = (rec: LayerRecord, model: ReadModel): LayerObj => ({ kind: 'Layer', rec, model });
+
+export function createContext(app: Strata, auth: { actor: string | null; canWrite: boolean }): Ctx {
+  return { app, actor: auth.actor, canWrite: auth.canWrite, loaders: createLoaders(app) };
+}

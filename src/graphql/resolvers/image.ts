@@ -1,0 +1,95 @@
+/** Image, ImageLayer and Tag fields: thin over the read model and the merged views. */
+import { notFound } from '../../domain/errors';
+import { imageHistory } from '../../application/history';
+import { distributionOf } from '../../application/distribution';
+import { efficiencyOf } from '../../application/efficiency';
+import { pathHistoryOf } from '../../application/pathHistory';
+import { encodeGlobalId } from '../subscriptions';
+import type { Ctx, ImageObj } from './context';
+import { imageObj } from './context';
+import { connectionOf, decodeCursor, encodeCursor, offsetConnection, pageSize } from './connection';
+import { eventNode, imageLayer, mergedFile } from './mappers';
+import { readStreamPage } from './events';
+import type { TagRecord } from '../../projections/records';
+import type { ReadModel } from '../../projections/readModel';
+
+const related = (o: ImageObj, ids: readonly string[]) =>
+  ids.map((id) => o.model.images.get(id)).filter((r) => r !== undefined).map((r) => imageObj(r!, o.model));
+
+export const imageResolvers = {
+  id: (o: ImageObj) => encodeGlobalId('Image', o.rec.imageId),
+  imageId: (o: ImageObj) => o.rec.imageId,
+  manifestDigest: (o: ImageObj) => o.rec.manifestDigests[0] ?? null,
+  manifestDigests: (o: ImageObj) => o.rec.manifestDigests,
+  repoTags: (o: ImageObj) => o.model.repoTags(o.rec.imageId),
+  created: (o: ImageObj) => o.rec.created,
+  architecture: (o: ImageObj) => o.rec.architecture,
+  os: (o: ImageObj) => o.rec.os,
+  config: (o: ImageObj) => JSON.parse(o.rec.config),
+  layers: (o: ImageObj) => o.rec.layers.map((l) => imageLayer(l, o.model)),
+  size: (o: ImageObj) => o.rec.size,
+  compressedSize: (o: ImageObj) => o.rec.layers.every((l) => l.compressedSize !== null)
+    ? o.rec.layers.reduce((s, l) => s + (l.compressedSize ?? 0), 0) : null,
+  sharedSize: (o: ImageObj) => o.model.ledger('CHAIN_ID').imageFigures(o.rec.imageId)?.sharedSize ?? 0,
+  uniqueSize: (o: ImageObj) => o.model.ledger('CHAIN_ID').imageFigures(o.rec.imageId)?.uniqueSize ?? o.rec.size,
+  parent: (o: ImageObj) => related(o, [o.model.lineage().parent(o.rec.imageId) ?? ''])[0] ?? null,
+  lineageSource: (o: ImageObj) => o.model.lineage().lineageSource(o.rec.imageId),
+  base: (o: ImageObj) => related(o, [o.model.lineage().base(o.rec.imageId) ?? ''])[0] ?? null,
+  ancestors: (o: ImageObj) => related(o, o.model.lineage().ancestors(o.rec.imageId)),
+  children: (o: ImageObj) => related(o, o.model.lineage().children(o.rec.imageId)),
+  descendants: (o: ImageObj) => related(o, o.model.lineage().descendants(o.rec.imageId)),
+  history: (o: ImageObj) => imageHistory(o.rec),
+  async file(o: ImageObj, args: { path: string }, ctx: Ctx) {
+    const view = await ctx.loaders.view.load(o.rec);
+    const e = view.lookup(args.path);
+    return e ? mergedFile(e) : null;
+  },
+  async files(o: ImageObj, args: { path: string; recursive?: boolean; first?: number; after?: string }, ctx: Ctx) {
+    const first = pageSize(args.first, 100);
+    const after = decodeCursor('file', args.after);
+    const view = await ctx.loaders.view.load(o.rec);
+    const page = view.list(args.path ?? '/', { recursive: !!args.recursive, after, first });
+    return connectionOf(page.entries.map(mergedFile), (e) => encodeCursor('file', e.path), page.totalCount, page.hasNextPage, after !== null);
+  },
+  async pathHistory(o: ImageObj, args: { path: string }, ctx: Ctx) {
+    return pathHistoryOf(o.rec, args.path, ctx.loaders);
+  },
+  async efficiency(o: ImageObj, _args: unknown, ctx: Ctx) {
+    return efficiencyOf(o.rec, ctx.loaders);
+  },
+  async distribution(o: ImageObj, _args: unknown, ctx: Ctx) {
+    return distributionOf(o.rec, ctx.loaders);
+  },
+  async events(o: ImageObj, args: { first?: number; after?: string }, ctx: Ctx) {
+    return readStreamPage(ctx, `image:${o.rec.imageId}`, args.first, args.after, o.model.position);
+  },
+  version: (o: ImageObj) => o.model.streamVersions.get(`image:${o.rec.imageId}`) ?? 0,
+  removedAt: (o: ImageObj) => o.rec.removedPosition,
+};
+
+export interface TagObj { rec: TagRecord; model: ReadModel }
+
+export const tagResolvers = {
+  name: (t: TagObj) => t.rec.name,
+  image: (t: TagObj) => {
+    const img = t.rec.imageId ? t.model.images.get(t.rec.imageId) : undefined;
+    return img && img.removedPosition === null ? imageObj(img, t.model) : null;
+  },
+  version: (t: TagObj) => t.rec.version,
+  history: (t: TagObj) => t.rec.history.map((m) => ({
+    position: m.position, at: m.at, actor: m.actor,
+    from: m.from && t.model.images.get(m.from) ? imageObj(t.model.images.get(m.from)!, t.model) : null,
+    to: m.to && t.model.images.get(m.to) ? imageObj(t.model.images.get(m.to)!, t.model) : null,
+    fromImageId: m.from, toImageId: m.to,
+  })),
+};
+
+export const eventFieldResolvers = { node: eventNode };
+
+export function requireImage(model: ReadModel, ref: string) {
+  const rec = model.resolve(ref);
+  if (!rec) throw notFound(`no image "${ref}"`);
+  return rec;
+}
+
+export { offsetConnection, eventNode };

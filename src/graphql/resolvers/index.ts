@@ -1,0 +1,17 @@
+/** The resolver map, by type; everything not listed uses graphql's default property resolver. */
+import { imageResolvers, tagResolvers } from './image';
+import { layerResolvers } from './layer';
+import { queryResolvers } from './query';
+import { Bytes, DateTime, JSONScalar } from './scalars';
+import { mutationResolvers } from './mutations';
+
+export const resolverMap = {
+  Bytes,
+  DateTime,
+  JSON: JSONScalar,
+  Query: queryResolvers,
+  Image: imageResolvers,
+  Layer: layerResolvers,
+  Tag: tagResolvers,
+  Mutation: mutationResolvers,
+};

@@ -1,0 +1,34 @@
+/**
+ * Per-request DataLoaders: whatever number of images a query touches, their
+ * layer entry lists load in one batched round trip, and merged views are
+ * built once per ChainID (MergedViewCache).
+ */
+import DataLoader from 'dataloader';
+import type { Strata } from '../../application/strata';
+import type { LayerEntry } from '../../domain/layerEntry';
+import type { MergedTree } from '../../domain/mergedView';
+import type { ImageRecord } from '../../projections/records';
+import { loadKeptFiles } from '../../projections/layerContents';
+
+export interface Loaders {
+  entries: DataLoader<string, readonly LayerEntry[]>;
+  view: DataLoader<ImageRecord, MergedTree>;
+  keptFiles: DataLoader<string, Map<string, Buffer>>;
+}
+
+export function createLoaders(app: Strata): Loaders {
+  const entries = new DataLoader<string, readonly LayerEntry[]>(async (diffIds) => {
+    const m = await app.views.layerEntries(diffIds);
+    return diffIds.map((d) => m.get(d) ?? []);
+  });
+  const view = new DataLoader<ImageRecord, MergedTree, string>(async (images) => {
+    // Warm every needed layer list in one round trip, then fold per chain.
+    await app.views.layerEntries(images.flatMap((i) => i.layers.map((l) => l.diffId)));
+    return Promise.all(images.map((i) => app.views.view(i.layers)));
+  }, { cacheKeyFn: (i) => i.layers[i.layers.length - 1]?.chainId ?? 'empty' });
+  const keptFiles = new DataLoader<string, Map<string, Buffer>>(async (diffIds) => {
+    const m = await loadKeptFiles(app.store.sql, diffIds);
+    return diffIds.map((d) => m.get(d) ?? new Map());
+  });
+  return { entries, view, keptFiles };
+}
