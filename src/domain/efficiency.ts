@@ -15,7 +15,7 @@
 import type { LayerEntry } from './layerEntry';
 import type { MergedNode } from './mergedNode';
 import { buildMergedViews, MergedTree, type LayerInput } from './mergedView';
-import { compareCodePoints, parentOf, ROOT } from './pathUtil';
+import { parentOf, ROOT, sortByCodePoints } from './pathUtil';
 
 export interface InefficientFile {
   path: string;
@@ -46,16 +46,10 @@ interface Stat { cumulative: number; min: number; count: number }
 export const layerSize = (entries: readonly LayerEntry[]): number =>
   entries.reduce((sum, e) => (e.kind === 'FILE' ? sum + e.size : sum), 0);
 
-const fileBytesCache = new WeakMap<MergedNode, number>();
-
 /** Bytes of the regular files in a subtree (links and directories are 0, as in the tar headers). */
 function subtreeFileBytes(node: MergedNode): number {
-  let bytes = fileBytesCache.get(node);
-  if (bytes === undefined) {
-    bytes = node.entry.kind === 'FILE' ? node.entry.size : 0;
-    for (const child of node.children?.values() ?? []) bytes += subtreeFileBytes(child);
-    fileBytesCache.set(node, bytes);
-  }
+  let bytes = node.entry.kind === 'FILE' ? node.entry.size : 0;
+  for (const child of node.children?.values() ?? []) bytes += subtreeFileBytes(child);
   return bytes;
 }
 
@@ -66,16 +60,12 @@ const nodePath = (e: LayerEntry): string => {
   return `${e.path.slice(0, i + 1)}.wh.${e.path.slice(i + 1)}`;
 };
 
-/** Component-wise order = dive's depth-first walk with children sorted by name. */
-function compareByComponents(a: string, b: string): number {
-  const x = a.split('/');
-  const y = b.split('/');
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const c = compareCodePoints(x[i] as string, y[i] as string);
-    if (c !== 0) return c;
-  }
-  return x.length - y.length;
-}
+/**
+ * dive walks depth-first with children sorted by name, so leaves come in
+ * component-wise order; with "/" mapped to U+0000 (never in a name) plain
+ * code-point order of the whole path is exactly that.
+ */
+const walkKey = (nodeKey: string): string => nodeKey.replaceAll('/', '\0');
 
 /** The leaves of one layer's own tree, in dive's visiting order (the last duplicate of a node wins). */
 export function layerLeaves(entries: readonly LayerEntry[]): LayerEntry[] {
@@ -85,7 +75,8 @@ export function layerLeaves(entries: readonly LayerEntry[]): LayerEntry[] {
   for (const key of nodes.keys()) {
     for (let p = parentOf(key); p !== ROOT && !inner.has(p); p = parentOf(p)) inner.add(p);
   }
-  return [...nodes].filter(([key]) => !inner.has(key)).sort(([a], [b]) => compareByComponents(a, b)).map(([, e]) => e);
+  const leaves = [...nodes].filter(([key]) => !inner.has(key));
+  return sortByCodePoints(leaves, ([key]) => walkKey(key)).map(([, e]) => e);
 }
 
 function leafSize(e: LayerEntry, below: MergedTree): number {

@@ -7,7 +7,7 @@
 import type { MergedEntry } from './layerEntry';
 import type { MergedNode } from './mergedNode';
 import type { MergedTree } from './mergedView';
-import { compareCodePoints } from './pathUtil';
+import { sortByCodePoints } from './pathUtil';
 
 export type ChangeKind = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -61,6 +61,6 @@ function diffNodes(a: MergedNode, b: MergedNode, out: ImageDiffEntry[]): void {
 export function diffMergedViews(a: MergedTree, b: MergedTree): ImageDiffEntry[] {
   const out: ImageDiffEntry[] = [];
   diffChildren(a.root, b.root, out);
-  return out.sort((x, y) => compareCodePoints(x.path, y.path));
+  return sortByCodePoints(out, (d) => d.path);
 }
 

@@ -7,7 +7,7 @@
 import type { MergedEntry } from './layerEntry';
 import type { MergedNode } from './mergedNode';
 import { badInput } from './errors';
-import { compareCodePoints } from './pathUtil';
+import { compareCodePoints, sortByCodePoints } from './pathUtil';
 
 export interface ListOptions {
   /** The whole subtree instead of the direct children. */
@@ -28,13 +28,13 @@ export interface MergedPage {
 const childCache = new WeakMap<MergedNode, readonly MergedEntry[]>();
 const subtreeCache = new WeakMap<MergedNode, readonly MergedEntry[]>();
 
-const byPath = (a: MergedEntry, b: MergedEntry): number => compareCodePoints(a.path, b.path);
+const pathOf = (e: MergedEntry): string => e.path;
 
 /** Direct children of a directory node, sorted by path. */
 export function sortedChildren(node: MergedNode): readonly MergedEntry[] {
   let out = childCache.get(node);
   if (!out) {
-    out = [...(node.children?.values() ?? [])].map((c) => c.entry).sort(byPath);
+    out = sortByCodePoints([...(node.children?.values() ?? [])].map((c) => c.entry), pathOf);
     childCache.set(node, out);
   }
   return out;
@@ -52,7 +52,7 @@ export function sortedSubtree(node: MergedNode): readonly MergedEntry[] {
         if (child.children && child.children.size > 0) stack.push(child);
       }
     }
-    out = acc.sort(byPath);
+    out = sortByCodePoints(acc, pathOf);
     subtreeCache.set(node, out);
   }
   return out;

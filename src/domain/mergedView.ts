@@ -13,7 +13,7 @@ import { isMarker } from './layerEntry';
 import { badInput } from './errors';
 import { EMPTY_ROOT, findNode, impliedDir, type MergedNode } from './mergedNode';
 import { listNode, sortedSubtree, type ListOptions, type MergedPage } from './listing';
-import { normalizePath, ROOT, splitPath } from './pathUtil';
+import { isNormalized, normalizePath, ROOT, splitPath } from './pathUtil';
 
 /** One layer of a stack: its DiffID and its entries in archive order (whiteouts decoded). */
 export interface LayerInput {
@@ -162,7 +162,7 @@ function resolveHardLink(root: Node, entry: MergedEntry): MergedEntry {
 }
 
 function assertNormalized(path: string): void {
-  if (normalizePath(path) !== path) throw badInput(`layer entry path "${path}" is not absolute and normalized`);
+  if (!isNormalized(path)) throw badInput(`layer entry path "${path}" is not absolute and normalized`);
 }
 
 function safeNormalize(path: string): string {
@@ -177,7 +177,10 @@ function addEntry(draft: Draft, e: LayerEntry): void {
   assertNormalized(e.path);
   const parts = splitPath(e.path);
   const last = parts.pop();
-  const entry = resolveHardLink(draft.root, { ...e, layerIndex: draft.layerIndex, diffId: draft.diffId });
+  const entry = resolveHardLink(draft.root, {
+    path: e.path, kind: e.kind, size: e.size, mode: e.mode, uid: e.uid, gid: e.gid,
+    linkTarget: e.linkTarget, contentDigest: e.contentDigest, layerIndex: draft.layerIndex, diffId: draft.diffId,
+  });
   if (last === undefined) {
     // "/" itself: only a directory can change its attributes.
     if (e.kind === 'DIRECTORY') draft.root = draft.replacement(entry, draft.root);

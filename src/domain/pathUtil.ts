@@ -12,6 +12,7 @@ export const ROOT = '/';
  * (BAD_USER_INPUT), as domain.md §2.1 refuses non-local names.
  */
 export function normalizePath(input: string): string {
+  if (isNormalized(input)) return input;
   const parts: string[] = [];
   for (const part of input.split('/')) {
     if (part === '' || part === '.') continue;
@@ -19,6 +20,14 @@ export function normalizePath(input: string): string {
     parts.push(part);
   }
   return `/${parts.join('/')}`;
+}
+
+const DOT_COMPONENT = /\/\.\.?(?:\/|$)/;
+
+/** True when `path` is already what normalizePath returns (cheap: no allocation). */
+export function isNormalized(path: string): boolean {
+  if (path === ROOT) return true;
+  return path.charCodeAt(0) === 0x2f && !path.endsWith('/') && !path.includes('//') && !DOT_COMPONENT.test(path);
 }
 
 /** The components of an absolute normalized path ("/" → []). */
@@ -62,4 +71,29 @@ export function compareCodePoints(a: string, b: string): number {
     return x - y;
   }
   return a.length - b.length;
+}
+
+const HIGH = /[\ud800-\uffff]/;
+
+/**
+ * A string whose native (UTF-16) order is the code-point order of `s`:
+ * `s` itself unless it holds a unit ≥ U+D800, then those units are remapped
+ * (U+E000..U+FFFF down by 0x800, surrogates up by 0x2000).
+ */
+export function codePointKey(s: string): string {
+  if (!HIGH.test(s)) return s;
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const u = s.charCodeAt(i);
+    out += String.fromCharCode(u < 0xd800 ? u : u >= 0xe000 ? u - 0x800 : u + 0x2000);
+  }
+  return out;
+}
+
+/** Sorts by code-point order of `key(item)`, computing each key once. */
+export function sortByCodePoints<T>(items: readonly T[], key: (item: T) => string): T[] {
+  return items
+    .map((item) => ({ k: codePointKey(key(item)), item }))
+    .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0))
+    .map(({ item }) => item);
 }
