@@ -112,7 +112,7 @@ export async function scanLayer(src: AsyncIterable<Buffer>, budget: Budget, what
     let keepIt = false;
     // Validate the name before reading data: a bad name fails fast.
     const probe = toLayerEntry(h, null);
-    if (probe && regular && KEPT_PATHS.has(probe.path) && (h.size ?? 0) <= MAX_KEPT_FILE_BYTES) keepIt = true;
+    if (probe?.kind === 'FILE' && KEPT_PATHS.has(probe.path) && (h.size ?? 0) <= MAX_KEPT_FILE_BYTES) keepIt = true;
     for await (const c of stream) {
       fileHash?.update(c);
       if (keepIt) { keep.push(c); keptBytes += c.length; }
