@@ -129,49 +129,47 @@ function countRootFields(w: Walk, type: GraphQLCompositeType, set: SelectionSetN
   return n;
 }
 
-/** Cost of a selection set at a given depth (1 = root fields). */
-function selectionCost(w: Walk, type: GraphQLCompositeType, set: SelectionSetNode, depth: number): number {
+/**
+ * Cost of a selection set at a given depth (1 = root fields). pageSize is the
+ * `first` of the connection whose fields these are: it multiplies the
+ * connection's lists (edges, nodes), not its totalCount or pageInfo.
+ */
+function selectionCost(w: Walk, type: GraphQLCompositeType, set: SelectionSetNode, depth: number, pageSize?: number): number {
   let cost = 0;
   for (const s of set.selections) {
-    if (s.kind === Kind.FIELD) cost += fieldCost(w, type, s, depth);
+    if (s.kind === Kind.FIELD) cost += fieldCost(w, type, s, depth, pageSize);
     else {
       const frag = s.kind === Kind.INLINE_FRAGMENT ? s : w.fragments.get(s.name.value);
       if (!frag) continue;
       const cond = frag.typeCondition ? w.schema.getType(frag.typeCondition.name.value) : type;
-      cost += selectionCost(w, cond && isCompositeType(cond) ? cond : type, frag.selectionSet, depth);
+      cost += selectionCost(w, cond && isCompositeType(cond) ? cond : type, frag.selectionSet, depth, pageSize);
     }
   }
   return cost;
 }
 
-function fieldCost(w: Walk, parent: GraphQLCompositeType, node: FieldNode, depth: number): number {
+function fieldCost(w: Walk, parent: GraphQLCompositeType, node: FieldNode, depth: number, pageSize?: number): number {
   if (++w.visits > w.limits.maxCost) throw new LimitExceeded(tooComplex(`Query selects more than ${w.limits.maxCost} fields`));
   if (depth > w.limits.maxDepth) throw new LimitExceeded(tooComplex(`Query depth exceeds ${w.limits.maxDepth}`));
   if (node.alias && ++w.aliases > w.limits.maxAliases) throw new LimitExceeded(tooComplex(`More than ${w.limits.maxAliases} aliases`));
-  if (!node.selectionSet) return 1;
+  const def = fieldDef(parent, node.name.value);
+  // `first` is checked wherever it appears, even on a field with no selection.
+  const firstArg = def?.args.find((a) => a.name === 'first');
+  const first = firstArg ? checkedFirst(w, node, firstArg.defaultValue) : undefined;
+  if (!node.selectionSet || !def) return 1;
+  const childType = getNamedType(def.type);
+  if (!isCompositeType(childType)) return 1;
+  const isList = isListType(getNullableType(def.type));
   // Introspection is bounded by the schema itself: count it, but do not multiply.
   const introspection = node.name.value.startsWith('__');
-  const def = fieldDef(parent, node.name.value);
-  const childType = def ? getNamedType(def.type) : undefined;
-  if (!def || !childType || !isCompositeType(childType)) return 1;
-  const size = introspection ? 1 : listSize(w, parent, def, node);
-  return 1 + size * selectionCost(w, childType, node.selectionSet, depth + 1);
+  let size = 1;
+  if (!introspection && isList) size = first ?? (parent.name.endsWith('Connection') ? pageSize : undefined) ?? w.limits.defaultListSize;
+  const childPage = first !== undefined && !isList ? first : undefined;
+  return 1 + size * selectionCost(w, childType, node.selectionSet, depth + 1, childPage);
 }
 
 function fieldDef(parent: GraphQLCompositeType, name: string): GraphQLField<unknown, unknown> | undefined {
   return isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[name] : undefined;
-}
-
-/**
- * How many items a field multiplies its selection by: `first` when it has
- * one (a connection), the default for other lists, 1 otherwise. A list inside
- * a connection (edges) is already counted by the connection's `first`.
- */
-function listSize(w: Walk, parent: GraphQLCompositeType, def: GraphQLField<unknown, unknown>, node: FieldNode): number {
-  const firstArg = def.args.find((a) => a.name === 'first');
-  if (firstArg) return checkedFirst(w, node, firstArg.defaultValue);
-  if (!isListType(getNullableType(def.type))) return 1;
-  return parent.name.endsWith('Connection') ? 1 : w.limits.defaultListSize;
 }
 
 function checkedFirst(w: Walk, node: FieldNode, schemaDefault: unknown): number {
