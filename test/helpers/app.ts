@@ -1,0 +1,33 @@
+/** A Strata application on a fresh database, with a GraphQL executor (no HTTP). */
+import { graphql } from 'graphql';
+import { Strata } from '../../src/application/strata';
+import { buildExecutableSchema } from '../../src/graphql/buildSchema';
+import { createContext } from '../../src/graphql/resolvers/context';
+import { freshDb, type BackendName, type TestDb } from './backends';
+
+export interface TestApp {
+  db: TestDb;
+  app: Strata;
+  gql<T = any>(source: string, variables?: Record<string, unknown>, actor?: string): Promise<T>;
+  gqlRaw(source: string, variables?: Record<string, unknown>): Promise<{ data?: any; errors?: readonly any[] }>;
+  close(): Promise<void>;
+}
+
+export async function openTestApp(backend: BackendName): Promise<TestApp> {
+  const db = await freshDb(backend);
+  const app = await Strata.open(db.url);
+  const schema = buildExecutableSchema(app.store);
+  const gqlRaw = async (source: string, variables?: Record<string, unknown>, actor = 'test') => {
+    const r = await graphql({ schema, source, variableValues: variables, contextValue: createContext(app, { actor, canWrite: true }) });
+    return { data: r.data, errors: r.errors?.map((e) => ({ message: e.message, code: (e.originalError as any)?.code ?? e.extensions?.code, path: e.path })) };
+  };
+  return {
+    db, app, gqlRaw,
+    async gql(source, variables, actor) {
+      const r = await gqlRaw(source, variables, actor);
+      if (r.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(r.errors)}`);
+      return r.data as any;
+    },
+    async close() { await app.close(); await db.drop(); },
+  };
+}
