@@ -1,7 +1,8 @@
 import { diffMergedViews } from '../../src/domain/imageDiff';
 import { efficiency } from '../../src/domain/efficiency';
 import { buildMergedViews, type LayerInput } from '../../src/domain/mergedView';
-import { diveFixture, readDockerArchiveLayers } from './diveFixture';
+import { readImages } from '../../src/importers';
+import { diveFixture } from './diveFixture';
 
 const archive = diveFixture('test-docker-image.tar');
 const maybe = archive ? describe : describe.skip;
@@ -10,7 +11,8 @@ if (!archive) console.warn('skipping: ../shared/fixtures/dive/test-docker-image.
 maybe("dive's own fixture test-docker-image.tar (domain.md §5)", () => {
   let layers: LayerInput[];
   beforeAll(async () => {
-    layers = await readDockerArchiveLayers(archive as string);
+    const [image] = await readImages(archive as string);
+    layers = image?.layers.map((l) => ({ diffId: l.diffId, entries: l.entries })) ?? [];
   });
 
   it('gives the figures dive asserts, exactly', () => {
