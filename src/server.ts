@@ -77,7 +77,6 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     // for a user; CSRF prevention would only break plain GET queries.
     csrfPrevention: false,
     allowBatchedHttpRequests: false,
-    status400ForVariableCoercionErrors: true,
     parseOptions: { maxTokens: limits.maxTokens },
     logger: apolloLogger(logger),
     plugins: [

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createReadStream, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -24,6 +25,8 @@ export interface HttpOptions {
 
 /** What the Apollo plugin learns about an HTTP request, for auth and the access log. */
 interface RequestInfo {
+  /** Ties the access-log line to any masked-error line of the same request. */
+  reqId: string;
   auth: RequestAuth;
   operationName?: string | null;
   operationType?: string;
@@ -59,7 +62,7 @@ export function strataPlugin(schema: GraphQLSchema, limits: Limits, logger: Logg
         },
         async didEncounterErrors(rc) {
           if (info) info.errorCodes = rc.errors.map((e) => classifyError(e).code);
-          logMaskedErrors(logger, rc.errors, { operation: rc.operationName ?? null });
+          logMaskedErrors(logger, rc.errors, { reqId: info?.reqId, operation: rc.operationName ?? null });
         },
       };
     },
@@ -71,7 +74,8 @@ export function createRequestHandler(o: HttpOptions) {
   return (req: IncomingMessage, res: ServerResponse) => {
     const started = process.hrtime.bigint();
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const log: Record<string, unknown> = { method: req.method, path: url.pathname };
+    const reqId = randomUUID().slice(0, 8);
+    const log: Record<string, unknown> = { reqId, method: req.method, path: url.pathname };
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const level = url.pathname === '/healthz' ? 'debug' : 'info';
@@ -158,7 +162,7 @@ async function graphql(o: HttpOptions, req: IncomingMessage, res: ServerResponse
   }
 
   const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers: toHeaderMap(req), search: url.search, body };
-  const info: RequestInfo = { auth, errorCodes: [] };
+  const info: RequestInfo = { reqId: log.reqId as string, auth, errorCodes: [] };
   infos.set(httpGraphQLRequest, info);
   const context = async () => {
     try {
