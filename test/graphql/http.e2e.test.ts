@@ -67,6 +67,16 @@ describe('GraphQL over HTTP', () => {
     expect(invalid.body.errors?.[0].extensions.reason).toBe('GRAPHQL_VALIDATION_FAILED');
   });
 
+  test('variable coercion errors and unknown operation names are BAD_USER_INPUT', async () => {
+    const missing = await gql(h.url, 'query($n: Int!) { images(first: $n) { totalCount } }');
+    expect(missing.status).toBe(400);
+    expect(codes(missing.body)).toEqual(['BAD_USER_INPUT']);
+    const wrongType = await gql(h.url, 'query($n: Int) { images(first: $n) { totalCount } }', { variables: { n: 'ten' } });
+    expect(codes(wrongType.body)).toEqual(['BAD_USER_INPUT']);
+    const res = await fetch(h.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'query A { head }', operationName: 'B' }) });
+    expect(codes(await res.json())).toEqual(['BAD_USER_INPUT']);
+  });
+
   test('an unexpected resolver error is masked, logged, and has no stack', async () => {
     const r = await gql(h.url, '{ image(ref: "boom") { id } }');
     expect(r.body.errors).toEqual([{ message: 'Internal server error', locations: expect.any(Array), path: ['image'], extensions: { code: 'INTERNAL_SERVER_ERROR' } }]);
