@@ -71,6 +71,12 @@ export class DirArchive implements ArchiveFiles {
         try {
           return await scanLayer(counted(), this.budget, what);
         } catch (e) {
+          // A tampered blob is reported as such, not as the parse error it causes.
+          if (expect?.digest) {
+            const h = createHash('sha256');
+            for await (const c of createReadStream(f.real)) h.update(c as Buffer);
+            checkBlob(what, { size: f.size, digest: `sha256:${h.digest('hex')}` }, expect);
+          }
           throw asArchiveError(e, what);
         }
       })();

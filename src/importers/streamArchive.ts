@@ -82,7 +82,21 @@ export class StreamArchive implements ArchiveFiles {
     if (type === 'link') { this.recs.set(name, { type: 'link', target: archivePath(linkname ?? '', `link ${name}`) }); return; }
     if (type !== 'file' && type !== 'contiguous-file') return;
 
-    const { head, all } = await peek(data, SNIFF_BYTES);
+    // Every byte of the entry passes through this one iterator, so the blob
+    // digest is known even when the speculative layer scan fails half-way.
+    const blobHash = createHash('sha256');
+    let blobBytes = 0;
+    const base = data[Symbol.asyncIterator]();
+    const it: AsyncIterator<Buffer> = {
+      next: async () => {
+        const r = await base.next();
+        if (!r.done) { blobHash.update(r.value); blobBytes += r.value.length; }
+        return r;
+      },
+      return: async () => ({ done: true, value: undefined }),
+    };
+    const hashed: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => it };
+    const { head, all } = await peek(hashed, SNIFF_BYTES);
     if (looksLikeJson(head) && size <= MAX_JSON_BYTES) {
       this.jsonBytes += size;
       if (this.jsonBytes > MAX_BUFFERED_JSON_BYTES) throw invalidArchive(`archive holds more than ${MAX_BUFFERED_JSON_BYTES} bytes of JSON documents`);
@@ -95,7 +109,9 @@ export class StreamArchive implements ArchiveFiles {
       this.recs.set(name, { type: 'blob', size: scan.compressedSize, digest: scan.digest, scan, error: null, jsonTooLarge: looksLikeJson(head) });
     } catch (e) {
       if (e instanceof DomainError && e.details?.['global']) throw e;
-      this.recs.set(name, { type: 'blob', size, digest: null, scan: null, error: asArchiveError(e, name), jsonTooLarge: looksLikeJson(head) });
+      while (!(await it.next()).done) { /* hash the rest */ }
+      const digest = `sha256:${blobHash.digest('hex')}`;
+      this.recs.set(name, { type: 'blob', size: blobBytes, digest, scan: null, error: asArchiveError(e, name), jsonTooLarge: looksLikeJson(head) });
     }
   }
 
@@ -136,7 +152,10 @@ export class StreamArchive implements ArchiveFiles {
     const { name, rec } = this.file(path, what);
     if (rec.type === 'blob') {
       if (expect?.size !== undefined && expect.size !== rec.size) checkBlob(what, { size: rec.size, digest: rec.digest ?? '' }, expect);
-      if (!rec.scan) throw asArchiveError(rec.error, what);
+      if (!rec.scan) {
+        if (rec.digest) checkBlob(what, { size: rec.size, digest: rec.digest }, expect);
+        throw asArchiveError(rec.error, what);
+      }
       checkBlob(what, { size: rec.scan.compressedSize, digest: rec.scan.digest }, expect);
       return rec.scan;
     }

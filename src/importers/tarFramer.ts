@@ -24,6 +24,14 @@ function isNullHeader(b: Buffer): boolean {
   return true;
 }
 
+/** ustar checksum: the header's bytes summed with the checksum field as spaces. */
+function checksumOk(b: Buffer): boolean {
+  let sum = 0;
+  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : (b[i] ?? 0);
+  const text = b.subarray(148, 156).toString('latin1').replace(/[\0 ]+$/, '').trim();
+  return /^[0-7]+$/.test(text) && parseInt(text, 8) === sum;
+}
+
 /** Size field (offset 124, 12 bytes): octal text or GNU base-256. */
 function headerSize(b: Buffer): number {
   const f = b.subarray(124, 136);
@@ -129,6 +137,7 @@ export class TarFramer extends Transform {
       return;
     }
     if (this.zeroBlocks > 0) throw invalidArchive('corrupt tar: a single zero block inside the archive');
+    if (!checksumOk(b)) throw invalidArchive('invalid tar header (bad checksum): corrupt data, or not a tar');
     const flag = b[156] ?? 0;
     let size = headerSize(b);
     if (flag === 0x78 /* x */ || flag === 0x67 /* g */ || flag === 0x4c /* L */ || flag === 0x4b /* K */ || flag === 0x4e /* N */) {
