@@ -40,7 +40,7 @@ async function imagesOf(files: ArchiveFiles, options: ImportOptions, platformTex
     else byId.set(img.imageId, { ...img, repoTags: [...img.repoTags] });
   };
   if (hasIndex) {
-    const plans = await ociPlans(files, { platform: parsePlatform(platformText), repo: options.repo });
+    const plans = await ociPlans(files, { platform: parsePlatform(platformText), repo: options.repo, strict: options.platform !== undefined });
     for (const plan of plans) add(await assembleImage(files, plan));
   }
   if (hasManifest) {

@@ -39,18 +39,23 @@ export function parseDescriptor(v: unknown, what: string): Descriptor {
   return { mediaType: optString(d['mediaType']) ?? '', digest, size, annotations: annotationsOf(d['annotations']), platform: platformOf(d['platform']) };
 }
 
-export interface OciOptions { platform: Platform; repo: string | undefined }
+export interface OciOptions {
+  platform: Platform;
+  repo: string | undefined;
+  /** True when the platform was asked for explicitly: then no fallback to a lone other platform. */
+  strict?: boolean;
+}
 
 interface Ctx { files: ArchiveFiles; opts: OciOptions }
 
 /** Picks manifests of one set of descriptors (same ref name) by platform. */
-export function choosePlatform(cands: readonly Descriptor[], want: Platform, where: string): Descriptor[] {
+export function choosePlatform(cands: readonly Descriptor[], want: Platform, where: string, strict = false): Descriptor[] {
   const withPlatform = cands.filter((d) => d.platform !== null);
   const without = cands.filter((d) => d.platform === null);
   if (withPlatform.length === 0) return [...without];
   const match = withPlatform.find((d) => platformMatches(d.platform as Platform, want));
   if (match) return [match, ...without];
-  if (withPlatform.length === 1) return [withPlatform[0] as Descriptor, ...without];
+  if (withPlatform.length === 1 && !strict) return [withPlatform[0] as Descriptor, ...without];
   const list = [...new Set(withPlatform.map((d) => formatPlatform(d.platform as Platform)))].join(', ');
   throw invalidArchive(`${where} has no image for platform ${formatPlatform(want)} (available: ${list})`);
 }
@@ -74,7 +79,7 @@ async function readIndex(ctx: Ctx, doc: JsonObject, where: string, inherited: Re
     if (g) g.push(d); else groups.set(key, [d]);
   }
   for (const g of groups.values()) {
-    for (const d of choosePlatform(g, ctx.opts.platform, where)) {
+    for (const d of choosePlatform(g, ctx.opts.platform, where, ctx.opts.strict)) {
       const plan = await manifestPlan(ctx, d, { ...inherited, ...d.annotations }, depth);
       plans.push(...plan);
     }

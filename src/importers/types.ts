@@ -5,7 +5,11 @@ import type { LayerEntry } from '../domain/layerEntry';
 export interface ImportProgress { bytesDone: number; bytesTotal: number | null; phase: string }
 
 export interface ImportOptions {
-  /** "os/arch[/variant]", default linux/amd64 (domain.md §6). */
+  /**
+   * "os/arch[/variant]", default linux/amd64 (domain.md §6). With the default,
+   * an index holding a single image for another platform yields that image;
+   * a platform given explicitly must match.
+   */
   platform?: string;
   /** Repository for OCI `ref.name` annotations that hold only a tag. */
   repo?: string;

@@ -272,6 +272,8 @@ describe('OCI indexes, platforms and tags', () => {
     const arm = await imgFor('arm64');
     const [img] = await readImages(fromBuffer(await archiveTar(ociLayout([arm]))));
     expect(img!.architecture).toBe('arm64');
+    await expect(readImages(fromBuffer(await archiveTar(ociLayout([arm]))), { platform: 'linux/amd64' }))
+      .rejects.toMatchObject({ code: 'INVALID_ARCHIVE', message: expect.stringMatching(/no image for platform linux\/amd64 \(available: linux\/arm64\)/) });
     const s390 = await imgFor('s390x');
     const err = await readImages(fromBuffer(await archiveTar(ociLayout([arm, s390])))).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'INVALID_ARCHIVE', message: expect.stringMatching(/no image for platform linux\/amd64 \(available: linux\/arm64, linux\/s390x\)/) });
@@ -283,6 +285,13 @@ describe('OCI indexes, platforms and tags', () => {
     const t = await archiveTar(files);
     expect((await readImages(fromBuffer(t), { repo: 'docker.io/library/tool' }))[0]!.repoTags).toEqual(['tool:v2']);
     expect((await readImages(fromBuffer(t)))[0]!.repoTags).toEqual([]);
+  });
+
+  it('an OCI tar made with `tar -C dir .` (names start with ./)', async () => {
+    const a = await buildImage({ layers: [base] });
+    const files = new Map([...ociLayout([a])].map(([k, v]) => [`./${k}`, v] as const));
+    const [img] = await readImages(fromBuffer(await archiveTar(files)));
+    expectMatches(img!, a);
   });
 
   it('two tags of one manifest make one image with both tags', async () => {
