@@ -77,6 +77,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     // for a user; CSRF prevention would only break plain GET queries.
     csrfPrevention: false,
     allowBatchedHttpRequests: false,
+    // The CLI owns SIGTERM/SIGINT and calls close(); Apollo must not race it.
+    stopOnTerminationSignals: false,
     parseOptions: { maxTokens: limits.maxTokens },
     logger: apolloLogger(logger),
     plugins: [
