@@ -4,9 +4,9 @@
  * holds, or an INVALID_ARCHIVE DomainError with a one-line reason (never a
  * partial result).
  */
-import { invalidArchive } from '../domain/errors';
+import { DomainError, invalidArchive } from '../domain/errors';
 import type { ArchiveFiles } from './archiveFiles';
-import { asArchiveError } from './archiveError';
+import { asArchiveError, oneLine } from './archiveError';
 import { assembleImage, type ImagePlan } from './assemble';
 import { dockerPlans } from './dockerArchive';
 import { Budget } from './limits';
@@ -74,6 +74,8 @@ export async function readImages(source: Source, options: ImportOptions = {}): P
     options.onProgress?.({ bytesDone: budget.bytes, bytesTotal: budget.bytes, phase: 'verified' });
     return images;
   } catch (e) {
-    throw asArchiveError(e, 'invalid archive');
+    const err = asArchiveError(e, 'invalid archive');
+    // Names inside an archive may hold line breaks: the reason stays one line.
+    throw /[\r\n]/.test(err.message) ? new DomainError(err.code, oneLine(err.message), err.details) : err;
   }
 }

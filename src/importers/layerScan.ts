@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { extract as tarExtract, type Header } from 'tar-stream';
+import type { Header } from 'tar-stream';
 import { entriesDigestOf } from '../domain/entryList';
 import type { LayerEntry } from '../domain/layerEntry';
 import { asArchiveError } from './archiveError';
@@ -17,6 +17,7 @@ import { Budget, MAX_KEPT_FILE_BYTES } from './limits';
 import { sha256Hex } from './sha256';
 import { TarFramer } from './tarFramer';
 import { isRegular, toLayerEntry } from './tarEntry';
+import { newExtract } from './tarWalk';
 
 /** Files whose whole content is kept for the OS detection (os-release(5)). */
 export const KEPT_PATHS: ReadonlySet<string> = new Set(['/etc/os-release', '/usr/lib/os-release']);
@@ -130,7 +131,7 @@ export async function scanLayer(src: AsyncIterable<Buffer>, budget: Budget, what
     }
   };
 
-  const ex = tarExtract();
+  const ex = newExtract();
   ex.on('entry', (h, stream, next) => {
     onEntry(h, stream as unknown as AsyncIterable<Buffer>).then(() => next(), (e: unknown) => next(e instanceof Error ? e : new Error(String(e))));
   });

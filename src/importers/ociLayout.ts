@@ -53,8 +53,13 @@ export function choosePlatform(cands: readonly Descriptor[], want: Platform, whe
   const withPlatform = cands.filter((d) => d.platform !== null);
   const without = cands.filter((d) => d.platform === null);
   if (withPlatform.length === 0) return [...without];
+  // The first matching platform wins (e.g. arm64/v8 when asked for arm64); several
+  // images of that exact platform in one set are distinct images, all kept.
   const match = withPlatform.find((d) => platformMatches(d.platform as Platform, want));
-  if (match) return [match, ...without];
+  if (match) {
+    const exact = formatPlatform(match.platform as Platform);
+    return [...withPlatform.filter((d) => formatPlatform(d.platform as Platform) === exact), ...without];
+  }
   if (withPlatform.length === 1 && !strict) return [withPlatform[0] as Descriptor, ...without];
   const list = [...new Set(withPlatform.map((d) => formatPlatform(d.platform as Platform)))].join(', ');
   throw invalidArchive(`${where} has no image for platform ${formatPlatform(want)} (available: ${list})`);

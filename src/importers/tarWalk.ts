@@ -8,6 +8,12 @@ import { pipeline } from 'node:stream/promises';
 import { extract as tarExtract, type Header } from 'tar-stream';
 import { TarFramer } from './tarFramer';
 
+/**
+ * tar-stream's extractor accepting pre-POSIX (v7) headers too, as Go's
+ * archive/tar does; TarFramer has already verified each header's checksum.
+ */
+export const newExtract = () => tarExtract({ allowUnknownFormat: true } as Parameters<typeof tarExtract>[0]);
+
 /** An entry's data: iterate it at most once; what is not read is drained. */
 export interface EntryData extends AsyncIterable<Buffer> {}
 
@@ -32,7 +38,7 @@ function shield(stream: AsyncIterable<unknown>): { data: EntryData; drain: () =>
 }
 
 export async function walkTar(src: AsyncIterable<Buffer> | Readable, onEntry: (h: Header, data: EntryData) => Promise<void>): Promise<void> {
-  const ex = tarExtract();
+  const ex = newExtract();
   ex.on('entry', (h, stream, next) => {
     const { data, drain } = shield(stream as unknown as AsyncIterable<unknown>);
     onEntry(h, data)

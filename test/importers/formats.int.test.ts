@@ -9,7 +9,7 @@ import { Readable } from 'node:stream';
 import { spawn } from 'node:child_process';
 import { readImages, type ImportedImage } from '../../src/importers';
 import {
-  addBlob, archiveTar, blobName, buildImage, docker25, dockerLegacy, gzip, indexJson, kanikoTarball, manifestDescriptor,
+  addBlob, archiveTar, blobName, buildImage, buildLayer, docker25, dockerLegacy, gzip, indexJson, kanikoTarball, manifestDescriptor,
   ociLayout, sha256, writeDir, zstd, type BuiltImage, type Compression, type LayerSpec,
 } from '../helpers/archiveBuilder';
 
@@ -124,6 +124,18 @@ describe('layer contents', () => {
     const [img] = await readImages(fromBuffer(await archiveTar(files)));
     expect(img!.layers[0]!.diffId).toBe(sha256(t));
     expect(img!.layers[0]!.digest).toBe(sha256(blob));
+  });
+
+  it('reads pre-POSIX (v7) tar headers, like Go archive/tar', async () => {
+    const t = Buffer.from((await buildLayer({ entries: [{ name: 'v7.txt', content: 'seven' }] })).tar);
+    t.fill(0, 257, 265); // no "ustar\0" magic, no version
+    t.fill(0x20, 148, 156);
+    let sum = 0;
+    for (let i = 0; i < 512; i++) sum += t[i]!;
+    t.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+    const built = await buildImage({ layers: [{ entries: [], rawTar: t }] });
+    const [img] = await readImages(fromBuffer(await archiveTar(ociLayout([built]))));
+    expect(img!.layers[0]!.entries.map((e) => [e.path, e.size, e.contentDigest])).toEqual([['/v7.txt', 5, sha256('seven')]]);
   });
 
   it('zstd with several frames', async () => {
@@ -285,6 +297,13 @@ describe('OCI indexes, platforms and tags', () => {
     const t = await archiveTar(files);
     expect((await readImages(fromBuffer(t), { repo: 'docker.io/library/tool' }))[0]!.repoTags).toEqual(['tool:v2']);
     expect((await readImages(fromBuffer(t)))[0]!.repoTags).toEqual([]);
+  });
+
+  it('several images of one platform without ref names are all kept', async () => {
+    const a = await imgFor('amd64');
+    const b = await buildImage({ layers: [{ entries: [{ name: 'other', content: 'b' }] }] });
+    const images = await readImages(fromBuffer(await archiveTar(ociLayout([a, b]))));
+    expect(images.map((i) => i.imageId)).toEqual([a.configDigest, b.configDigest]);
   });
 
   it('an OCI tar made with `tar -C dir .` (names start with ./)', async () => {

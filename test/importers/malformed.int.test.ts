@@ -105,6 +105,11 @@ describe('blob verification', () => {
     await invalid(await archiveTar(files), /layer 1\/1: "blobs\/sha256\/[0-9a-f]{64}" is missing from the archive/);
   });
 
+  it('a reason stays on one line even when an archive path holds a line break', async () => {
+    const files: FileMap = new Map([['manifest.json', Buffer.from(JSON.stringify([{ Config: 'x\ny.json', RepoTags: [], Layers: [] }]))]]);
+    await invalid(await archiveTar(files), /"x y\.json" is missing from the archive/);
+  });
+
   it('missing legacy layer.tar and dangling symlink', async () => {
     const img = await buildImage({ layers: [layer, layer] });
     const files = dockerLegacy([{ image: img, repoTags: [] }]);
