@@ -34,11 +34,11 @@ export const queryResolvers = {
     const rec = model.resolve(args.ref);
     return rec ? imageObj(rec, model) : null;
   },
-  async images(_: unknown, args: { first?: number; after?: string; asOf?: number; tagPrefix?: string }, ctx: Ctx) {
+  async images(_: unknown, args: { first?: number; after?: string; asOf?: number; search?: string }, ctx: Ctx) {
     const model = await ctx.app.models.at(args.asOf);
     let list = model.liveImages();
-    if (args.tagPrefix) {
-      const q = args.tagPrefix.toLowerCase();
+    if (args.search) {
+      const q = args.search.toLowerCase();
       list = list.filter((i) => i.imageId.includes(q) || model.repoTags(i.imageId).some((t) => t.toLowerCase().includes(q)));
     }
     const conn = offsetConnection(list, args.first, args.after, 'image', 50);
