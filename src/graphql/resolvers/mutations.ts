@@ -1,12 +1,44 @@
-/** Mutation root: thin over the application's command handlers (src/application/commands). */
+/**
+ * Mutation root: thin over the application's command handlers
+ * (src/application/commands). Each resolver turns the command's result —
+ * records from the read model after the append — into the contract's shapes.
+ * The server refuses mutations without the write token before any resolver
+ * runs; the check here keeps other transports (a context built elsewhere) honest.
+ */
 import { DomainError } from '../../domain/errors';
+import { commitImage, type CommitInput, type CommitResult } from '../../application/commands/commit';
+import { removeImage } from '../../application/commands/removeImage';
+import { tagImage, untag } from '../../application/commands/tags';
+import { toGraphQLEvent } from '../subscriptions';
+import type { Ctx } from './context';
+import { imageObj, layerObj } from './context';
+import { imageLayer } from './mappers';
 
-const notYet = () => { throw new DomainError('BAD_USER_INPUT', 'not yet available'); };
+function writer(ctx: Ctx) {
+  if (!ctx.canWrite) throw new DomainError('UNAUTHENTICATED', 'Mutations need Authorization: Bearer <write token>');
+  return { actor: ctx.actor };
+}
+
+export function commitPayload(r: CommitResult) {
+  const layer = r.image.layers[r.layerIndex];
+  if (!layer) throw new DomainError('INTERNAL_SERVER_ERROR', `image ${r.image.imageId} has no layer ${r.layerIndex}`);
+  return { image: imageObj(r.image, r.model), layer: imageLayer(layer, r.model), event: toGraphQLEvent(r.event) };
+}
 
 export const mutationResolvers: Record<string, (...args: any[]) => unknown> = {
-  commit: notYet,
-  upgrade: notYet,
-  tagImage: notYet,
-  untag: notYet,
-  removeImage: notYet,
+  async commit(_: unknown, args: { input: CommitInput }, ctx: Ctx) {
+    return commitPayload(await commitImage(ctx.app, args.input, writer(ctx)));
+  },
+  async tagImage(_: unknown, args: { image: string; tag: string; expectedVersion?: number | null; idempotencyKey?: string | null }, ctx: Ctx) {
+    const r = await tagImage(ctx.app, args, writer(ctx));
+    return imageObj(r.image, r.model);
+  },
+  async untag(_: unknown, args: { tag: string; expectedVersion?: number | null; idempotencyKey?: string | null }, ctx: Ctx) {
+    return untag(ctx.app, args, writer(ctx));
+  },
+  async removeImage(_: unknown, args: { ref: string; expectedVersion?: number | null; force?: boolean | null; idempotencyKey?: string | null }, ctx: Ctx) {
+    const r = await removeImage(ctx.app, args, writer(ctx));
+    return { removed: imageObj(r.removed, r.model), freedLayers: r.freedLayers.map((l) => layerObj(l, r.model)), freedBytes: r.freedBytes };
+  },
+  upgrade: () => { throw new DomainError('BAD_USER_INPUT', 'not yet available'); },
 };

@@ -1,0 +1,78 @@
+/**
+ * Turning a decision into one append (domain.md §7), and the two ways a
+ * command can end without a fresh decision:
+ * - expected versions: every stream at the version the decision read in the
+ *   read model, so a concurrent writer makes the append CONFLICT instead of
+ *   being silently overwritten;
+ * - retries: a CONFLICT from the append on streams the user did not pin is a
+ *   race we re-decide on a fresh model (as importImages does); with a pinned
+ *   expectedVersion the user asked to be told, so it surfaces;
+ * - idempotency: a key already used returns the events it recorded, before any
+ *   decision is made (a fresh decision could differ or fail: the tag has moved
+ *   since), and the store itself answers a key that raced us to the append.
+ */
+import { DomainError } from '../../domain/errors';
+import type { DomainEvent } from '../../domain/events';
+import { groupByStream } from '../../domain/eventStream';
+import { readPositions } from '../../eventStore/appendCore';
+import type { StoredEvent } from '../../eventStore/types';
+import type { ReadModel } from '../../projections/readModel';
+import type { LayerContent, Strata } from '../strata';
+import { streamVersion } from './ports';
+
+export interface Who {
+  actor: string | null;
+  idempotencyKey?: string | null;
+}
+
+/** Appended events; `duplicate` when the key had been used and these are the first result's events. */
+export interface Appended { events: StoredEvent[]; duplicate: boolean }
+
+const MAX_ATTEMPTS = 5;
+
+/** Marks a CONFLICT that the append (not the decider) raised: only those are races worth retrying. */
+class AppendConflict extends Error {
+  constructor(readonly inner: DomainError) { super(inner.message); }
+}
+
+/** Appends the decided events, one batch per stream, each at the version the model had. */
+export async function appendDecision(
+  app: Strata, model: ReadModel, events: readonly DomainEvent[], who: Who, contents: readonly LayerContent[] = [],
+): Promise<Appended> {
+  if (events.length === 0) return { events: [], duplicate: false };
+  const batch = groupByStream(events).map((g) => ({ stream: g.stream, expectedVersion: streamVersion(model, g.stream), events: g.events }));
+  try {
+    const r = await app.append(batch, { actor: who.actor, idempotencyKey: who.idempotencyKey ?? null }, contents);
+    return { events: r.events, duplicate: r.duplicate };
+  } catch (e) {
+    if (e instanceof DomainError && e.code === 'CONFLICT') throw new AppendConflict(e);
+    throw e;
+  }
+}
+
+/** Runs `attempt` until its append does not CONFLICT; `pinned` (a user-given expectedVersion) surfaces the first one. */
+export async function withRetries<T>(pinned: boolean, attempt: () => Promise<T>): Promise<T> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (e) {
+      if (!(e instanceof AppendConflict)) throw e;
+      if (pinned || n >= MAX_ATTEMPTS) throw e.inner;
+    }
+  }
+}
+
+/** The events a used idempotency key recorded, or null when the key is new. */
+export async function priorEvents(app: Strata, key: string | null | undefined): Promise<StoredEvent[] | null> {
+  if (!key) return null;
+  const rows = await app.store.sql.query<{ first_position: number | string; last_position: number | string }>(
+    'SELECT first_position, last_position FROM idempotency_keys WHERE key = ?', [key]);
+  const row = rows[0];
+  return row ? readPositions(app.store.sql, Number(row.first_position), Number(row.last_position)) : null;
+}
+
+/** The replayed events did not come from this kind of command: the key was reused for something else. */
+export const keyReused = (key: string | null | undefined) =>
+  new DomainError('CONFLICT', `idempotency key "${key ?? ''}" was already used for a different command`, { idempotencyKey: key });
+
+export const pinnedVersion = (v: number | null | undefined): boolean => v !== undefined && v !== null;

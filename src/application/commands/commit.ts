@@ -1,0 +1,74 @@
+/**
+ * Mutation.commit: a change set on top of an image becomes a new layer and
+ * image (planCommit), optionally tagged. The tag's expectedVersion is the
+ * user's pin; every other stream is pinned at the version we read.
+ */
+import { planCommit, type CommitOutcome } from '../../domain/image/commit';
+import type { FileChange } from '../../domain/image/fileChange';
+import { normalizeTag } from '../../domain/reference';
+import { initialTagState } from '../../domain/tag/state';
+import { notFound } from '../../domain/errors';
+import type { StoredEvent } from '../../eventStore/types';
+import type { ReadModel } from '../../projections/readModel';
+import type { ImageRecord } from '../../projections/records';
+import type { Strata } from '../strata';
+import { appendDecision, keyReused, pinnedVersion, priorEvents, withRetries, type Who } from './append';
+import { commandMetadata, commitPorts, imageStateOf, tagStateOf } from './ports';
+import { eventOfType, imageCommittedEvent, imageRecord, modelAfter } from './result';
+
+export interface CommitInput {
+  image: string;
+  changes: readonly FileChange[];
+  tag?: string | null;
+  createdBy?: string | null;
+  expectedVersion?: number | null;
+  idempotencyKey?: string | null;
+}
+
+export interface CommitResult {
+  model: ReadModel;
+  image: ImageRecord;
+  /** Index of the new top layer. */
+  layerIndex: number;
+  event: StoredEvent;
+}
+
+/** The answer for an image this command made (or found already made): its top layer is the committed one. */
+export async function commitResult(app: Strata, imageId: string, appended: readonly StoredEvent[]): Promise<CommitResult> {
+  const model = await modelAfter(app);
+  const image = imageRecord(model, imageId);
+  return { model, image, layerIndex: image.layers.length - 1, event: await imageCommittedEvent(app, imageId, appended) };
+}
+
+/** A replayed commit: the image it recorded, or (identical image known before) the one its TagMoved points at. */
+export function replayedImageId(events: readonly StoredEvent[], key: string | null | undefined): string {
+  const id = eventOfType(events, 'ImageCommitted')?.data?.imageId ?? eventOfType(events, 'TagMoved')?.data?.to;
+  if (typeof id !== 'string') throw keyReused(key);
+  return id;
+}
+
+/** Decides a commit on `model` (shared with container commit's ports). */
+export async function decideCommitOn(app: Strata, model: ReadModel, input: CommitInput, actor: string | null): Promise<CommitOutcome> {
+  const parent = model.resolve(input.image);
+  if (!parent) throw notFound(`no image "${input.image}"`, { ref: input.image });
+  const tag = input.tag ? normalizeTag(input.tag) : null;
+  return planCommit({
+    type: 'CommitImage',
+    data: { changes: input.changes, tag, createdBy: input.createdBy ?? null, expectedVersion: input.expectedVersion ?? null },
+    metadata: commandMetadata(actor),
+    ports: await commitPorts(app, model, parent),
+  }, { parent: imageStateOf(model, parent.imageId), tag: tag ? tagStateOf(model, tag) : initialTagState() });
+}
+
+export async function commitImage(app: Strata, input: CommitInput, who: Who): Promise<CommitResult> {
+  const prior = await priorEvents(app, input.idempotencyKey);
+  if (prior) return commitResult(app, replayedImageId(prior, input.idempotencyKey), prior);
+  return withRetries(pinnedVersion(input.expectedVersion), async () => {
+    const model = await app.models.current();
+    const out = await decideCommitOn(app, model, input, who.actor);
+    const r = await appendDecision(app, model, out.events, { ...who, idempotencyKey: input.idempotencyKey },
+      [{ diffId: out.layer.diffId, entries: out.entries, entriesDigest: out.layer.entriesDigest }]);
+    const imageId = r.duplicate ? replayedImageId(r.events, input.idempotencyKey) : out.imageId;
+    return commitResult(app, imageId, r.events);
+  });
+}
