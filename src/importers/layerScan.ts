@@ -18,6 +18,7 @@ import { sha256Hex } from './sha256';
 import { TarFramer } from './tarFramer';
 import { isRegular, toLayerEntry } from './tarEntry';
 import { newExtract } from './tarWalk';
+import { peek } from './peek';
 
 /** Files whose whole content is kept for the OS detection (os-release(5)). */
 export const KEPT_PATHS: ReadonlySet<string> = new Set(['/etc/os-release', '/usr/lib/os-release']);
@@ -57,36 +58,6 @@ class DiffTap extends Transform {
   }
 }
 
-const toBuffer = (c: unknown): Buffer => (Buffer.isBuffer(c) ? c : Buffer.from(c as Uint8Array));
-
-/** Reads the first bytes of a stream, then hands back a stream of all of it. */
-export async function peek(src: AsyncIterable<unknown>, n: number): Promise<{ head: Buffer; all: AsyncGenerator<Buffer> }> {
-  const it = src[Symbol.asyncIterator]();
-  const first: Buffer[] = [];
-  let have = 0;
-  let done = false;
-  while (have < n) {
-    const r = await it.next();
-    if (r.done) { done = true; break; }
-    const c = toBuffer(r.value);
-    first.push(c);
-    have += c.length;
-  }
-  async function* all(): AsyncGenerator<Buffer> {
-    try {
-      yield* first;
-      while (!done) {
-        const r = await it.next();
-        if (r.done) break;
-        yield toBuffer(r.value);
-      }
-    } finally {
-      if (!done) await it.return?.();
-    }
-  }
-  return { head: Buffer.concat(first), all: all() };
-}
-
 async function* hashing(src: AsyncIterable<Buffer>, onChunk: (c: Buffer) => void): AsyncGenerator<Buffer> {
   for await (const c of src) {
     onChunk(c);
@@ -123,11 +94,11 @@ export async function scanLayer(src: AsyncIterable<Buffer>, budget: Budget, what
     entries.push(entry);
     if (entry.kind === 'FILE') size += entry.size;
     if (entry.kind !== 'WHITEOUT' && entry.kind !== 'OPAQUE_WHITEOUT') fileCount += 1;
-    if (keepIt && keptBytes === (h.size ?? 0)) {
+    // A later entry of the same path replaces the earlier (domain.md §2.4).
+    if (KEPT_PATHS.has(entry.path) && entry.kind !== 'WHITEOUT' && entry.kind !== 'OPAQUE_WHITEOUT') {
       const existing = keptFiles.findIndex((k) => k.path === entry.path);
-      const content = Buffer.concat(keep);
       if (existing >= 0) keptFiles.splice(existing, 1);
-      keptFiles.push({ path: entry.path, content });
+      if (keepIt && keptBytes === (h.size ?? 0)) keptFiles.push({ path: entry.path, content: Buffer.concat(keep) });
     }
   };
 

@@ -10,7 +10,7 @@ import { badInput } from '../domain/errors';
 import type { ArchiveFiles } from './archiveFiles';
 import { decompressor, MAGIC_BYTES, sniffCompression } from './compression';
 import { DirArchive } from './dirArchive';
-import { peek } from './layerScan';
+import { peek } from './peek';
 import type { Budget } from './limits';
 import { StreamArchive } from './streamArchive';
 import type { ImportProgress } from './types';

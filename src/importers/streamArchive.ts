@@ -15,7 +15,8 @@ import { posix } from 'node:path';
 import { DomainError, invalidArchive } from '../domain/errors';
 import { asArchiveError } from './archiveError';
 import { archivePath, checkBlob, type ArchiveFiles, type Expected } from './archiveFiles';
-import { peek, scanLayer, type LayerScan } from './layerScan';
+import { scanLayer, type LayerScan } from './layerScan';
+import { peek } from './peek';
 import { Budget, MAX_BUFFERED_JSON_BYTES, MAX_JSON_BYTES } from './limits';
 import { walkTar, type EntryData } from './tarWalk';
 

@@ -80,6 +80,16 @@ describe('layer contents', () => {
     expect(l1!.entriesDigest).not.toBe(l0!.entriesDigest);
   });
 
+  it('keeps os-release only as the layer finally has it (a later symlink replaces the file)', async () => {
+    const built = await buildImage({ layers: [{ entries: [
+      { name: 'usr/lib/os-release', content: 'ID=debian\n' },
+      { name: 'etc/os-release', content: 'ID=old\n' },
+      { name: 'etc/os-release', type: 'symlink', linkname: '../usr/lib/os-release' },
+    ] }] });
+    const [img] = await readImages(fromBuffer(await archiveTar(ociLayout([built]))));
+    expect(img!.layers[0]!.keptFiles).toEqual([{ path: '/usr/lib/os-release', content: Buffer.from('ID=debian\n') }]);
+  });
+
   it('hashes bytes after the end-of-archive blocks into the DiffID without parsing them', async () => {
     const trailing = Buffer.concat([Buffer.from('not a tar header at all'), Buffer.alloc(2000, 7)]);
     const built = await buildImage({ layers: [{ ...base, trailing, compression: 'gzip' }] });
