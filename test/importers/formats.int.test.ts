@@ -239,6 +239,17 @@ describe('archive formats', () => {
     expect(fromDir[0]!.baseDigest).toBe(`sha256:${'b'.repeat(64)}`);
   });
 
+  it('an extracted legacy docker save directory (symlinked repeated layer)', async () => {
+    const a = await buildImage({ layers: [base, top, base] });
+    const dir = join(tmp, 'legacy-dir');
+    writeDir(dir, dockerLegacy([{ image: a, repoTags: ['legacy:dir'] }]));
+    const phases = new Set<string>();
+    const [img] = await readImages(dir, { onProgress: (p) => phases.add(p.phase) });
+    expectMatches(img!, a);
+    expect(img!.repoTags).toEqual(['legacy:dir']);
+    expect(phases.has('verified')).toBe(true);
+  });
+
   it('a tar file path, a gzip-compressed archive tar, and stdin ("-")', async () => {
     const a = await buildImage({ layers: [base] });
     const t = await archiveTar(ociLayout([a]));
