@@ -11,7 +11,7 @@ import type { LayerEntry } from '../../../src/domain/layerEntry';
 import { entriesDigestOf } from '../../../src/domain/entryList';
 import type { ImportedImage } from '../../../src/importers';
 
-const hex = (s: string) => createHash('sha256').update(s).digest('hex');
+const hex = (s: string | Uint8Array) => createHash('sha256').update(s).digest('hex');
 export const digestOf = (label: string) => `sha256:${hex(label)}`;
 
 const base: Omit<LayerEntry, 'path' | 'kind'> = { size: 0, mode: 0o755, uid: 0, gid: 0, linkTarget: null, contentDigest: null };
