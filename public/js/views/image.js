@@ -1,0 +1,234 @@
+// One image: summary, layers, the merged filesystem (lazy tree), efficiency, diff.
+import { gql, gqlAll } from '../api.js';
+import { h, mount } from '../dom.js';
+import { bytes, date, exactBytes, imageName, int, percent, shortId } from '../format.js';
+import { byteCard, card, errorBox, loading, section, table } from '../ui.js';
+
+const QUERY = `query Image($ref: String!) {
+  image(ref: $ref) {
+    imageId manifestDigest repoTags created architecture os size sharedSize uniqueSize compressedSize lineageSource
+    distribution { prettyName }
+    parent { imageId repoTags }
+    base { imageId repoTags }
+    children { imageId repoTags }
+    layers { index diffId chainId digest size createdBy layer { imageCount fileCount } }
+    efficiency { score wastedBytes userWastedPercent hiddenBytes userSizeBytes inefficientFiles { path count wastedBytes } }
+  }
+}`;
+
+const FILES = `query Files($ref: String!, $path: String!, $first: Int!, $after: String) {
+  image(ref: $ref) {
+    files(path: $path, first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { node { path kind size mode linkTarget layerIndex diffId } }
+    }
+  }
+}`;
+
+const DIFF = `query Diff($from: String!, $to: String!, $first: Int!, $after: String) {
+  diff(from: $from, to: $to, first: $first, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { node { path change before { kind size layerIndex } after { kind size layerIndex } } }
+  }
+}`;
+
+const ALL_IMAGES = `query AllImages($first: Int!, $after: String) {
+  images(first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { imageId repoTags } } }
+}`;
+
+const imageLink = (img) => h('a', { href: `#/image/${encodeURIComponent(img.imageId)}` }, imageName(img));
+
+export async function render(root, [ref], _query, ctx) {
+  mount(root, loading(`Loading ${ref}…`));
+  let img;
+  try {
+    img = (await gql(QUERY, { ref })).image;
+  } catch (e) {
+    mount(root, h('h1', {}, 'Image'), errorBox(e, `Could not load ${ref}`));
+    return;
+  }
+  if (!ctx.isCurrent()) return;
+  if (!img) {
+    mount(root, h('h1', {}, 'Image not found'), h('p', {}, 'No image is known by ', h('code', {}, ref), '. ', h('a', { href: '#/images' }, 'All images')));
+    return;
+  }
+  document.title = `${imageName(img)} · Strata`;
+  const layerTops = new Map(img.layers.map((l) => [l.index, l]));
+  mount(root,
+    h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: '#/images' }, 'Images'), ' / ', imageName(img)),
+    h('div', { class: 'page-head' },
+      h('h1', {}, imageName(img), img.repoTags.slice(1).map((t) => h('span', { class: 'tag' }, t))),
+      h('code', { class: 'digest', title: 'Image ID (config digest)' }, img.imageId)),
+    summary(img),
+    layersSection(img),
+    efficiencySection(img),
+    filesSection(img, layerTops),
+    diffSection(img, ctx));
+}
+
+function summary(img) {
+  const e = img.efficiency;
+  const rel = (label, list) => (list.length ? h('div', {}, h('dt', {}, label), h('dd', {}, list.map((i, k) => [k ? ', ' : '', imageLink(i)]))) : null);
+  return h('div', {},
+    h('div', { class: 'cards', id: 'image-figures' },
+      byteCard('Size', img.size, { id: 'image-size' }),
+      card('Layers', int(img.layers.length), null, { id: 'image-layers' }),
+      byteCard('Shared with other images', img.sharedSize),
+      byteCard('Unique', img.uniqueSize),
+      card('Efficiency', percent(e.score, 2), `score ${e.score.toFixed(4)}`, { id: 'image-score' })),
+    h('dl', { class: 'facts' },
+      h('div', {}, h('dt', {}, 'Created'), h('dd', {}, date(img.created))),
+      h('div', {}, h('dt', {}, 'Platform'), h('dd', {}, [img.os, img.architecture].filter(Boolean).join('/') || '—')),
+      h('div', {}, h('dt', {}, 'Distribution'), h('dd', {}, img.distribution?.prettyName ?? '—')),
+      h('div', {}, h('dt', {}, 'Manifest digest'), h('dd', {}, img.manifestDigest ? h('code', { title: img.manifestDigest }, shortId(img.manifestDigest)) : '—')),
+      img.compressedSize !== null ? h('div', {}, h('dt', {}, 'Compressed'), h('dd', {}, bytes(img.compressedSize))) : null,
+      rel('Parent', img.parent ? [img.parent] : []),
+      rel('Base', img.base ? [img.base] : []),
+      rel('Children', img.children)));
+}
+
+function layersSection(img) {
+  const max = Math.max(1, ...img.layers.map((l) => l.size));
+  return section('Layers (bottom to top)',
+    h('div', { class: 'table-wrap' }, table([
+      { label: '#', class: 'num', cell: (l) => String(l.index) },
+      { label: 'Created by', class: 'created-by', cell: (l) => h('code', { title: l.createdBy ?? '' }, l.createdBy ?? '—') },
+      { label: 'Size', class: 'num', cell: (l) => h('span', { title: exactBytes(l.size) }, bytes(l.size)) },
+      { label: '', class: 'spark', cell: (l) => h('span', { class: 'spark-bar', 'aria-hidden': 'true' }, h('span', { class: `spark-fill w${Math.round((l.size / max) * 20) * 5}` })) },
+      { label: 'Files', class: 'num', cell: (l) => int(l.layer.fileCount) },
+      { label: 'Images sharing it', class: 'num', cell: (l) => h('span', { class: l.layer.imageCount > 1 ? 'pill shared' : 'pill' }, int(l.layer.imageCount)) },
+      { label: 'DiffID', cell: (l) => h('code', { title: l.diffId }, shortId(l.diffId)) },
+    ], img.layers, { caption: 'Layers, bottom first', rowAttrs: (l) => ({ id: `layer-${l.index}`, 'data-layer-index': l.index }) })));
+}
+
+function efficiencySection(img) {
+  const e = img.efficiency;
+  return section('Efficiency',
+    h('div', { class: 'cards', id: 'efficiency' },
+      card('Score', e.score.toFixed(4), 'smallest copy / all copies', { 'data-score': e.score }),
+      byteCard('Wasted bytes', e.wastedBytes),
+      card('User wasted', e.userWastedPercent === null ? '—' : percent(e.userWastedPercent, 2), e.userWastedPercent === null ? 'no layers above the base' : `of ${bytes(e.userSizeBytes)} above the bottom layer`),
+      byteCard('Hidden bytes', e.hiddenBytes)),
+    e.inefficientFiles.length
+      ? h('div', { class: 'table-wrap' }, table([
+        { label: 'Path', cell: (f) => h('code', {}, f.path) },
+        { label: 'Copies', class: 'num', cell: (f) => int(f.count) },
+        { label: 'Wasted', class: 'num', cell: (f) => h('span', { title: exactBytes(f.wastedBytes) }, bytes(f.wastedBytes)) },
+      ], e.inefficientFiles, { caption: 'Inefficient files' }))
+      : h('p', { class: 'empty' }, 'No path is stored more than once.'));
+}
+
+function filesSection(img, layers) {
+  const tree = h('ul', { class: 'tree', role: 'tree', 'aria-label': `Merged filesystem of ${imageName(img)}` });
+  const wrap = h('div', { class: 'tree-wrap' },
+    h('div', { class: 'tree-head', 'aria-hidden': 'true' }, h('span', {}, 'Name'), h('span', {}, 'Size'), h('span', {}, 'Mode'), h('span', {}, 'Layer')),
+    tree);
+  loadDir(img, '/', tree, layers, 1);
+  return section('Filesystem (merged view)', h('p', { class: 'muted' }, 'Expand a directory to list it; the layer column names the layer that provides each entry.'), wrap);
+}
+
+async function loadDir(img, path, list, layers, level, after = null) {
+  const status = h('li', { class: 'tree-status', role: 'none' }, 'Loading…');
+  list.append(status);
+  try {
+    const d = await gql(FILES, { ref: img.imageId, path, first: 500, after });
+    status.remove();
+    const conn = d.image.files;
+    if (!conn.edges.length && !after) list.append(h('li', { class: 'tree-status', role: 'none' }, '(empty)'));
+    for (const { node: f } of conn.edges) list.append(fileItem(img, f, layers, level));
+    if (conn.pageInfo.hasNextPage) {
+      const more = h('li', { role: 'none', class: 'tree-status' });
+      more.append(h('button', { type: 'button', class: 'link', onclick: () => { more.remove(); loadDir(img, path, list, layers, level, conn.pageInfo.endCursor); } },
+        `Show more (${int(conn.totalCount - list.querySelectorAll(':scope > [role=treeitem]').length)} left)`));
+      list.append(more);
+    }
+  } catch (e) {
+    status.replaceChildren(errorBox(e, `Could not list ${path}`));
+  }
+}
+
+function fileItem(img, f, layers, level) {
+  const name = f.path === '/' ? '/' : f.path.slice(f.path.lastIndexOf('/') + 1);
+  const isDir = f.kind === 'DIRECTORY';
+  const layer = layers.get(f.layerIndex);
+  const row = h('div', { class: 'tree-row' },
+    h('span', { class: `tree-name kind-${f.kind.toLowerCase()}` },
+      isDir ? h('span', { class: 'twisty', 'aria-hidden': 'true' }) : h('span', { class: 'twisty none', 'aria-hidden': 'true' }),
+      name, f.linkTarget ? h('span', { class: 'muted' }, ` → ${f.linkTarget}`) : null),
+    h('span', { class: 'num' }, isDir ? '' : bytes(f.size)),
+    h('span', { class: 'mono muted' }, f.mode === null || f.mode === undefined ? '' : (f.mode & 0o7777).toString(8).padStart(4, '0')),
+    h('a', { href: `#/image/${encodeURIComponent(img.imageId)}`, class: 'layer-ref', title: layer?.createdBy ?? f.diffId, 'data-layer-index': f.layerIndex,
+      onclick: (ev) => { ev.preventDefault(); ev.stopPropagation(); document.getElementById(`layer-${f.layerIndex}`)?.scrollIntoView({ block: 'center' }); } }, `#${f.layerIndex}`));
+  const li = h('li', { role: 'treeitem', 'data-path': f.path, 'aria-level': level, tabindex: level === 1 ? 0 : -1 }, row);
+  if (isDir) {
+    li.setAttribute('aria-expanded', 'false');
+    let children = null;
+    const toggle = () => {
+      const open = li.getAttribute('aria-expanded') === 'true';
+      li.setAttribute('aria-expanded', String(!open));
+      if (!children) {
+        children = h('ul', { role: 'group' });
+        li.append(children);
+        loadDir(img, f.path, children, layers, level + 1);
+      }
+      children.hidden = open;
+    };
+    row.addEventListener('click', toggle);
+    li.addEventListener('keydown', (ev) => {
+      if (ev.target !== li) return;
+      const open = li.getAttribute('aria-expanded') === 'true';
+      if (ev.key === 'Enter' || ev.key === ' ' || (ev.key === 'ArrowRight' && !open) || (ev.key === 'ArrowLeft' && open)) { ev.preventDefault(); toggle(); }
+    });
+  }
+  li.addEventListener('keydown', (ev) => {
+    if (ev.target !== li || (ev.key !== 'ArrowDown' && ev.key !== 'ArrowUp')) return;
+    ev.preventDefault();
+    const items = [...li.closest('[role=tree]').querySelectorAll('[role=treeitem]')].filter((x) => x.offsetParent !== null);
+    const next = items[items.indexOf(li) + (ev.key === 'ArrowDown' ? 1 : -1)];
+    if (next) { li.tabIndex = -1; next.tabIndex = 0; next.focus(); }
+  });
+  return li;
+}
+
+function diffSection(img, ctx) {
+  const select = h('select', { id: 'diff-target' }, h('option', { value: '' }, 'Loading images…'));
+  const out = h('div', { id: 'diff-result', 'aria-live': 'polite' });
+  const form = h('form', { class: 'toolbar', onsubmit: (ev) => { ev.preventDefault(); if (select.value) runDiff(img, select.value, out); } },
+    h('label', { for: 'diff-target' }, 'Compare ', h('strong', {}, imageName(img)), ' with'),
+    select, h('button', { type: 'submit' }, 'Diff'));
+  gqlAll(ALL_IMAGES, {}, (d) => d.images).then(({ nodes }) => {
+    if (!ctx.isCurrent()) return;
+    const others = nodes.filter((n) => n.imageId !== img.imageId);
+    const prefer = img.parent?.imageId ?? img.children[0]?.imageId;
+    select.replaceChildren(h('option', { value: '' }, 'Choose an image…'),
+      others.map((n) => h('option', { value: n.imageId }, `${imageName(n)} (${shortId(n.imageId)})`)));
+    if (prefer) select.value = prefer;
+  }, (e) => out.replaceChildren(errorBox(e, 'Could not list images')));
+  return section('Diff', h('p', { class: 'muted' }, 'File-level changes from this image to another (Query.diff).'), form, out);
+}
+
+async function runDiff(img, other, out, after = null, acc = null) {
+  if (!after) mount(out, loading('Comparing…'));
+  try {
+    const d = (await gql(DIFF, { from: img.imageId, to: other, first: 200, after })).diff;
+    const rows = [...(acc ?? []), ...d.edges.map((e) => e.node)];
+    const counts = { ADDED: 0, MODIFIED: 0, DELETED: 0 };
+    rows.forEach((r) => counts[r.change]++);
+    const size = (f) => (f ? (f.kind === 'DIRECTORY' ? 'dir' : bytes(f.size)) : '');
+    mount(out,
+      h('p', { class: 'diff-summary', id: 'diff-summary' }, `${int(d.totalCount)} changes`,
+        ...Object.entries(counts).map(([k, v]) => h('span', { class: `pill change-${k.toLowerCase()}` }, `${k.toLowerCase()} ${int(v)}`)),
+        rows.length < d.totalCount ? h('span', { class: 'muted' }, ` (first ${int(rows.length)} shown)`) : null),
+      rows.length ? h('div', { class: 'table-wrap' }, table([
+        { label: 'Change', cell: (r) => h('span', { class: `pill change-${r.change.toLowerCase()}` }, r.change) },
+        { label: 'Path', cell: (r) => h('code', {}, r.path) },
+        { label: 'Before', class: 'num', cell: (r) => size(r.before) },
+        { label: 'After', class: 'num', cell: (r) => size(r.after) },
+      ], rows, { caption: 'Differences' })) : h('p', { class: 'empty' }, 'The merged views are identical.'),
+      d.pageInfo.hasNextPage ? h('button', { type: 'button', class: 'secondary', onclick: () => runDiff(img, other, out, d.pageInfo.endCursor, rows) }, 'Load more') : null);
+  } catch (e) {
+    mount(out, errorBox(e, 'Could not compute the diff'));
+  }
+}

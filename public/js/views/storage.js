@@ -1,0 +1,79 @@
+// Storage: logical vs physical bytes, savings by CHAIN_ID and by DIFF_ID, reclaimable bytes.
+import { gql } from '../api.js';
+import { h, mount } from '../dom.js';
+import { bytes, exactBytes, imageName, int, percent, shortId } from '../format.js';
+import { barChart, byteCard, card, errorBox, legend, loading, section, table } from '../ui.js';
+
+const REPORT = `
+  by logicalSize physicalSize savedBytes savingsRatio imageCount layerCount sharedLayerCount
+  reclaimableLayerCount reclaimableBytes
+  images { image { imageId repoTags } size sharedSize uniqueSize }
+  layers { key diffId size imageCount }
+  reclaimableLayers { key diffId size }`;
+const QUERY = `query Storage { chain: storage(by: CHAIN_ID) { ${REPORT} } diff: storage(by: DIFF_ID) { ${REPORT} } }`;
+
+export async function render(root, _p, _q, ctx) {
+  mount(root, h('h1', {}, 'Storage'), loading());
+  let d;
+  try {
+    d = await gql(QUERY);
+  } catch (e) {
+    mount(root, h('h1', {}, 'Storage'), errorBox(e, 'Could not load the storage report'));
+    return;
+  }
+  if (!ctx.isCurrent()) return;
+  const { chain, diff } = d;
+  mount(root,
+    h('div', { class: 'page-head' }, h('h1', {}, 'Storage'),
+      h('p', { class: 'muted' }, `${int(chain.imageCount)} images · ${int(chain.layerCount)} stored layers by ChainID · ${int(diff.layerCount)} blobs by DiffID`)),
+    h('div', { class: 'cards', id: 'storage-figures' },
+      byteCard('Logical (sum of image sizes)', chain.logicalSize, { id: 'logical' }),
+      byteCard('Physical by ChainID', chain.physicalSize, { id: 'physical-chain' }),
+      byteCard('Saved by ChainID', chain.savedBytes, { id: 'saved-chain' }),
+      byteCard('Physical by DiffID', diff.physicalSize, { id: 'physical-diff' }),
+      byteCard('Saved by DiffID', diff.savedBytes, { id: 'saved-diff' }),
+      byteCard('Reclaimable', chain.reclaimableBytes, { id: 'reclaimable' })),
+    section('Logical vs physical',
+      h('p', { class: 'muted' }, 'A host\'s layer store shares layers whose ChainIDs match (the whole stack below is the same); a registry or content store shares blobs whose DiffIDs match.'),
+      barChart([
+        { label: 'Logical', value: chain.logicalSize, cls: 'bar-logical' },
+        { label: 'Physical by ChainID', value: chain.physicalSize, cls: 'bar-a', title: `saves ${exactBytes(chain.savedBytes)} (${percent(chain.savingsRatio)})` },
+        { label: 'Physical by DiffID', value: diff.physicalSize, cls: 'bar-b', title: `saves ${exactBytes(diff.savedBytes)} (${percent(diff.savingsRatio)})` },
+        { label: 'Reclaimable', value: chain.reclaimableBytes, cls: 'bar-warn' },
+      ], { title: 'Logical and physical bytes', max: chain.logicalSize }),
+      h('div', { class: 'cards compact' },
+        card('Savings by ChainID', percent(chain.savingsRatio), `${int(chain.sharedLayerCount)} shared layers`, { id: 'ratio-chain' }),
+        card('Savings by DiffID', percent(diff.savingsRatio), `${int(diff.sharedLayerCount)} shared blobs`, { id: 'ratio-diff' }))),
+    section('Per image: shared and unique bytes',
+      legend([['bar-shared', 'shared with another image (ChainID)'], ['bar-a', 'unique to the image']]),
+      chain.images.length
+        ? barChart([...chain.images].sort((a, b) => b.size - a.size).map((i) => ({
+          label: imageName(i.image), value: i.size,
+          segments: [{ value: i.sharedSize, cls: 'bar-shared', label: 'shared' }, { value: i.uniqueSize, cls: 'bar-a', label: 'unique' }],
+        })), { title: 'Image sizes split into shared and unique bytes' })
+        : h('p', { class: 'empty' }, 'No images.')),
+    savingsSection('Savings by ChainID', chain, 'ChainID'),
+    savingsSection('Savings by DiffID', diff, 'DiffID'),
+    section('Reclaimable layers',
+      chain.reclaimableLayers.length
+        ? h('div', { class: 'table-wrap' }, table([
+          { label: 'DiffID', cell: (l) => h('code', { title: l.diffId }, shortId(l.diffId)) },
+          { label: 'Size', class: 'num', cell: (l) => h('span', { title: exactBytes(l.size) }, bytes(l.size)) },
+        ], chain.reclaimableLayers, { caption: 'Layers no live image references' }))
+        : h('p', { class: 'empty' }, 'Nothing to reclaim: every stored layer is referenced by a live image.')));
+}
+
+/** The layers that two or more images share, by the bytes sharing saves (size × (images − 1)). */
+function savingsSection(title, report, keyName) {
+  const shared = report.layers.filter((l) => l.imageCount > 1)
+    .map((l) => ({ ...l, saved: l.size * (l.imageCount - 1) }))
+    .sort((a, b) => b.saved - a.saved);
+  return section(title,
+    h('p', { class: 'muted' }, `${int(report.sharedLayerCount)} of ${int(report.layerCount)} layers are referenced by two or more images; together they save ${bytes(report.savedBytes)} (${exactBytes(report.savedBytes)}).`),
+    shared.length
+      ? barChart(shared.slice(0, 20).map((l) => ({
+        label: `${shortId(l.key)} ×${l.imageCount}`, value: l.saved, cls: keyName === 'ChainID' ? 'bar-a' : 'bar-b',
+        title: `${keyName} ${l.key}: ${exactBytes(l.size)} stored once for ${l.imageCount} images`,
+      })), { title: `Bytes saved per shared layer (${keyName})` })
+      : h('p', { class: 'empty' }, `No layer is shared by ${keyName}.`));
+}
