@@ -141,7 +141,7 @@ describe('kill -9 of `strata serve` in the middle of a stream of writes', () => 
       // separate import processes while the server answers reads; kill -9 the
       // server and one of the importers mid-stream.
       expect(probe.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-      const small = [];
+      const small: GeneratedArchive[] = [];
       for (let i = 0; i < 6; i++) small.push(await generateArchive(dir, `s${i}`, 2, 50));
       let reads = 0;
       let stopReads = false;
