@@ -56,7 +56,7 @@ export async function decideCommitOn(app: Strata, model: ReadModel, input: Commi
     type: 'CommitImage',
     data: { changes: input.changes, tag, createdBy: input.createdBy ?? null, expectedVersion: input.expectedVersion ?? null },
     metadata: commandMetadata(actor),
-    ports: await commitPorts(app, model, parent),
+    ports: await commitPorts(app, model, parent.layers),
   }, { parent: imageStateOf(model, parent.imageId), tag: tag ? tagStateOf(model, tag) : initialTagState() });
 }
 

@@ -10,9 +10,10 @@ import type { CommitPorts } from '../../domain/image/commit';
 import { initialImageState, type ImageState } from '../../domain/image/state';
 import { initialTagState, type TagState } from '../../domain/tag/state';
 import { evolveContainer, initialContainerState, type ContainerState } from '../../domain/container/state';
+import type { ChainLayer } from '../../projections/mergedViews';
 import { entriesDigest } from '../../projections/layerContents';
 import { sha256Hex, type ReadModel } from '../../projections/readModel';
-import type { ContainerRecord, ImageRecord } from '../../projections/records';
+import type { ContainerRecord } from '../../projections/records';
 import type { Strata } from '../strata';
 
 export const streamVersion = (model: ReadModel, stream: string): number => model.streamVersions.get(stream) ?? 0;
@@ -50,15 +51,12 @@ export function containerStateOf(model: ReadModel, rec: ContainerRecord | undefi
   return { ...s, version: streamVersion(model, streams.container(rec.containerId)) };
 }
 
-/** A live image by reference (tag, repo digest, ID) or null. */
-export const liveImage = (model: ReadModel, ref: string): ImageRecord | null => model.resolve(ref);
-
 /**
- * CommitPorts over the parent's merged view. isImageKnown is "live": a
+ * CommitPorts over the parent's merged view (its layer chain; empty when there is no parent). isImageKnown is "live": a
  * removed image with the same config must be committed again to come back.
  */
-export async function commitPorts(app: Strata, model: ReadModel, parent: ImageRecord): Promise<CommitPorts> {
-  const view = await app.views.view(parent.layers);
+export async function commitPorts(app: Strata, model: ReadModel, parentChain: readonly ChainLayer[]): Promise<CommitPorts> {
+  const view = await app.views.view(parentChain);
   return {
     lookup: (path) => view.lookup(path),
     isLayerKnown: (diffId) => model.layers.has(diffId),

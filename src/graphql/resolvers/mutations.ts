@@ -9,6 +9,7 @@ import { DomainError } from '../../domain/errors';
 import { commitImage, type CommitInput, type CommitResult } from '../../application/commands/commit';
 import { removeImage } from '../../application/commands/removeImage';
 import { tagImage, untag } from '../../application/commands/tags';
+import { upgradeTag, type UpgradeInput } from '../../application/commands/upgrade';
 import { toGraphQLEvent } from '../subscriptions';
 import type { Ctx } from './context';
 import { imageObj, layerObj } from './context';
@@ -40,5 +41,12 @@ export const mutationResolvers: Record<string, (...args: any[]) => unknown> = {
     const r = await removeImage(ctx.app, args, writer(ctx));
     return { removed: imageObj(r.removed, r.model), freedLayers: r.freedLayers.map((l) => layerObj(l, r.model)), freedBytes: r.freedBytes };
   },
-  upgrade: () => { throw new DomainError('BAD_USER_INPUT', 'not yet available'); },
+  async upgrade(_: unknown, args: { input: UpgradeInput }, ctx: Ctx) {
+    const r = await upgradeTag(ctx.app, args.input, writer(ctx));
+    const layers = (indexes: number[]) => indexes.map((i) => r.image.layers[i]).filter((l) => l !== undefined).map((l) => imageLayer(l, r.model));
+    return {
+      previous: imageObj(r.previous, r.model), image: imageObj(r.image, r.model),
+      sharedLayers: layers(r.sharedLayers), newLayers: layers(r.newLayers), shadowedPaths: r.shadowedPaths, event: toGraphQLEvent(r.event),
+    };
+  },
 };
