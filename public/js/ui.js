@@ -34,13 +34,13 @@ export const byteCard = (label, n, attrs = {}) => card(label, bytes(n), `${int(n
  * Horizontal bar chart in SVG. rows: [{ label, value, segments?: [{ value, cls, label }], title?, href? }].
  * Values in bytes unless fmt is given.
  */
-export function barChart(rows, { fmt = bytes, title, labelWidth = 200, width = 760, barHeight = 22, max } = {}) {
+export function barChart(rows, { fmt = bytes, title, labelWidth = 220, width = 1000, barHeight = 22, max } = {}) {
   const gap = 8;
   const valueWidth = 110;
   const chartW = width - labelWidth - valueWidth;
   const top = Math.max(1, max ?? Math.max(0, ...rows.map((r) => r.value)));
   const height = rows.length * (barHeight + gap) + gap;
-  const svg = s('svg', { class: 'chart', viewBox: `0 0 ${width} ${height}`, width: '100%', role: 'img', 'aria-label': title ?? 'bar chart', preserveAspectRatio: 'xMinYMin meet' });
+  const svg = s('svg', { class: 'chart', viewBox: `0 0 ${width} ${height}`, width, role: 'img', 'aria-label': title ?? 'bar chart', preserveAspectRatio: 'xMinYMin meet' });
   if (title) svg.append(s('title', {}, title));
   rows.forEach((r, i) => {
     const y = gap + i * (barHeight + gap);

@@ -203,7 +203,7 @@ function diffSection(img, ctx) {
     const others = nodes.filter((n) => n.imageId !== img.imageId);
     const prefer = img.parent?.imageId ?? img.children[0]?.imageId;
     select.replaceChildren(h('option', { value: '' }, 'Choose an image…'),
-      others.map((n) => h('option', { value: n.imageId }, `${imageName(n)} (${shortId(n.imageId)})`)));
+      ...others.map((n) => h('option', { value: n.imageId }, `${n.repoTags[0] ?? '<none>'} (${shortId(n.imageId)})`)));
     if (prefer) select.value = prefer;
   }, (e) => out.replaceChildren(errorBox(e, 'Could not list images')));
   return section('Diff', h('p', { class: 'muted' }, 'File-level changes from this image to another (Query.diff).'), form, out);

@@ -11,7 +11,7 @@ const QUERY = `query Lineage($first: Int!, $after: String) {
   }
 }`;
 
-const NODE_W = 200, NODE_H = 46, COL = 260, ROW = 62, PAD = 24;
+const NODE_W = 250, NODE_H = 46, COL = 310, ROW = 62, PAD = 24;
 
 export async function render(root, _p, _q, ctx) {
   mount(root, h('h1', {}, 'Lineage'), loading());
@@ -97,7 +97,7 @@ function drawGraph(roots, byId, isBase) {
     const kind = isBase.has(n.imageId) ? 'node-base' : n.parent && byId.has(n.parent.imageId) ? 'node-derived' : 'node-alone';
     const href = `#/image/${encodeURIComponent(n.imageId)}`;
     const name = imageName(n);
-    const label = name.length > 26 ? name.slice(0, 25) + '…' : name;
+    const label = name.length > 32 ? name.slice(0, 31) + '…' : name;
     const g = s('g', {
       class: `node ${kind}`, transform: `translate(${x} ${y})`, tabindex: 0, role: 'link', 'data-image-id': n.imageId,
       'aria-label': `${name}${kind === 'node-base' ? ', base image' : ''}, ${n.layers.length} layers, ${bytes(n.size)}${n.kids.length ? `, ${n.kids.length} children` : ''}`,
