@@ -10,15 +10,53 @@ import { commitImage, type CommitInput, type CommitResult } from '../../applicat
 import { removeImage } from '../../application/commands/removeImage';
 import { tagImage, untag } from '../../application/commands/tags';
 import { upgradeTag, type UpgradeInput } from '../../application/commands/upgrade';
+import {
+  changeFiles, commitContainer, containerView, createContainer, findContainer, removeContainer, type ContainerCommitInput, type ContainerResult,
+} from '../../application/commands/containers';
+import type { FileChange } from '../../domain/image/fileChange';
+import type { Strata } from '../../application/strata';
+import type { ReadModel } from '../../projections/readModel';
+import type { ContainerRecord } from '../../projections/records';
 import { toGraphQLEvent } from '../subscriptions';
 import type { Ctx } from './context';
 import { imageObj, layerObj } from './context';
 import { imageLayer } from './mappers';
 
-function writer(ctx: Ctx) {
+function writer(ctx: Ctx, idempotencyKey?: string | null) {
   if (!ctx.canWrite) throw new DomainError('UNAUTHENTICATED', 'Mutations need Authorization: Bearer <write token>');
-  return { actor: ctx.actor };
+  return { actor: ctx.actor, idempotencyKey: idempotencyKey ?? null };
 }
+
+/**
+ * A Container as the schema shows it, computed at once (docker diff and sizes
+ * need the image's merged view). Plain values, so graphql's default resolver
+ * serves every field and no type map entry is needed.
+ */
+export async function containerObj(app: Strata, model: ReadModel, rec: ContainerRecord) {
+  const v = await containerView(app, model, rec);
+  const image = model.images.get(rec.imageId);
+  return {
+    id: rec.containerId, imageId: rec.imageId, name: rec.name, image: model.isLive(image) ? imageObj(image, model) : null,
+    changes: v.changes, size: v.size, virtualSize: v.virtualSize, copiedUpBytes: rec.copiedUpBytes,
+    version: model.streamVersions.get(`container:${rec.containerId}`) ?? rec.version, removed: rec.removedPosition !== null,
+  };
+}
+
+const containerPayload = (ctx: Ctx, r: ContainerResult) => containerObj(ctx.app, r.model, r.container);
+
+/** Query.container / Query.containers (to be spread into the Query resolver map). */
+export const containerQueryResolvers = {
+  async container(_: unknown, args: { id: string }, ctx: Ctx) {
+    const model = await ctx.app.models.current();
+    const rec = findContainer(model, args.id);
+    return rec ? containerObj(ctx.app, model, rec) : null;
+  },
+  async containers(_: unknown, __: unknown, ctx: Ctx) {
+    const model = await ctx.app.models.current();
+    const live = [...model.containers.values()].filter((c) => c.removedPosition === null).sort((a, b) => a.createdPosition - b.createdPosition);
+    return Promise.all(live.map((c) => containerObj(ctx.app, model, c)));
+  },
+};
 
 export function commitPayload(r: CommitResult) {
   const layer = r.image.layers[r.layerIndex];
@@ -29,6 +67,21 @@ export function commitPayload(r: CommitResult) {
 export const mutationResolvers: Record<string, (...args: any[]) => unknown> = {
   async commit(_: unknown, args: { input: CommitInput }, ctx: Ctx) {
     return commitPayload(await commitImage(ctx.app, args.input, writer(ctx)));
+  },
+  async createContainer(_: unknown, args: { image: string; name?: string | null; idempotencyKey?: string | null }, ctx: Ctx) {
+    return containerPayload(ctx, await createContainer(ctx.app, args, writer(ctx, args.idempotencyKey)));
+  },
+  async writeFile(_: unknown, args: { container: string; change: FileChange; idempotencyKey?: string | null }, ctx: Ctx) {
+    return containerPayload(ctx, await changeFiles(ctx.app, { container: args.container, changes: [args.change] }, writer(ctx, args.idempotencyKey)));
+  },
+  async changeFiles(_: unknown, args: { container: string; changes: FileChange[]; idempotencyKey?: string | null }, ctx: Ctx) {
+    return containerPayload(ctx, await changeFiles(ctx.app, args, writer(ctx, args.idempotencyKey)));
+  },
+  async commitContainer(_: unknown, args: ContainerCommitInput & { idempotencyKey?: string | null }, ctx: Ctx) {
+    return commitPayload(await commitContainer(ctx.app, args, writer(ctx, args.idempotencyKey)));
+  },
+  async removeContainer(_: unknown, args: { container: string }, ctx: Ctx) {
+    return containerPayload(ctx, await removeContainer(ctx.app, args, writer(ctx)));
   },
   async tagImage(_: unknown, args: { image: string; tag: string; expectedVersion?: number | null; idempotencyKey?: string | null }, ctx: Ctx) {
     const r = await tagImage(ctx.app, args, writer(ctx));

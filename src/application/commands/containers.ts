@@ -1,0 +1,139 @@
+/**
+ * Containers (docker create / file changes / commit / rm) over the container
+ * deciders. A container's RW layer is checked against its image's merged view
+ * (app.views), and a batch of file changes is decided one by one on a state
+ * evolved as it goes, then appended at once: all of it lands or none.
+ * Names are unique among live containers, as Docker's are (CONFLICT).
+ */
+import { randomBytes } from 'node:crypto';
+import { decideCreate, decideFileChange, decideRemoveContainer, planContainerCommit } from '../../domain/container/decide';
+import { evolveContainer } from '../../domain/container/state';
+import { dockerDiff, rwSize, virtualSize, type DockerDiffLine } from '../../domain/container/view';
+import { conflict, notFound } from '../../domain/errors';
+import type { DomainEvent } from '../../domain/events';
+import type { FileChange } from '../../domain/image/fileChange';
+import { normalizeTag } from '../../domain/reference';
+import { initialTagState } from '../../domain/tag/state';
+import type { StoredEvent } from '../../eventStore/types';
+import type { ReadModel } from '../../projections/readModel';
+import type { ContainerRecord } from '../../projections/records';
+import type { Strata } from '../strata';
+import { appendDecision, keyReused, pinnedVersion, priorEvents, withRetries, type Who } from './append';
+import { commitResult, replayedImageId, type CommitResult } from './commit';
+import { commandMetadata, commitPorts, containerStateOf, imageStateOf, tagStateOf } from './ports';
+import { modelAfter } from './result';
+
+export interface ContainerResult { model: ReadModel; container: ContainerRecord }
+
+/** A container by ID or by the name of a live one. */
+export function findContainer(model: ReadModel, ref: string): ContainerRecord | null {
+  const byId = model.containers.get(ref);
+  if (byId) return byId;
+  return [...model.containers.values()].find((c) => c.removedPosition === null && c.name === ref) ?? null;
+}
+
+function requireContainer(model: ReadModel, ref: string): ContainerRecord {
+  const c = findContainer(model, ref);
+  if (!c) throw notFound(`no container "${ref}"`, { container: ref });
+  return c;
+}
+
+async function answer(app: Strata, containerId: string): Promise<ContainerResult> {
+  const model = await modelAfter(app);
+  return { model, container: requireContainer(model, containerId) };
+}
+
+/** The container a replayed batch of events was about. */
+function replayedContainer(events: readonly StoredEvent[], key: string | null | undefined, types: readonly string[]): string {
+  const e = events.find((x) => types.includes(x.type));
+  const id: unknown = e?.data?.containerId;
+  if (typeof id !== 'string') throw keyReused(key);
+  return id;
+}
+
+/** Decide on a fresh model, append, answer (or replay the key's first answer). */
+async function run(app: Strata, who: Who, types: readonly string[], decide: (model: ReadModel) => Promise<{ id: string; events: DomainEvent[] }>) {
+  const prior = await priorEvents(app, who.idempotencyKey);
+  if (prior) return answer(app, replayedContainer(prior, who.idempotencyKey, types));
+  return withRetries(false, async () => {
+    const model = await app.models.current();
+    const d = await decide(model);
+    const r = await appendDecision(app, model, d.events, who);
+    return answer(app, r.duplicate ? replayedContainer(r.events, who.idempotencyKey, types) : d.id);
+  });
+}
+
+export function createContainer(app: Strata, input: { image: string; name?: string | null }, who: Who): Promise<ContainerResult> {
+  return run(app, who, ['ContainerCreated'], async (model) => {
+    const image = model.resolve(input.image);
+    if (!image) throw notFound(`no image "${input.image}"`, { ref: input.image });
+    if (input.name && findContainer(model, input.name)) throw conflict(`the container name "${input.name}" is already in use`, { name: input.name });
+    // Docker's container ID shape: 64 random hex digits.
+    const containerId = randomBytes(32).toString('hex');
+    const events = decideCreate(
+      { type: 'CreateContainer', data: { containerId, imageId: image.imageId, name: input.name ?? null }, metadata: commandMetadata(who.actor) },
+      { container: containerStateOf(model, undefined), image: imageStateOf(model, image.imageId) },
+    );
+    return { id: containerId, events };
+  });
+}
+
+export function changeFiles(app: Strata, input: { container: string; changes: readonly FileChange[] }, who: Who): Promise<ContainerResult> {
+  return run(app, who, ['ContainerFileChanged'], async (model) => {
+    const rec = requireContainer(model, input.container);
+    const image = model.images.get(rec.imageId);
+    const view = await app.views.view(image?.layers ?? []);
+    const lookup = (path: string) => view.lookup(path);
+    let state = containerStateOf(model, rec);
+    const events: DomainEvent[] = [];
+    for (const change of input.changes) {
+      const evs = decideFileChange({
+        type: 'ChangeContainerFile', data: { containerId: rec.containerId, change }, metadata: commandMetadata(who.actor), ports: { lookup },
+      }, state);
+      state = evs.reduce(evolveContainer, state);
+      events.push(...evs);
+    }
+    return { id: rec.containerId, events };
+  });
+}
+
+export function removeContainer(app: Strata, input: { container: string }, who: Who): Promise<ContainerResult> {
+  return run(app, who, ['ContainerRemoved'], async (model) => {
+    const rec = requireContainer(model, input.container);
+    const events = decideRemoveContainer(
+      { type: 'RemoveContainer', data: { containerId: rec.containerId }, metadata: commandMetadata(who.actor) }, containerStateOf(model, rec));
+    return { id: rec.containerId, events };
+  });
+}
+
+export interface ContainerCommitInput { container: string; tag?: string | null; createdBy?: string | null; expectedVersion?: number | null }
+
+/** docker commit: the RW layer's net changes become a layer on the container's image (a CommitPayload, like Mutation.commit). */
+export async function commitContainer(app: Strata, input: ContainerCommitInput, who: Who): Promise<CommitResult> {
+  const prior = await priorEvents(app, who.idempotencyKey);
+  if (prior) return commitResult(app, replayedImageId(prior, who.idempotencyKey), prior);
+  return withRetries(pinnedVersion(input.expectedVersion), async () => {
+    const model = await app.models.current();
+    const rec = requireContainer(model, input.container);
+    const image = model.images.get(rec.imageId);
+    const tag = input.tag ? normalizeTag(input.tag) : null;
+    const out = planContainerCommit({
+      type: 'CommitContainer',
+      data: { containerId: rec.containerId, tag, createdBy: input.createdBy ?? null, expectedVersion: input.expectedVersion ?? null },
+      metadata: commandMetadata(who.actor),
+      ports: await commitPorts(app, model, image?.layers ?? []),
+    }, { container: containerStateOf(model, rec), image: imageStateOf(model, rec.imageId), tag: tag ? tagStateOf(model, tag) : initialTagState() });
+    const r = await appendDecision(app, model, out.events, who, [{ diffId: out.layer.diffId, entries: out.entries, entriesDigest: out.layer.entriesDigest }]);
+    return commitResult(app, r.duplicate ? replayedImageId(r.events, who.idempotencyKey) : out.imageId, r.events);
+  });
+}
+
+export interface ContainerView { changes: DockerDiffLine[]; size: number; virtualSize: number }
+
+/** What `docker diff` and `docker ps -s` show for a container. */
+export async function containerView(app: Strata, model: ReadModel, rec: ContainerRecord): Promise<ContainerView> {
+  const image = model.images.get(rec.imageId);
+  const view = await app.views.view(image?.layers ?? []);
+  const state = containerStateOf(model, rec);
+  return { changes: dockerDiff(state, (p) => view.lookup(p)), size: rwSize(state), virtualSize: virtualSize(state, image?.size ?? 0) };
+}
