@@ -70,6 +70,10 @@ async function refreshHead() {
   }
 }
 
+// The events view reports positions it sees live.
+window.addEventListener('strata:head', (ev) => {
+  document.getElementById('head-position').textContent = `Log head: position ${int(ev.detail)}`;
+});
 window.addEventListener('hashchange', route);
 route();
 refreshHead();

@@ -75,6 +75,8 @@ async function gql(url: string, query: string, variables: Record<string, unknown
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
     page.on('pageerror', (e) => pageErrors.push(e.message));
+    // CSP violations, failed module loads and 4xx/5xx responses all land here.
+    page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`); });
   });
   afterAll(async () => {
     await browser?.close();

@@ -112,6 +112,7 @@ export async function render(root, _p, query) {
   const onEvent = (e) => {
     noteType(e.type);
     st.sinceVerify++;
+    window.dispatchEvent(new CustomEvent('strata:head', { detail: e.position }));
     const since = document.getElementById('verify-since');
     if (since) since.textContent = `${int(st.sinceVerify)} appended since`;
     if (!matches(e)) return;
