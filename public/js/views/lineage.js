@@ -36,7 +36,7 @@ export async function render(root, _p, _q, ctx) {
   showAlone.addEventListener('change', draw);
   mount(root,
     h('div', { class: 'page-head' }, h('h1', {}, 'Lineage'),
-      h('p', { class: 'muted' }, `${int(nodes.length)} images · ${int(isBase.size)} base images · an edge runs from an image to each image built on it (Image.parent / children).`)),
+      h('p', { class: 'muted' }, `${int(nodes.length)} images · ${int(isBase.size)} base image${isBase.size === 1 ? '' : 's'} · an edge runs from an image to each image built on it (Image.parent / children).`)),
     h('div', { class: 'toolbar' },
       legend([['node-base', 'base image (bottom of a line)'], ['node-derived', 'derived image'], ['node-alone', 'no known relatives']]),
       h('label', { class: 'check' }, showAlone, ' Show images without relatives')),
@@ -65,7 +65,7 @@ function drawGraph(roots, byId, isBase) {
   const width = PAD * 2 + maxDepth * COL + NODE_W;
   const height = PAD * 2 + (slot - 1) * ROW + NODE_H;
   const svg = s('svg', { class: 'lineage', viewBox: `0 0 ${width} ${height}`, width, height, role: 'group', 'aria-label': 'Image lineage graph' });
-  svg.append(s('defs', {}, s('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' },
+  svg.append(s('defs', {}, s('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 9, markerHeight: 9, markerUnits: 'userSpaceOnUse', orient: 'auto-start-reverse' },
     s('path', { d: 'M0 0 10 5 0 10z', class: 'arrow' }))));
   const edges = s('g', { class: 'edges' });
   const nodesG = s('g', { class: 'nodes' });
