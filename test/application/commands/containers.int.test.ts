@@ -9,6 +9,9 @@ import { openTestApp, type TestApp } from '../../helpers/app';
 import { removeImage } from '../../../src/application/commands/removeImage';
 import { containerQueryResolvers } from '../../../src/graphql/resolvers/mutations';
 import { createContext } from '../../../src/graphql/resolvers/context';
+import { containerStateOf } from '../../../src/application/commands/ports';
+import { foldContainer } from '../../../src/domain/container/state';
+import type { DomainEvent } from '../../../src/domain/events';
 import { BASE1_LAYER, BASE1_SIZE, imageOf, seed } from './seed';
 
 const FIELDS = 'id name imageId image { imageId } changes { kind path } size virtualSize copiedUpBytes version removed';
@@ -87,6 +90,10 @@ describe.each(backendNames())('containers on %s', (backend) => {
     const c = await containerQueryResolvers.container(null, { id: 'web' }, ctx);
     expect(c).toMatchObject({ version: 7, size: 100 }); // + the ContainerCommitted event
     expect((await containerQueryResolvers.containers(null, {}, ctx)).map((x) => x.id)).toEqual([id]);
+    // The state rebuilt from the read model is the decider's own fold of the stream.
+    const model = await t.app.models.current();
+    const stream = await t.app.store.readStream(`container:${id}`);
+    expect(containerStateOf(model, model.containers.get(id))).toEqual(foldContainer(stream.map((e) => ({ type: e.type, data: e.data }) as DomainEvent)));
   });
 
   it('removes a container; a forced image removal leaves containers without an image', async () => {
