@@ -1,0 +1,131 @@
+/**
+ * Event append rate through the store (EventStore.append: version check,
+ * hash chain, insert) against raw inserts of the very same rows (read back
+ * from the store, hashes included) into an identically migrated database:
+ * better-sqlite3 in one transaction per append on SQLite, pg in one
+ * transaction per append on PostgreSQL (a fresh database, dropped after).
+ */
+import Database from 'better-sqlite3';
+import { Client } from 'pg';
+import { openEventStore } from '../src/eventStore';
+import { EVENT_COLUMNS, eventToParams } from '../src/eventStore/rows';
+import type { EventStore, StoredEvent } from '../src/eventStore/types';
+import { compare, type Row } from './table';
+import { log, scratch, timed, type BenchOptions } from './util';
+
+export const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const INSERT = `INSERT INTO events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+const payload = (i: number) => ({
+  diffId: `sha256:${i.toString(16).padStart(64, '0')}`, digest: `sha256:${(i * 7).toString(16).padStart(64, '0')}`,
+  mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', compressedSize: 1234567 + i, size: 4567890 + i, fileCount: 321, entriesDigest: `sha256:${'e'.repeat(64)}`,
+});
+
+interface Shape { label: string; appends: number; perAppend: number }
+
+/** Appends through the store; returns ms and the stored rows (in order). */
+async function throughStore(store: EventStore, shape: Shape, offset: number): Promise<{ ms: number; events: StoredEvent[] }> {
+  const { ms } = await timed(async () => {
+    for (let a = 0; a < shape.appends; a++) {
+      const stream = `bench:${shape.label}:${a}`;
+      const events = Array.from({ length: shape.perAppend }, (_, k) => ({ type: 'BenchEvent', data: payload(offset + a * shape.perAppend + k) }));
+      await store.append([{ stream, expectedVersion: 0, events }]);
+    }
+  });
+  const events: StoredEvent[] = [];
+  for (let from = offset + 1; events.length < shape.appends * shape.perAppend;) {
+    const got = await store.readRange(from, undefined, 5000);
+    if (got.length === 0) break;
+    events.push(...got);
+    from = got[got.length - 1]!.position + 1;
+  }
+  return { ms, events };
+}
+
+const chunks = <T>(xs: T[], n: number): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
+
+function rowsFor(backend: string, shape: Shape, storeMs: number, rawMs: number, raw: string): Row {
+  const n = shape.appends * shape.perAppend;
+  return compare({
+    bench: 'append', metric: `${backend}: ${shape.label}`, value: n / (storeMs / 1000), unit: 'events/s',
+    peer: raw, peerValue: n / (rawMs / 1000), better: 'higher', note: `${shape.appends} appends x ${shape.perAppend}`,
+  });
+}
+
+async function sqlite(shapes: Shape[]): Promise<Row[]> {
+  const file = scratch('append.db');
+  const rawFile = scratch('append-raw.db');
+  const store = await openEventStore(file);
+  await (await openEventStore(rawFile)).close(); // same schema and indexes
+  const raw = new Database(rawFile);
+  raw.pragma('journal_mode = WAL');
+  raw.pragma('synchronous = NORMAL');
+  const ins = raw.prepare(INSERT);
+  const rows: Row[] = [];
+  let offset = 0;
+  try {
+    for (const shape of shapes) {
+      log(`append: sqlite ${shape.label}`);
+      const s = await throughStore(store, shape, offset);
+      offset += s.events.length;
+      const tx = raw.transaction((evs: StoredEvent[]) => { for (const e of evs) ins.run(...(eventToParams(e) as unknown[])); });
+      const r = await timed(() => { for (const c of chunks(s.events, shape.perAppend)) tx(c); });
+      rows.push(rowsFor('sqlite', shape, s.ms, r.ms, 'better-sqlite3 raw'));
+    }
+  } finally {
+    raw.close();
+    await store.close();
+  }
+  return rows;
+}
+
+const dollar = (sql: string) => { let n = 0; return sql.replace(/\?/g, () => `$${++n}`); };
+
+async function postgres(shapes: Shape[]): Promise<Row[]> {
+  const admin = new Client({ connectionString: PG_URL });
+  try { await admin.connect(); } catch (e) {
+    return [{ bench: 'append', metric: 'postgres', value: null, unit: '', note: `PostgreSQL unavailable at ${PG_URL}: ${(e as Error).message}` }];
+  }
+  const names = [`strata_bench_${process.pid}`, `strata_bench_raw_${process.pid}`];
+  const url = (db: string) => PG_URL.replace(/\/[^/?]*(\?|$)/, `/${db}$1`);
+  const rows: Row[] = [];
+  try {
+    for (const n of names) { await admin.query(`DROP DATABASE IF EXISTS ${n}`); await admin.query(`CREATE DATABASE ${n}`); }
+    const store = await openEventStore(url(names[0]!));
+    await (await openEventStore(url(names[1]!))).close();
+    const raw = new Client({ connectionString: url(names[1]!) });
+    await raw.connect();
+    try {
+      let offset = 0;
+      for (const shape of shapes) {
+        log(`append: postgres ${shape.label}`);
+        const s = await throughStore(store, shape, offset);
+        offset += s.events.length;
+        const r = await timed(async () => {
+          for (const c of chunks(s.events, shape.perAppend)) {
+            await raw.query('BEGIN');
+            for (const e of c) await raw.query({ name: 'ins', text: dollar(INSERT), values: eventToParams(e) });
+            await raw.query('COMMIT');
+          }
+        });
+        rows.push(rowsFor('postgres', shape, s.ms, r.ms, 'pg raw'));
+      }
+    } finally {
+      await raw.end();
+      await store.close();
+    }
+  } finally {
+    for (const n of names) await admin.query(`DROP DATABASE IF EXISTS ${n} WITH (FORCE)`).catch(() => undefined);
+    await admin.end();
+  }
+  return rows;
+}
+
+export async function appendBench(opts: BenchOptions): Promise<Row[]> {
+  const k = opts.quick ? 1 : 4;
+  const shapes: Shape[] = [
+    { label: 'single events', appends: 500 * k, perAppend: 1 },
+    { label: 'batches of 100', appends: 20 * k, perAppend: 100 },
+  ];
+  return [...(await sqlite(shapes)), ...(await postgres(shapes))];
+}

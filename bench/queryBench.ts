@@ -1,0 +1,127 @@
+/**
+ * Queries over HTTP against Strata's real server, with the big image and
+ * 2,000 fleet images recorded. Each figure's floor is the same request
+ * answered by a replay server with the recorded bytes (HTTP + transfer, no
+ * work); the load test's ceiling is a bare Apollo Server 5 answering a
+ * constant, both driven by autocannon in a child process.
+ */
+import { readImages } from '../src/importers';
+import { recordImport } from '../src/application/importImages';
+import { Strata } from '../src/application/strata';
+import { BIG, ensureImage, Rng } from './generate';
+import { Client, startBareApollo, startReplay, startStrata, WRITE_TOKEN } from './http';
+import { loadTest } from './load';
+import { recordFleet, syntheticImages } from './synthetic';
+import { compare, type Row } from './table';
+import { log, median, percentile, scratch, timed, type BenchOptions } from './util';
+
+const FILES = `query Files($ref: String!, $after: String) { image(ref: $ref) { files(path: "/", recursive: true, first: 1000, after: $after) {
+  totalCount pageInfo { hasNextPage endCursor } edges { node { path kind size mode uid gid linkTarget contentDigest layerIndex diffId } } } } }`;
+const FILE = 'query File($ref: String!, $path: String!) { image(ref: $ref) { file(path: $path) { path kind size mode contentDigest layerIndex diffId } } }';
+const STORAGE = `query Storage { storage(by: CHAIN_ID) { by logicalSize physicalSize savedBytes savingsRatio imageCount layerCount sharedLayerCount
+  reclaimableLayerCount reclaimableBytes images { image { imageId repoTags } size sharedSize uniqueSize } layers { key diffId size imageCount } } }`;
+export const DASHBOARD = `query Images($first: Int!, $after: String) { images(first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor }
+  edges { node { imageId repoTags created size sharedSize uniqueSize layers { index } } } } }`;
+const COMMIT = 'mutation Commit($input: CommitInput!) { commit(input: $input) { image { imageId } layer { index diffId } event { position } } }';
+
+type Send = (c: Client) => Promise<unknown>;
+
+/** Times `sends` on Strata, then the same requests on the replay floor. */
+async function againstFloor(strata: Client, sends: Send[]): Promise<{ strata: number[]; floor: number[] }> {
+  const s: number[] = [];
+  for (const send of sends) s.push((await timed(() => send(strata))).ms);
+  const replay = await startReplay(strata.recorded);
+  const floorClient = new Client(replay.url);
+  const f: number[] = [];
+  try { for (const send of sends) f.push((await timed(() => send(floorClient))).ms); } finally { await replay.close(); }
+  return { strata: s, floor: f };
+}
+
+async function pageAll(c: Client, ref: string): Promise<string[]> {
+  const paths: string[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const d: any = await c.gql(FILES, { ref, after });
+    const conn = d.image.files;
+    for (const e of conn.edges) paths.push(e.node.path);
+    if (!conn.pageInfo.hasNextPage) return paths;
+    after = conn.pageInfo.endCursor;
+  }
+}
+
+export async function queryBench(opts: BenchOptions): Promise<Row[]> {
+  const img = await ensureImage(BIG);
+  const app = await Strata.open(scratch('queries.db'));
+  const rows: Row[] = [];
+  const fleetSize = 2000;
+  try {
+    log('queries: recording the big image and 2,000 fleet images');
+    await recordImport(app, await readImages(img.tarPath));
+    await recordFleet(app, syntheticImages({ images: fleetSize }));
+    const server = await startStrata(app);
+    const c = new Client(server.url, WRITE_TOKEN);
+    try {
+      const ref = img.tag;
+      // Whole merged view: the first pass builds it, the second reads the cache.
+      const cold = await timed(() => pageAll(c, ref));
+      const paths = cold.value;
+      const view = await againstFloor(c, [(cl) => pageAll(cl, ref)]);
+      const note = `${paths.length} entries, ${Math.ceil(paths.length / 1000)} pages`;
+      rows.push(compare({ bench: 'queries', metric: 'whole merged view, first read', value: cold.ms, unit: 'ms', peer: 'replay', peerValue: view.floor[0]!, better: 'lower', note }));
+      rows.push(compare({ bench: 'queries', metric: 'whole merged view, cached', value: view.strata[0]!, unit: 'ms', peer: 'replay', peerValue: view.floor[0]!, better: 'lower', note }));
+
+      const r = new Rng(5);
+      const n = opts.quick ? 200 : 1000;
+      const lookups: Send[] = Array.from({ length: n }, () => {
+        const path = paths[r.int(paths.length)]!;
+        return (cl: Client) => cl.gql(FILE, { ref, path });
+      });
+      const lk = await againstFloor(c, lookups);
+      for (const p of [50, 95]) {
+        rows.push(compare({ bench: 'queries', metric: `single-path lookup p${p}`, value: percentile(lk.strata, p), unit: 'ms', peer: 'replay', peerValue: percentile(lk.floor, p), better: 'lower', note: p === 50 ? `${n} random paths` : undefined }));
+      }
+
+      const st = await againstFloor(c, Array.from({ length: opts.quick ? 3 : 7 }, () => (cl: Client) => cl.gql(STORAGE)));
+      rows.push(compare({ bench: 'queries', metric: 'storage report, first', value: st.strata[0]!, unit: 'ms', peer: 'replay', peerValue: median(st.floor), better: 'lower', note: `${fleetSize + 1} images` }));
+      rows.push(compare({ bench: 'queries', metric: 'storage report, median', value: median(st.strata.slice(1)), unit: 'ms', peer: 'replay', peerValue: median(st.floor), better: 'lower' }));
+
+      rows.push(...(await commitRows(c, opts, fleetSize)));
+
+      log('queries: load test');
+      const dashboard = JSON.stringify({ query: DASHBOARD, variables: { first: 100 } });
+      const bare = await startBareApollo();
+      try {
+        const seconds = opts.quick ? 3 : 8;
+        const strataRps = await loadTest(server.url, dashboard, seconds);
+        const bareRps = await loadTest(bare.url, JSON.stringify({ query: bare.query }), seconds);
+        rows.push(compare({ bench: 'queries', metric: 'dashboard query under load', value: strataRps, unit: 'req/s', peer: 'bare Apollo 5 constant', peerValue: bareRps, better: 'higher', note: `images(first:100), 10 connections, ${seconds} s` }));
+      } finally { await bare.close(); }
+    } finally {
+      await server.close();
+    }
+  } finally {
+    await app.close();
+  }
+  return rows;
+}
+
+async function commitRows(c: Client, opts: BenchOptions, fleetSize: number): Promise<Row[]> {
+  const n = opts.quick ? 5 : 20;
+  const r = new Rng(11);
+  const commit = (k0: number): Send => {
+    const k = k0 + 1;
+    const image = `fleet/app${r.int(fleetSize)}:1`;
+    return (cl) => cl.gql(COMMIT, { input: {
+      image, createdBy: `bench commit ${k}`,
+      changes: Array.from({ length: 10 }, (_, j) => ({ change: 'ADDED', path: `/srv/bench${k}/f${j}`, kind: 'FILE', size: 100 + j, mode: 420, uid: 0, gid: 0, contentDigest: `sha256:${(k * 100 + j).toString(16).padStart(64, '0')}` })),
+    } });
+  };
+  try {
+    await commit(-1)(c);
+  } catch (e) {
+    return [{ bench: 'queries', metric: 'commit mutation', value: null, unit: 'ms', note: `pending: ${(e as Error).message.slice(0, 120)}` }];
+  }
+  const sends = Array.from({ length: n }, (_, k) => commit(k));
+  const t = await againstFloor(c, sends);
+  return [compare({ bench: 'queries', metric: 'commit mutation p50', value: median(t.strata), unit: 'ms', peer: 'replay', peerValue: median(t.floor), better: 'lower', note: `${fleetSize + 1}+ images, 10 changes, ${n} commits` })];
+}
