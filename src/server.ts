@@ -61,8 +61,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   };
   const auth = { writeToken: opts.writeToken, readToken: opts.readToken };
   const corsOrigins = opts.corsOrigins ?? [];
-  const httpServer = http.createServer();
   // Slow-loris guard: the whole request must arrive within the request budget.
+  // Node enforces these timeouts only when it sweeps its connections (every 30 s
+  // by default), so sweep often enough for the budget to mean what it says.
+  const httpServer = http.createServer({ connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(limits.requestTimeoutMs / 4))) });
   httpServer.requestTimeout = limits.requestTimeoutMs;
   httpServer.headersTimeout = Math.min(httpServer.headersTimeout, limits.requestTimeoutMs);
 
