@@ -270,7 +270,7 @@ async function gql(url: string, query: string, variables: Record<string, unknown
       await p.fill('#token-input', 'r');
       await p.getByRole('button', { name: 'Save' }).click();
       await p.locator('#images-table').waitFor();
-      await expect(p.evaluate(() => localStorage.getItem('strata.readToken'))).resolves.toBe('r');
+      await expect(p.evaluate(() => (globalThis as unknown as { localStorage: { getItem(k: string): string | null } }).localStorage.getItem('strata.readToken'))).resolves.toBe('r');
       // The WebSocket sends it as connection_init's authorization too.
       await p.goto(`${new URL(guarded.url).origin}/#/events`);
       await p.locator('#live-state[data-state="live"]').waitFor();

@@ -3,13 +3,13 @@ import { imageResolvers, tagResolvers } from './image';
 import { layerResolvers } from './layer';
 import { queryResolvers } from './query';
 import { Bytes, DateTime, JSONScalar } from './scalars';
-import { mutationResolvers } from './mutations';
+import { containerQueryResolvers, mutationResolvers } from './mutations';
 
 export const resolverMap = {
   Bytes,
   DateTime,
   JSON: JSONScalar,
-  Query: queryResolvers,
+  Query: { ...queryResolvers, ...containerQueryResolvers },
   Image: imageResolvers,
   Layer: layerResolvers,
   Tag: tagResolvers,
