@@ -231,11 +231,12 @@ async function gql(url: string, query: string, variables: Record<string, unknown
     await expect(page.locator('main img, main b').count()).resolves.toBe(0);
 
     const { image } = await api('{ image(ref: "dive-test:latest") { imageId } }');
-    const r = await app.append([{ stream: 'tag:x:1', expectedVersion: 0, events: [{ type: 'TagMoved', data: { tag: 'x:1', from: null, to: image.imageId } }] }], { actor: 'alice' });
-    const position = (r as any).events?.[0]?.position ?? (await api('{ head }')).head;
+    // A mutation made through the public API, as any other client would.
+    await gql(server.url, 'mutation($i: String!) { tagImage(image: $i, tag: "x:1", expectedVersion: 0) { imageId } }', { i: image.imageId }, 'w');
+    const position = (await api('{ head }')).head;
     const live = page.locator(`#live-events li[data-position="${position}"]`);
     await live.waitFor({ timeout: 10_000 });
-    await expect(live.textContent()).resolves.toMatch(/TagMoved.*tag:x:1.*alice/);
+    await expect(live.textContent()).resolves.toMatch(/TagMoved.*tag:x:1.*token:/);
     // The log table follows the tail too, and the verification badge counts what came since.
     await page.locator(`#event-log tr[data-position="${position}"]`).waitFor();
     await expect(page.locator('#verify-since').textContent()).resolves.toMatch(/appended since/);
