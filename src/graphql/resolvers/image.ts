@@ -52,7 +52,7 @@ export const imageResolvers = {
     return connectionOf(page.entries.map(mergedFile), (e) => encodeCursor('file', e.path), page.totalCount, page.hasNextPage, after !== null);
   },
   async pathHistory(o: ImageObj, args: { path: string }, ctx: Ctx) {
-    return pathHistoryOf(o.rec, args.path, ctx.loaders);
+    return (await pathHistoryOf(ctx.app, o.rec, args.path, ctx.loaders)).map((h) => ({ ...h, entry: h.after }));
   },
   async efficiency(o: ImageObj, _args: unknown, ctx: Ctx) {
     return efficiencyOf(o.rec, ctx.loaders);
