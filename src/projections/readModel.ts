@@ -38,6 +38,8 @@ export class ReadModel {
   };
   private lineageCache: Lineage | null = null;
   private liveOrderCache: ImageRecord[] | null = null;
+  /** imageId → sorted tag names; rebuilt lazily after a tag moves (listing N images was O(N × tags)). */
+  private tagsByImageCache: Map<string, string[]> | null = null;
 
   apply(e: StoredEvent): void {
     if (e.position !== this.position + 1) {
@@ -125,6 +127,7 @@ export class ReadModel {
     t.history.push({ position: e.position, tag: d.tag, from: t.imageId, to: d.to, at: e.metadata.recordedAt, actor: e.metadata.actor });
     t.imageId = d.to;
     t.version = e.version;
+    this.tagsByImageCache = null;
   }
 
   private onTagRemoved(e: StoredEvent, d: TagRemovedData): void {
@@ -132,6 +135,7 @@ export class ReadModel {
     t.history.push({ position: e.position, tag: d.tag, from: t.imageId, to: null, at: e.metadata.recordedAt, actor: e.metadata.actor });
     t.imageId = null;
     t.version = e.version;
+    this.tagsByImageCache = null;
   }
 
   private onContainerCreated(e: StoredEvent, d: ContainerCreatedData): void {
@@ -207,9 +211,17 @@ export class ReadModel {
 
   /** Tags pointing at the image now, sorted. */
   repoTags(imageId: string): string[] {
-    const out: string[] = [];
-    for (const t of this.tags.values()) if (t.imageId === imageId) out.push(t.name);
-    return out.sort();
+    if (!this.tagsByImageCache) {
+      const index = new Map<string, string[]>();
+      for (const t of this.tags.values()) {
+        if (t.imageId === null) continue;
+        const list = index.get(t.imageId);
+        if (list) list.push(t.name); else index.set(t.imageId, [t.name]);
+      }
+      for (const list of index.values()) list.sort();
+      this.tagsByImageCache = index;
+    }
+    return [...(this.tagsByImageCache.get(imageId) ?? [])];
   }
 
   lineage(): Lineage {
