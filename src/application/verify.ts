@@ -10,6 +10,7 @@ import { readPositions } from '../eventStore/appendCore';
 import { compareSnapshots, replayInto, snapshotTables, type TableDifference } from '../projections/tables';
 import { loadLayerEntries } from '../projections/layerContents';
 import { DomainError } from '../domain/errors';
+import { createHash } from 'node:crypto';
 
 const PAGE = 2000;
 
@@ -46,10 +47,12 @@ export interface ContentProblem { position: number; diffId: string; reason: stri
 
 export async function verifyContents(store: EventStore): Promise<ContentProblem[]> {
   const problems: ContentProblem[] = [];
+  const layerPositions = new Map<string, number>();
   let next = 1;
   for (;;) {
     const batch = await store.readRange(next, undefined, PAGE);
     const layers = batch.filter((e) => e.type === 'LayerCommitted');
+    for (const e of layers) if (!layerPositions.has(e.data.diffId)) layerPositions.set(e.data.diffId, e.position);
     if (layers.length) {
       let loaded;
       try {
@@ -72,7 +75,32 @@ export async function verifyContents(store: EventStore): Promise<ContentProblem[
     if (batch.length < PAGE) break;
     next = batch[batch.length - 1]!.position + 1;
   }
+  if (problems.length === 0) problems.push(...await verifyKeptFiles(store, layerPositions));
   return problems;
+}
+
+/**
+ * Kept files (os-release) are not in the chain: each link (layer, path) → content
+ * must name the file the layer's verified entry list holds at that path, and the
+ * content must hash to its digest.
+ */
+async function verifyKeptFiles(store: EventStore, layerPositions: Map<string, number>): Promise<ContentProblem[]> {
+  const rows = await store.sql.query<{ diff_id: string; path: string; digest: string; content: Buffer | Uint8Array | null }>(
+    'SELECT l.diff_id, l.path, l.digest, k.content FROM layer_kept_files l LEFT JOIN kept_files k ON k.digest = l.digest ORDER BY l.diff_id, l.path');
+  if (rows.length === 0) return [];
+  const entries = await loadLayerEntries(store.sql, rows.map((r) => r.diff_id));
+  const problems: ContentProblem[] = [];
+  for (const r of rows) {
+    const position = layerPositions.get(r.diff_id) ?? 0;
+    const atPath = entries.get(r.diff_id)?.entries.filter((e) => e.path === r.path).pop();
+    const content = r.content ? Buffer.from(r.content) : null;
+    if (!atPath || atPath.kind !== 'FILE' || atPath.contentDigest !== r.digest) {
+      problems.push({ position, diffId: r.diff_id, reason: `the kept file ${r.path} is not the one the layer's entry list holds` });
+    } else if (!content || `sha256:${createHash('sha256').update(content).digest('hex')}` !== r.digest) {
+      problems.push({ position, diffId: r.diff_id, reason: `the kept file ${r.path} does not match its digest` });
+    }
+  }
+  return problems.sort((a, b) => a.position - b.position);
 }
 
 class Rollback extends Error {}

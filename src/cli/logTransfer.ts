@@ -19,6 +19,8 @@ import { EVENT_COLUMNS, eventToParams } from '../eventStore/rows';
 import type { StoredEvent } from '../eventStore/types';
 import { rebuildProjections, verifyChain } from '../application/verify';
 import { DomainError } from '../domain/errors';
+import { parseEntries } from '../domain/entryList';
+import { KEPT_PATHS } from '../importers/layerScan';
 
 const PAGE = 2000;
 
@@ -66,6 +68,10 @@ export async function importLog(file: string, opts: { db?: string }): Promise<vo
     if ((await store.head()) !== 0) throw new DomainError('CONFLICT', 'import-log needs an empty database (its log already has events)');
     const n = await store.writeTransaction(async (tx) => {
       const verifier = new ChainVerifier();
+      // What the (verified) events vouch for: each layer's entry list digest; and,
+      // from each verified entry list, the content digest of its kept paths.
+      const layerDigests = new Map<string, string>();
+      const keptDigests = new Map<string, string | null>();
       let lineNo = 0;
       let header: { head: number; headHash: string } | null = null;
       for await (const line of readline.createInterface({ input, crlfDelay: Infinity })) {
@@ -84,6 +90,7 @@ export async function importLog(file: string, opts: { db?: string }): Promise<vo
             verifier.feed(e);
             const r = verifier.result();
             if (!r.ok) throw bad(lineNo, `the chain breaks at position ${r.firstBadPosition}: ${r.reason}`);
+            if (e.type === 'LayerCommitted') layerDigests.set(e.data.diffId, e.data.entriesDigest);
             await tx.run(`INSERT INTO events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, eventToParams(e));
             break;
           }
@@ -92,8 +99,13 @@ export async function importLog(file: string, opts: { db?: string }): Promise<vo
             break;
           case 'layerContent': {
             const body = Buffer.from(rec.body, 'base64');
-            const digest = `sha256:${createHash('sha256').update(gunzipSync(body)).digest('hex')}`;
+            const text = gunzipSync(body);
+            const digest = `sha256:${createHash('sha256').update(text).digest('hex')}`;
             if (digest !== rec.entriesDigest) throw bad(lineNo, `entry list of ${rec.diffId} does not match its digest`);
+            if (layerDigests.get(rec.diffId) !== digest) throw bad(lineNo, `entry list of ${rec.diffId} is not the one its LayerCommitted event names`);
+            for (const en of parseEntries(text.toString('utf8'))) {
+              if (KEPT_PATHS.has(en.path)) keptDigests.set(`${rec.diffId} ${en.path}`, en.kind === 'FILE' ? en.contentDigest : null);
+            }
             await tx.run('INSERT INTO layer_contents (diff_id, entries_digest, entry_count, body) VALUES (?, ?, ?, ?)', [rec.diffId, rec.entriesDigest, rec.entryCount, body]);
             break;
           }
@@ -104,6 +116,9 @@ export async function importLog(file: string, opts: { db?: string }): Promise<vo
             break;
           }
           case 'layerKeptFile':
+            if (!rec.digest || keptDigests.get(`${rec.diffId} ${rec.path}`) !== rec.digest) {
+              throw bad(lineNo, `kept file ${rec.path} of ${rec.diffId} is not the file that layer's entry list holds there`);
+            }
             await tx.run('INSERT INTO layer_kept_files (diff_id, path, digest) VALUES (?, ?, ?)', [rec.diffId, rec.path, rec.digest]);
             break;
           default: throw bad(lineNo, `unknown record kind ${JSON.stringify(rec.kind)}`);
