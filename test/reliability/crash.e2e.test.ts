@@ -8,13 +8,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { openEventStore } from '../../src/eventStore';
 import { tempDir } from '../helpers/backends';
 import {
   dbState, exited, generateArchive, rng, servingUrl, sleep, spawnStrata, strata, type DbState, type GeneratedArchive,
 } from './helpers';
 
 const SEED = Number(process.env.RELIABILITY_SEED ?? 20240610);
-const KILLS = 3;
 
 jest.setTimeout(150_000);
 
@@ -40,64 +40,72 @@ function expectNothingOrWhole(state: DbState, a: GeneratedArchive): 'nothing' | 
 }
 
 describe('kill -9 during `strata import`', () => {
-  test(`SIGKILL at ${KILLS} seeded moments and once while the WAL grows: verify passes, all or nothing, re-import succeeds`, async () => {
+  test('SIGKILL in each phase (reading, just opened, mid-append, around commit) at seeded moments: verify passes, all or nothing, re-import succeeds', async () => {
     const random = rng(SEED);
-    // Calibrate: how long one whole import takes on this machine now.
-    const calib = path.join(dir, 'calib.db');
-    const t0 = Date.now();
-    const full = await strata(['import', big.file, '--db', calib]);
-    const duration = Date.now() - t0;
-    expect(full.stderr).toBe('');
-    expect(full.status).toBe(0);
+    // A migrated, empty database to copy: during an import the write-ahead log
+    // then appears when the import opens the database (after reading the whole
+    // archive) and grows only when its one append writes.
+    const template = path.join(dir, 'template.db');
+    await (await openEventStore(template)).close();
+    expect(fs.existsSync(`${template}-wal`)).toBe(false);
 
     const outcomes: string[] = [];
-    const attack = async (db: string, kill: (child: ReturnType<typeof spawnStrata>) => Promise<string>) => {
+    const attack = async (name: string, kill: (db: string, child: ReturnType<typeof spawnStrata>) => Promise<string>) => {
+      const db = path.join(dir, `${name}.db`);
+      fs.copyFileSync(template, db);
       const child = spawnStrata(['import', big.file, '--db', db]);
-      const when = await kill(child);
+      const when = await kill(db, child);
+      child.kill('SIGKILL');
       const end = await exited(child);
       const [state, verify] = await Promise.all([dbState(db), strata(['verify', '--db', db])]);
       expect({ verify: verify.status, stderr: verify.stderr }).toEqual({ verify: 0, stderr: '' });
       const outcome = expectNothingOrWhole(state, big);
-      outcomes.push(`${when} -> ${end.signal ?? `exit ${end.code}`}, ${outcome}`);
-      if (end.code === 0) return; // finished before the kill: nothing to re-run
+      outcomes.push(`${name}: ${when} -> ${end.signal ?? `exit ${end.code}`}, ${outcome}`);
       // The same import again: completes, and the image is whole (or already was).
       const again = await strata(['import', big.file, '--db', db]);
       expect({ status: again.status, stderr: again.stderr }).toEqual({ status: 0, stderr: '' });
       expect(again.stdout).toMatch(outcome === 'nothing'
         ? new RegExp(`^imported: \\S+ ${big.tag} \\(6 layers, 6 new, \\d+ bytes\\)\nappended 8 events; head 8\n$`)
         : /^already present: /);
+      return end;
     };
+    /** Resolves when cond() holds (polled as fast as the event loop allows) or the child is gone. */
+    const when = async (child: ReturnType<typeof spawnStrata>, cond: () => boolean) => {
+      while (!cond() && child.exitCode === null && child.signalCode === null) await new Promise((r) => setImmediate(r));
+    };
+    const walSize = (db: string) => (fs.existsSync(`${db}-wal`) ? fs.statSync(`${db}-wal`).size : -1);
 
-    for (let i = 0; i < KILLS; i++) {
-      // Spread over the run (after start-up), denser towards its end where the append happens.
-      const at = Math.round(duration * (0.3 + 0.65 * Math.sqrt(random())));
-      await attack(path.join(dir, `kill${i}.db`), async (child) => {
-        await sleep(at);
-        child.kill('SIGKILL');
-        return `kill at ${at} ms of ~${duration} ms`;
-      });
-    }
-    // Targeted: kill as soon as the write-ahead log grows past what opening the
-    // database wrote, i.e. while the import's transaction is being committed.
-    const walDb = path.join(dir, 'wal.db');
-    fs.writeFileSync(`${walDb}.marker`, '');
-    await attack(walDb, async (child) => {
-      const wal = `${walDb}-wal`;
-      let baseline = -1;
-      const start = Date.now();
-      for (;;) {
-        const size = fs.existsSync(wal) ? fs.statSync(wal).size : 0;
-        if (baseline < 0 && Date.now() - start > duration * 0.3) baseline = size;
-        if (baseline >= 0 && size > baseline) break;
-        if (child.exitCode !== null) break;
-        await new Promise((r) => setImmediate(r));
-      }
-      child.kill('SIGKILL');
-      return 'kill when the WAL grew';
+    const reading = await attack('reading', async (db, child) => {
+      const ms = Math.round(300 + random() * 900);
+      const deadline = Date.now() + ms;
+      await when(child, () => Date.now() >= deadline || walSize(db) >= 0);
+      return walSize(db) >= 0 ? `after ${ms} ms, but the database was already open` : `${ms} ms in, while reading the archive`;
+    });
+    expect(reading.signal).toBe('SIGKILL');
+    const opened = await attack('opened', async (db, child) => {
+      await when(child, () => walSize(db) >= 0);
+      return 'as soon as the database was opened';
+    });
+    expect(opened.signal).toBe('SIGKILL');
+    await attack('afterOpen', async (db, child) => {
+      await when(child, () => walSize(db) >= 0);
+      const ms = Math.round(random() * 250);
+      await sleep(ms);
+      return `${ms} ms after the database was opened`;
+    });
+    await attack('appending', async (db, child) => {
+      await when(child, () => walSize(db) > 0);
+      return 'as soon as the WAL grew (the append is being written)';
+    });
+    await attack('aroundCommit', async (db, child) => {
+      await when(child, () => walSize(db) > 0);
+      const ms = Math.round(random() * 40);
+      await sleep(ms);
+      return `${ms} ms after the WAL grew`;
     });
     // eslint-disable-next-line no-console
     console.log(`crash seed ${SEED}:\n  ${outcomes.join('\n  ')}`);
-    expect(outcomes).toHaveLength(KILLS + 1);
+    expect(outcomes).toHaveLength(5);
   });
 });
 
