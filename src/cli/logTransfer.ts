@@ -72,6 +72,7 @@ export async function importLog(file: string, opts: { db?: string }): Promise<vo
       // from each verified entry list, the content digest of its kept paths.
       const layerDigests = new Map<string, string>();
       const keptDigests = new Map<string, string | null>();
+      const keyedPositions = new Map<string, number>();
       let lineNo = 0;
       let header: { head: number; headHash: string } | null = null;
       for await (const line of readline.createInterface({ input, crlfDelay: Infinity })) {
@@ -91,10 +92,15 @@ export async function importLog(file: string, opts: { db?: string }): Promise<vo
             const r = verifier.result();
             if (!r.ok) throw bad(lineNo, `the chain breaks at position ${r.firstBadPosition}: ${r.reason}`);
             if (e.type === 'LayerCommitted') layerDigests.set(e.data.diffId, e.data.entriesDigest);
+            if (e.idempotencyKey) keyedPositions.set(e.idempotencyKey, e.position);
             await tx.run(`INSERT INTO events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, eventToParams(e));
             break;
           }
           case 'idempotencyKey':
+            // The first event of a keyed append carries its key (hashed in the chain).
+            if (keyedPositions.get(rec.key) !== rec.first || !Number.isSafeInteger(rec.last) || rec.last < rec.first || rec.last > verifier.result().checked) {
+              throw bad(lineNo, `idempotency key ${JSON.stringify(String(rec.key).slice(0, 80))} does not match the events that carry it`);
+            }
             await tx.run('INSERT INTO idempotency_keys (key, first_position, last_position, recorded_at) VALUES (?, ?, ?, ?)', [rec.key, rec.first, rec.last, new Date().toISOString()]);
             break;
           case 'layerContent': {

@@ -147,6 +147,11 @@ describeWithDive('export-log / import-log', () => {
       ls[a] = JSON.stringify({ ...json(a), digest: json(b).digest });
       return ls;
     }), /^strata: bad user input: line \d+: kept file \/etc\/os-release of sha256:[0-9a-f]{64} is not the file that layer's entry list holds there\n$/],
+    ['an idempotency key pointed at other events', () => tampered((ls) => {
+      const i = lineOf('{"kind":"idempotencyKey"'); const k = json(i);
+      ls[i] = JSON.stringify({ ...k, first: 1, last: 3 });
+      return ls;
+    }), /^strata: bad user input: line \d+: idempotency key "import-app-1" does not match the events that carry it\n$/],
     ['a line that is not JSON', () => tampered((ls) => { ls[3] = ls[3]!.slice(0, 40); return ls; }), /^strata: bad user input: line 4: not JSON\n$/],
   ];
 
