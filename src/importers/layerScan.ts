@@ -65,9 +65,13 @@ async function* hashing(src: AsyncIterable<Buffer>, onChunk: (c: Buffer) => void
   }
 }
 
-/** Scans one layer blob; throws INVALID_ARCHIVE (with `what` as context) on any defect. */
-export async function scanLayer(src: AsyncIterable<Buffer>, budget: Budget, what: string): Promise<LayerScan> {
-  const blobHash = createHash('sha256');
+/**
+ * Scans one layer blob; throws INVALID_ARCHIVE (with `what` as context) on any defect.
+ * `blobDigest`: the caller already hashes exactly the bytes of `src` (StreamArchive
+ * does), so the blob is not hashed twice.
+ */
+export async function scanLayer(src: AsyncIterable<Buffer>, budget: Budget, what: string, blobDigest?: () => string): Promise<LayerScan> {
+  const blobHash = blobDigest ? null : createHash('sha256');
   let compressedSize = 0;
   let compression: Compression = 'none';
   const entries: LayerEntry[] = [];
@@ -112,13 +116,13 @@ export async function scanLayer(src: AsyncIterable<Buffer>, budget: Budget, what
   try {
     const { head, all } = await peek(src, MAGIC_BYTES);
     compression = sniffCompression(head);
-    const blob = Readable.from(hashing(all, (c) => { blobHash.update(c); compressedSize += c.length; }));
+    const blob = Readable.from(hashing(all, (c) => { blobHash?.update(c); compressedSize += c.length; }));
     await pipeline(blob, decompressor(compression), tap, framer, ex as unknown as NodeJS.WritableStream);
   } catch (e) {
     throw asArchiveError(e, what);
   }
   return {
-    digest: `sha256:${blobHash.digest('hex')}`,
+    digest: blobDigest ? blobDigest() : `sha256:${blobHash!.digest('hex')}`,
     compressedSize,
     compression,
     diffId: `sha256:${tap.hash.digest('hex')}`,

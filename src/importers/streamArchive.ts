@@ -106,7 +106,7 @@ export class StreamArchive implements ArchiveFiles {
       return;
     }
     try {
-      const scan = await scanLayer(all, this.budget, name);
+      const scan = await scanLayer(all, this.budget, name, () => `sha256:${blobHash.copy().digest('hex')}`);
       this.recs.set(name, { type: 'blob', size: scan.compressedSize, digest: scan.digest, scan, error: null, jsonTooLarge: looksLikeJson(head) });
     } catch (e) {
       if (e instanceof DomainError && e.details?.['global']) throw e;
