@@ -29,12 +29,24 @@ async function run(schema: GraphQLSchema, app: Strata, source: string, variableV
 
 interface Point { x: number; importMs: number; coldLookupMs: number; lookupMs: number }
 
-async function imagePoint(spec: ImageSpec, x: number, lookups: number): Promise<Point> {
+async function importOnce(tarPath: string, db: string): Promise<{ ms: number; app: Strata }> {
+  const app = await Strata.open(scratch(db));
+  const t = await timed(async () => recordImport(app, await readImages(tarPath)));
+  return { ms: t.ms, app };
+}
+
+/** Import time is the median of `reps` imports into fresh databases (GC and load make single runs swing ±40 %). */
+async function imagePoint(spec: ImageSpec, x: number, lookups: number, reps: number): Promise<Point> {
   const img = await ensureImage(spec);
-  const app = await Strata.open(scratch(`scale-${spec.name}.db`));
+  const importTimes: number[] = [];
+  for (let i = 1; i < reps; i++) {
+    const r = await importOnce(img.tarPath, `scale-${spec.name}.db`);
+    importTimes.push(r.ms);
+    await r.app.close();
+  }
+  const { ms, app } = await importOnce(img.tarPath, `scale-${spec.name}.db`);
+  importTimes.push(ms);
   try {
-    const imported = await timed(async () => recordImport(app, await readImages(img.tarPath)));
-    void imported.value;
     const schema = buildExecutableSchema(app.store);
     const first = await timed(() => run(schema, app, FILE, { ref: img.tag, path: '/usr/lib/d0/f1.txt' }));
     const paths: string[] = [];
@@ -47,7 +59,7 @@ async function imagePoint(spec: ImageSpec, x: number, lookups: number): Promise<
     const r = new Rng(3);
     const times: number[] = [];
     for (let i = 0; i < lookups; i++) times.push((await timed(() => run(schema, app, FILE, { ref: img.tag, path: paths[r.int(paths.length)]! }))).ms);
-    return { x, importMs: imported.ms, coldLookupMs: first.ms, lookupMs: median(times) };
+    return { x, importMs: median(importTimes), coldLookupMs: first.ms, lookupMs: median(times) };
   } finally {
     await app.close();
   }
@@ -65,19 +77,22 @@ function curve(axis: string, points: Point[], pick: (p: Point) => number, what: 
 
 export async function scalingBench(opts: BenchOptions): Promise<Row[]> {
   const lookups = opts.quick ? 50 : 200;
+  const reps = opts.quick ? 1 : 3;
+  // Warm the JIT on a throwaway image so the first point is not also the first run of the code.
+  await imagePoint({ meanFileBytes: 256, binaryShare: 0.5, seed: 2, name: 'warmup', layers: 2, filesPerLayer: 50 }, 0, 20, 1);
   const base = { meanFileBytes: 256, binaryShare: 0.5, seed: 2 };
   const fpl: Point[] = [];
   for (const f of [100, 1000, 10000]) {
     log(`scaling: ${f} files per layer`);
-    fpl.push(await imagePoint({ ...base, name: `fpl-${f}`, layers: 4, filesPerLayer: f }, f, lookups));
+    fpl.push(await imagePoint({ ...base, name: `fpl-${f}`, layers: 4, filesPerLayer: f }, f, lookups, reps));
   }
   const lpi: Point[] = [];
   for (const l of [2, 20, 200]) {
     log(`scaling: ${l} layers`);
-    lpi.push(await imagePoint({ ...base, name: `lpi-${l}`, layers: l, filesPerLayer: 100 }, l, lookups));
+    lpi.push(await imagePoint({ ...base, name: `lpi-${l}`, layers: l, filesPerLayer: 100 }, l, lookups, reps));
   }
   const storage: Point[] = [];
-  for (const n of [20, 200, 2000]) {
+  for (const n of [5, 20, 200, 2000]) {
     log(`scaling: storage report with ${n} images`);
     const app = await Strata.open(scratch(`scale-fleet-${n}.db`));
     try {
@@ -85,8 +100,8 @@ export async function scalingBench(opts: BenchOptions): Promise<Row[]> {
       const schema = buildExecutableSchema(app.store);
       const first = await timed(() => run(schema, app, STORAGE));
       const t: number[] = [];
-      for (let i = 0; i < 3; i++) t.push((await timed(() => run(schema, app, STORAGE))).ms);
-      storage.push({ x: n, importMs: 0, coldLookupMs: first.ms, lookupMs: median(t) });
+      for (let i = 0; i < 5; i++) t.push((await timed(() => run(schema, app, STORAGE))).ms);
+      if (n > 5) storage.push({ x: n, importMs: 0, coldLookupMs: first.ms, lookupMs: median(t) }); // 5: JIT warm-up only
     } finally { await app.close(); }
   }
   return [
