@@ -12,17 +12,30 @@ const PAGE = 5000;
 
 export class ReadModelSource {
   private model = new ReadModel();
-  private catching: Promise<ReadModel> | null = null;
+  private running: Promise<ReadModel> | null = null;
+  private queued: Promise<ReadModel> | null = null;
   private readonly historic = new Map<number, Promise<ReadModel>>();
 
   constructor(private readonly store: EventStore, private readonly keepHistoric = 4) {}
 
-  /** Folds every event after the model's position. Concurrent callers share one catch-up. */
+  /**
+   * Folds every event after the model's position. Callers arriving while a
+   * catch-up runs do not share it — it may have read the head before their
+   * own write committed — but share the next one, which starts after it:
+   * read-your-writes without a round trip per caller.
+   */
   current(): Promise<ReadModel> {
-    if (!this.catching) {
-      this.catching = this.catchUp().finally(() => { this.catching = null; });
+    if (!this.running) {
+      this.running = this.catchUp().finally(() => { this.running = null; });
+      return this.running;
     }
-    return this.catching;
+    if (!this.queued) {
+      this.queued = this.running.catch(() => undefined).then(() => {
+        this.queued = null;
+        return this.current();
+      });
+    }
+    return this.queued;
   }
 
   private async catchUp(): Promise<ReadModel> {
