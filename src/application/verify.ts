@@ -129,3 +129,27 @@ export async function rebuildProjections(store: EventStore): Promise<number> {
     return replayInto(tx, (from, to) => readTx(tx, from, to), head);
   });
 }
+
+export interface KeyProblem { position: number; key: string; reason: string }
+
+/**
+ * Idempotency keys must name the event that carries them: a forged row would
+ * make a later retry look like a duplicate and silently drop its write.
+ */
+export async function verifyIdempotencyKeys(store: EventStore): Promise<KeyProblem[]> {
+  const problems: KeyProblem[] = [];
+  const rows = await store.sql.query<{ key: string; first_position: unknown; last_position: unknown; carried: string | null; last_exists: unknown }>(
+    `SELECT k.key, k.first_position, k.last_position, e.idempotency_key AS carried,
+            (SELECT COUNT(*) FROM events l WHERE l.position = k.last_position) AS last_exists
+       FROM idempotency_keys k LEFT JOIN events e ON e.position = k.first_position ORDER BY k.first_position`);
+  for (const r of rows) {
+    const first = Number(r.first_position);
+    if (r.carried !== r.key) problems.push({ position: first, key: r.key, reason: `idempotency key "${r.key}" is not carried by the event at position ${first}` });
+    else if (Number(r.last_position) < first || Number(r.last_exists) !== 1) problems.push({ position: first, key: r.key, reason: `idempotency key "${r.key}" names positions that do not exist` });
+  }
+  const orphans = await store.sql.query<{ position: unknown; idempotency_key: string }>(
+    `SELECT e.position, e.idempotency_key FROM events e LEFT JOIN idempotency_keys k ON k.key = e.idempotency_key
+      WHERE e.idempotency_key IS NOT NULL AND k.key IS NULL ORDER BY e.position`);
+  for (const o of orphans) problems.push({ position: Number(o.position), key: o.idempotency_key, reason: `the event at position ${Number(o.position)} carries idempotency key "${o.idempotency_key}" but the key table lost it` });
+  return problems.sort((a, b) => a.position - b.position);
+}

@@ -1,12 +1,12 @@
 /** `strata verify`: hash chain, stored entry lists, and projections equal to a replay. */
 import { openEventStore } from '../eventStore';
-import { verifyChain, verifyContents, verifyProjections } from '../application/verify';
+import { verifyChain, verifyContents, verifyIdempotencyKeys, verifyProjections } from '../application/verify';
 
 export async function verify(opts: { db?: string; expectHead?: string; json?: boolean }): Promise<number> {
   const store = await openEventStore(opts.db);
   try {
     const chain = await verifyChain(store, opts.expectHead);
-    const contents = chain.ok ? await verifyContents(store) : [];
+    const contents = chain.ok ? [...await verifyContents(store), ...await verifyIdempotencyKeys(store)] : [];
     const projections = chain.ok ? await verifyProjections(store) : [];
     const ok = chain.ok && contents.length === 0 && projections.length === 0;
     if (opts.json) {

@@ -5,7 +5,7 @@
  */
 import { readImages } from '../../src/importers';
 import { recordImport } from '../../src/application/importImages';
-import { rebuildProjections, verifyChain, verifyContents, verifyProjections } from '../../src/application/verify';
+import { rebuildProjections, verifyChain, verifyContents, verifyIdempotencyKeys, verifyProjections } from '../../src/application/verify';
 import { backendNames } from '../helpers/backends';
 import { openTestApp, type TestApp } from '../helpers/app';
 import { describeWithDive, dive } from '../helpers/fixtures';
@@ -67,5 +67,14 @@ describeWithDive.each(backendNames())('verify and rebuild on %s', (backend) => {
       await tx.run('UPDATE layer_contents SET body = ? WHERE diff_id = (SELECT MAX(diff_id) FROM layer_contents)', [rows[0]!.body]);
     });
     expect((await verifyContents(t.app.store)).length).toBeGreaterThan(0);
+  });
+
+  it('catches a forged or lost idempotency key', async () => {
+    await t.app.append([{ stream: 'tag:k:1', expectedVersion: 0, events: [{ type: 'TagMoved', data: { tag: 'k:1', from: null, to: 'sha256:x' } }] }], { idempotencyKey: 'retry-1' });
+    expect(await verifyIdempotencyKeys(t.app.store)).toEqual([]);
+    await t.app.store.writeTransaction((tx) => tx.run("INSERT INTO idempotency_keys (key, first_position, last_position, recorded_at) VALUES ('forged', 2, 2, 'x')"));
+    expect((await verifyIdempotencyKeys(t.app.store)).map((p) => [p.position, p.key])).toEqual([[2, 'forged']]);
+    await t.app.store.writeTransaction((tx) => tx.run("DELETE FROM idempotency_keys WHERE key = 'retry-1'"));
+    expect((await verifyIdempotencyKeys(t.app.store)).map((p) => p.key)).toEqual(['forged', 'retry-1']);
   });
 });
