@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { WebSocketServer } from 'ws';
 import { getOperationAST, parse, validate, GraphQLError, type GraphQLSchema, type DocumentNode } from 'graphql';
 // tsconfig's moduleResolution "node" ignores package exports, so the types come
@@ -87,6 +87,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: opts.shutdownGraceMs ?? 10_000 }),
       { async serverWillStart() { return { drainServer: () => ws.dispose() }; } },
       ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
       strataPlugin(opts.schema, limits, logger),
     ],
   });

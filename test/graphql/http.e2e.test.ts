@@ -23,6 +23,8 @@ describe('GraphQL over HTTP', () => {
   test('GET query works', async () => {
     const res = await fetch(`${h.url}?query=${encodeURIComponent('query Head { head }')}`);
     expect(res.status).toBe(200);
+    // Answers change with every append: a proxy or browser must not cache a GET.
+    expect(res.headers.get('cache-control')).toBe('no-store');
     expect(await res.json()).toEqual({ data: { head: 0 } });
   });
 
