@@ -7,6 +7,7 @@
 import { ChainVerifier, type ChainCheck } from '../eventStore/hashChain';
 import type { EventStore, Sql, StoredEvent } from '../eventStore/types';
 import { readPositions } from '../eventStore/appendCore';
+import { headSql } from '../eventStore/reads';
 import { compareSnapshots, replayInto, snapshotTables, type TableDifference } from '../projections/tables';
 import { loadLayerEntries } from '../projections/layerContents';
 import { DomainError } from '../domain/errors';
@@ -110,7 +111,7 @@ export async function verifyProjections(store: EventStore): Promise<TableDiffere
   try {
     await store.writeTransaction(async (tx) => {
       const actual = await snapshotTables(tx);
-      const head = Number((await tx.query<{ p: unknown }>('SELECT MAX(position) AS p FROM events'))[0]?.p ?? 0);
+      const head = await headSql(tx);
       await replayInto(tx, (from, to) => readTx(tx, from, to), head);
       diffs = compareSnapshots(actual, await snapshotTables(tx));
       throw new Rollback();
@@ -125,7 +126,7 @@ const readTx = (tx: Sql, from: number, to: number): Promise<StoredEvent[]> => re
 
 export async function rebuildProjections(store: EventStore): Promise<number> {
   return store.writeTransaction(async (tx) => {
-    const head = Number((await tx.query<{ p: unknown }>('SELECT MAX(position) AS p FROM events'))[0]?.p ?? 0);
+    const head = await headSql(tx);
     return replayInto(tx, (from, to) => readTx(tx, from, to), head);
   });
 }

@@ -12,7 +12,7 @@ import { sqliteBusyTimeoutMs } from '../../ormconfig';
 import { DomainError } from '../domain/errors';
 import { appendWithin, readPositions, streamVersionIn } from './appendCore';
 import { LogFollower } from './follower';
-import { EVENT_COLUMNS, rowToEvent, type EventRow } from './rows';
+import { headSql, readRangeSql, readStreamSql } from './reads';
 import type { AppendOptions, AppendResult, EventStore, Sql, StoredEvent, StreamAppend, WithinAppend } from './types';
 import { enqueueWrite } from './writeQueue';
 
@@ -89,25 +89,14 @@ export class SqliteEventStore implements EventStore {
     return result;
   }
 
-  async readRange(from: number, to?: number, limit = 1000): Promise<StoredEvent[]> {
-    const rows = await this.sql.query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE position >= ? AND position <= ? ORDER BY position LIMIT ?`,
-      [from, to ?? Number.MAX_SAFE_INTEGER, limit]);
-    return rows.map(rowToEvent);
-  }
+  readRange(from: number, to?: number, limit = 1000): Promise<StoredEvent[]> { return readRangeSql(this.sql, from, to, limit); }
 
-  async readStream(stream: string, fromVersion = 1, limit = 1000): Promise<StoredEvent[]> {
-    const rows = await this.sql.query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND version >= ? ORDER BY version LIMIT ?`, [stream, fromVersion, limit]);
-    return rows.map(rowToEvent);
-  }
+  readStream(stream: string, fromVersion = 1, limit = 1000): Promise<StoredEvent[]> { return readStreamSql(this.sql, stream, fromVersion, limit); }
 
   streamVersion(stream: string): Promise<number> { return streamVersionIn(this.sql, stream); }
 
-  async head(): Promise<number> {
-    const rows = await this.sql.query<{ p: number | null }>('SELECT MAX(position) AS p FROM events');
-    return Number(rows[0]?.p ?? 0);
-  }
+  head(): Promise<number> { return headSql(this.sql); }
+
 
   follow(from: number, onEvents: (events: StoredEvent[]) => Promise<void> | void) {
     const follower = new LogFollower(this, from, onEvents, this.pollMs);
