@@ -1,12 +1,13 @@
-// Images: a searchable, sortable table, paged through images(first, after).
+// Images: a searchable, sortable table, paged through images(first, after, search).
+// Search runs on the server (so it covers images not loaded yet); sorting sorts the loaded rows.
 import { gql } from '../api.js';
 import { h, mount } from '../dom.js';
 import { bytes, date, int, shortId } from '../format.js';
 import { errorBox, loading } from '../ui.js';
 
 const PAGE = 100;
-const QUERY = `query Images($first: Int!, $after: String) {
-  images(first: $first, after: $after) {
+const QUERY = `query Images($first: Int!, $after: String, $search: String) {
+  images(first: $first, after: $after, search: $search) {
     totalCount
     pageInfo { hasNextPage endCursor }
     edges { node { imageId repoTags created size sharedSize uniqueSize layers { index } } }
@@ -38,8 +39,9 @@ export async function render(root, _params, query, ctx) {
   const load = async () => {
     more.disabled = true;
     try {
-      const d = await gql(QUERY, { first: PAGE, after: st.next });
-      if (!ctx.isCurrent()) return;
+      const q = st.q.trim();
+      const d = await gql(QUERY, { first: PAGE, after: st.next, search: q || null });
+      if (!ctx.isCurrent() || q !== st.q.trim()) return;
       st.rows.push(...d.images.edges.map((e) => e.node));
       st.total = d.images.totalCount;
       st.hasNext = d.images.pageInfo.hasNextPage;
@@ -85,7 +87,15 @@ export async function render(root, _params, query, ctx) {
         }))));
   };
 
-  search.addEventListener('input', () => { st.q = search.value; draw(); });
+  let debounce = null;
+  search.addEventListener('input', () => {
+    st.q = search.value;
+    draw();
+    // Everything is loaded: the local filter is exact. Otherwise ask the server.
+    if (!st.hasNext && !st.searched) return;
+    clearTimeout(debounce);
+    debounce = setTimeout(() => { st.rows = []; st.next = null; st.searched = st.q.trim() !== ''; void load(); }, 250);
+  });
   more.addEventListener('click', load);
   await load();
 }
