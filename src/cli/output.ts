@@ -1,4 +1,5 @@
 /** CLI output rules: one-line reasons on stderr, never a stack trace (STRATA_DEBUG=1 shows it). */
+import { userInfo } from 'node:os';
 import { DomainError } from '../domain/errors';
 
 export class ExitError extends Error {
@@ -19,4 +20,11 @@ export function reportAndExit(e: unknown): never {
   process.exit(code);
 }
 
-export const cliActor = () => `cli:${process.env.USER || process.env.LOGNAME || 'unknown'}`;
+/** Who the CLI acts as: the OS account (access to the database is the CLI's authority). */
+export function cliActor(): string {
+  let name = process.env.USER || process.env.LOGNAME;
+  if (!name) {
+    try { name = userInfo().username; } catch { name = 'unknown'; }
+  }
+  return `cli:${name}`;
+}

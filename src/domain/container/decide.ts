@@ -19,7 +19,7 @@ import type { LayerEntry } from '../layerEntry';
 import { ancestorsOf } from '../image/changePath';
 import type { LookupPath } from '../image/changeSet';
 import { CommitPorts, CommitState, planCommit } from '../image/commit';
-import { CheckedChange, checkChange, entryOf, FileChange, impliedDirectory } from '../image/fileChange';
+import { CheckedChange, checkChange, entryOf, FileChange, impliedDirectory, inheritKind } from '../image/fileChange';
 import type { ImageState } from '../image/state';
 import type { TagState } from '../tag/state';
 import { ContainerState, evolveContainer } from './state';
@@ -83,6 +83,7 @@ export function decideFileChange(command: ChangeContainerFile, container: Contai
     const gone = cur as { entry: LayerEntry };
     return [...parents.events, changed(containerId, 'DELETED', { ...gone.entry, size: 0, contentDigest: null, linkTarget: null, mode: null, uid: null, gid: null }, false, 0)];
   }
+  inheritKind(c, cur?.entry ?? null);
   if (c.kind === 'HARDLINK') resolveHardLink(c, s, lookup);
   const entry = entryOf(c, cur?.entry ?? null);
   const copiedUp = cur && !cur.inRw && cur.entry.kind === 'FILE' ? cur.entry.size : 0;

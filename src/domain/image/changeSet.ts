@@ -22,7 +22,7 @@
 import { badInput } from '../errors';
 import type { LayerEntry } from '../layerEntry';
 import { ancestorsOf, comparePaths } from './changePath';
-import { CheckedChange, checkChange, entryOf, FileChange, impliedDirectory, whiteoutEntry } from './fileChange';
+import { CheckedChange, checkChange, entryOf, FileChange, impliedDirectory, inheritKind, whiteoutEntry } from './fileChange';
 
 /** The parent image's merged view: the visible entry at a path, or null (never a whiteout). */
 export type LookupPath = (path: string) => LayerEntry | null;
@@ -93,6 +93,10 @@ export function layerEntriesOf(changes: readonly FileChange[], lookup: LookupPat
   const byPath = indexChanges(changes);
   const implied = new Set<string>();
   const entries: LayerEntry[] = [];
+  // Kinds first, ancestors before descendants (a kind-less MODIFIED directory must be
+  // known as a directory before its children are looked up through it), so that a
+  // hard link may also target a file this set modifies without naming its kind.
+  for (const c of [...byPath.values()].sort((a, b) => a.path.length - b.path.length)) inheritKind(c, visibleBelow(c.path, byPath, lookup));
   for (const c of byPath.values()) {
     for (const a of checkAncestors(c, byPath, lookup)) implied.add(a);
     const existing = visibleBelow(c.path, byPath, lookup);

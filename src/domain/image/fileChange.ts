@@ -3,8 +3,9 @@
  * field by field and turned into the layer entry it writes (domain.md §2).
  *
  * Rules (BAD_USER_INPUT otherwise):
- * - ADDED/MODIFIED need `kind` FILE, DIRECTORY, SYMLINK or HARDLINK (markers and
- *   OTHER cannot be written through the API); DELETED ignores `kind`.
+ * - ADDED needs `kind` FILE, DIRECTORY, SYMLINK or HARDLINK (markers and OTHER
+ *   cannot be written through the API); MODIFIED without `kind` keeps the lower
+ *   entry's kind (a chmod or chown names only what changes); DELETED ignores it.
  * - `size` is a non-negative safe integer and only FILE may have one above 0
  *   (§3: directories, links and whiteouts weigh 0); `contentDigest` (a sha256
  *   digest) only for FILE; `linkTarget` required for SYMLINK and HARDLINK and
@@ -81,13 +82,14 @@ export function checkChange(raw: FileChange): CheckedChange {
     if (raw.opaque) throw badInput(`${path}: opaque does not apply to DELETED (a deletion hides the whole subtree already)`, { path });
     return { change: 'DELETED', path, kind: null, size: null, mode: null, uid: null, gid: null, linkTarget: null, contentDigest: null, opaque: false };
   }
-  if (!raw.kind || !WRITABLE.includes(raw.kind)) {
+  const inherits = raw.change === 'MODIFIED' && (raw.kind === undefined || raw.kind === null);
+  if (!inherits && (!raw.kind || !WRITABLE.includes(raw.kind))) {
     throw badInput(`${path}: ${raw.change} needs kind FILE, DIRECTORY, SYMLINK or HARDLINK (got ${raw.kind ?? 'none'})`, { path });
   }
   const c: CheckedChange = {
     change: raw.change,
     path,
-    kind: raw.kind,
+    kind: raw.kind ?? null,
     size: intOrNull(raw.size, 'size', path),
     mode: intOrNull(raw.mode, 'mode', path, 0o7777),
     uid: intOrNull(raw.uid, 'uid', path),
@@ -97,8 +99,22 @@ export function checkChange(raw: FileChange): CheckedChange {
     opaque: raw.opaque === true,
   };
   if (c.kind === 'HARDLINK' && c.linkTarget) c.linkTarget = normalizeChangePath(c.linkTarget, 'linkTarget');
-  checkKindFields(c);
+  if (c.kind !== null) checkKindFields(c);
   return c;
+}
+
+/**
+ * A MODIFIED change without `kind` takes the kind (and a link's target) of the
+ * entry it replaces, then gets the same field checks as any other change.
+ */
+export function inheritKind(c: CheckedChange, lower: LayerEntry | null): void {
+  if (c.change !== 'MODIFIED' || c.kind !== null || !lower) return;
+  if (!WRITABLE.includes(lower.kind)) {
+    throw badInput(`${c.path}: the existing entry is a ${lower.kind}; name the kind to write over it`, { path: c.path });
+  }
+  c.kind = lower.kind;
+  if ((c.kind === 'SYMLINK' || c.kind === 'HARDLINK') && c.linkTarget === null) c.linkTarget = lower.linkTarget;
+  checkKindFields(c);
 }
 
 /** The entry an ADDED/MODIFIED change writes; `lower` is the entry it replaces (MODIFIED). */
