@@ -11,6 +11,7 @@ import { verify } from './verify';
 function program(): Command {
   const p = new Command('strata')
     .description('An event-sourced ledger of container image layers with a GraphQL API')
+    .version(require('../../package.json').version as string, '-V, --version')
     .exitOverride()
     .showHelpAfterError()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
