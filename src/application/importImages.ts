@@ -1,5 +1,5 @@
 /**
- * Records imported images (domain.md §6): LayerCommitted per new DiffID,
+ * Records imported images (docs/domain.md §6): LayerCommitted per new DiffID,
  * ImageCommitted per new image ID, ManifestDigestAdded when a known image
  * arrives in another packaging, TagMoved per tag that changes — all in one
  * append, so an import is all or nothing. What is already recorded appends

@@ -1,5 +1,5 @@
 /**
- * Image efficiency, dive-compatible (domain.md §5; wagoodman/dive
+ * Image efficiency, dive-compatible (docs/domain.md §5; wagoodman/dive
  * filetree/efficiency.go and image.Analyze), plus `hiddenBytes`.
  *
  * Faithful to dive: each layer is seen as its own tree; only its leaves count
@@ -85,7 +85,7 @@ function leafSize(e: LayerEntry, below: MergedTree): number {
   return hidden?.children ? subtreeFileBytes(hidden) : 0;
 }
 
-/** Efficiency of a layer stack (domain.md §5). `views[i]` = merged(0..i) may be passed when cached. */
+/** Efficiency of a layer stack (docs/domain.md §5). `views[i]` = merged(0..i) may be passed when cached. */
 export function efficiency(layers: readonly LayerInput[], views: readonly MergedTree[] = buildMergedViews(layers)): EfficiencyReport {
   const stats = new Map<string, Stat>();
   const inefficient: string[] = [];

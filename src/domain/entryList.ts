@@ -1,6 +1,6 @@
 /**
  * The canonical serialization of one layer's entry list, and its digest
- * (domain.md §7: entry lists are stored once per DiffID, content-addressed,
+ * (docs/domain.md §7: entry lists are stored once per DiffID, content-addressed,
  * and LayerCommitted carries `entriesDigest`). Pure: hashing is injected like
  * in digest.ts.
  *

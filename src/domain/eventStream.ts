@@ -1,5 +1,5 @@
 /**
- * Which stream an event belongs to (domain.md §7: one stream per image, tag,
+ * Which stream an event belongs to (docs/domain.md §7: one stream per image, tag,
  * layer and container), so a decision that spans streams can be appended as
  * one batch.
  */

@@ -1,6 +1,6 @@
 /**
  * The event catalogue: every fact Strata records, named in the past tense.
- * Streams (domain.md §7): one per image (`image:<imageId>`), one per tag
+ * Streams (docs/domain.md §7): one per image (`image:<imageId>`), one per tag
  * (`tag:<name:tag>`), one per layer (`layer:<diffId>`), one per container
  * (`container:<id>`).
  *

@@ -1,5 +1,5 @@
 /**
- * `docker history` mapping (domain.md §4): config `history` entries with
+ * `docker history` mapping (docs/domain.md §4): config `history` entries with
  * `empty_layer: true` own no layer; the others own `rootfs.diff_ids` in order.
  *
  * Tolerance (configs are user input):

@@ -1,5 +1,5 @@
 /**
- * One entry of a layer tar as Strata records it (domain.md §2).
+ * One entry of a layer tar as Strata records it (docs/domain.md §2).
  * Paths are absolute and normalized ("/etc/passwd"); for a whiteout the path is
  * the path it hides, for an opaque whiteout the directory whose lower contents
  * it hides.

@@ -1,5 +1,5 @@
 /**
- * Image lineage (domain.md §4): parent, base, ancestors, children, descendants.
+ * Image lineage (docs/domain.md §4): parent, base, ancestors, children, descendants.
  *
  * - B is an ancestor of X when B's ChainID list is a PROPER prefix of X's.
  *   `parent` = the ancestor with the longest chain; ties (same chain, e.g. only
@@ -105,7 +105,7 @@ function digestIndex(images: readonly LineageImage[]): Map<string, string> {
   return out;
 }
 
-/** Builds the lineage of a set of images (domain.md §4) in O(total layers). */
+/** Builds the lineage of a set of images (docs/domain.md §4) in O(total layers). */
 export function buildLineage(images: readonly LineageImage[], options: LineageOptions = {}): Lineage {
   const byTop = indexByTopChainId(images);
   const byDigest = digestIndex(images);

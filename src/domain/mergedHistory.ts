@@ -1,5 +1,5 @@
 /**
- * Per-path history through a layer stack (domain.md §2): which layers touched
+ * Per-path history through a layer stack (docs/domain.md §2): which layers touched
  * a path, directly or through an ancestor, and how. Built from the merged
  * views before and after each layer, so it agrees with lookups by construction.
  *

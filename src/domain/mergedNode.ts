@@ -1,5 +1,5 @@
 /**
- * The node of a merged (union) view (domain.md §2): an entry plus, for a
+ * The node of a merged (union) view (docs/domain.md §2): an entry plus, for a
  * directory, its children by name. Nodes are immutable once a view is built,
  * so views derived from one another share every untouched subtree.
  */
@@ -12,7 +12,7 @@ export interface MergedNode {
   readonly children: ReadonlyMap<string, MergedNode> | null;
 }
 
-/** The entry of a directory a layer implies but does not list (domain.md §2.5): 0755, root:root. */
+/** The entry of a directory a layer implies but does not list (docs/domain.md §2.5): 0755, root:root. */
 export function impliedDir(path: string, layerIndex: number, diffId: string): MergedEntry {
   return {
     path, kind: 'DIRECTORY', size: 0, mode: 0o755, uid: 0, gid: 0,

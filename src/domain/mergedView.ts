@@ -1,5 +1,5 @@
 /**
- * The union filesystem (domain.md §2): `merged(n) = apply(merged(n-1), layer n)`.
+ * The union filesystem (docs/domain.md §2): `merged(n) = apply(merged(n-1), layer n)`.
  *
  * A view is a persistent tree of immutable nodes. `applyLayer` copies only the
  * directories on the paths the layer touches (path copying) and shares every
@@ -191,7 +191,7 @@ function addEntry(draft: Draft, e: LayerEntry): void {
 }
 
 /**
- * Applies one layer to a lower view (domain.md §2): opaque whiteouts and
+ * Applies one layer to a lower view (docs/domain.md §2): opaque whiteouts and
  * whiteouts first (lower layers only), then additions in archive order (a later
  * duplicate replaces an earlier one; directory over directory merges; anything
  * else replaces and hides the lower subtree), implying missing parents.

@@ -1,5 +1,5 @@
 /**
- * Absolute-path helpers for the merged view (domain.md §2). Paths are absolute,
+ * Absolute-path helpers for the merged view (docs/domain.md §2). Paths are absolute,
  * normalized, "/"-separated; the root is "/". Pure string functions, no node:path.
  */
 import { badInput } from './errors';
@@ -9,7 +9,7 @@ export const ROOT = '/';
 /**
  * Normalizes a caller-supplied path: adds the leading "/", collapses "//",
  * drops "." components and a trailing "/". A ".." component is refused
- * (BAD_USER_INPUT), as domain.md §2.1 refuses non-local names.
+ * (BAD_USER_INPUT), as docs/domain.md §2.1 refuses non-local names.
  */
 export function normalizePath(input: string): string {
   if (isNormalized(input)) return input;

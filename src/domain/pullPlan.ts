@@ -1,5 +1,5 @@
 /**
- * Pull plan (domain.md §3 "Pull plan"): a host holding some images needs only
+ * Pull plan (docs/domain.md §3, Pull plan): a host holding some images needs only
  * the layers whose DiffIDs it lacks — only the changed layers travel.
  *
  * Sharing is by DiffID (what a registry serves), so a rebased image reuses its

@@ -1,14 +1,14 @@
 /**
- * Storage accounting (domain.md §3), computed from scratch. The incremental
+ * Storage accounting (docs/domain.md §3), computed from scratch. The incremental
  * twin is StorageLedger (storageLedger.ts); a test shows they agree.
  *
- * Decisions (domain.md §3 leaves them open):
+ * Decisions (docs/domain.md §3 leaves them open):
  * - Sharing is counted per IMAGE: a layer is shared when at least two distinct
  *   live images reference its key. A layer repeated inside one image (possible
  *   by DiffID, never by ChainID since a ChainID encodes its position) does not
  *   make it shared and counts once in `imageCount`.
- * - Image `size` sums the image's layer list, repeats included (§3 "Image size
- *   = sum of its layers' sizes"). `sharedSize` sums the same list's entries whose
+ * - Image `size` sums the image's layer list, repeats included (docs/domain.md §3:
+ *   image size is the sum of its layers' sizes). `sharedSize` sums the same list's entries whose
  *   key another image references (every occurrence), so `uniqueSize = size -
  *   sharedSize` is the sum of the occurrences no other image holds.
  * - physical = Σ sizes of the distinct keys live images reference; a key that
@@ -23,7 +23,7 @@ export type ShareKey = 'CHAIN_ID' | 'DIFF_ID';
 export interface StorageLayer {
   diffId: string;
   chainId: string;
-  /** Layer size: Σ regular-file sizes (domain.md §3). */
+  /** Layer size: Σ regular-file sizes (docs/domain.md §3). */
   size: number;
 }
 
@@ -126,7 +126,7 @@ function imageFigures(image: StorageImage, by: ShareKey, usage: Map<string, Laye
   return { imageId: image.imageId, size, sharedSize, uniqueSize: size - sharedSize };
 }
 
-/** The storage report of the live images (domain.md §3), from scratch: O(total layers). */
+/** The storage report of the live images (docs/domain.md §3), from scratch: O(total layers). */
 export function storageReport(
   by: ShareKey,
   live: readonly StorageImage[],
@@ -162,7 +162,7 @@ export function storageReport(
 }
 
 /**
- * What removing one image frees (domain.md §3, Docker semantics): the keys no
+ * What removing one image frees (docs/domain.md §3, Docker semantics): the keys no
  * other live image references. From scratch; StorageLedger.removalImpact is O(its layers).
  */
 export function removalImpact(by: ShareKey, live: readonly StorageImage[], imageId: string): RemovalImpact | null {

@@ -1,5 +1,5 @@
 /**
- * Incremental storage accounting (domain.md §3): reference sets per key, so
+ * Incremental storage accounting (docs/domain.md §3): reference sets per key, so
  * adding or removing one image costs O(its layers) and a report is
  * O(images + layers). Same rules and figures as `storageReport` (storage.ts);
  * a test replays the same history through both.

@@ -1,5 +1,5 @@
 /**
- * Tar entry names → layer paths and whiteout markers (domain.md §2.1–§2.3,
+ * Tar entry names → layer paths and whiteout markers (docs/domain.md §2.1–§2.3,
  * OCI image-spec layer.md "Whiteouts"). Pure: no I/O.
  */
 import { invalidArchive } from './errors';
@@ -21,7 +21,7 @@ const AUFS_META_PREFIX = '.wh..wh.';
 const oneLine = (s: string): string => JSON.stringify(s);
 
 /**
- * Normalizes a tar name to an absolute path (domain.md §2.1): strips leading
+ * Normalizes a tar name to an absolute path (docs/domain.md §2.1): strips leading
  * `./` and `/`, drops `.` components and empty components, resolves `..`
  * lexically and rejects any name that would leave the root (not local).
  * Returns "/" for the root itself; throws INVALID_ARCHIVE for an empty name.
@@ -51,7 +51,7 @@ export function parentOf(path: string): string {
 const join = (dir: string, base: string): string => (dir === '/' ? `/${base}` : `${dir}/${base}`);
 
 /**
- * Classifies a tar entry name (domain.md §2.1–§2.3): whiteout `dir/.wh.name`
+ * Classifies a tar entry name (docs/domain.md §2.1–§2.3): whiteout `dir/.wh.name`
  * hides `/dir/name`; `dir/.wh..wh..opq` is the opaque marker of `/dir`; other
  * `.wh..wh.*` names are ignored; `.wh.` alone, `.wh..` and `.wh...` are
  * rejected (they would hide nothing, the directory itself or its parent).

@@ -2,7 +2,7 @@
  * The files of an image archive, whatever carries them (a tar read in one
  * streaming pass, or a directory). Paths are archive-relative, "/"-separated,
  * without a leading "./". Every read verifies what the caller expects of the
- * blob (domain.md §6): the size first, then the digest.
+ * blob (docs/domain.md §6): the size first, then the digest.
  */
 import { invalidArchive } from '../domain/errors';
 import type { LayerScan } from './layerScan';
@@ -27,8 +27,8 @@ export interface ArchiveFiles {
 }
 
 /**
- * The size is checked before the digest is trusted (domain.md §6 "Verify:
- * blob size before hashing, then the digest").
+ * The size is checked before the digest is trusted (docs/domain.md §6,
+ * Verification: a blob's size before its digest).
  */
 export function checkBlob(what: string, actual: { size: number; digest: string }, expect?: Expected): void {
   if (expect?.size !== undefined && expect.size !== actual.size) {

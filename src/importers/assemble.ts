@@ -1,6 +1,6 @@
 /**
- * Turns one image's manifest facts into a verified ImportedImage (domain.md
- * §6 "Verify"): config digest = image ID, len(layers) == len(rootfs.diff_ids),
+ * Turns one image's manifest facts into a verified ImportedImage (docs/domain.md
+ * §6, Verification): config digest = image ID, len(layers) == len(rootfs.diff_ids),
  * each layer's DiffID == its diff_id, non-empty history ≤ layers.
  */
 import { invalidArchive } from '../domain/errors';

@@ -1,6 +1,6 @@
 /**
  * Layer compression, detected from magic bytes rather than the media type
- * (domain.md §6): gzip `1f 8b` (eStargz is gzip-compatible), zstd
+ * (docs/domain.md §6): gzip `1f 8b` (eStargz is gzip-compatible), zstd
  * `28 b5 2f fd`, anything else is read as a plain tar.
  */
 import { PassThrough, type Transform, type TransformOptions } from 'node:stream';

@@ -1,5 +1,5 @@
 /**
- * An image archive that is a directory (an OCI image layout, domain.md §6):
+ * An image archive that is a directory (an OCI image layout, docs/domain.md §6):
  * files are read directly when a manifest names them, so layers can be
  * scanned in parallel and nothing is read twice. Paths may not leave the
  * directory, also through symlinks.
@@ -56,7 +56,7 @@ export class DirArchive implements ArchiveFiles {
 
   async layer(path: string, what: string, expect?: Expected): Promise<LayerScan> {
     const f = await this.must(path, what);
-    // Size before hashing (domain.md §6).
+    // Size before hashing (docs/domain.md §6).
     if (expect?.size !== undefined && expect.size !== f.size) checkBlob(what, { size: f.size, digest: '' }, expect);
     let p = this.scans.get(f.real);
     if (!p) {

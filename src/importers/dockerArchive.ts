@@ -1,5 +1,5 @@
 /**
- * docker-archive (`docker save`, domain.md §6): `manifest.json` is
+ * docker-archive (`docker save`, docs/domain.md §6): `manifest.json` is
  * `[{Config, RepoTags, Layers}]`; before Docker 25 layers are `<id>/layer.tar`
  * (a repeated layer may be a link to another entry), kaniko writes
  * `<hex>.tar.gz`, Docker 25+ names OCI blobs (`blobs/sha256/<hex>`).

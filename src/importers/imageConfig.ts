@@ -1,7 +1,7 @@
 /**
  * The image config (image-spec config.md): its identity is the sha256 of the
- * raw bytes (domain.md §1 "never re-serialize before hashing"), its
- * `rootfs.diff_ids` name the layers, its `history` maps to them (domain.md §4).
+ * raw bytes (docs/domain.md §1: hashed as read, never re-serialized), its
+ * `rootfs.diff_ids` name the layers, its `history` maps to them (docs/domain.md §4).
  */
 import { isDigest } from '../domain/digest';
 import { invalidArchive } from '../domain/errors';
@@ -35,7 +35,7 @@ export function parseImageConfig(raw: Buffer, what: string): ImageConfig {
 }
 
 /**
- * domain.md §4: entries with `empty_layer: true` own no layer; the others own
+ * docs/domain.md §4: entries with `empty_layer: true` own no layer; the others own
  * the diff_ids in order. More non-empty entries than layers is invalid (§6).
  */
 export function mapHistory(history: readonly unknown[], layerCount: number, what: string): HistoryStep[] {

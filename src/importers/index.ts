@@ -1,5 +1,5 @@
 /**
- * The archive-reading half of `strata import` (contract cli.md; domain.md §6):
+ * The archive-reading half of `strata import` (contract cli.md; docs/domain.md §6):
  * a container image archive in, verified domain values out — every image it
  * holds, or an INVALID_ARCHIVE DomainError with a one-line reason (never a
  * partial result).

@@ -1,6 +1,6 @@
 /**
  * JSON documents of an archive (manifests, indexes, configs): capped at
- * 20 MiB (domain.md §6) and parsed with a one-line error.
+ * 20 MiB (docs/domain.md §6) and parsed with a one-line error.
  */
 import { invalidArchive } from '../domain/errors';
 import { oneLine } from './archiveError';

@@ -1,5 +1,5 @@
 /**
- * One streaming pass over a layer blob (domain.md §1, §6): hash the blob as
+ * One streaming pass over a layer blob (docs/domain.md §1, §6): hash the blob as
  * stored (digest), sniff and decompress it, hash the whole decompressed stream
  * (DiffID, including anything after the end-of-archive blocks), parse the tar
  * headers with tar-stream and hash each regular file. Nothing is buffered
@@ -33,7 +33,7 @@ export interface LayerScan {
   diffId: string;
   uncompressedSize: number;
   entries: LayerEntry[];
-  /** Sum of FILE sizes (domain.md §3). */
+  /** Sum of FILE sizes (docs/domain.md §3). */
   size: number;
   /** Entries except whiteout markers. */
   fileCount: number;
@@ -98,7 +98,7 @@ export async function scanLayer(src: AsyncIterable<Buffer>, budget: Budget, what
     entries.push(entry);
     if (entry.kind === 'FILE') size += entry.size;
     if (entry.kind !== 'WHITEOUT' && entry.kind !== 'OPAQUE_WHITEOUT') fileCount += 1;
-    // A later entry of the same path replaces the earlier (domain.md §2.4).
+    // A later entry of the same path replaces the earlier (docs/domain.md §2.4).
     if (KEPT_PATHS.has(entry.path) && entry.kind !== 'WHITEOUT' && entry.kind !== 'OPAQUE_WHITEOUT') {
       const existing = keptFiles.findIndex((k) => k.path === entry.path);
       if (existing >= 0) keptFiles.splice(existing, 1);

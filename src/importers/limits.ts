@@ -1,6 +1,6 @@
 /**
- * Resource caps of one import (domain.md §6 "Cap JSON documents (20 MiB),
- * PAX/long-name headers (1 MiB), total uncompressed bytes and entry counts").
+ * Resource caps of one import (docs/domain.md §6, Caps: JSON documents
+ * 20 MiB, PAX/long-name headers 1 MiB, total uncompressed bytes and entry counts).
  */
 import { invalidArchive } from '../domain/errors';
 

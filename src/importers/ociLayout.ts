@@ -1,6 +1,6 @@
 /**
  * OCI image layouts (image-spec image-layout.md, image-index.md, manifest.md;
- * domain.md §6): `index.json` may nest indexes; a platform is picked in each
+ * docs/domain.md §6): `index.json` may nest indexes; a platform is picked in each
  * multi-platform set (linux/amd64 unless asked otherwise), attestation
  * manifests are skipped, and a set with a single image for another platform
  * still yields that image (dive's arm64 fixtures). Several platforms and none

@@ -1,6 +1,6 @@
 /**
  * Platform selection in image indexes (image-spec image-index.md "platform";
- * domain.md §6 "pick the platform linux/amd64 by default").
+ * docs/domain.md §6: linux/amd64 unless told otherwise).
  */
 import { badInput } from '../domain/errors';
 import { isObject } from './json';

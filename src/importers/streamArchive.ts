@@ -1,5 +1,5 @@
 /**
- * An image archive read as ONE streaming pass over a tar (domain.md §6; a tar
+ * An image archive read as ONE streaming pass over a tar (docs/domain.md §6; a tar
  * or stdin cannot seek). Blobs arrive in any order, often before manifest.json
  * or index.json, so every file is handled as it passes:
  *  - JSON-looking files (first non-blank byte `{` or `[`, at most 20 MiB) are

@@ -1,6 +1,6 @@
 /**
- * Tags of imported images in the familiar short form (domain.md §6 "Names are
- * familiar Docker references"; reference.ts normalizeTag).
+ * Tags of imported images in the familiar short form (docs/domain.md §6,
+ * Names; reference.ts normalizeTag).
  * OCI `org.opencontainers.image.ref.name` may hold a whole reference (`app:1`)
  * or only a tag (`1`): then the repository comes from `io.containerd.image.name`
  * or from the `repo` option.

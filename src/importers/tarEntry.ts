@@ -1,5 +1,5 @@
 /**
- * One tar header of a layer → the LayerEntry Strata records (domain.md §2.1–§2.3,
+ * One tar header of a layer → the LayerEntry Strata records (docs/domain.md §2.1–§2.3,
  * §2.6, §3): whiteout markers become WHITEOUT/OPAQUE_WHITEOUT entries of the
  * path they hide, hard-link targets are normalized (and must stay local),
  * symlink targets are kept as written, only regular files carry a size.

@@ -1,6 +1,6 @@
 /**
  * Follows the 512-byte block structure of a tar stream in front of tar-stream,
- * so that (domain.md §1, §6):
+ * so that (docs/domain.md §1, §6):
  *  - bytes after the end-of-archive marker (two zero blocks) are swallowed: they
  *    still count for the DiffID (hashed upstream) but are not parsed;
  *  - PAX and GNU long-name headers are capped before tar-stream buffers them;

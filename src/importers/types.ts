@@ -6,7 +6,7 @@ export interface ImportProgress { bytesDone: number; bytesTotal: number | null; 
 
 export interface ImportOptions {
   /**
-   * "os/arch[/variant]", default linux/amd64 (domain.md §6). With the default,
+   * "os/arch[/variant]", default linux/amd64 (docs/domain.md §6). With the default,
    * an index holding a single image for another platform yields that image;
    * a platform given explicitly must match.
    */
@@ -28,11 +28,11 @@ export interface ImportedLayer {
   mediaType: string | null;
   /** Bytes of the blob as stored. */
   compressedSize: number | null;
-  /** Sum of regular-file sizes (domain.md §3). */
+  /** Sum of regular-file sizes (docs/domain.md §3). */
   size: number;
   /** Number of entries of the layer except whiteout markers (directories, links and others count). */
   fileCount: number;
-  /** In archive order (the merged view needs it for duplicates, domain.md §2.4). */
+  /** In archive order (the merged view needs it for duplicates, docs/domain.md §2.4). */
   entries: LayerEntry[];
   /** See src/domain/entryList.ts. */
   entriesDigest: string;

@@ -1,6 +1,6 @@
 /**
- * Streaming zstd decompression (Node 20 zlib has none; domain.md §6 "use a
- * maintained decoder package"): fzstd's Decompress behind a Transform.
+ * Streaming zstd decompression (Node 20 zlib has none; docs/domain.md §6,
+ * Layer compression): fzstd's Decompress behind a Transform.
  */
 import { Transform, type TransformCallback } from 'node:stream';
 import { Decompress } from 'fzstd';

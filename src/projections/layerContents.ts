@@ -1,5 +1,5 @@
 /**
- * The content-addressed store of layer entry lists (domain.md §7): one row per
+ * The content-addressed store of layer entry lists (docs/domain.md §7): one row per
  * DiffID holding the gzip of the canonical serialization (entryList.ts), whose
  * sha256 is the `entriesDigest` LayerCommitted carries. Immutable, so not a
  * projection; verify re-hashes every list against its event.

@@ -1,5 +1,5 @@
 /**
- * The read model: a fold of the log (domain.md §7). Every query the API
+ * The read model: a fold of the log (docs/domain.md §7). Every query the API
  * answers is read from here; `asOf` queries fold a prefix of the log into a
  * fresh model, so time travel is exact by construction.
  *

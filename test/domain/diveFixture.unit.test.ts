@@ -8,7 +8,7 @@ const archive = diveFixture('test-docker-image.tar');
 const maybe = archive ? describe : describe.skip;
 if (!archive) console.warn('skipping: ../shared/fixtures/dive/test-docker-image.tar is absent (fresh clone)');
 
-maybe("dive's own fixture test-docker-image.tar (domain.md §5)", () => {
+maybe("dive's own fixture test-docker-image.tar (docs/domain.md §5)", () => {
   let layers: LayerInput[];
   beforeAll(async () => {
     const [image] = await readImages(archive as string);

@@ -4,7 +4,7 @@ import { dir, file, hardlink, layers, opq, wh } from './entries';
 
 type Expect = Partial<ReturnType<typeof efficiency>>;
 
-describe('efficiency (domain.md §5), hand-computed', () => {
+describe('efficiency (docs/domain.md §5), hand-computed', () => {
   it.each<[string, LayerEntry[][], Expect]>([
     ['nothing stored', [[dir('/d')]], { score: 1, sizeBytes: 0, wastedBytes: 0, userWastedPercent: null, hiddenBytes: 0, inefficientFiles: [] }],
     ['single layer, no duplicates', [[file('/a', 10), file('/b', 20)]],

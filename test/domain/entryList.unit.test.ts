@@ -8,7 +8,7 @@ const file: LayerEntry = { path: '/etc/a b', kind: 'FILE', size: 3, mode: 0o644,
 const link: LayerEntry = { path: '/bin/sh', kind: 'SYMLINK', size: 0, mode: 0o777, uid: 0, gid: 0, linkTarget: 'busybox', contentDigest: null };
 const wh: LayerEntry = { path: '/x"y\n', kind: 'WHITEOUT', size: 0, mode: null, uid: null, gid: null, linkTarget: null, contentDigest: null };
 
-describe('entry list serialization (domain.md §7)', () => {
+describe('entry list serialization (docs/domain.md §7)', () => {
   it('is one JSON array per line, archive order, newline-terminated', () => {
     expect(serializeEntries([file, link])).toBe(
       `["/etc/a b","FILE",3,420,0,0,null,"sha256:${'a'.repeat(64)}"]\n["/bin/sh","SYMLINK",0,511,0,0,"busybox",null]\n`,

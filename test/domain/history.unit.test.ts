@@ -1,7 +1,7 @@
 import { createdByPerLayer, diffIdsOf, historyOf } from '../../src/domain/history';
 import { d } from './domainTestKit';
 
-describe('docker history mapping (domain.md §4)', () => {
+describe('docker history mapping (docs/domain.md §4)', () => {
   test('empty_layer entries own no layer; the others own diff_ids in order', () => {
     const config = {
       rootfs: { type: 'layers', diff_ids: [d('a'), d('b')] },

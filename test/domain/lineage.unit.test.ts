@@ -39,7 +39,7 @@ const family: LineageImage[] = [
   img('withEmpty', ['a', 'EMPTY'], 12),
 ];
 
-describe('lineage by ChainID (domain.md §4)', () => {
+describe('lineage by ChainID (docs/domain.md §4)', () => {
   const l = buildLineage(family);
 
   test('parent is the longest proper prefix; equal chains are not ancestors', () => {
@@ -85,7 +85,7 @@ describe('lineage by ChainID (domain.md §4)', () => {
   });
 });
 
-describe('lineage from OCI base annotations (domain.md §4)', () => {
+describe('lineage from OCI base annotations (docs/domain.md §4)', () => {
   test('base.digest (manifest digest or image ID) wins over the chain and is reported', () => {
     const images = [
       img('alpine', ['a'], 1, { manifestDigests: ['sha256:m-alpine'] }),

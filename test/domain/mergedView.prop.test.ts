@@ -7,7 +7,7 @@ import { buildMergedViews } from '../../src/domain/mergedView';
 import { naiveApply, naiveEntries, type NaiveView } from './naiveMerge';
 import { pathArb, stackArb } from './layerGen';
 
-describe('merged view = naive reference (domain.md §2)', () => {
+describe('merged view = naive reference (docs/domain.md §2)', () => {
   it('gives the same entries, lookups and pages after every layer, and never mutates the lower view', () => {
     fc.assert(
       fc.property(stackArb, fc.array(pathArb, { maxLength: 10 }), fc.integer({ min: 1, max: 5 }), (stack, probes, pageSize) => {

@@ -6,7 +6,7 @@ const merged = (...ls: LayerEntry[][]) => mergeLayers(layers(...ls));
 const paths = (t: MergedTree) => t.entries().map((e) => e.path);
 const from = (t: MergedTree, p: string) => t.lookup(p)?.layerIndex ?? null;
 
-describe('applyLayer: domain.md §2 rules', () => {
+describe('applyLayer: docs/domain.md §2 rules', () => {
   it.each<[string, LayerEntry[][], string[]]>([
     ['plain additions with explicit dirs', [[dir('/etc'), file('/etc/passwd')]], ['/etc', '/etc/passwd']],
     ['§2.2 opaque hides lower children', [[dir('/d'), file('/d/x')], [opq('/d'), dir('/d')]], ['/d']],

@@ -1,6 +1,6 @@
 /**
  * MODIFIED without `kind` keeps the lower entry's kind: a chmod names only the
- * mode, and is still a copy-up of the whole file (domain.md §3).
+ * mode, and is still a copy-up of the whole file (docs/domain.md §3).
  */
 import { layerEntriesOf } from '../../src/domain/image/changeSet';
 import type { LayerEntry } from '../../src/domain/layerEntry';

@@ -1,5 +1,5 @@
 /**
- * A deliberately naive reference of domain.md §2 for the property tests: one
+ * A deliberately naive reference of docs/domain.md §2 for the property tests: one
  * flat Map per view, copied whole for every layer, subtrees found by scanning.
  */
 import type { LayerEntry, MergedEntry } from '../../src/domain/layerEntry';

@@ -4,7 +4,7 @@ import { d } from './domainTestKit';
 
 const L = (letter: string, size: number, index: number) => ({ index, diffId: letter === 'E' ? EMPTY_LAYER_DIFF_ID : d(letter), size });
 
-describe('pull plan: only the layers whose DiffIDs the host lacks travel (domain.md §3)', () => {
+describe('pull plan: only the layers whose DiffIDs the host lacks travel (docs/domain.md §3)', () => {
   const app2 = [L('a', 100, 0), L('b', 50, 1), L('d', 20, 2)];
 
   test('a host holding app1 [a,b,c] fetches only d', () => {

@@ -31,7 +31,7 @@ const family = [
 const figures = (r: ReturnType<typeof storageReport>) =>
   Object.fromEntries(r.images.map((i) => [i.imageId, [i.size, i.sharedSize, i.uniqueSize]]));
 
-describe('storage report by CHAIN_ID (docker system df -v, domain.md §3)', () => {
+describe('storage report by CHAIN_ID (docker system df -v, docs/domain.md §3)', () => {
   const r = storageReport('CHAIN_ID', family);
   test('totals', () => {
     // keys: C(a)×5 100, C(ab)×2 50, C(abc) 10, C(abd) 20, C(n) 200, C(nb) 50, C(nbc) 10, C(ad) 20, C(add) 20, C(aE) 0
@@ -54,7 +54,7 @@ describe('storage report by CHAIN_ID (docker system df -v, domain.md §3)', () =
   });
 });
 
-describe('storage report by DIFF_ID (a registry, domain.md §3)', () => {
+describe('storage report by DIFF_ID (a registry, docs/domain.md §3)', () => {
   const r = storageReport('DIFF_ID', family);
   test('totals', () => {
     // keys: a×5 100, b×3 50, c×2 10, d×2 20 (twice counts once), n 200, E 0
@@ -85,7 +85,7 @@ describe('storage report by DIFF_ID (a registry, domain.md §3)', () => {
   });
 });
 
-describe('removal (Docker semantics, domain.md §3)', () => {
+describe('removal (Docker semantics, docs/domain.md §3)', () => {
   test('removalImpact: what would be freed', () => {
     expect(removalImpact('DIFF_ID', family, 'app1')).toEqual({ imageId: 'app1', freedLayers: [], freedBytes: 0 });
     expect(removalImpact('CHAIN_ID', family, 'app1')?.freedBytes).toBe(10);

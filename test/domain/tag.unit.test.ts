@@ -44,7 +44,7 @@ describe('tag decisions (given events, when command, then events)', () => {
   });
 });
 
-describe('event streams (domain.md §7)', () => {
+describe('event streams (docs/domain.md §7)', () => {
   test('each event goes to its stream; groups keep order', () => {
     const events: DomainEvent[] = [
       { type: 'ImageRemoved', data: { imageId: 'sha256:i' } },

@@ -13,7 +13,7 @@ const invalid = (f: () => unknown): DomainError => {
   throw new Error('expected INVALID_ARCHIVE');
 };
 
-describe('normalizeTarPath (domain.md §2.1)', () => {
+describe('normalizeTarPath (docs/domain.md §2.1)', () => {
   it.each([
     ['etc/passwd', '/etc/passwd'],
     ['./etc/passwd', '/etc/passwd'],
@@ -37,7 +37,7 @@ describe('normalizeTarPath (domain.md §2.1)', () => {
   });
 });
 
-describe('classifyTarName (domain.md §2.2, §2.3)', () => {
+describe('classifyTarName (docs/domain.md §2.2, §2.3)', () => {
   it('plain paths', () => expect(classifyTarName('./usr/bin/env')).toEqual({ type: 'path', path: '/usr/bin/env' }));
   it('whiteout hides the sibling', () => expect(classifyTarName('etc/.wh.motd')).toEqual({ type: 'whiteout', path: '/etc/motd' }));
   it('whiteout at the root', () => expect(classifyTarName('.wh.tmp')).toEqual({ type: 'whiteout', path: '/tmp' }));

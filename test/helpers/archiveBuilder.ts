@@ -1,7 +1,7 @@
 /**
  * Builds container image archives in memory for tests: layer tars (plain,
  * gzip, zstd via /usr/bin/zstd), image configs and manifests, and the archive
- * formats Strata imports (domain.md §6): legacy `docker save`
+ * formats Strata imports (docs/domain.md §6): legacy `docker save`
  * (`<id>/layer.tar`, repeated layers as symlinks), Docker 25+ (manifest.json +
  * OCI layout), kaniko tarballs, OCI layouts as file maps, tars or directories.
  *

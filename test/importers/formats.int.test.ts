@@ -1,5 +1,5 @@
 /**
- * Every archive format of domain.md §6, built in the test with
+ * Every archive format of docs/domain.md §6, built in the test with
  * test/helpers/archiveBuilder.ts; expectations come from the bytes built.
  */
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
  * Bad input is refused with INVALID_ARCHIVE and a one-line reason, never a
- * partial result (domain.md §6 "Verify"; contract cli.md).
+ * partial result (docs/domain.md §6, Verification; contract cli.md).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,5 @@
 /**
- * domain.md §6 and the brief: one streaming pass, never a whole layer in
+ * docs/domain.md §6 and the brief: one streaming pass, never a whole layer in
  * memory. A docker-archive with a 384 MiB layer is generated on the fly (never
  * held in memory by the test either) and imported from a stream while RSS is
  * sampled; the DiffID is computed independently by hashing the generated tar.

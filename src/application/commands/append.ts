@@ -1,5 +1,5 @@
 /**
- * Turning a decision into one append (domain.md §7), and the two ways a
+ * Turning a decision into one append (docs/domain.md §7), and the two ways a
  * command can end without a fresh decision:
  * - expected versions: every stream at the version the decision read in the
  *   read model, so a concurrent writer makes the append CONFLICT instead of

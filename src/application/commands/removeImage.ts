@@ -2,7 +2,7 @@
  * Mutation.removeImage: planRemoval with the facts it needs from the read
  * model — live containers using the image (refused without force), tags
  * pointing at it (removed with it), and what the removal frees by DiffID (a
- * content store frees a blob when no image references it, domain.md §3).
+ * content store frees a blob when no image references it, docs/domain.md §3).
  */
 import { planRemoval } from '../../domain/image/remove';
 import { notFound } from '../../domain/errors';

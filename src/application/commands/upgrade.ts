@@ -1,7 +1,7 @@
 /**
  * Mutation.upgrade over planUpgrade: a new layer on the tag's image, or a
  * rebase `onto` a newer base. The application picks the OLD base: the
- * nearest lineage ancestor (annotations first, domain.md §4) that the tag
+ * nearest lineage ancestor (annotations first, docs/domain.md §4) that the tag
  * itself never pointed to — earlier versions of the same tag carry the
  * image's own layers, so they are not the base it was built on.
  */

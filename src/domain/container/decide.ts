@@ -1,6 +1,6 @@
 /**
  * Container decisions: create (an empty RW layer on an image), change files in
- * the RW layer (copy-on-write, domain.md §2 with the RW layer on top), commit
+ * the RW layer (copy-on-write, docs/domain.md §2 with the RW layer on top), commit
  * (the RW layer's net changes become a layer, exactly as Mutation.commit), remove.
  *
  * File changes are checked against the container's CURRENT view (RW over image):

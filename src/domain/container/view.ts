@@ -1,5 +1,5 @@
 /**
- * A container's view: its RW layer over the image's merged view (domain.md §2,
+ * A container's view: its RW layer over the image's merged view (docs/domain.md §2,
  * with the RW layer as the top layer), and what Docker derives from it:
  * `docker diff` (A/C/D), the RW size and the virtual size (§3 sizes: Σ FILE
  * sizes of the RW layer; virtual = RW + image size).

@@ -1,6 +1,6 @@
 /**
  * Canonical JSON for configs Strata generates (so a generated image ID is
- * reproducible, domain.md §1): object keys sorted by code unit, no whitespace.
+ * reproducible, docs/domain.md §1): object keys sorted by code unit, no whitespace.
  * Imported configs are never re-serialized: their raw bytes are the image ID.
  */
 export function canonicalJson(value: unknown): string {

@@ -1,5 +1,5 @@
 /**
- * Paths in a change set (domain.md §2.1 applied to user input): absolute,
+ * Paths in a change set (docs/domain.md §2.1 applied to user input): absolute,
  * "/"-separated; "//" and a trailing "/" collapse; "." and ".." components,
  * the root itself, NUL bytes and names starting with ".wh." (reserved for
  * whiteouts, §2.2–2.3) are refused with BAD_USER_INPUT.

@@ -1,6 +1,6 @@
 /**
  * A change set on top of a parent image → the entries of one new layer
- * (domain.md §2, applied in reverse: we write the layer that produces the
+ * (docs/domain.md §2, applied in reverse: we write the layer that produces the
  * requested merged view).
  *
  * Rules, each refused with BAD_USER_INPUT (besides the field rules of fileChange.ts):

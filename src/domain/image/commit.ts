@@ -1,6 +1,6 @@
 /**
  * Commit: a change set on top of a parent image becomes one new layer and a
- * new image (schema.graphql Mutation.commit; domain.md §2 for the layer, §1 for
+ * new image (schema.graphql Mutation.commit; docs/domain.md §2 for the layer, §1 for
  * identities). Checks in order: parent live (NOT_FOUND), tag expectedVersion
  * (CONFLICT), the change set (BAD_USER_INPUT, changeSet.ts).
  *

@@ -1,7 +1,7 @@
 /**
  * Identity and facts of a layer Strata makes itself from a change set.
  *
- * No real tar exists for such a layer, so its DiffID (domain.md §1, normally the
+ * No real tar exists for such a layer, so its DiffID (docs/domain.md §1, normally the
  * sha256 of the uncompressed tar) is DEFINED as the injected `entriesDigest` of
  * its canonical entry list (entryList.ts serialization): the same change set on
  * the same parent gives the same entries, hence the same DiffID. The one

@@ -1,6 +1,6 @@
 /**
  * One FileChange of the contract (schema.graphql `input FileChange`), checked
- * field by field and turned into the layer entry it writes (domain.md §2).
+ * field by field and turned into the layer entry it writes (docs/domain.md §2).
  *
  * Rules (BAD_USER_INPUT otherwise):
  * - ADDED needs `kind` FILE, DIRECTORY, SYMLINK or HARDLINK (markers and OTHER
@@ -138,7 +138,7 @@ export const whiteoutEntry = (path: string, kind: 'WHITEOUT' | 'OPAQUE_WHITEOUT'
   path, kind, size: 0, mode: null, uid: null, gid: null, linkTarget: null, contentDigest: null,
 });
 
-/** A parent directory a layer implies but does not list (domain.md §2.5: mode 0755, root). */
+/** A parent directory a layer implies but does not list (docs/domain.md §2.5: mode 0755, root). */
 export const impliedDirectory = (path: string): LayerEntry => ({
   path, kind: 'DIRECTORY', size: 0, mode: 0o755, uid: 0, gid: 0, linkTarget: null, contentDigest: null,
 });

@@ -1,7 +1,7 @@
 /**
  * Configs of images Strata generates (commit, upgrade). The config is written
  * as canonical JSON (canonicalJson.ts) and the image ID is its sha256
- * (domain.md §1: image ID = sha256 of the config bytes). `created` comes from
+ * (docs/domain.md §1: image ID = sha256 of the config bytes). `created` comes from
  * the command's metadata clock, so two commits at different times are
  * different images even when their layers agree.
  */

@@ -1,5 +1,5 @@
 /**
- * Remove an image (schema.graphql Mutation.removeImage; domain.md §3 Docker
+ * Remove an image (schema.graphql Mutation.removeImage; docs/domain.md §3 Docker
  * semantics): nothing is deleted from the log, an ImageRemoved event records
  * it, the tags pointing at it are removed with it (TagRemoved each, so no tag
  * dangles), and its layers that no other image references become reclaimable.

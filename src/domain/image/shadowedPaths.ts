@@ -1,7 +1,7 @@
 /**
  * Paths a rebase cannot reach (schema.graphql UpgradePayload.shadowedPaths):
  * of the paths the new base changed relative to the old base, those the
- * image's own layers hide in the merged view (domain.md §2): an own entry at
+ * image's own layers hide in the merged view (docs/domain.md §2): an own entry at
  * the path itself, or, at a strict ancestor, a whiteout, an opaque whiteout
  * (§2.2: it hides everything below from lower layers) or a non-directory entry
  * (§2.4: it replaces the subtree).

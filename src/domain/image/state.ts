@@ -1,5 +1,5 @@
 /**
- * State of one image stream (`image:<imageId>`, domain.md §7), folded from its
+ * State of one image stream (`image:<imageId>`, docs/domain.md §7), folded from its
  * events. `version` counts the stream's events (expectedVersion on removeImage).
  */
 import type { DomainEvent, ImageCommittedData, ImageLayerRef } from '../events';

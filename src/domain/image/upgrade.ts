@@ -5,11 +5,11 @@
  * must be a prefix of the image's) on top of the new base's layers, as
  * go-containerregistry mutate.Rebase does. The old base is chosen by the
  * application (by default the image's lineage parent, annotations first,
- * domain.md §4).
+ * docs/domain.md §4).
  *
  * Report: sharedLayers / newLayers compare the new image's layers with the
  * previous image's BY DIFFID (what a host holding the previous version reuses,
- * domain.md §3); a rebase keeps the own layers' DiffIDs while their ChainIDs
+ * docs/domain.md §3); a rebase keeps the own layers' DiffIDs while their ChainIDs
  * change. shadowedPaths: see shadowedPaths.ts.
  *
  * Checks: exactly one of changes / onto (BAD_USER_INPUT); the tag points at a

@@ -1,5 +1,5 @@
 /**
- * Tag decisions (schema.graphql tagImage / untag; domain.md §7 optimistic
+ * Tag decisions (schema.graphql tagImage / untag; docs/domain.md §7 optimistic
  * concurrency): a stale expectedVersion is a CONFLICT; tagging a missing or
  * removed image is NOT_FOUND; moving a tag to where it already points appends
  * nothing; untagging a tag that points nowhere is NOT_FOUND.

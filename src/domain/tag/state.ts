@@ -1,5 +1,5 @@
 /**
- * State of one tag stream (`tag:<name:tag>`, domain.md §7). `version` counts
+ * State of one tag stream (`tag:<name:tag>`, docs/domain.md §7). `version` counts
  * the stream's events: expectedVersion 0 means "the tag was never written".
  */
 import type { DomainEvent } from '../events';

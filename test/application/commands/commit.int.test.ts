@@ -1,6 +1,6 @@
 /**
  * Mutation.commit through the real schema, application and store, on every
- * backend. Expected figures follow domain.md: a MODIFIED lower file is copied
+ * backend. Expected figures follow docs/domain.md: a MODIFIED lower file is copied
  * up whole (§3), a whiteout hides the whole subtree (§2.3), the committed
  * image's parent is the image it was committed on (§4), size = Σ layers.
  */

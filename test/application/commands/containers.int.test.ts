@@ -1,6 +1,6 @@
 /**
  * Containers through the real schema on every backend: copy-on-write file
- * changes (a modified image file is copied up whole, domain.md §3), docker
+ * changes (a modified image file is copied up whole, docs/domain.md §3), docker
  * diff, RW and virtual sizes, docker commit, and removeImage refused while a
  * container uses the image unless forced (Docker's "image is being used").
  */

@@ -1,7 +1,7 @@
 /**
  * tagImage, untag and removeImage through the real schema on every backend:
  * optimistic concurrency on the tag / image streams, idempotent retries, and
- * Docker's removal semantics (domain.md §3: tags go with the image, layers no
+ * Docker's removal semantics (docs/domain.md §3: tags go with the image, layers no
  * other image references are freed, nothing leaves the log).
  */
 import { backendNames } from '../../helpers/backends';
