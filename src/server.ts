@@ -6,7 +6,7 @@ import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { WebSocketServer } from 'ws';
-import { getOperationAST, parse, validate, GraphQLError, type GraphQLSchema, type DocumentNode } from 'graphql';
+import { getOperationAST, parse, validate, specifiedRules, NoSchemaIntrospectionCustomRule, GraphQLError, type GraphQLSchema, type DocumentNode } from 'graphql';
 // tsconfig's moduleResolution "node" ignores package exports, so the types come
 // from the file and the value from the exported subpath (what Node resolves).
 import type { useServer as UseServer } from 'graphql-ws/dist/use/ws';
@@ -39,6 +39,8 @@ export interface ServerOptions {
   publicDir?: string | null;
   /** How long close() lets in-flight requests finish before cutting them. */
   shutdownGraceMs?: number;
+  /** Answer __schema/__type (default true, whatever NODE_ENV says: codegen, GraphiQL and audits need it). */
+  introspection?: boolean;
 }
 
 export interface RunningServer {
@@ -69,10 +71,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   httpServer.headersTimeout = Math.min(httpServer.headersTimeout, limits.requestTimeoutMs);
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxBodyBytes });
-  const ws = startWebSocket({ wss, httpServer, schema: opts.schema, auth, createContext: opts.createContext, corsOrigins, logger, limits });
+  const introspection = opts.introspection ?? true;
+  const ws = startWebSocket({ wss, httpServer, schema: opts.schema, introspection, auth, createContext: opts.createContext, corsOrigins, logger, limits });
 
   const apollo = new ApolloServer<BaseContext>({
     schema: opts.schema,
+    // Apollo's default ties introspection to NODE_ENV, and bin/strata.js runs in production.
+    introspection,
     formatError,
     includeStacktraceInErrorResponses: false,
     // Auth is a bearer header, never a cookie, so a cross-site form cannot act
@@ -127,6 +132,7 @@ interface WsOptions {
   wss: WebSocketServer;
   httpServer: http.Server;
   schema: GraphQLSchema;
+  introspection: boolean;
   auth: AuthConfig;
   createContext: (auth: ContextAuth) => object;
   corsOrigins: string[];
@@ -166,7 +172,7 @@ function startWebSocket(o: WsOptions): { dispose(): Promise<void> } {
         } catch (e) {
           return [e instanceof GraphQLError ? e : codedError('BAD_USER_INPUT', 'Could not parse the document')];
         }
-        const invalid = validate(o.schema, document);
+        const invalid = validate(o.schema, document, o.introspection ? undefined : [...specifiedRules, NoSchemaIntrospectionCustomRule]);
         if (invalid.length) return invalid;
         const op = getOperationAST(document, payload.operationName);
         if (!op) return [codedError('BAD_USER_INPUT', 'Unable to identify the operation')];

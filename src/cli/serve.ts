@@ -26,6 +26,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     readToken: process.env.STRATA_READ_TOKEN || undefined,
     corsOrigins: process.env.STRATA_CORS_ORIGINS ? process.env.STRATA_CORS_ORIGINS.split(',').map((s) => s.trim()) : [],
     logger,
+    introspection: process.env.STRATA_INTROSPECTION !== 'false',
   });
   // Warm the read model so the first dashboard request does not pay the replay.
   await app.models.current();
