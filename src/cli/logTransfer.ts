@@ -21,6 +21,7 @@ import { rebuildProjections, verifyChain } from '../application/verify';
 import { DomainError } from '../domain/errors';
 import { parseEntries } from '../domain/entryList';
 import { KEPT_PATHS } from '../importers/layerScan';
+import { findBadText } from '../domain/text';
 
 const PAGE = 2000;
 
@@ -80,6 +81,8 @@ export async function importLog(file: string, opts: { db?: string }): Promise<vo
         if (!line.trim()) continue;
         let rec: any;
         try { rec = JSON.parse(line); } catch { throw bad(lineNo, 'not JSON'); }
+        const badText = findBadText(rec);
+        if (badText) throw bad(lineNo, `${badText.path} ${badText.problem} (the log stores only valid Unicode text without NUL)`);
         if (lineNo === 1) {
           if (rec.kind !== 'header' || rec.format !== 'strata-log') throw bad(lineNo, 'not a strata-log export (no header)');
           header = rec;

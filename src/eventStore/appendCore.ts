@@ -6,8 +6,9 @@
  */
 import { conflict, badInput } from '../domain/errors';
 import { EVENT_SCHEMA_VERSION } from '../domain/events';
+import { findBadText } from '../domain/text';
 import { GENESIS_HASH, eventHash } from './hashChain';
-import { EVENT_COLUMNS, eventToParams, rowToEvent, type EventRow } from './rows';
+import { EVENT_COLUMNS, eventToParams, rowToEvent, storedForm, type EventRow } from './rows';
 import type { AppendOptions, AppendResult, Sql, StoredEvent, StreamAppend, WithinAppend } from './types';
 
 const MAX_KEY_LENGTH = 200;
@@ -43,6 +44,12 @@ function validate(batch: StreamAppend[], options: AppendOptions): void {
     if (seen.has(b.stream)) throw badInput(`stream ${b.stream} appears twice in one append`);
     seen.add(b.stream);
   }
+  // Only text every backend stores byte for byte reaches the log (src/domain/text.ts).
+  const bad = findBadText({
+    stream: batch.map((b) => b.stream), type: batch.map((b) => b.events.map((e) => e.type)),
+    data: batch.map((b) => b.events.map((e) => e.data ?? null)), idempotencyKey: key ?? null, actor: options.actor ?? null,
+  });
+  if (bad) throw badInput(`${bad.path} ${bad.problem}; the log stores only valid Unicode text without NUL`);
 }
 
 function checkExpected(stream: string, expected: StreamAppend['expectedVersion'], actual: number): void {
@@ -78,13 +85,13 @@ export async function appendWithin(
     for (const e of b.events) {
       position += 1;
       version += 1;
-      const base = {
+      // The hash covers the event exactly as a reader will get it back from its row.
+      const base = storedForm({
         position, stream: b.stream, version, type: e.type,
         schemaVersion: e.schemaVersion ?? EVENT_SCHEMA_VERSION,
-        // A JSON round trip stores exactly what a reader will get back.
-        data: JSON.parse(JSON.stringify(e.data ?? null)),
+        data: e.data ?? null,
         metadata, idempotencyKey: stored.length === 0 ? key : null,
-      };
+      });
       const hash = eventHash(prevHash, base);
       const event: StoredEvent = { ...base, prevHash, hash };
       stored.push(event);

@@ -4,6 +4,7 @@ import { layerResolvers } from './layer';
 import { queryResolvers } from './query';
 import { Bytes, DateTime, JSONScalar } from './scalars';
 import { containerQueryResolvers, mutationResolvers } from './mutations';
+import { guardMutations } from '../mutationGuard';
 
 export const resolverMap = {
   Bytes,
@@ -13,5 +14,5 @@ export const resolverMap = {
   Image: imageResolvers,
   Layer: layerResolvers,
   Tag: tagResolvers,
-  Mutation: mutationResolvers,
+  Mutation: guardMutations(mutationResolvers),
 };
