@@ -23,7 +23,7 @@ function resolveLink(view: MergedTree, path: string): string | null {
   return null;
 }
 
-export async function distributionOf(rec: ImageRecord, loaders: Loaders): Promise<(OsRelease & { path: string }) | null> {
+export async function distributionOf(rec: Pick<ImageRecord, 'layers'>, loaders: Loaders): Promise<(OsRelease & { path: string }) | null> {
   const view = await loaders.view.load(rec);
   for (const candidate of CANDIDATES) {
     const path = resolveLink(view, candidate);

@@ -15,6 +15,7 @@ import type {
 } from '../domain/events';
 import { createdByPerLayer } from '../domain/history';
 import { buildLineage, type Lineage } from '../domain/lineage';
+import { BaseChainIndex } from '../domain/baseChains';
 import { normalizeTag, parseReference, familiarRepository, looksLikeImageId } from '../domain/reference';
 import { StorageLedger } from '../domain/storageLedger';
 import type { ShareKey, StorageImage } from '../domain/storage';
@@ -37,6 +38,8 @@ export class ReadModel {
     DIFF_ID: new StorageLedger('DIFF_ID'),
   };
   private lineageCache: Lineage | null = null;
+  /** Shared layer stacks (unnamed bases), kept up to date event by event. */
+  readonly baseChains = new BaseChainIndex();
   private liveOrderCache: ImageRecord[] | null = null;
   /** imageId → sorted tag names; rebuilt lazily after a tag moves (listing N images was O(N × tags)). */
   private tagsByImageCache: Map<string, string[]> | null = null;
@@ -96,6 +99,7 @@ export class ReadModel {
     for (const m of rec.manifestDigests) this.manifestIndex.set(m, d.imageId);
     const storage: StorageImage = { imageId: d.imageId, layers: layers.map((l) => ({ diffId: l.diffId, chainId: l.chainId, size: l.size })) };
     for (const l of Object.values(this.ledgers)) l.addImage(storage);
+    this.baseChains.add({ imageId: d.imageId, chainIds, order: e.position });
     this.invalidate();
   }
 
@@ -113,6 +117,7 @@ export class ReadModel {
     img.removedPosition = e.position;
     img.version = e.version;
     for (const l of Object.values(this.ledgers)) l.removeImage(imageId);
+    this.baseChains.remove(imageId);
     this.invalidate();
   }
 

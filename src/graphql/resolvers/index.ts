@@ -5,13 +5,15 @@ import { queryResolvers } from './query';
 import { Bytes, DateTime, JSONScalar } from './scalars';
 import { containerQueryResolvers, mutationResolvers } from './mutations';
 import { guardMutations } from '../mutationGuard';
+import { baseChainQueryResolvers, baseChainResolvers, imageBaseChainResolvers } from './baseChains';
 
 export const resolverMap = {
   Bytes,
   DateTime,
   JSON: JSONScalar,
-  Query: { ...queryResolvers, ...containerQueryResolvers },
-  Image: imageResolvers,
+  Query: { ...queryResolvers, ...containerQueryResolvers, ...baseChainQueryResolvers },
+  Image: { ...imageResolvers, ...imageBaseChainResolvers },
+  BaseChain: baseChainResolvers,
   Layer: layerResolvers,
   Tag: tagResolvers,
   Mutation: guardMutations(mutationResolvers),

@@ -12,7 +12,8 @@ import { loadKeptFiles } from '../../projections/layerContents';
 
 export interface Loaders {
   entries: DataLoader<string, readonly LayerEntry[]>;
-  view: DataLoader<ImageRecord, MergedTree>;
+  /** Merged view of an image's (or any stack's) layers, built once per top ChainID. */
+  view: DataLoader<Pick<ImageRecord, 'layers'>, MergedTree>;
   keptFiles: DataLoader<string, Map<string, Buffer>>;
 }
 
@@ -21,7 +22,7 @@ export function createLoaders(app: Strata): Loaders {
     const m = await app.views.layerEntries(diffIds);
     return diffIds.map((d) => m.get(d) ?? []);
   });
-  const view = new DataLoader<ImageRecord, MergedTree, string>(async (images) => {
+  const view = new DataLoader<Pick<ImageRecord, 'layers'>, MergedTree, string>(async (images) => {
     // Warm every needed layer list in one round trip, then fold per chain.
     await app.views.layerEntries(images.flatMap((i) => i.layers.map((l) => l.diffId)));
     return Promise.all(images.map((i) => app.views.view(i.layers)));
