@@ -7,6 +7,7 @@
 import type { LayerEntry } from '../domain/layerEntry';
 import type { AppendOptions, AppendResult, EventStore, StreamAppend } from '../eventStore/types';
 import { openEventStore } from '../eventStore';
+import { openBlobStore, type BlobStore } from '../blobs';
 import { saveKeptFiles, saveLayerEntries } from '../projections/layerContents';
 import { MergedViewCache } from '../projections/mergedViews';
 import { ReadModelSource } from '../projections/readModelSource';
@@ -23,13 +24,19 @@ export class Strata {
   readonly models: ReadModelSource;
   readonly views: MergedViewCache;
 
-  constructor(readonly store: EventStore) {
+  /** Layer blobs, configs and manifests (src/blobs; docs/architecture.md "Blob store"). */
+  readonly blobs: BlobStore;
+
+  constructor(readonly store: EventStore, blobs?: BlobStore) {
     this.models = new ReadModelSource(store);
     this.views = new MergedViewCache(store.sql);
+    this.blobs = blobs ?? openBlobStore(null);
   }
 
-  static async open(db?: string | null): Promise<Strata> {
-    return new Strata(await openEventStore(db));
+  /** `blobs`: the --blobs option (default $STRATA_BLOBS, then blobs/ next to a SQLite database). */
+  static async open(db?: string | null, options: { blobs?: string | null } = {}): Promise<Strata> {
+    const blobs = openBlobStore(db, options.blobs);
+    return new Strata(await openEventStore(db), blobs);
   }
 
   /** Appends events atomically with the layer content they reference and their projections. */

@@ -9,9 +9,10 @@ import { recordImport } from '../application/importImages';
 import { readImages, type ImportOptions } from '../importers';
 import { badInput } from '../domain/errors';
 import { cliActor } from './output';
+import { keepBlobs, openBlobStore, type IngestSession } from '../blobs';
 
 export interface ImportCliOptions {
-  db?: string; tag?: string; repo?: string; platform?: string; json?: boolean; maxBytes?: string; maxEntries?: string;
+  db?: string; blobs?: string; tag?: string; repo?: string; platform?: string; json?: boolean; maxBytes?: string; maxEntries?: string;
 }
 
 const intOption = (v: string | undefined, name: string) => {
@@ -42,17 +43,28 @@ function progressBar(): { onProgress: ImportOptions['onProgress']; stop(): void 
 
 export async function importCommand(path: string, opts: ImportCliOptions): Promise<void> {
   const progress = progressBar();
+  const blobStore = openBlobStore(opts.db, opts.blobs);
+  // The session protects the blobs this import writes from a concurrent gc until the append is done.
+  const session = keepBlobs() ? await blobStore.session() : null;
+  try {
+    await importWith(path, opts, progress, session);
+  } finally {
+    await session?.close();
+  }
+}
+
+async function importWith(path: string, opts: ImportCliOptions, progress: ReturnType<typeof progressBar>, session: IngestSession | null): Promise<void> {
   let images;
   try {
     images = await readImages(path, {
-      platform: opts.platform, repo: opts.repo, onProgress: progress.onProgress,
+      platform: opts.platform, repo: opts.repo, onProgress: progress.onProgress, blobs: session ?? undefined,
       maxTotalBytes: intOption(opts.maxBytes, '--max-bytes'), maxEntries: intOption(opts.maxEntries, '--max-entries'),
     });
   } finally {
     progress.stop();
   }
   if (opts.tag && images.length !== 1) throw badInput(`--tag needs an archive with exactly one image; this one has ${images.length}`);
-  const app = await Strata.open(opts.db);
+  const app = await Strata.open(opts.db, { blobs: opts.blobs });
   try {
     const summary = await recordImport(app, images, { actor: cliActor(), extraTags: opts.tag ? [opts.tag] : [] });
     if (opts.json) {

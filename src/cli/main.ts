@@ -4,6 +4,7 @@ import { reportAndExit } from './output';
 import { migrate, rebuild } from './admin';
 import { importCommand } from './import';
 import { exportLog, importLog } from './logTransfer';
+import { exportCommand } from './exportImage';
 import { query } from './query';
 import { serve } from './serve';
 import { verify } from './verify';
@@ -16,14 +17,15 @@ function program(): Command {
     .showHelpAfterError()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   const db = ['--db <url>', 'SQLite file path or postgres:// URL (default $STRATA_DB, then ./data/strata.db)'] as const;
+  const blobs = ['--blobs <dir>', 'blob store directory (default $STRATA_BLOBS, then blobs/ next to the database)'] as const;
 
   p.command('serve').description('serve GraphQL over HTTP and WebSocket at /graphql')
-    .option('--port <n>', 'port (default $PORT or 4000)').option('--host <h>', 'host (default 127.0.0.1)').option(...db)
+    .option('--port <n>', 'port (default $PORT or 4000)').option('--host <h>', 'host (default 127.0.0.1)').option(...db).option(...blobs)
     .action(async (o) => { await serve(o); });
 
   p.command('query').description('run one GraphQL operation straight on the database and print the JSON response')
     .argument('<document>', 'the GraphQL document (or a path to a file holding it)')
-    .option('--variables <json>', 'variables as JSON').option(...db)
+    .option('--variables <json>', 'variables as JSON').option(...db).option(...blobs)
     .action(async (doc, o) => { process.exitCode = await query(doc, o); });
 
   p.command('verify').description('check the hash chain and that every projection equals a replay of the log')
@@ -39,12 +41,17 @@ function program(): Command {
 
   p.command('import').description('import every image of a docker save archive, an OCI layout directory or an OCI layout tar')
     .argument('<path>', 'archive path, OCI layout directory, or - for standard input')
-    .option(...db).option('--tag <ref>', 'tag the imported image (only when the archive holds one image)')
+    .option(...db).option(...blobs).option('--tag <ref>', 'tag the imported image (only when the archive holds one image)')
     .option('--repo <name>', 'repository for OCI ref.name annotations that hold only a tag')
     .option('--platform <os/arch>', 'platform to pick from a multi-platform index (default linux/amd64)')
     .option('--json', 'print a machine-readable summary on stdout')
     .option('--max-bytes <n>', 'cap on total uncompressed bytes').option('--max-entries <n>', 'cap on tar entries')
     .action(async (path, o) => { await importCommand(path, o); });
+
+  p.command('export').description('write an image to oci:DIR[:TAG], oci-archive:FILE[:TAG] or docker-archive:FILE[:NAME:TAG]')
+    .argument('<ref>', 'the image: tag, name@digest or image ID').argument('<dest>', 'destination')
+    .option(...db).option(...blobs).option('--json', 'print a machine-readable result')
+    .action(async (ref, dest, o) => { await exportCommand(ref, dest, o); });
 
   p.command('export-log').description('write the whole event log as JSON lines (verifiable, restorable with import-log)')
     .option(...db).option('--out <file>', 'output file (default standard output)')

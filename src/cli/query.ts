@@ -8,13 +8,13 @@ import { formatError } from '../graphql/errors';
 import { badInput } from '../domain/errors';
 import { cliActor } from './output';
 
-export async function query(document: string, opts: { variables?: string; db?: string }): Promise<number> {
+export async function query(document: string, opts: { variables?: string; db?: string; blobs?: string }): Promise<number> {
   const source = fs.existsSync(document) && fs.statSync(document).isFile() ? fs.readFileSync(document, 'utf8') : document;
   let variables: Record<string, unknown> | undefined;
   if (opts.variables) {
     try { variables = JSON.parse(opts.variables); } catch { throw badInput('--variables is not valid JSON'); }
   }
-  const app = await Strata.open(opts.db);
+  const app = await Strata.open(opts.db, { blobs: opts.blobs });
   try {
     const schema = buildExecutableSchema(app.store);
     const result = await graphql({ schema, source, variableValues: variables, contextValue: createContext(app, { actor: cliActor(), canWrite: true }) });

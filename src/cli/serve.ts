@@ -6,11 +6,11 @@ import { createContext } from '../graphql/resolvers/context';
 import { createLogger } from '../graphql/logger';
 import { startServer } from '../server';
 
-export interface ServeOptions { port?: string; host?: string; db?: string }
+export interface ServeOptions { port?: string; host?: string; db?: string; blobs?: string }
 
 export async function serve(opts: ServeOptions): Promise<void> {
   const logger = createLogger();
-  const app = await Strata.open(opts.db);
+  const app = await Strata.open(opts.db, { blobs: opts.blobs });
   let writeToken = process.env.STRATA_WRITE_TOKEN;
   if (!writeToken) {
     writeToken = randomBytes(24).toString('base64url');

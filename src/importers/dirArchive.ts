@@ -12,12 +12,16 @@ import { asArchiveError } from './archiveError';
 import { archivePath, checkBlob, type ArchiveFiles, type Expected } from './archiveFiles';
 import { scanLayer, type LayerScan } from './layerScan';
 import { Budget, MAX_JSON_BYTES } from './limits';
+import type { IngestSession } from '../blobs/blobStore';
 
 export class DirArchive implements ArchiveFiles {
   readonly kind = 'directory' as const;
   private readonly scans = new Map<string, Promise<LayerScan>>();
 
-  constructor(private readonly root: string, private readonly budget: Budget, private readonly onBytes: (n: number) => void = () => undefined) {}
+  constructor(
+    private readonly root: string, private readonly budget: Budget,
+    private readonly onBytes: (n: number) => void = () => undefined, private readonly blobs?: IngestSession,
+  ) {}
 
   /** Real path inside the root, or null when absent. */
   private async locate(path: string): Promise<{ real: string; size: number } | null> {
@@ -51,6 +55,7 @@ export class DirArchive implements ArchiveFiles {
     const bytes = await fs.readFile(f.real);
     this.onBytes(bytes.length);
     checkBlob(what, { size: bytes.length, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` }, expect);
+    await this.blobs?.put(bytes);
     return bytes;
   }
 
@@ -62,14 +67,22 @@ export class DirArchive implements ArchiveFiles {
     if (!p) {
       p = (async () => {
         const onBytes = this.onBytes;
+        // The same pass keeps the blob as distributed (when a blob store is given).
+        const keep = this.blobs ? await this.blobs.writer() : null;
         async function* counted(): AsyncGenerator<Buffer> {
           for await (const c of createReadStream(f.real)) {
             onBytes((c as Buffer).length);
+            await keep?.write(c as Buffer);
             yield c as Buffer;
           }
         }
         try {
-          return await scanLayer(counted(), this.budget, what);
+          const scan = await scanLayer(counted(), this.budget, what);
+          if (keep) {
+            if (keep.bytes !== scan.compressedSize) throw invalidArchive(`${what}: "${path}" changed while it was read`);
+            await keep.commit({ digest: scan.digest });
+          }
+          return scan;
         } catch (e) {
           // A tampered blob is reported as such, not as the parse error it causes.
           if (expect?.digest) {
@@ -78,6 +91,8 @@ export class DirArchive implements ArchiveFiles {
             checkBlob(what, { size: f.size, digest: `sha256:${h.digest('hex')}` }, expect);
           }
           throw asArchiveError(e, what);
+        } finally {
+          await keep?.abort();
         }
       })();
       this.scans.set(f.real, p);

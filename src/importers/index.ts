@@ -69,7 +69,7 @@ export async function readImages(source: Source, options: ImportOptions = {}): P
   parsePlatform(platformText);
   const budget = new Budget(options.maxTotalBytes, options.maxEntries);
   try {
-    const opened = await openArchive(source, budget, options.onProgress);
+    const opened = await openArchive(source, budget, options.onProgress, options.blobs);
     const images = await imagesOf(opened.files, options, platformText, () => notAnImage(opened));
     options.onProgress?.({ bytesDone: budget.bytes, bytesTotal: budget.bytes, phase: 'verified' });
     return images;

@@ -14,6 +14,7 @@ import { peek } from './peek';
 import type { Budget } from './limits';
 import { StreamArchive } from './streamArchive';
 import type { ImportProgress } from './types';
+import type { IngestSession } from '../blobs/blobStore';
 
 export type Source = string | NodeJS.ReadableStream;
 
@@ -40,7 +41,7 @@ async function* counted(src: AsyncIterable<unknown>, add: (n: number) => void): 
 
 export interface Opened { files: ArchiveFiles; describe: string; entryCount: number | null }
 
-export async function openArchive(source: Source, budget: Budget, onProgress?: (p: ImportProgress) => void): Promise<Opened> {
+export async function openArchive(source: Source, budget: Budget, onProgress?: (p: ImportProgress) => void, blobs?: IngestSession): Promise<Opened> {
   let stream: AsyncIterable<unknown>;
   let total: number | null = null;
   let describe = 'standard input';
@@ -53,7 +54,7 @@ export async function openArchive(source: Source, budget: Budget, onProgress?: (
     }
     if (st.isDirectory()) {
       const p = progressReporter(onProgress, 'reading blobs', null);
-      return { files: new DirArchive(source, budget, (n) => p.add(n)), describe: `directory ${source}`, entryCount: null };
+      return { files: new DirArchive(source, budget, (n) => p.add(n), blobs), describe: `directory ${source}`, entryCount: null };
     }
     stream = createReadStream(source);
     total = st.size;
@@ -69,7 +70,7 @@ export async function openArchive(source: Source, budget: Budget, onProgress?: (
     const dec = decompressor(c);
     input = pipeline(input, dec, () => undefined);
   }
-  const archive = await StreamArchive.collect(input, budget);
+  const archive = await StreamArchive.collect(input, budget, blobs);
   p.end();
   return { files: archive, describe, entryCount: archive.entryCount };
 }

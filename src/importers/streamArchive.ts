@@ -19,6 +19,7 @@ import { scanLayer, type LayerScan } from './layerScan';
 import { peek } from './peek';
 import { Budget, MAX_BUFFERED_JSON_BYTES, MAX_JSON_BYTES } from './limits';
 import { walkTar, type EntryData } from './tarWalk';
+import type { IngestSession } from '../blobs/blobStore';
 
 type Rec =
   | { type: 'link'; target: string }
@@ -57,11 +58,11 @@ export class StreamArchive implements ArchiveFiles {
   private readonly scans = new Map<string, Promise<LayerScan>>();
   private jsonBytes = 0;
 
-  private constructor(private readonly budget: Budget) {}
+  private constructor(private readonly budget: Budget, private readonly blobs?: IngestSession) {}
 
   /** Reads the whole tar once; throws INVALID_ARCHIVE if it is not a readable tar. */
-  static async collect(src: AsyncIterable<Buffer> | Readable, budget: Budget): Promise<StreamArchive> {
-    const a = new StreamArchive(budget);
+  static async collect(src: AsyncIterable<Buffer> | Readable, budget: Budget, blobs?: IngestSession): Promise<StreamArchive> {
+    const a = new StreamArchive(budget, blobs);
     try {
       await walkTar(src, (h, data) => a.onEntry(h.name, String(h.type), h.linkname as string | null, h.size, data));
     } catch (e) {
@@ -85,17 +86,31 @@ export class StreamArchive implements ArchiveFiles {
 
     // Every byte of the entry passes through this one iterator, so the blob
     // digest is known even when the speculative layer scan fails half-way.
+    // The same pass keeps the file in the blob store as distributed (when one is given).
     const blobHash = createHash('sha256');
     let blobBytes = 0;
+    const keep = this.blobs ? await this.blobs.writer() : null;
     const base = data[Symbol.asyncIterator]();
     const it: AsyncIterator<Buffer> = {
       next: async () => {
         const r = await base.next();
-        if (!r.done) { blobHash.update(r.value); blobBytes += r.value.length; }
+        if (!r.done) { blobHash.update(r.value); blobBytes += r.value.length; await keep?.write(r.value); }
         return r;
       },
       return: async () => ({ done: true, value: undefined }),
     };
+    try {
+      await this.readEntry(name, size, it, blobHash, () => blobBytes);
+      if (keep) {
+        while (!(await it.next()).done) { /* the rest belongs to the blob too */ }
+        await keep.commit();
+      }
+    } finally {
+      await keep?.abort();
+    }
+  }
+
+  private async readEntry(name: string, size: number, it: AsyncIterator<Buffer>, blobHash: ReturnType<typeof createHash>, blobBytesOf: () => number): Promise<void> {
     const hashed: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => it };
     const { head, all } = await peek(hashed, SNIFF_BYTES);
     if (looksLikeJson(head) && size <= MAX_JSON_BYTES) {
@@ -112,7 +127,7 @@ export class StreamArchive implements ArchiveFiles {
       if (e instanceof DomainError && e.details?.['global']) throw e;
       while (!(await it.next()).done) { /* hash the rest */ }
       const digest = `sha256:${blobHash.digest('hex')}`;
-      this.recs.set(name, { type: 'blob', size: blobBytes, digest, scan: null, error: asArchiveError(e, name), jsonTooLarge: looksLikeJson(head) });
+      this.recs.set(name, { type: 'blob', size: blobBytesOf(), digest, scan: null, error: asArchiveError(e, name), jsonTooLarge: looksLikeJson(head) });
     }
   }
 

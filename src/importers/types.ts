@@ -1,6 +1,7 @@
 /** The values an import produces (the API of src/importers/index.ts). */
 import type { HistoryStep } from '../domain/events';
 import type { LayerEntry } from '../domain/layerEntry';
+import type { IngestSession } from '../blobs/blobStore';
 
 export interface ImportProgress { bytesDone: number; bytesTotal: number | null; phase: string }
 
@@ -18,6 +19,11 @@ export interface ImportOptions {
   /** Cap on tar entries of the whole import (default 5,000,000). */
   maxEntries?: number;
   onProgress?: (p: ImportProgress) => void;
+  /**
+   * Where to keep every file of the archive as distributed (layer blobs,
+   * configs, manifests), written while it streams past; absent: metadata only.
+   */
+  blobs?: IngestSession;
 }
 
 export interface ImportedLayer {

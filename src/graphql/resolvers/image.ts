@@ -5,6 +5,7 @@ import { distributionOf } from '../../application/distribution';
 import { efficiencyOf } from '../../application/efficiency';
 import { pathHistoryOf } from '../../application/pathHistory';
 import { encodeGlobalId } from '../subscriptions';
+import { isExportable } from '../../export/plan';
 import type { Ctx, ImageObj } from './context';
 import { imageObj } from './context';
 import { connectionOf, decodeCursor, encodeCursor, offsetConnection, pageSize } from './connection';
@@ -39,6 +40,7 @@ export const imageResolvers = {
   children: (o: ImageObj) => related(o, o.model.lineage().children(o.rec.imageId)),
   descendants: (o: ImageObj) => related(o, o.model.lineage().descendants(o.rec.imageId)),
   history: (o: ImageObj) => imageHistory(o.rec),
+  exportable: (o: ImageObj, _a: unknown, ctx: Ctx) => isExportable(ctx.app.blobs, o.rec),
   async file(o: ImageObj, args: { path: string }, ctx: Ctx) {
     const view = await ctx.loaders.view.load(o.rec);
     const e = view.lookup(args.path);

@@ -1,0 +1,81 @@
+/**
+ * The blob store port (docs/architecture.md "Blob store"): content-addressed
+ * bytes — layer blobs as distributed, image configs, manifests — keyed by
+ * "sha256:<hex>". Every implementation guarantees:
+ *  - writes are streamed and digest-verified, and atomic: a reader never sees
+ *    a partial blob (a blob is either absent or complete);
+ *  - writes are deduplicated (writing a blob that exists is a cheap no-op);
+ *  - reads are verified: a stream whose bytes do not hash to the digest ends
+ *    with a BlobDamagedError naming the digest, never silently;
+ *  - writers hold an IngestSession while they work, so gc never deletes a blob
+ *    an unfinished import or commit has written or relies on.
+ * The filesystem implementation (fsBlobStore.ts) is an OCI image layout; a
+ * registry-backed one can implement the same port.
+ */
+import type { Readable } from 'node:stream';
+
+export interface BlobInfo { digest: string; size: number }
+
+export interface Expected { digest?: string; size?: number }
+
+/** A blob being written: chunks in, then commit (verify + publish) or abort. */
+export interface BlobWriter {
+  write(chunk: Uint8Array): Promise<void>;
+  /** Bytes written so far. */
+  readonly bytes: number;
+  /** Verifies against `expected`, makes the blob visible (or keeps the existing copy) and returns it. */
+  commit(expected?: Expected): Promise<BlobInfo>;
+  /** Drops what was written (idempotent). */
+  abort(): Promise<void>;
+}
+
+/** A unit of writing (one import, one commit): its blobs are protected from gc until it closes. */
+export interface IngestSession {
+  writer(): Promise<BlobWriter>;
+  /** Streams a whole source in. */
+  write(src: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, expected?: Expected): Promise<BlobInfo>;
+  put(bytes: Uint8Array, expected?: Expected): Promise<BlobInfo>;
+  /** Marks existing blobs as in use by this session (a dedup hit must not be collected before the append). */
+  touch(digest: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface BlobStore {
+  /** Where it is, for messages ("./data/blobs"). */
+  readonly location: string;
+  /** Size of a stored blob, or null when absent. */
+  stat(digest: string): Promise<number | null>;
+  /** A verified stream of the whole blob; errors with BlobDamagedError (or NOT_FOUND). */
+  read(digest: string): Readable;
+  /** The first bytes of a blob, unverified (format sniffing). */
+  head(digest: string, n: number): Promise<Buffer>;
+  /** A whole small blob, verified (configs, manifests). */
+  readAll(digest: string, maxBytes?: number): Promise<Buffer>;
+  session(): Promise<IngestSession>;
+  /** Every stored blob with its size and modification time (ms). */
+  list(): AsyncIterable<BlobInfo & { mtimeMs: number }>;
+  /** Re-hashes one blob: null when sound, else what its bytes hash to ("missing" when absent). */
+  verify(digest: string): Promise<string | null>;
+  /**
+   * Deletes blobs for gc: each is removed only if it is not in `keep`, and
+   * no live session could be using it (see fsBlobStore.ts). Returns what was removed.
+   */
+  collect(keep: ReadonlySet<string>, options?: { dryRun?: boolean }): Promise<{ removed: BlobInfo[]; leftovers: number }>;
+}
+
+export class BlobDamagedError extends Error {
+  readonly code = 'BLOB_DAMAGED';
+  constructor(readonly digest: string, readonly actual: string) {
+    super(`blob ${digest} is damaged in the blob store: its bytes hash to ${actual}`);
+  }
+}
+
+export const OCI_LAYOUT_VERSION = '1.0.0';
+const DIGEST = /^sha256:([0-9a-f]{64})$/;
+
+/** The hex of a sha256 digest; throws on anything else (never a path outside the store). */
+export function digestHex(digest: string): string {
+  const m = DIGEST.exec(digest);
+  if (!m) throw new Error(`not a sha256 digest: "${digest}"`);
+  return m[1]!;
+}
