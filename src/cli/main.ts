@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { reportAndExit } from './output';
 import { migrate, rebuild } from './admin';
+import { bases } from './bases';
 import { importCommand } from './import';
 import { exportLog, importLog } from './logTransfer';
 import { exportCommand } from './exportImage';
@@ -52,6 +53,11 @@ function program(): Command {
     .argument('<ref>', 'the image: tag, name@digest or image ID').argument('<dest>', 'destination')
     .option(...db).option(...blobs).option('--json', 'print a machine-readable result')
     .action(async (ref, dest, o) => { await exportCommand(ref, dest, o); });
+
+  p.command('bases').description('layer stacks several images share (unnamed bases), as a tree, with distribution and image counts')
+    .option(...db).option('--min-images <n>', 'only stacks at least this many images share (default 2)')
+    .option('--json', 'machine-readable list')
+    .action(async (o) => { await bases(o); });
 
   p.command('export-log').description('write the whole event log as JSON lines (verifiable, restorable with import-log)')
     .option(...db).option('--out <file>', 'output file (default standard output)')

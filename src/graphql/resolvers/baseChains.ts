@@ -1,13 +1,13 @@
 /** Query.baseChains, Image.baseChain and BaseChain: thin over the read model's BaseChainIndex (docs/domain.md §4). */
 import { badInput } from '../../domain/errors';
 import type { BaseChainNode } from '../../domain/baseChains';
-import { stackDistribution } from '../../application/stackDistribution';
 import type { ReadModel } from '../../projections/readModel';
 import type { ImageLayerRecord } from '../../projections/records';
 import type { Ctx, ImageObj } from './context';
 import { imageObj } from './context';
 import { connectionOf, decodeCursor, encodeCursor, offsetConnection, pageSize } from './connection';
 import { imageLayer } from './mappers';
+import { stackDistribution } from './stackDistribution';
 
 /** A shared stack as seen in one read model (nested fields answer at the same asOf). */
 export interface BaseChainObj { kind: 'BaseChain'; node: BaseChainNode; model: ReadModel }
@@ -23,7 +23,9 @@ function stackLayers(o: BaseChainObj): ImageLayerRecord[] {
 
 function minImagesOf(n: number | null | undefined): number {
   const v = n ?? 2;
-  if (!Number.isInteger(v) || v < 2) throw badInput(`minImages must be an integer >= 2 (a base chain is shared by at least two images), got ${v}`);
+  if (!Number.isInteger(v) || v < 2) {
+    throw badInput(`minImages must be an integer >= 2 (a base chain is shared by at least two images), got ${v}`);
+  }
   return v;
 }
 

@@ -4,11 +4,11 @@
  * the stack's content, so the answer is kept per ChainID for the life of the
  * process (one cache per database's merged-view cache), whatever asOf asks.
  */
-import type { Loaders } from '../graphql/resolvers/loaders';
-import { LruCache } from '../projections/lru';
-import type { ImageLayerRecord } from '../projections/records';
-import { distributionOf } from './distribution';
-import type { Strata } from './strata';
+import type { Strata } from '../../application/strata';
+import { distributionOf } from '../../application/distribution';
+import { LruCache } from '../../projections/lru';
+import type { ImageLayerRecord } from '../../projections/records';
+import type { Loaders } from './loaders';
 
 const MAX_STACKS = 20_000;
 const caches = new WeakMap<object, LruCache<string, Promise<string | null>>>();
