@@ -18,6 +18,7 @@ import { formatError, logMaskedErrors, codedError, INTERNAL_MESSAGE } from './gr
 import { createRequestHandler, strataPlugin, GRAPHQL_PATH } from './graphql/http';
 import { DEFAULT_LIMITS, checkOperation, checkVariables, type Limits } from './graphql/limits';
 import { createLogger, type Logger } from './graphql/logger';
+import { allowedHostsFor, hostAllowed, wsOriginAllowed, type AllowedHosts } from './graphql/hosts';
 
 export interface ServerOptions {
   schema: GraphQLSchema;
@@ -30,6 +31,11 @@ export interface ServerOptions {
   readToken?: string;
   /** Origins allowed to call the API from a browser ('*': any). Default: same origin only. */
   corsOrigins?: string[];
+  /**
+   * Host names to answer besides the defaults (STRATA_ALLOWED_HOSTS; '*': any).
+   * Default: the loopback names when bound to loopback (see graphql/hosts.ts).
+   */
+  allowedHosts?: string[];
   logger?: Logger;
   maxBodyBytes?: number;
   requestTimeoutMs?: number;
@@ -63,6 +69,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   };
   const auth = { writeToken: opts.writeToken, readToken: opts.readToken };
   const corsOrigins = opts.corsOrigins ?? [];
+  const allowedHosts = allowedHostsFor(opts.host, opts.allowedHosts ?? []);
   // Slow-loris guard: the whole request must arrive within the request budget.
   // Node enforces these timeouts only when it sweeps its connections (every 30 s
   // by default), so sweep often enough for the budget to mean what it says.
@@ -72,7 +79,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxBodyBytes });
   const introspection = opts.introspection ?? true;
-  const ws = startWebSocket({ wss, httpServer, schema: opts.schema, introspection, auth, createContext: opts.createContext, corsOrigins, logger, limits });
+  const ws = startWebSocket({ wss, httpServer, schema: opts.schema, introspection, auth, createContext: opts.createContext, corsOrigins, allowedHosts, logger, limits });
 
   const apollo = new ApolloServer<BaseContext>({
     schema: opts.schema,
@@ -99,7 +106,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await apollo.start();
 
   const publicDir = opts.publicDir === undefined ? (existsSync(DEFAULT_PUBLIC_DIR) ? DEFAULT_PUBLIC_DIR : null) : opts.publicDir;
-  httpServer.on('request', createRequestHandler({ apollo, schema: opts.schema, store: opts.store, auth, createContext: opts.createContext, corsOrigins, logger, limits, publicDir }));
+  httpServer.on('request', createRequestHandler({ apollo, schema: opts.schema, store: opts.store, auth, createContext: opts.createContext, corsOrigins, allowedHosts, logger, limits, publicDir }));
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(opts.port, opts.host, () => resolve());
@@ -136,6 +143,7 @@ interface WsOptions {
   auth: AuthConfig;
   createContext: (auth: ContextAuth) => object;
   corsOrigins: string[];
+  allowedHosts: AllowedHosts;
   logger: Logger;
   limits: Limits;
 }
@@ -148,8 +156,8 @@ interface WsOptions {
 function startWebSocket(o: WsOptions): { dispose(): Promise<void> } {
   o.httpServer.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    // Browsers do not apply CORS to WebSockets: check the Origin ourselves.
-    if (url.pathname !== GRAPHQL_PATH || !originAllowed(req, o.corsOrigins)) {
+    // Browsers do not apply CORS to WebSockets: check Host and Origin ourselves (hosts.ts).
+    if (url.pathname !== GRAPHQL_PATH || !hostAllowed(req, o.allowedHosts) || !wsOriginAllowed(req, o.corsOrigins, o.allowedHosts)) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;
     }
@@ -166,6 +174,9 @@ function startWebSocket(o: WsOptions): { dispose(): Promise<void> } {
       },
       onSubscribe(ctx, _id, payload) {
         const auth = ctx.extra.auth ?? authenticate(o.auth, undefined);
+        // The token first: a refused client learns nothing of the schema
+        // (validation's "Did you mean …?" hints name fields).
+        if (!auth.canRead) return [authorizeOperation(auth, 'query')!];
         let document: DocumentNode;
         try {
           document = parse(payload.query, { maxTokens: o.limits.maxTokens });
@@ -206,15 +217,4 @@ function startWebSocket(o: WsOptions): { dispose(): Promise<void> } {
       for (const client of o.wss.clients) client.terminate();
     },
   };
-}
-
-/** Same-origin (Origin host = Host), no Origin (not a browser), or a configured origin. */
-function originAllowed(req: http.IncomingMessage, allowed: string[]): boolean {
-  const origin = req.headers.origin;
-  if (!origin || allowed.includes('*') || allowed.includes(origin)) return true;
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
 }

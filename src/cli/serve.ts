@@ -25,8 +25,10 @@ export async function serve(opts: ServeOptions): Promise<void> {
     writeToken,
     readToken: process.env.STRATA_READ_TOKEN || undefined,
     corsOrigins: process.env.STRATA_CORS_ORIGINS ? process.env.STRATA_CORS_ORIGINS.split(',').map((s) => s.trim()) : [],
+    allowedHosts: process.env.STRATA_ALLOWED_HOSTS ? process.env.STRATA_ALLOWED_HOSTS.split(',').map((s) => s.trim()) : [],
     logger,
     introspection: process.env.STRATA_INTROSPECTION !== 'false',
+    ...(Number(process.env.STRATA_REQUEST_TIMEOUT_MS) > 0 ? { requestTimeoutMs: Number(process.env.STRATA_REQUEST_TIMEOUT_MS) } : {}),
   });
   // Warm the read model so the first dashboard request does not pay the replay.
   await app.models.current();

@@ -16,6 +16,7 @@ import { appendWithin, streamVersionIn } from './appendCore';
 import { LogFollower } from './follower';
 import { headSql, readRangeSql, readStreamSql } from './reads';
 import type { AppendOptions, AppendResult, EventStore, Sql, StoredEvent, StreamAppend, WithinAppend } from './types';
+import { storageFault } from './faults';
 
 /** Arbitrary constant naming Strata's append lock (pg advisory lock key space). */
 export const APPEND_LOCK_KEY = 7_355_608_001;
@@ -47,6 +48,8 @@ export class PostgresEventStore implements EventStore {
   private readonly local = new EventEmitter();
   private listener: Client | null = null;
   private listenerReady: Promise<void> | null = null;
+  /** The storage fault the last write transaction hit (null once one succeeds). */
+  private lastWriteFault: string | null = null;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -58,6 +61,24 @@ export class PostgresEventStore implements EventStore {
   }
 
   async writeTransaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+    try {
+      const out = await this.transaction(fn);
+      this.lastWriteFault = null;
+      return out;
+    } catch (e) {
+      this.lastWriteFault = storageFault(e);
+      throw e;
+    }
+  }
+
+  async writeProblem(): Promise<string | null> {
+    const [r] = await this.sql.query<{ recovery: boolean; ro: string }>(
+      "SELECT pg_is_in_recovery() AS recovery, current_setting('transaction_read_only') AS ro");
+    if (r?.recovery || r?.ro === 'on') return 'the database is read-only';
+    return this.lastWriteFault;
+  }
+
+  private async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
     const qr: QueryRunner = this.dataSource.createQueryRunner();
     await qr.connect();
     try {

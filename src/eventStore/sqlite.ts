@@ -7,6 +7,8 @@
  */
 import Database from 'better-sqlite3';
 import { EventEmitter } from 'node:events';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { sqliteBusyTimeoutMs } from '../../ormconfig';
 import { DomainError } from '../domain/errors';
@@ -15,6 +17,10 @@ import { LogFollower } from './follower';
 import { headSql, readRangeSql, readStreamSql } from './reads';
 import type { AppendOptions, AppendResult, EventStore, Sql, StoredEvent, StreamAppend, WithinAppend } from './types';
 import { enqueueWrite } from './writeQueue';
+import { storageFault } from './faults';
+
+/** Below this much free space on the database's disk, /healthz says writes may fail. */
+const MIN_FREE_BYTES = 1024 * 1024;
 
 const normalize = (params: unknown[] = []) =>
   params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p === undefined ? null : p));
@@ -45,6 +51,8 @@ export class SqliteEventStore implements EventStore {
   readonly sql: Sql;
   private readonly writeSql: Sql;
   private readonly local = new EventEmitter();
+  /** The storage fault the last write transaction hit (null once one succeeds). */
+  private lastWriteFault: string | null = null;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -75,12 +83,24 @@ export class SqliteEventStore implements EventStore {
       try {
         const out = await fn(this.writeSql);
         this.writer.exec('COMMIT');
+        this.lastWriteFault = null;
         return out;
       } catch (e) {
+        this.lastWriteFault = storageFault(e);
         if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
         throw e;
       }
+    }).catch((e) => {
+      this.lastWriteFault ??= storageFault(e);
+      throw e;
     });
+  }
+
+  async writeProblem(): Promise<string | null> {
+    if (this.writer.readonly) return 'the database is read-only';
+    const free = await fsp.statfs(path.dirname(path.resolve(this.file))).then((s) => s.bavail * s.bsize).catch(() => null);
+    if (free !== null && free < MIN_FREE_BYTES) return 'the disk is full';
+    return this.lastWriteFault;
   }
 
   async append(batch: StreamAppend[], options: AppendOptions = {}, within?: WithinAppend): Promise<AppendResult> {

@@ -86,5 +86,10 @@ export interface EventStore {
   readonly sql: Sql;
   /** Runs fn in one write transaction (SQLite: BEGIN IMMEDIATE under the process-wide queue). */
   writeTransaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  /**
+   * Why a write would fail now (read-only database, full disk, or the storage
+   * fault the last write hit), or null; reported by /healthz. Optional: test stores.
+   */
+  writeProblem?(): Promise<string | null>;
   close(): Promise<void>;
 }

@@ -2,6 +2,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { isDomainError, type ErrorCode } from '../domain/errors';
 import type { Logger } from './logger';
+import { storageFault } from '../eventStore/faults';
 
 /** Codes a client can act on: their messages are written for people and shown as is. */
 const PUBLIC_CODES = new Set<string>([
@@ -11,6 +12,10 @@ const PUBLIC_CODES = new Set<string>([
   'UNAUTHENTICATED',
   'FORBIDDEN',
   'QUERY_TOO_COMPLEX',
+  // A storage fault: retry later (HTTP 503, Retry-After). See faults.ts.
+  'UNAVAILABLE',
+  // A mutation that ran out of time may still commit: retry with the same idempotency key.
+  'OUTCOME_UNKNOWN',
 ]);
 
 /**
@@ -72,6 +77,8 @@ export function classifyError(error: unknown): Classified {
       return { code: 'BAD_USER_INPUT', message: inner.message, exposed: true };
     }
   }
+  const fault = storageFault(inner);
+  if (fault) return { code: 'UNAVAILABLE', message: `The database is unavailable (${fault}); nothing was written, retry later`, exposed: false };
   return { code: 'INTERNAL_SERVER_ERROR', message: INTERNAL_MESSAGE, exposed: false };
 }
 
@@ -79,21 +86,42 @@ export function classifyError(error: unknown): Classified {
 export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const c = classifyError(error);
   const out: GraphQLFormattedError = {
-    message: c.message,
+    message: clipMessage(c.message),
     ...(formatted.locations ? { locations: formatted.locations } : {}),
     ...(formatted.path ? { path: formatted.path } : {}),
-    extensions: { ...c.extensions, code: c.code },
+    extensions: { ...clipValues(c.extensions), code: c.code },
   };
   return out;
+}
+
+/** Longest message sent: graphql-js quotes input values, and an input may be megabytes. */
+export const MAX_MESSAGE_CHARS = 1000;
+
+/** Keeps the start and end of an over-long message (the parts that say what went wrong). */
+export function clipMessage(message: string, max = MAX_MESSAGE_CHARS): string {
+  if (message.length <= max) return message;
+  const keep = Math.floor((max - 40) / 2);
+  return `${message.slice(0, keep)}… (${message.length - 2 * keep} characters omitted) …${message.slice(-keep)}`;
+}
+
+/** Details (the refs and names an error is about) clipped like messages. */
+function clipValues<T>(v: T): T {
+  if (typeof v === 'string') return clipMessage(v) as T;
+  if (Array.isArray(v)) return v.map(clipValues) as T;
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, clipValues(x)])) as T;
+  return v;
 }
 
 /** Logs, with their stack, the errors whose message the client does not see. */
 export function logMaskedErrors(logger: Logger, errors: readonly unknown[], bindings: Record<string, unknown> = {}): void {
   for (const error of errors) {
-    if (classifyError(error).exposed) continue;
+    const c = classifyError(error);
+    if (c.exposed) continue;
     const inner = unwrapResolverError(error);
     const path = error instanceof GraphQLError ? error.path : undefined;
-    logger.error({ ...bindings, err: inner, path }, 'masked internal error');
+    // A storage fault is the operator's to fix, not a bug: one line, no stack.
+    if (c.code === 'UNAVAILABLE') logger.warn({ ...bindings, path, fault: c.message, errCode: (inner as { code?: unknown })?.code }, 'storage unavailable');
+    else logger.error({ ...bindings, err: inner, path }, 'masked internal error');
   }
 }
 
@@ -104,6 +132,6 @@ export function codedError(code: string, message: string, status?: number, heade
 }
 
 /** Body of a response the server writes itself (before or instead of Apollo). */
-export function errorBody(code: string, message: string): string {
-  return JSON.stringify({ errors: [{ message, extensions: { code } }] });
+export function errorBody(code: string, message: string, extensions?: Record<string, unknown>): string {
+  return JSON.stringify({ errors: [{ message, extensions: { ...extensions, code } }] });
 }

@@ -9,6 +9,8 @@ import { authenticate, authorizeOperation, type AuthConfig, type ContextAuth, ty
 import { classifyError, errorBody, INTERNAL_MESSAGE, logMaskedErrors, codedError } from './errors';
 import { checkOperation, checkVariables, type Limits } from './limits';
 import type { Logger } from './logger';
+import { hostAllowed, type AllowedHosts } from './hosts';
+import { RETRY_AFTER_SECONDS } from '../eventStore/faults';
 
 export interface HttpOptions {
   apollo: ApolloServer<BaseContext>;
@@ -21,6 +23,8 @@ export interface HttpOptions {
   limits: Limits;
   /** Directory served at / (null: none). */
   publicDir: string | null;
+  /** Host names the server answers to (null: any); see hosts.ts. */
+  allowedHosts?: AllowedHosts;
 }
 
 /** What the Apollo plugin learns about an HTTP request, for auth and the access log. */
@@ -57,12 +61,22 @@ export function strataPlugin(schema: GraphQLSchema, limits: Limits, logger: Logg
           }
           const refused = authorizeOperation(info?.auth ?? NOBODY, rc.operation.operation);
           if (refused) throw refused;
+          if (rc.operation.operation === 'subscription') {
+            throw codedError('BAD_USER_INPUT', `Subscriptions run over WebSocket (graphql-ws) at ${GRAPHQL_PATH}, not over HTTP`, 400);
+          }
           const tooBig = checkOperation(schema, rc.document, rc.operation, rc.request.variables, limits);
           if (tooBig) throw tooBig;
         },
         async didEncounterErrors(rc) {
           if (info) info.errorCodes = rc.errors.map((e) => classifyError(e).code);
           logMaskedErrors(logger, rc.errors, { reqId: info?.reqId, operation: rc.operationName ?? null });
+        },
+        async willSendResponse(rc) {
+          // A storage fault says "retry later" in HTTP terms too (faults.ts).
+          if (info?.errorCodes.includes('UNAVAILABLE')) {
+            rc.response.http.status = 503;
+            rc.response.http.headers.set('retry-after', String(RETRY_AFTER_SECONDS));
+          }
         },
       };
     },
@@ -91,6 +105,10 @@ export function createRequestHandler(o: HttpOptions) {
 }
 
 async function route(o: HttpOptions, req: IncomingMessage, res: ServerResponse, url: URL, log: Record<string, unknown>) {
+  if (!hostAllowed(req, o.allowedHosts ?? null)) {
+    // DNS rebinding (hosts.ts): a name we were not configured with.
+    return send(res, 403, 'application/json; charset=utf-8', JSON.stringify({ error: 'host not allowed; add it to STRATA_ALLOWED_HOSTS' }));
+  }
   if (!applyCors(o.corsOrigins, req, res)) return;
   if (req.method === 'OPTIONS') {
     res.setHeader('allow', 'GET, HEAD, POST, OPTIONS');
@@ -101,7 +119,7 @@ async function route(o: HttpOptions, req: IncomingMessage, res: ServerResponse, 
     return graphql(o, req, res, url, log);
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD');
-  if (url.pathname === '/healthz') return healthz(o, res);
+  if (url.pathname === '/healthz') return healthz(o, req, res);
   if (o.publicDir && (await serveStatic(o.publicDir, url.pathname, req, res))) return;
   send(res, 404, 'application/json; charset=utf-8', JSON.stringify({ error: 'not found' }));
 }
@@ -135,13 +153,22 @@ function applyCors(allowed: string[], req: IncomingMessage, res: ServerResponse)
   return true;
 }
 
-async function healthz(o: HttpOptions, res: ServerResponse) {
+/**
+ * 200 while reads work; `writable: false` and the reason when a write would
+ * fail now (read-only database, full disk, the last write's storage fault).
+ * The head is shown only to callers who may read.
+ */
+async function healthz(o: HttpOptions, req: IncomingMessage, res: ServerResponse) {
+  const mayRead = authenticate(o.auth, req.headers.authorization).canRead;
   try {
     const head = await o.store.head();
-    send(res, 200, 'application/json; charset=utf-8', JSON.stringify({ ok: true, head }));
+    const writeProblem = o.store.writeProblem ? await o.store.writeProblem().catch(() => 'the database cannot be checked') : null;
+    const body = { ok: true, ...(mayRead ? { head } : {}), writable: writeProblem === null, ...(writeProblem ? { reason: writeProblem } : {}) };
+    send(res, 200, 'application/json; charset=utf-8', JSON.stringify(body));
   } catch (err) {
-    o.logger.error({ err }, 'healthz: store unavailable');
-    send(res, 503, 'application/json; charset=utf-8', JSON.stringify({ ok: false }));
+    o.logger.warn({ errCode: (err as { code?: unknown })?.code, message: (err as Error)?.message }, 'healthz: store unavailable');
+    res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
+    send(res, 503, 'application/json; charset=utf-8', JSON.stringify({ ok: false, writable: false, reason: 'the database is unavailable' }));
   }
 }
 
@@ -175,6 +202,12 @@ async function graphql(o: HttpOptions, req: IncomingMessage, res: ServerResponse
   const result = await withTimeout(o.apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context }), o.limits.requestTimeoutMs);
   Object.assign(log, { operation: info.operationName ?? null, type: info.operationType, errors: info.errorCodes.length ? info.errorCodes : undefined });
   if (result === TIMEOUT) {
+    if (info.operationType === 'mutation') {
+      // graphql-js cannot cancel: the write may still commit. Say so (ADR 0005).
+      log.errors = ['OUTCOME_UNKNOWN'];
+      return sendError(req, res, 'OUTCOME_UNKNOWN', `The mutation did not finish within ${o.limits.requestTimeoutMs} ms and may still commit; `
+        + 'retry with the same idempotencyKey to learn its outcome (without a key a retry may apply it twice)', 503, { retryWithSameIdempotencyKey: true });
+    }
     log.errors = ['QUERY_TOO_COMPLEX'];
     return sendError(req, res, 'QUERY_TOO_COMPLEX', `The request took longer than ${o.limits.requestTimeoutMs} ms; ask for less`, 503);
   }
@@ -231,12 +264,12 @@ function tooLarge(req: IncomingMessage, max: number): BodyResult {
 }
 
 /** A GraphQL-shaped error answer, in the media type the client accepts. */
-function sendError(req: IncomingMessage, res: ServerResponse, code: string, message: string, status: number) {
+function sendError(req: IncomingMessage, res: ServerResponse, code: string, message: string, status: number, extensions?: Record<string, unknown>) {
   const accept = req.headers.accept ?? '';
   const type = accept.includes('application/graphql-response+json') ? 'application/graphql-response+json; charset=utf-8' : 'application/json; charset=utf-8';
   if (code === 'UNAUTHENTICATED') res.setHeader('www-authenticate', 'Bearer');
   if ((req as IncomingMessage & { tooLarge?: boolean }).tooLarge) res.setHeader('connection', 'close');
-  send(res, status, type, errorBody(code, message));
+  send(res, status, type, errorBody(code, message, extensions));
 }
 
 function send(res: ServerResponse, status: number, type?: string, body?: string) {

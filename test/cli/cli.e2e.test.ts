@@ -75,7 +75,7 @@ describe('strata CLI', () => {
       child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
     });
     const base = url.replace(/\/graphql$/, '');
-    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ ok: true, head: 0 });
+    expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ ok: true, head: 0, writable: true });
     const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ head }' }) });
     expect(await res.json()).toEqual({ data: { head: 0 } });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

@@ -97,7 +97,7 @@ describe('GraphQL over HTTP', () => {
     await h.store.append([{ stream: 's', expectedVersion: 'any', events: [{ type: 'T', data: {} }] }]);
     const res = await fetch(`${h.base}/healthz`);
     expect(res.status).toBe(200);
-    expect(await res.text()).toBe('{"ok":true,"head":1}');
+    expect(await res.text()).toBe('{"ok":true,"head":1,"writable":true}');
   });
 
   test('CORS preflight from an allowed origin, refused from another', async () => {

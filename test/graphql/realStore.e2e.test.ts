@@ -47,9 +47,9 @@ describe('the server over the real SQLite event store', () => {
   });
 
   test('healthz reports the head; a mutation appends with the token actor', async () => {
-    expect(await (await fetch(`${h.base}/healthz`)).json()).toEqual({ ok: true, head: 0 });
+    expect(await (await fetch(`${h.base}/healthz`)).json()).toEqual({ ok: true, head: 0, writable: true });
     expect((await gql(h.url, 'mutation { untag(tag: "app:1") }', { token: WRITE })).body.data).toEqual({ untag: true });
-    expect(await (await fetch(`${h.base}/healthz`)).json()).toEqual({ ok: true, head: 1 });
+    expect(await (await fetch(`${h.base}/healthz`)).json()).toEqual({ ok: true, head: 1, writable: true });
     const [e] = await store.readRange(1);
     expect(e?.metadata.actor).toMatch(/^token:/);
   });

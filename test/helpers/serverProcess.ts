@@ -4,13 +4,21 @@ import path from 'node:path';
 
 export const BIN = path.resolve(__dirname, '..', '..', 'bin', 'strata.js');
 
-export interface ServerProcess { url: string; child: ChildProcess; stop(): Promise<number | null> }
+export interface ServerProcess {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<number | null>;
+  /** What the server wrote on standard output (its JSON log), when started with captureStdout. */
+  stdout(): string;
+}
 
-export async function startServerProcess(db: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+export async function startServerProcess(db: string, env: Record<string, string> = {}, opts: { captureStdout?: boolean } = {}): Promise<ServerProcess> {
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--db', db], {
     env: { ...process.env, LOG_LEVEL: 'silent', STRATA_WRITE_TOKEN: 'w', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', opts.captureStdout ? 'pipe' : 'ignore', 'pipe'],
   });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => void (out += d));
   const url = await new Promise<string>((resolve, reject) => {
     let err = '';
     const onData = (d: Buffer) => {
@@ -24,6 +32,7 @@ export async function startServerProcess(db: string, env: Record<string, string>
   return {
     url,
     child,
+    stdout: () => out,
     stop: () => new Promise((resolve) => {
       if (child.exitCode !== null) { resolve(child.exitCode); return; }
       child.once('exit', (code) => resolve(code));

@@ -192,7 +192,7 @@ describe('kill -9 of `strata serve` in the middle of a stream of writes', () => 
     const again = spawnStrata(['serve', '--port', '0', '--db', db], { STRATA_WRITE_TOKEN: token });
     const url2 = await servingUrl(again);
     const health = await (await fetch(url2.replace(/\/graphql$/, '/healthz'))).json();
-    expect(health).toEqual({ ok: true, head: state.head });
+    expect(health).toEqual({ ok: true, head: state.head, writable: true });
     again.kill('SIGTERM');
     expect((await exited(again)).code).toBe(0);
   });
