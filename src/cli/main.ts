@@ -9,6 +9,8 @@ import { exportCommand } from './exportImage';
 import { query } from './query';
 import { serve } from './serve';
 import { verify } from './verify';
+import { history } from './history';
+import { df } from './df';
 
 function program(): Command {
   const p = new Command('strata')
@@ -66,6 +68,16 @@ function program(): Command {
   p.command('import-log').description('restore a log written by export-log into an empty database, verifying its chain')
     .argument('<file>', 'JSON lines file, or - for standard input').option(...db)
     .action(async (file, o) => { await importLog(file, o); });
+  p.command('history').description('docker history of an image, from the ledger (sizes as Docker counts them)')
+    .argument('<ref>', 'tag, repository digest or image ID').option(...db)
+    .option('--accounting <a>', 'docker (default) or content').option('--format <f>', 'table (default) or json')
+    .option('--no-trunc', 'do not truncate output').option('-H, --human <bool>', 'human readable sizes and dates (default true)')
+    .action(async (ref, o) => { await history(ref, o); });
+
+  p.command('df').description('docker system df [-v], from the ledger (sizes as Docker counts them)')
+    .option('-v, --verbose', 'per image and per container').option(...db)
+    .option('--accounting <a>', 'docker (default) or content').option('--format <f>', 'table (default) or json')
+    .action(async (o) => { await df(o); });
   return p;
 }
 

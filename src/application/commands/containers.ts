@@ -9,6 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { decideCreate, decideFileChange, decideRemoveContainer, planContainerCommit } from '../../domain/container/decide';
 import { evolveContainer } from '../../domain/container/state';
 import { dockerDiff, rwSize, virtualSize, type DockerDiffLine } from '../../domain/container/view';
+import { dockerRwSize } from '../../domain/container/dockerSize';
+import { imageSize } from '../sizes';
 import { conflict, notFound } from '../../domain/errors';
 import type { DomainEvent } from '../../domain/events';
 import type { FileChange } from '../../domain/image/fileChange';
@@ -128,12 +130,21 @@ export async function commitContainer(app: Strata, input: ContainerCommitInput, 
   });
 }
 
-export interface ContainerView { changes: DockerDiffLine[]; size: number; virtualSize: number }
+export interface ContainerView {
+  changes: DockerDiffLine[]; size: number; virtualSize: number;
+  /** docker ps -s SizeRw and SizeRootFs (DOCKER accounting). */
+  dockerSize: number; dockerVirtualSize: number;
+}
 
 /** What `docker diff` and `docker ps -s` show for a container. */
 export async function containerView(app: Strata, model: ReadModel, rec: ContainerRecord): Promise<ContainerView> {
   const image = model.images.get(rec.imageId);
   const view = await app.views.view(image?.layers ?? []);
   const state = containerStateOf(model, rec);
-  return { changes: dockerDiff(state, (p) => view.lookup(p)), size: rwSize(state), virtualSize: virtualSize(state, image?.size ?? 0) };
+  const lookup = (p: string) => view.lookup(p);
+  const dockerSize = dockerRwSize(state, lookup);
+  return {
+    changes: dockerDiff(state, lookup), size: rwSize(state), virtualSize: virtualSize(state, image?.size ?? 0),
+    dockerSize, dockerVirtualSize: dockerSize + (image ? await imageSize(app, image, 'DOCKER') : 0),
+  };
 }

@@ -13,6 +13,7 @@ import { eventNode, imageLayer, mergedFile } from './mappers';
 import { readStreamPage } from './events';
 import type { TagRecord } from '../../projections/records';
 import type { ReadModel } from '../../projections/readModel';
+import { accountingOf, imageSizeOf, layerSize, sharedSizeOf, type AccountingArgs } from './sizes';
 
 const related = (o: ImageObj, ids: readonly string[]) =>
   ids.map((id) => o.model.images.get(id)).filter((r) => r !== undefined).map((r) => imageObj(r!, o.model));
@@ -28,11 +29,13 @@ export const imageResolvers = {
   os: (o: ImageObj) => o.rec.os,
   config: (o: ImageObj) => JSON.parse(o.rec.config),
   layers: (o: ImageObj) => o.rec.layers.map((l) => imageLayer(l, o.model)),
-  size: (o: ImageObj) => o.rec.size,
+  size: (o: ImageObj, args: AccountingArgs, ctx: Ctx) => imageSizeOf(ctx, o.rec, args),
   compressedSize: (o: ImageObj) => o.rec.layers.every((l) => l.compressedSize !== null)
     ? o.rec.layers.reduce((s, l) => s + (l.compressedSize ?? 0), 0) : null,
-  sharedSize: (o: ImageObj) => o.model.ledger('CHAIN_ID').imageFigures(o.rec.imageId)?.sharedSize ?? 0,
-  uniqueSize: (o: ImageObj) => o.model.ledger('CHAIN_ID').imageFigures(o.rec.imageId)?.uniqueSize ?? o.rec.size,
+  sharedSize: (o: ImageObj, args: AccountingArgs, ctx: Ctx) => sharedSizeOf(ctx, o.rec, o.model, args),
+  async uniqueSize(o: ImageObj, args: AccountingArgs, ctx: Ctx) {
+    return (await imageSizeOf(ctx, o.rec, args)) - (await sharedSizeOf(ctx, o.rec, o.model, args));
+  },
   parent: (o: ImageObj) => related(o, [o.model.lineage().parent(o.rec.imageId) ?? ''])[0] ?? null,
   lineageSource: (o: ImageObj) => o.model.lineage().lineageSource(o.rec.imageId),
   base: (o: ImageObj) => related(o, [o.model.lineage().base(o.rec.imageId) ?? ''])[0] ?? null,
@@ -87,6 +90,16 @@ export const tagResolvers = {
 };
 
 export const eventFieldResolvers = { node: eventNode };
+
+/** ImageLayer.size and HistoryStep.size: the layer's size under the accounting asked for. */
+export const imageLayerResolvers = {
+  size: (l: { diffId: string; size: number }, args: AccountingArgs, ctx: Ctx) => layerSize(ctx, l.diffId, l.size, args),
+};
+export const historyStepResolvers = {
+  size: (h: { diffId: string | null; size: number }, args: AccountingArgs, ctx: Ctx) =>
+    h.diffId === null ? 0 : layerSize(ctx, h.diffId, h.size, args),
+};
+export { accountingOf };
 
 export function requireImage(model: ReadModel, ref: string) {
   const rec = model.resolve(ref);

@@ -1,9 +1,9 @@
 /** The resolver map, by type; everything not listed uses graphql's default property resolver. */
-import { imageResolvers, tagResolvers } from './image';
+import { historyStepResolvers, imageLayerResolvers, imageResolvers, tagResolvers } from './image';
 import { layerResolvers } from './layer';
 import { queryResolvers } from './query';
 import { Bytes, DateTime, JSONScalar } from './scalars';
-import { containerQueryResolvers, mutationResolvers } from './mutations';
+import { containerQueryResolvers, containerResolvers, mutationResolvers } from './mutations';
 import { guardMutations } from '../mutationGuard';
 import { baseChainQueryResolvers, baseChainResolvers, imageBaseChainResolvers } from './baseChains';
 
@@ -15,6 +15,9 @@ export const resolverMap = {
   Image: { ...imageResolvers, ...imageBaseChainResolvers },
   BaseChain: baseChainResolvers,
   Layer: layerResolvers,
+  ImageLayer: imageLayerResolvers,
+  HistoryStep: historyStepResolvers,
+  Container: containerResolvers,
   Tag: tagResolvers,
   Mutation: guardMutations(mutationResolvers),
 };

@@ -5,6 +5,7 @@ import { encodeGlobalId } from '../subscriptions';
 import type { Ctx, LayerObj } from './context';
 import { imageObj } from './context';
 import { offsetConnection } from './connection';
+import { layerSize, type AccountingArgs } from './sizes';
 
 const sortedCache = new WeakMap<readonly LayerEntry[], LayerEntry[]>();
 
@@ -20,7 +21,7 @@ function sortedEntries(entries: readonly LayerEntry[]): LayerEntry[] {
 export const layerResolvers = {
   id: (o: LayerObj) => encodeGlobalId('Layer', o.rec.diffId),
   diffId: (o: LayerObj) => o.rec.diffId,
-  size: (o: LayerObj) => o.rec.size,
+  size: (o: LayerObj, args: AccountingArgs, ctx: Ctx) => layerSize(ctx, o.rec.diffId, o.rec.size, args),
   fileCount: (o: LayerObj) => o.rec.fileCount,
   digest: (o: LayerObj) => o.rec.digest,
   mediaType: (o: LayerObj) => o.rec.mediaType,

@@ -9,12 +9,15 @@ import type { LayerEntry } from '../../domain/layerEntry';
 import type { MergedTree } from '../../domain/mergedView';
 import type { ImageRecord } from '../../projections/records';
 import { loadKeptFiles } from '../../projections/layerContents';
+import { dockerLayerSizes } from '../../application/sizes';
 
 export interface Loaders {
   entries: DataLoader<string, readonly LayerEntry[]>;
   /** Merged view of an image's (or any stack's) layers, built once per top ChainID. */
   view: DataLoader<Pick<ImageRecord, 'layers'>, MergedTree>;
   keptFiles: DataLoader<string, Map<string, Buffer>>;
+  /** A layer's DOCKER size by DiffID (application/sizes.ts). */
+  dockerSize: DataLoader<string, number>;
 }
 
 export function createLoaders(app: Strata): Loaders {
@@ -31,5 +34,9 @@ export function createLoaders(app: Strata): Loaders {
     const m = await loadKeptFiles(app.store.sql, diffIds);
     return diffIds.map((d) => m.get(d) ?? new Map());
   });
-  return { entries, view, keptFiles };
+  const dockerSize = new DataLoader<string, number>(async (diffIds) => {
+    const m = await dockerLayerSizes(app, diffIds);
+    return diffIds.map((d) => m.get(d) ?? 0);
+  });
+  return { entries, view, keptFiles, dockerSize };
 }

@@ -5,6 +5,7 @@
  * The server refuses mutations without the write token before any resolver
  * runs; the check here keeps other transports (a context built elsewhere) honest.
  */
+import { accountingOf, type AccountingArgs } from './sizes';
 import { DomainError } from '../../domain/errors';
 import { commitImage, type CommitInput, type CommitResult } from '../../application/commands/commit';
 import { removeImage } from '../../application/commands/removeImage';
@@ -29,18 +30,26 @@ function writer(ctx: Ctx, idempotencyKey?: string | null) {
 
 /**
  * A Container as the schema shows it, computed at once (docker diff and sizes
- * need the image's merged view). Plain values, so graphql's default resolver
- * serves every field and no type map entry is needed.
+ * need the image's merged view). Plain values; only size and virtualSize,
+ * which take an accounting argument, have resolvers (containerResolvers).
  */
 export async function containerObj(app: Strata, model: ReadModel, rec: ContainerRecord) {
   const v = await containerView(app, model, rec);
   const image = model.images.get(rec.imageId);
   return {
     id: rec.containerId, imageId: rec.imageId, name: rec.name, image: model.isLive(image) ? imageObj(image, model) : null,
-    changes: v.changes, size: v.size, virtualSize: v.virtualSize, copiedUpBytes: rec.copiedUpBytes,
+    changes: v.changes, size: v.size, virtualSize: v.virtualSize, dockerSize: v.dockerSize, dockerVirtualSize: v.dockerVirtualSize,
+    copiedUpBytes: rec.copiedUpBytes,
     version: model.streamVersions.get(`container:${rec.containerId}`) ?? rec.version, removed: rec.removedPosition !== null,
   };
 }
+
+/** Container.size and virtualSize under the accounting asked for (docker ps -s SizeRw and SizeRootFs under DOCKER). */
+export const containerResolvers = {
+  size: (c: { size: number; dockerSize: number }, args: AccountingArgs) => (accountingOf(args) === 'DOCKER' ? c.dockerSize : c.size),
+  virtualSize: (c: { virtualSize: number; dockerVirtualSize: number }, args: AccountingArgs) =>
+    (accountingOf(args) === 'DOCKER' ? c.dockerVirtualSize : c.virtualSize),
+};
 
 const containerPayload = (ctx: Ctx, r: ContainerResult) => containerObj(ctx.app, r.model, r.container);
 

@@ -5,6 +5,8 @@ import { diffMergedViews } from '../../domain/imageDiff';
 import { verifyChain } from '../../application/verify';
 import { distributionOf } from '../../application/distribution';
 import type { ShareKey } from '../../domain/storage';
+import type { SizeAccounting } from '../../domain/sizeAccounting';
+import { dockerStorage } from '../../application/sizes';
 import type { Ctx } from './context';
 import { imageObj, layerObj } from './context';
 import { decodeGlobalId } from '../subscriptions';
@@ -49,9 +51,11 @@ export const queryResolvers = {
     const rec = model.layers.get(args.diffId.trim().toLowerCase());
     return rec ? layerObj(rec, model) : null;
   },
-  async storage(_: unknown, args: { by?: ShareKey; asOf?: number }, ctx: Ctx) {
+  async storage(_: unknown, args: { by?: ShareKey; asOf?: number; accounting?: SizeAccounting }, ctx: Ctx) {
     const model = await ctx.app.models.at(args.asOf);
-    return storageReportOf(model, args.by ?? 'CHAIN_ID');
+    const by = args.by ?? 'CHAIN_ID';
+    if ((args.accounting ?? 'CONTENT') === 'DOCKER') return storageReportOf(model, by, await dockerStorage(ctx.app, model, by));
+    return storageReportOf(model, by);
   },
   async diff(_: unknown, args: { from: string; to: string; first?: number; after?: string }, ctx: Ctx) {
     const first = pageSize(args.first, 100);

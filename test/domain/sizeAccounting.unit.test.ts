@@ -1,0 +1,58 @@
+/**
+ * DOCKER accounting on hand-made layers. The expected figures are Docker
+ * Engine 20.10's answers for the same layers (docker history of images built
+ * with these steps; test/docker/engineSizes.e2e.test.ts checks the engine
+ * itself): e.g. `ln -s /data/keep/b` costs 12 bytes, three hard links to a
+ * 25-byte file cost 25, `ln -s ../ünï/cödé` costs 15 (UTF-8 bytes).
+ */
+import { dockerLayerSize, utf8Length } from '../../src/domain/sizeAccounting';
+import { dockerRwSize } from '../../src/domain/container/dockerSize';
+import { evolveContainer, foldContainer } from '../../src/domain/container/state';
+import type { DomainEvent } from '../../src/domain/events';
+import { dir, file, hardlink, opq, symlink, wh } from './entries';
+
+describe('DOCKER layer size', () => {
+  test('regular files and symlink target lengths; directories 0', () => {
+    expect(dockerLayerSize([dir('/data'), file('/data/a', 6), file('/data/b', 6), symlink('/data/lnk', '/data/keep/b'), file('/data/big', 6)])).toBe(30);
+  });
+  test('a hard-linked inode counts once', () => {
+    expect(dockerLayerSize([file('/data/h1', 25), hardlink('/data/h2', '/data/h1'), hardlink('/data/h3', '/data/h1'),
+      symlink('/data/ünïcödé', '../ünï/cödé'), dir('/data/ünï'), file('/data/ünï/cödé', 2)])).toBe(42);
+  });
+  test('whiteouts and opaque markers count 0', () => {
+    expect(dockerLayerSize([wh('/data/big'), wh('/bin/vi'), dir('/data/opq'), opq('/data/opq'), file('/data/opq/c', 4), symlink('/bin/vi', '/bin/busybox')])).toBe(16);
+  });
+  test('a later entry at the same path replaces the earlier one', () => {
+    expect(dockerLayerSize([file('/a', 100), file('/a', 7)])).toBe(7);
+    expect(dockerLayerSize([dir('/d'), file('/d/x', 50), file('/d', 3)])).toBe(3);
+  });
+  test('a hard link that names nothing in the layer counts 0, and its target surviving elsewhere keeps the inode', () => {
+    expect(dockerLayerSize([hardlink('/x', '/nowhere')])).toBe(0);
+    expect(dockerLayerSize([file('/a', 9), hardlink('/b', '/a'), file('/a', 1)])).toBe(10);
+  });
+  test('UTF-8 length of link targets', () => {
+    expect(utf8Length('../ünï/cödé')).toBe(15);
+    expect(utf8Length('😀')).toBe(4);
+    expect(utf8Length('€')).toBe(3);
+  });
+});
+
+describe('DOCKER RW layer size (docker ps -s SizeRw)', () => {
+  const lower = new Map([['/data/keep/b', file('/data/keep/b', 6)], ['/data/h2', file('/data/h2', 25)]]);
+  const lookup = (p: string) => lower.get(p) ?? null;
+  const ev = (change: 'ADDED' | 'MODIFIED' | 'DELETED', e: ReturnType<typeof file>): DomainEvent => ({
+    type: 'ContainerFileChanged',
+    data: { containerId: 'c', change, path: e.path, kind: e.kind, size: e.size, mode: e.mode, uid: e.uid, gid: e.gid, linkTarget: e.linkTarget, contentDigest: e.contentDigest, opaque: false, copiedUpBytes: 0 },
+  });
+  test('written files, copied-up files, link targets and a link to an image file (copied up once): the engine said 47', () => {
+    const s = [
+      ev('ADDED', file('/data/new', 11)),
+      ev('MODIFIED', file('/data/h2', 25, 'sha256:h', { mode: 0o600 })),
+      ev('DELETED', file('/data/lnk', 0)),
+      ev('ADDED', symlink('/data/sl', '/x/yz')),
+      ev('ADDED', hardlink('/data/b2', '/data/keep/b')),
+      ev('ADDED', dir('/data/dd')),
+    ].reduce(evolveContainer, foldContainer([{ type: 'ContainerCreated', data: { containerId: 'c', imageId: 'sha256:i', name: null } }]));
+    expect(dockerRwSize(s, lookup)).toBe(47);
+  });
+});
