@@ -7,10 +7,11 @@ import path from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import { EventLog1764000000000 } from './migrations/1764000000000-EventLog';
 import { Projections1764000000001 } from './migrations/1764000000001-Projections';
+import { IdempotencyRequest1764500015006 } from './migrations/1764500015006-IdempotencyRequest';
 
 export const DEFAULT_SQLITE_PATH = './data/strata.db';
 
-export const migrations = [EventLog1764000000000, Projections1764000000001];
+export const migrations = [EventLog1764000000000, Projections1764000000001, IdempotencyRequest1764500015006];
 
 export type Backend = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
 

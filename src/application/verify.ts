@@ -137,16 +137,21 @@ export interface KeyProblem { position: number; key: string; reason: string }
  * Idempotency keys must name the event that carries them: a forged row would
  * make a later retry look like a duplicate and silently drop its write.
  */
+/** Both parts of a key's request, or neither (keys recorded before requests were stored). */
+const wellFormedKeyRequest = (operation: string | null, inputDigest: string | null): boolean =>
+  (operation === null && inputDigest === null) || (typeof operation === 'string' && operation.length > 0 && /^sha256:[0-9a-f]{64}$/.test(inputDigest ?? ''));
+
 export async function verifyIdempotencyKeys(store: EventStore): Promise<KeyProblem[]> {
   const problems: KeyProblem[] = [];
-  const rows = await store.sql.query<{ key: string; first_position: unknown; last_position: unknown; carried: string | null; last_exists: unknown }>(
-    `SELECT k.key, k.first_position, k.last_position, e.idempotency_key AS carried,
+  const rows = await store.sql.query<{ key: string; first_position: unknown; last_position: unknown; carried: string | null; last_exists: unknown; operation: string | null; input_digest: string | null }>(
+    `SELECT k.key, k.first_position, k.last_position, e.idempotency_key AS carried, k.operation, k.input_digest,
             (SELECT COUNT(*) FROM events l WHERE l.position = k.last_position) AS last_exists
        FROM idempotency_keys k LEFT JOIN events e ON e.position = k.first_position ORDER BY k.first_position`);
   for (const r of rows) {
     const first = Number(r.first_position);
     if (r.carried !== r.key) problems.push({ position: first, key: r.key, reason: `idempotency key "${r.key}" is not carried by the event at position ${first}` });
     else if (Number(r.last_position) < first || Number(r.last_exists) !== 1) problems.push({ position: first, key: r.key, reason: `idempotency key "${r.key}" names positions that do not exist` });
+    else if (!wellFormedKeyRequest(r.operation, r.input_digest)) problems.push({ position: first, key: r.key, reason: `idempotency key "${r.key}" records a malformed request (operation and input digest go together)` });
   }
   const orphans = await store.sql.query<{ position: unknown; idempotency_key: string }>(
     `SELECT e.position, e.idempotency_key FROM events e LEFT JOIN idempotency_keys k ON k.key = e.idempotency_key

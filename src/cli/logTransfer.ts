@@ -3,7 +3,7 @@
  * moved between SQLite and PostgreSQL and restored. Lines, in order:
  *   {"kind":"header","format":"strata-log","version":1,"head":N,"headHash":H}
  *   {"kind":"event", ...StoredEvent}                      (every event, by position)
- *   {"kind":"idempotencyKey","key":K,"first":F,"last":L}
+ *   {"kind":"idempotencyKey","key":K,"first":F,"last":L,"operation":O,"inputDigest":D}   (O, D: null for keys from before they were stored)
  *   {"kind":"layerContent","diffId":D,"entriesDigest":E,"entryCount":C,"body":base64(gzip)}
  *   {"kind":"keptFile","digest":D,"content":base64} / {"kind":"layerKeptFile","diffId":D,"path":P,"digest":D}
  * import-log refuses a non-empty database and verifies the chain (and each
@@ -42,8 +42,8 @@ export async function exportLog(opts: { db?: string; out?: string }): Promise<vo
       if (batch.length < PAGE) break;
       next = batch[batch.length - 1]!.position + 1;
     }
-    for (const r of await store.sql.query<any>('SELECT key, first_position, last_position FROM idempotency_keys ORDER BY first_position')) {
-      await write({ kind: 'idempotencyKey', key: r.key, first: Number(r.first_position), last: Number(r.last_position) });
+    for (const r of await store.sql.query<any>('SELECT key, first_position, last_position, operation, input_digest FROM idempotency_keys ORDER BY first_position')) {
+      await write({ kind: 'idempotencyKey', key: r.key, first: Number(r.first_position), last: Number(r.last_position), operation: r.operation ?? null, inputDigest: r.input_digest ?? null });
     }
     for (const r of await store.sql.query<any>('SELECT diff_id, entries_digest, entry_count, body FROM layer_contents ORDER BY diff_id')) {
       await write({ kind: 'layerContent', diffId: r.diff_id, entriesDigest: r.entries_digest, entryCount: Number(r.entry_count), body: Buffer.from(r.body).toString('base64') });
@@ -59,6 +59,11 @@ export async function exportLog(opts: { db?: string; out?: string }): Promise<vo
     await store.close();
   }
 }
+
+/** A key's request: both parts or neither (keys from before requests were stored). */
+export const wellFormedRequest = (operation: unknown, inputDigest: unknown): boolean =>
+  (operation === null && inputDigest === null)
+  || (typeof operation === 'string' && /^[A-Za-z][A-Za-z0-9_]{0,99}$/.test(operation) && typeof inputDigest === 'string' && /^sha256:[0-9a-f]{64}$/.test(inputDigest));
 
 const bad = (line: number, why: string) => new DomainError('BAD_USER_INPUT', `line ${line}: ${why}`);
 
@@ -104,7 +109,11 @@ export async function importLog(file: string, opts: { db?: string }): Promise<vo
             if (keyedPositions.get(rec.key) !== rec.first || !Number.isSafeInteger(rec.last) || rec.last < rec.first || rec.last > verifier.result().checked) {
               throw bad(lineNo, `idempotency key ${JSON.stringify(String(rec.key).slice(0, 80))} does not match the events that carry it`);
             }
-            await tx.run('INSERT INTO idempotency_keys (key, first_position, last_position, recorded_at) VALUES (?, ?, ?, ?)', [rec.key, rec.first, rec.last, new Date().toISOString()]);
+            if (!wellFormedRequest(rec.operation ?? null, rec.inputDigest ?? null)) {
+              throw bad(lineNo, 'an idempotency key line needs both operation and inputDigest (sha256:<hex>) or neither');
+            }
+            await tx.run('INSERT INTO idempotency_keys (key, first_position, last_position, recorded_at, operation, input_digest) VALUES (?, ?, ?, ?, ?, ?)',
+              [rec.key, rec.first, rec.last, new Date().toISOString(), rec.operation ?? null, rec.inputDigest ?? null]);
             break;
           case 'layerContent': {
             const body = Buffer.from(rec.body, 'base64');

@@ -4,12 +4,12 @@
  * IMMEDIATE under a process-wide queue; PostgreSQL: a transaction-scoped
  * advisory lock), so reading the head and writing head+1.. cannot race.
  */
-import { conflict, badInput } from '../domain/errors';
+import { conflict, badInput, type DomainError } from '../domain/errors';
 import { EVENT_SCHEMA_VERSION } from '../domain/events';
 import { findBadText } from '../domain/text';
 import { GENESIS_HASH, eventHash } from './hashChain';
 import { EVENT_COLUMNS, eventToParams, rowToEvent, storedForm, type EventRow } from './rows';
-import type { AppendOptions, AppendResult, Sql, StoredEvent, StreamAppend, WithinAppend } from './types';
+import type { AppendOptions, AppendResult, KeyedRequest, Sql, StoredEvent, StreamAppend, WithinAppend } from './types';
 
 const MAX_KEY_LENGTH = 200;
 
@@ -23,11 +23,23 @@ export async function readPositions(tx: Sql, from: number, to: number): Promise<
   return rows.map(rowToEvent);
 }
 
-async function replayOfKey(tx: Sql, key: string): Promise<AppendResult | null> {
-  const rows = await tx.query<{ first_position: number | string; last_position: number | string }>(
-    'SELECT first_position, last_position FROM idempotency_keys WHERE key = ?', [key]);
+/** The same key with another request: a CONFLICT the caller must not retry (details.reason says so). */
+export const KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED';
+
+export function keyUsedForAnotherRequest(operation: string | null): DomainError {
+  return conflict(`idempotency key was already used for another request${operation ? ` (${operation} with other input)` : ''}; use a new key`,
+    { reason: KEY_REUSED, operation });
+}
+
+async function replayOfKey(tx: Sql, key: string, request: KeyedRequest | null): Promise<AppendResult | null> {
+  const rows = await tx.query<{ first_position: number | string; last_position: number | string; operation: string | null; input_digest: string | null }>(
+    'SELECT first_position, last_position, operation, input_digest FROM idempotency_keys WHERE key = ?', [key]);
   const row = rows[0];
   if (!row) return null;
+  // Keys recorded before requests were stored (NULLs) are checked by their callers by event type.
+  if (request && row.operation !== null && (row.operation !== request.operation || row.input_digest !== request.inputDigest)) {
+    throw keyUsedForAnotherRequest(row.operation);
+  }
   const events = await readPositions(tx, Number(row.first_position), Number(row.last_position));
   return { events, duplicate: true, head: Number(row.last_position) };
 }
@@ -70,7 +82,7 @@ export async function appendWithin(
   validate(batch, options);
   const key = options.idempotencyKey ?? null;
   if (key) {
-    const replay = await replayOfKey(tx, key);
+    const replay = await replayOfKey(tx, key, options.request ?? null);
     if (replay) return replay;
   }
   const last = (await tx.query<{ position: number | string; hash: string }>(
@@ -103,8 +115,8 @@ export async function appendWithin(
   }
   const first = stored[0]!;
   if (key) {
-    await tx.run('INSERT INTO idempotency_keys (key, first_position, last_position, recorded_at) VALUES (?, ?, ?, ?)',
-      [key, first.position, position, metadata.recordedAt]);
+    await tx.run('INSERT INTO idempotency_keys (key, first_position, last_position, recorded_at, operation, input_digest) VALUES (?, ?, ?, ?, ?, ?)',
+      [key, first.position, position, metadata.recordedAt, options.request?.operation ?? null, options.request?.inputDigest ?? null]);
   }
   if (within) await within(tx, stored);
   return { events: stored, duplicate: false, head: position };

@@ -3,7 +3,8 @@
  * Guarantees (each shown by a test on both backends):
  * - positions start at 1 and have no gaps; stream versions start at 1;
  * - an expected-version mismatch is a CONFLICT and appends nothing;
- * - an idempotency key, once used, returns the first result for ever;
+ * - an idempotency key, once used, returns the first result for ever — to the
+ *   same request; another operation or input with that key is a CONFLICT;
  * - hash = sha256(prevHash + canonical(immutable fields)); the first prevHash is 64 zeros.
  */
 export type ExpectedVersion = number | 'any' | 'no_stream';
@@ -41,12 +42,21 @@ export interface StoredEvent {
   hash: string;
 }
 
+/** What an idempotency key was first used for: the operation and a digest of its input. */
+export interface KeyedRequest {
+  operation: string;
+  /** "sha256:" + hex of the request's canonical input (without the key). */
+  inputDigest: string;
+}
+
 export interface AppendOptions {
   actor?: string | null;
   /** Clock injection for tests; default now. */
   recordedAt?: Date;
   /** Retrying with the same key returns the first result and appends nothing. */
   idempotencyKey?: string | null;
+  /** Stored with the key; a later append with the same key and another request is a CONFLICT. */
+  request?: KeyedRequest | null;
 }
 
 export interface AppendResult {

@@ -14,8 +14,8 @@
 import { DomainError } from '../../domain/errors';
 import type { DomainEvent } from '../../domain/events';
 import { groupByStream } from '../../domain/eventStream';
-import { readPositions } from '../../eventStore/appendCore';
-import type { StoredEvent } from '../../eventStore/types';
+import type { KeyedRequest, StoredEvent } from '../../eventStore/types';
+import { KEY_REUSED, readPositions } from '../../eventStore/appendCore';
 import type { ReadModel } from '../../projections/readModel';
 import type { LayerContent, Strata } from '../strata';
 import { streamVersion } from './ports';
@@ -23,6 +23,8 @@ import { streamVersion } from './ports';
 export interface Who {
   actor: string | null;
   idempotencyKey?: string | null;
+  /** What the key is used for (src/application/idempotency.ts); stored with it. */
+  request?: KeyedRequest | null;
 }
 
 /** Appended events; `duplicate` when the key had been used and these are the first result's events. */
@@ -42,10 +44,11 @@ export async function appendDecision(
   if (events.length === 0) return { events: [], duplicate: false };
   const batch = groupByStream(events).map((g) => ({ stream: g.stream, expectedVersion: streamVersion(model, g.stream), events: g.events }));
   try {
-    const r = await app.append(batch, { actor: who.actor, idempotencyKey: who.idempotencyKey ?? null }, contents);
+    const r = await app.append(batch, { actor: who.actor, idempotencyKey: who.idempotencyKey ?? null, request: who.request ?? null }, contents);
     return { events: r.events, duplicate: r.duplicate };
   } catch (e) {
-    if (e instanceof DomainError && e.code === 'CONFLICT') throw new AppendConflict(e);
+    // A key used for another request is final: re-deciding cannot change it.
+    if (e instanceof DomainError && e.code === 'CONFLICT' && e.details?.reason !== KEY_REUSED) throw new AppendConflict(e);
     throw e;
   }
 }

@@ -3,12 +3,15 @@ import type { Strata } from '../../application/strata';
 import type { ReadModel } from '../../projections/readModel';
 import type { ImageRecord, LayerRecord } from '../../projections/records';
 import { createLoaders, type Loaders } from './loaders';
+import type { KeyedRequest } from '../../eventStore/types';
 
 export interface Ctx {
   app: Strata;
   actor: string | null;
   canWrite: boolean;
   loaders: Loaders;
+  /** The mutation being resolved, as its idempotency key records it (set per field by src/graphql/mutationGuard.ts). */
+  request?: KeyedRequest | null;
 }
 
 /** An image as seen in one read model (so nested fields answer at the same asOf). */

@@ -25,7 +25,7 @@ import { imageLayer } from './mappers';
 
 function writer(ctx: Ctx, idempotencyKey?: string | null) {
   if (!ctx.canWrite) throw new DomainError('UNAUTHENTICATED', 'Mutations need Authorization: Bearer <write token>');
-  return { actor: ctx.actor, idempotencyKey: idempotencyKey ?? null };
+  return { actor: ctx.actor, idempotencyKey: idempotencyKey ?? null, request: ctx.request ?? null };
 }
 
 /**
