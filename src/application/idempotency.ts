@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../eventStore/canonical';
 import { keyUsedForAnotherRequest } from '../eventStore/appendCore';
+import { recordedRequest } from '../eventStore/keyRequests';
 import type { KeyedRequest } from '../eventStore/types';
 import type { Strata } from './strata';
 
@@ -40,10 +41,8 @@ export function keyOfArgs(args: Record<string, unknown>): string | null {
 /** CONFLICT when `key` was recorded for another request; nothing when it is new, legacy (no request stored) or the same request. */
 export async function checkKeyRequest(app: Strata, key: string | null, request: KeyedRequest): Promise<void> {
   if (!key) return;
-  const rows = await app.store.sql.query<{ operation: string | null; input_digest: string | null }>(
-    'SELECT operation, input_digest FROM idempotency_keys WHERE key = ?', [key]);
-  const row = rows[0];
-  if (row && row.operation !== null && (row.operation !== request.operation || row.input_digest !== request.inputDigest)) {
-    throw keyUsedForAnotherRequest(row.operation);
+  const recorded = await recordedRequest(app.store.sql, key);
+  if (recorded && (recorded.operation !== request.operation || recorded.inputDigest !== request.inputDigest)) {
+    throw keyUsedForAnotherRequest(recorded.operation);
   }
 }

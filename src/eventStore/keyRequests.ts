@@ -1,0 +1,11 @@
+/** What an idempotency key was recorded for (migration 1764500015006-IdempotencyRequest). */
+import type { KeyedRequest, Sql } from './types';
+
+/** undefined: the key is unused; null: recorded before requests were stored. */
+export async function recordedRequest(sql: Sql, key: string): Promise<KeyedRequest | null | undefined> {
+  const rows = await sql.query<{ operation: string | null; input_digest: string | null }>(
+    'SELECT operation, input_digest FROM idempotency_keys WHERE key = ?', [key]);
+  const row = rows[0];
+  if (!row) return undefined;
+  return row.operation !== null && row.input_digest !== null ? { operation: row.operation, inputDigest: row.input_digest } : null;
+}
