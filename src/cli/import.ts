@@ -9,6 +9,7 @@ import { recordImport } from '../application/importImages';
 import { readImages, type ImportOptions } from '../importers';
 import { badInput } from '../domain/errors';
 import { cliActor } from './output';
+import { daemonImageName, isDaemonSource, openDaemonImage } from '../engine/source';
 import { keepBlobs, openBlobStore, type IngestSession } from '../blobs';
 
 export interface ImportCliOptions {
@@ -56,7 +57,9 @@ export async function importCommand(path: string, opts: ImportCliOptions): Promi
 async function importWith(path: string, opts: ImportCliOptions, progress: ReturnType<typeof progressBar>, session: IngestSession | null): Promise<void> {
   let images;
   try {
-    images = await readImages(path, {
+    // docker-daemon:NAME[:TAG]: the Engine's `docker save` stream, read as it arrives.
+    const source = isDaemonSource(path) ? (await openDaemonImage(daemonImageName(path))).stream : path;
+    images = await readImages(source, {
       platform: opts.platform, repo: opts.repo, onProgress: progress.onProgress, blobs: session ?? undefined,
       maxTotalBytes: intOption(opts.maxBytes, '--max-bytes'), maxEntries: intOption(opts.maxEntries, '--max-entries'),
     });

@@ -42,8 +42,8 @@ function program(): Command {
   p.command('migrate').description('run pending migrations').option(...db)
     .action(async (o) => { await migrate(o); });
 
-  p.command('import').description('import every image of a docker save archive, an OCI layout directory or an OCI layout tar')
-    .argument('<path>', 'archive path, OCI layout directory, or - for standard input')
+  p.command('import').description('import every image of a docker save archive, an OCI layout directory or an OCI layout tar, or one image from a Docker Engine')
+    .argument('<path>', 'archive path, OCI layout directory, - for standard input, or docker-daemon:NAME[:TAG] ($DOCKER_HOST)')
     .option(...db).option(...blobs).option('--tag <ref>', 'tag the imported image (only when the archive holds one image)')
     .option('--repo <name>', 'repository for OCI ref.name annotations that hold only a tag')
     .option('--platform <os/arch>', 'platform to pick from a multi-platform index (default linux/amd64)')

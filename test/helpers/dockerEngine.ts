@@ -92,3 +92,20 @@ export function cleanup(names: { images?: string[]; containers?: string[] }): vo
 }
 
 export const unique = (what: string) => `${PREFIX}${what}-${process.pid}-${Date.now().toString(36)}`;
+
+/** The strata CLI without blocking the event loop (for suites that serve something to it meanwhile). */
+export function strataAsync(args: string[], env: Record<string, string> = {}): Promise<{ status: number; stdout: string; stderr: string }> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { spawn } = require('node:child_process') as typeof import('node:child_process');
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, LOG_LEVEL: 'silent', ...env } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (c) => { stdout += c; });
+    p.stderr.on('data', (c) => { stderr += c; });
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr }));
+  });
+}
+
+export const engineSocket = () => (process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock').replace(/^unix:\/\//, '');
