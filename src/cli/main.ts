@@ -1,6 +1,7 @@
 /** The `strata` command line (../shared/contract/cli.md). */
 import { Command, CommanderError } from 'commander';
 import { reportAndExit } from './output';
+import { requireExistingDatabase } from './existingDatabase';
 import { migrate, rebuild } from './admin';
 import { bases } from './bases';
 import { importCommand } from './import';
@@ -78,6 +79,13 @@ function program(): Command {
     .option('-v, --verbose', 'per image and per container').option(...db)
     .option('--accounting <a>', 'docker (default) or content').option('--format <f>', 'table (default) or json')
     .action(async (o) => { await df(o); });
+
+  // Only these create a database; any other command given a --db that names
+  // nothing refuses (a typo must not answer from a new, empty database).
+  const creates = new Set(['serve', 'import', 'migrate', 'import-log', 'watch']);
+  p.hook('preAction', (_p, cmd) => {
+    if (!creates.has(cmd.name()) && cmd.options.some((o) => o.long === '--db')) requireExistingDatabase(cmd.opts().db);
+  });
   return p;
 }
 

@@ -1,27 +1,27 @@
 /** `strata serve`: the GraphQL API over HTTP and WebSocket, until SIGTERM/SIGINT. */
-import { randomBytes } from 'node:crypto';
 import { Strata } from '../application/strata';
 import { buildExecutableSchema } from '../graphql/buildSchema';
 import { createContext } from '../graphql/resolvers/context';
 import { createLogger } from '../graphql/logger';
 import { startServer } from '../server';
+import { loadWriteToken, requireTokenForHost } from './writeToken';
 
 export interface ServeOptions { port?: string; host?: string; db?: string; blobs?: string }
 
 export async function serve(opts: ServeOptions): Promise<void> {
   const logger = createLogger();
+  const host = opts.host ?? process.env.HOST ?? '127.0.0.1';
+  requireTokenForHost(host, opts.db);
   const app = await Strata.open(opts.db, { blobs: opts.blobs });
-  let writeToken = process.env.STRATA_WRITE_TOKEN;
-  if (!writeToken) {
-    writeToken = randomBytes(24).toString('base64url');
-    process.stderr.write(`strata: no STRATA_WRITE_TOKEN set; this server's write token is ${writeToken}\n`);
-  }
+  const { token: writeToken, source, file } = loadWriteToken(opts.db);
+  if (source === 'generated') process.stderr.write(`strata: generated a write token (${writeToken}), kept in ${file}\n`);
+  else if (source === 'file') process.stderr.write(`strata: write token in ${file} (STRATA_WRITE_TOKEN overrides it)\n`);
   const server = await startServer({
     schema: buildExecutableSchema(app.store),
     store: app.store,
     createContext: (auth) => createContext(app, auth),
     port: Number(opts.port ?? process.env.PORT ?? 4000),
-    host: opts.host ?? process.env.HOST ?? '127.0.0.1',
+    host,
     writeToken,
     readToken: process.env.STRATA_READ_TOKEN || undefined,
     corsOrigins: process.env.STRATA_CORS_ORIGINS ? process.env.STRATA_CORS_ORIGINS.split(',').map((s) => s.trim()) : [],

@@ -17,9 +17,11 @@ export type { EventStore } from './types';
 export interface OpenOptions {
   /** Run pending migrations (default true). */
   migrate?: boolean;
+  /** Told the names of the migrations this open applied (none: the schema was current). */
+  onMigrated?: (applied: string[]) => void;
 }
 
-async function migrateSqlite(ds: DataSource): Promise<void> {
+async function migrateSqlite(ds: DataSource): Promise<string[]> {
   const writer = (ds.driver as any).databaseConnection as Database.Database;
   // Another process may be migrating the same file: take the write lock first.
   const deadline = Date.now() + 60000;
@@ -30,15 +32,15 @@ async function migrateSqlite(ds: DataSource): Promise<void> {
     }
   }
   writer.exec('COMMIT');
-  await ds.runMigrations({ transaction: 'all' });
+  return (await ds.runMigrations({ transaction: 'all' })).map((m) => m.name);
 }
 
-async function migratePostgres(ds: DataSource): Promise<void> {
+async function migratePostgres(ds: DataSource): Promise<string[]> {
   const qr = ds.createQueryRunner();
   await qr.connect();
   try {
     await qr.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-    await ds.runMigrations({ transaction: 'all' });
+    return (await ds.runMigrations({ transaction: 'all' })).map((m) => m.name);
   } finally {
     await qr.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
     await qr.release();
@@ -61,8 +63,8 @@ export async function openEventStore(db?: string | null, options: OpenOptions = 
   const ds = await openDataSource(backend);
   try {
     if (options.migrate !== false) {
-      if (backend.kind === 'sqlite') await migrateSqlite(ds);
-      else await migratePostgres(ds);
+      const applied = backend.kind === 'sqlite' ? await migrateSqlite(ds) : await migratePostgres(ds);
+      options.onMigrated?.(applied);
     }
     if (backend.kind === 'postgres') return new PostgresEventStore(ds, backend.url);
     const writer = (ds.driver as any).databaseConnection as Database.Database;

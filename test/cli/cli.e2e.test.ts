@@ -28,6 +28,7 @@ describe('strata CLI', () => {
   });
 
   it('query exits 1 with coded errors, and takes variables', () => {
+    expect(run(['migrate', '--db', db]).status).toBe(0);
     const bad = run(['query', '{ nope }', '--db', db]);
     expect(bad.status).toBe(1);
     expect(JSON.parse(bad.stdout).errors[0].extensions.code).toBe('BAD_USER_INPUT');

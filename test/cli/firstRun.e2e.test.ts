@@ -1,0 +1,114 @@
+/**
+ * What a new user hit on a first run (issue 14): a mistyped --db, what
+ * migrate says, and the write token across restarts and on a public host.
+ * Everything goes through bin/strata.js, as users run it.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { tempDir } from '../helpers/backends';
+import { BIN, gqlHttp } from '../helpers/serverProcess';
+
+const baseEnv = () => {
+  const env: Record<string, string | undefined> = { ...process.env, LOG_LEVEL: 'silent' };
+  delete env.STRATA_WRITE_TOKEN;
+  delete env.STRATA_DB;
+  return env;
+};
+// A server that starts when it should refuse would never exit: the timeout makes that a failure.
+const run = (args: string[], env: Record<string, string> = {}) =>
+  spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...baseEnv(), ...env }, timeout: 30_000 });
+
+/** Starts serve; resolves with its URL and everything it wrote on stderr up to "serving". */
+async function serve(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], { env: { ...baseEnv(), ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const { url, stderr } = await new Promise<{ url: string; stderr: string }>((resolve, reject) => {
+    let err = '';
+    child.stderr!.on('data', (d) => {
+      err += d;
+      const m = /serving GraphQL at (\S+)/.exec(err);
+      if (m) resolve({ url: m[1]!, stderr: err });
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
+  });
+  const stop = () => new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); });
+  return { url, stderr, stop };
+}
+
+describe('first run', () => {
+  let dir: string;
+  beforeEach(() => { dir = tempDir(); });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it.each([
+    ['query', '{ head }'],
+    ['verify'],
+    ['rebuild'],
+    ['export-log'],
+  ])('%s refuses a database that does not exist: one line, exit 2, nothing created', (...cmd) => {
+    const db = path.join(dir, 'no', 'such', 'typo.db');
+    const r = run([...cmd, '--db', db]);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`strata: no database: ${db} does not exist (check --db or $STRATA_DB; serve, import, migrate and import-log create one)\n`);
+    expect(fs.existsSync(path.join(dir, 'no'))).toBe(false);
+  });
+
+  it('migrate names the migrations it applied, then says there is nothing to apply', () => {
+    const db = path.join(dir, 'new', 'strata.db');
+    const first = run(['migrate', '--db', db]);
+    expect(first.status).toBe(0);
+    const names = fs.readdirSync(path.resolve(__dirname, '..', '..', 'migrations')).filter((f) => f.endsWith('.ts')).map((f) => {
+      const [stamp, name] = path.basename(f, '.ts').split('-');
+      return `${name}${stamp}`;
+    }).sort();
+    expect(first.stdout).toBe(`migrations: applied ${names.join(', ')}\n`);
+    expect(run(['migrate', '--db', db]).stdout).toBe('migrations: up to date (nothing to apply)\n');
+    // Now it exists: verify passes on it.
+    expect(run(['verify', '--db', db]).status).toBe(0);
+  });
+
+  it('without STRATA_WRITE_TOKEN the write token is generated once, kept in the data folder (0600), and survives a restart', async () => {
+    const db = path.join(dir, 'data', 'strata.db');
+    const tokenFile = path.join(dir, 'data', 'write-token');
+    const first = await serve(['--db', db]);
+    let token: string;
+    try {
+      expect(fs.statSync(tokenFile).mode & 0o777).toBe(0o600);
+      token = fs.readFileSync(tokenFile, 'utf8').trim();
+      expect(token.length).toBeGreaterThanOrEqual(32);
+      expect(first.stderr).toContain(tokenFile);
+      const ok = await gqlHttp(first.url, 'mutation { tagImage(image: "sha256:00", tag: "x:1", expectedVersion: 0) { imageId } }', undefined, token);
+      expect(ok.errors?.[0]?.extensions?.code).not.toBe('UNAUTHENTICATED');
+    } finally {
+      await first.stop();
+    }
+    const second = await serve(['--db', db]);
+    try {
+      expect(fs.readFileSync(tokenFile, 'utf8').trim()).toBe(token);
+      expect(second.stderr).toContain(tokenFile);
+      expect(second.stderr).not.toContain(token); // printed once, when generated
+      const again = await gqlHttp(second.url, 'mutation { tagImage(image: "sha256:00", tag: "x:1", expectedVersion: 0) { imageId } }', undefined, token);
+      expect(again.errors?.[0]?.extensions?.code).not.toBe('UNAUTHENTICATED');
+      const wrong = await gqlHttp(second.url, 'mutation { tagImage(image: "sha256:00", tag: "x:1", expectedVersion: 0) { imageId } }', undefined, 'nope');
+      expect(wrong.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('a non-loopback --host with no token configured refuses to start with one line', () => {
+    const db = path.join(dir, 'data', 'strata.db');
+    const r = run(['serve', '--port', '0', '--host', '0.0.0.0', '--db', db]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^strata: refusing to listen on 0\.0\.0\.0 with no write token configured: set STRATA_WRITE_TOKEN .*\n$/);
+    expect(r.stderr.split('\n')).toHaveLength(2);
+    expect(fs.existsSync(path.join(dir, 'data', 'write-token'))).toBe(false);
+  });
+
+  it('a non-loopback --host starts when STRATA_WRITE_TOKEN is set', async () => {
+    const s = await serve(['--host', '0.0.0.0', '--db', path.join(dir, 'strata.db')], { STRATA_WRITE_TOKEN: 'chosen' });
+    await s.stop();
+    expect(s.url).toMatch(/^http:\/\/0\.0\.0\.0:\d+\/graphql$/);
+  });
+});
