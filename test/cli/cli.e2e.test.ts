@@ -40,6 +40,7 @@ describe('strata CLI', () => {
   });
 
   (haveDiveFixtures ? it : it.skip)('refuses a root filesystem tar with one line and appends nothing', () => {
+    expect(run(['migrate', '--db', db]).status).toBe(0);
     const r = run(['import', dive('not-an-image-rootfs.tar'), '--db', db]);
     expect(r.status).not.toBe(0);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
