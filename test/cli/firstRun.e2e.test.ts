@@ -58,10 +58,10 @@ describe('first run', () => {
     const db = path.join(dir, 'new', 'strata.db');
     const first = run(['migrate', '--db', db]);
     expect(first.status).toBe(0);
-    const names = fs.readdirSync(path.resolve(__dirname, '..', '..', 'migrations')).filter((f) => f.endsWith('.ts')).map((f) => {
+    const names = fs.readdirSync(path.resolve(__dirname, '..', '..', 'migrations')).filter((f) => f.endsWith('.ts')).sort().map((f) => {
       const [stamp, name] = path.basename(f, '.ts').split('-');
       return `${name}${stamp}`;
-    }).sort();
+    });
     expect(first.stdout).toBe(`migrations: applied ${names.join(', ')}\n`);
     expect(run(['migrate', '--db', db]).stdout).toBe('migrations: up to date (nothing to apply)\n');
     // Now it exists: verify passes on it.
