@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [--quick] [--only=import,append,queries,scaling] [--md]`
+ * `npm run bench [-- --json] [--quick] [--only=import,append,queries,scaling,bases] [--md]`
  * Runs the benchmarks in turn and prints one table (or JSON); every figure is
  * a ratio against a floor or a peer measured in the same run. Results are
  * also written to bench/out/results.json.
@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { appendBench } from './appendBench';
+import { basesBench } from './basesBench';
 import { OUT } from './generate';
 import { importBench } from './importBench';
 import { queryBench } from './queryBench';
@@ -16,7 +17,7 @@ import { renderMarkdown, renderText, type Row } from './table';
 import { log, now, type BenchOptions } from './util';
 
 const BENCHES: Record<string, (o: BenchOptions) => Promise<Row[]>> = {
-  import: importBench, append: appendBench, queries: queryBench, scaling: scalingBench,
+  import: importBench, append: appendBench, queries: queryBench, scaling: scalingBench, bases: basesBench,
 };
 
 function parseArgs(argv: string[]) {

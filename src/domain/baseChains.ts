@@ -95,6 +95,8 @@ export class BaseChainIndex {
   private readonly roots = new Set<StackNode>();
   /** Shared stacks in listing order; null after any change. */
   private orderCache: StackNode[] | null = null;
+  /** list() answers by minImages, until the next change. */
+  private readonly listCache = new Map<number, BaseChainNode[]>();
 
   /** Records a live image (ignored when already recorded or without layers). */
   add(img: BaseChainImage): void {
@@ -114,7 +116,7 @@ export class BaseChainIndex {
       if (!wasShared && sharers(node) >= SHARED) this.link(node);
       below = node;
     });
-    this.orderCache = null;
+    this.changed();
   }
 
   /** Forgets an image (ignored when unknown). */
@@ -131,7 +133,12 @@ export class BaseChainIndex {
       if (wasShared && sharers(node) < SHARED) this.unlink(node);
       if (sharers(node) === 0) this.stacks.delete(chainId);
     });
+    this.changed();
+  }
+
+  private changed(): void {
     this.orderCache = null;
+    this.listCache.clear();
   }
 
   private link(node: StackNode): void {
@@ -201,8 +208,12 @@ export class BaseChainIndex {
    * Shared stacks with at least `minImages` sharers: each root followed by its
    * tree depth first, siblings (and roots) most images first. Sharers never
    * grow going up, so the filter keeps every listed stack's parent listed.
+   * The array is shared until the next change: callers must not modify it.
    */
-  list(minImages = SHARED): BaseChainNode[] {
+  list(minImages = SHARED): readonly BaseChainNode[] {
+    const min = Math.max(minImages, SHARED);
+    const hit = this.listCache.get(min);
+    if (hit) return hit;
     if (!this.orderCache) {
       const out: StackNode[] = [];
       const walk = (n: StackNode) => {
@@ -212,9 +223,10 @@ export class BaseChainIndex {
       for (const r of [...this.roots].sort(bySharing)) walk(r);
       this.orderCache = out;
     }
-    const min = Math.max(minImages, SHARED);
     const out: BaseChainNode[] = [];
     for (const n of this.orderCache) if (sharers(n) >= min) out.push(view(n));
+    if (this.listCache.size >= 8) this.listCache.clear(); // a few thresholds are asked for at most
+    this.listCache.set(min, out);
     return out;
   }
 

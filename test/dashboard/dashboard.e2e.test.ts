@@ -14,6 +14,8 @@ import { createContext } from '../../src/graphql/resolvers/context';
 import { createLogger } from '../../src/graphql/logger';
 import { startServer, type RunningServer } from '../../src/server';
 import { DIVE_DIR, FIXTURES, seed } from './seed';
+import { recordImport } from '../../src/application/importImages';
+import { DEBIAN_12, fleetImage, fleetLayer } from '../application/fleetImages';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -279,6 +281,59 @@ async function gql(url: string, query: string, variables: Record<string, unknown
     } finally {
       await guarded.close();
     }
+  });
+
+  test('unnamed bases: shared layer stacks drawn above their images, and named on the image page', async () => {
+    // Images built FROM bases that were never imported (layers labelled by fleetImages.ts):
+    //   svc1 [D, P, s1]  svc2 [D, P, s2]  web [D, w]  cron [D, c]    (D: Debian 12, P: a runtime)
+    const D = fleetLayer('dash-debian', DEBIAN_12);
+    const P = fleetLayer('dash-python');
+    await recordImport(app, [
+      fleetImage('svc1:1', [D, P, fleetLayer('dash-s1')]), fleetImage('svc2:1', [D, P, fleetLayer('dash-s2')]),
+      fleetImage('web:1', [D, fleetLayer('dash-w')]), fleetImage('cron:1', [D, fleetLayer('dash-c')]),
+    ], { actor: 'seed' });
+    const d = await api(`{ baseChains(first: 1000) { edges { node { chainId depth imageCount distribution image { imageId } parent { chainId } } } }
+      svc1: image(ref: "svc1:1") { imageId baseChain { chainId imageCount distribution } }
+      svc2: image(ref: "svc2:1") { imageId } web: image(ref: "web:1") { imageId } cron: image(ref: "cron:1") { imageId }
+      dive: image(ref: "dive-test:latest") { baseChain { chainId image { imageId } } } base: image(ref: "dive-base:1") { imageId } }`);
+    const chains = new Map(d.baseChains.edges.map((e: any) => [e.node.chainId, e.node]));
+    const debian: any = chains.get(D.diffId);
+    const runtime: any = chains.get(d.svc1.baseChain.chainId);
+    expect(debian).toMatchObject({ depth: 1, imageCount: 4, image: null, distribution: 'Debian GNU/Linux 12 (bookworm)' });
+    expect(runtime).toMatchObject({ depth: 2, imageCount: 2, image: null, parent: { chainId: D.diffId } });
+
+    await open('#/lineage', 'svg.lineage');
+    // Two unnamed bases are drawn; the dive fixtures' one-layer stack only leads to dive-base:1, so it is passed through.
+    const stacks = page.locator('svg.lineage g.node-stack');
+    await expect(stacks.count()).resolves.toBe(2);
+    await expect(page.locator('#lineage-summary').textContent()).resolves.toContain('2 unnamed bases');
+    for (const c of [debian, runtime]) {
+      const node = page.locator(`g.node-stack[data-chain-id="${c.chainId}"]`);
+      await expect(node.getAttribute('data-image-count')).resolves.toBe(String(c.imageCount));
+      const text = await node.locator('text').allTextContents();
+      expect(text).toEqual([`${c.distribution.slice(0, 28)}…`, `${c.chainId.slice(7, 19)} · ${c.imageCount} images`]);
+      await expect(node.getAttribute('aria-label')).resolves.toContain(c.distribution);
+    }
+    const edge = (from: string, to: string) => page.locator(`svg.lineage path.edge[data-from="${from}"][data-to="${to}"]`).count();
+    await expect(edge(debian.chainId, runtime.chainId)).resolves.toBe(1);
+    for (const img of [d.web, d.cron]) await expect(edge(debian.chainId, img.imageId)).resolves.toBe(1);
+    for (const img of [d.svc1, d.svc2]) await expect(edge(runtime.chainId, img.imageId)).resolves.toBe(1);
+    // Above (left of, in this left-to-right layout) the images built on them.
+    const xOf = async (sel: string) => Number(/translate\(([\d.]+)/.exec((await page.locator(sel).getAttribute('transform'))!)![1]);
+    const xRuntime = await xOf(`g.node-stack[data-chain-id="${runtime.chainId}"]`);
+    expect(await xOf(`g.node-stack[data-chain-id="${debian.chainId}"]`)).toBeLessThan(xRuntime);
+    expect(xRuntime).toBeLessThan(await xOf(`g.node[data-image-id="${d.svc1.imageId}"]`));
+    await shot('lineage-unnamed-bases');
+
+    // The image page names the stack, known image or not.
+    await open('#/image/svc1%3A1', '#base-chain');
+    const base = page.locator('#base-chain');
+    await expect(base.getAttribute('data-chain-id')).resolves.toBe(d.svc1.baseChain.chainId);
+    await expect(base.textContent()).resolves.toContain(`${d.svc1.baseChain.distribution} · ${d.svc1.baseChain.chainId.slice(7, 19)} · 2 layers · ${d.svc1.baseChain.imageCount} images built on it`);
+    await open('#/image/dive-test%3Alatest', '#base-chain');
+    expect(d.dive.baseChain.image.imageId).toBe(d.base.imageId);
+    await expect(page.locator('#base-chain a').getAttribute('href')).resolves.toBe(`#/image/${encodeURIComponent(d.base.imageId)}`);
+    await shot('image-base-stack');
   });
 });
 

@@ -10,6 +10,7 @@ const QUERY = `query Image($ref: String!) {
     distribution { prettyName }
     parent { imageId repoTags }
     base { imageId repoTags }
+    baseChain { chainId depth imageCount distribution image { imageId repoTags } }
     children { imageId repoTags }
     layers { index diffId chainId digest size createdBy layer { imageCount fileCount } }
     efficiency { score wastedBytes userWastedPercent hiddenBytes userSizeBytes inefficientFiles { path count wastedBytes } }
@@ -86,7 +87,21 @@ function summary(img) {
       img.compressedSize !== null ? h('div', {}, h('dt', {}, 'Compressed'), h('dd', {}, bytes(img.compressedSize))) : null,
       rel('Parent', img.parent ? [img.parent] : []),
       rel('Base', img.base ? [img.base] : []),
+      baseStack(img.baseChain),
       rel('Children', img.children)));
+}
+
+/** The shared layer stack the image is built on (Image.baseChain), named even when no base image is known. */
+function baseStack(c) {
+  if (!c) return null;
+  const others = `${int(c.imageCount)} image${c.imageCount === 1 ? '' : 's'} built on it`;
+  return h('div', {}, h('dt', {}, 'Base stack'),
+    h('dd', { id: 'base-chain', 'data-chain-id': c.chainId, 'data-image-count': c.imageCount },
+      c.image ? imageLink(c.image) : h('span', { class: 'base-name' }, c.distribution ?? 'unnamed base'),
+      ' · ', h('code', { title: `ChainID ${c.chainId}` }, shortId(c.chainId)),
+      ` · ${c.depth} layer${c.depth === 1 ? '' : 's'} · ${others}`,
+      c.image && c.distribution ? ` · ${c.distribution}` : null,
+      c.image ? null : h('span', { class: 'muted' }, ' (no image with exactly these layers is known)')));
 }
 
 function layersSection(img) {
