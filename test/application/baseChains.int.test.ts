@@ -79,6 +79,14 @@ describe.each(backendNames())('unnamed bases on %s', (backend) => {
     expect((await chains(3)).edges.map((e: any) => e.node.chainId)).toEqual([D.diffId, A.diffId]);
   });
 
+  it('sizes a stack under both accountings (a symbolic link counts its target under DOCKER)', async () => {
+    const q = `{ baseChains { edges { node { chainId content: size docker: size(accounting: DOCKER) } } } }`;
+    const sizes = new Map((await t.gql(q)).baseChains.edges.map((e: any) => [e.node.chainId, e.node]));
+    const link = '/usr/share/zoneinfo/Etc/UTC'.length;
+    expect(sizes.get(D.diffId)).toMatchObject({ content: D.size, docker: D.size + link });
+    expect(sizes.get(DP)).toMatchObject({ content: D.size + P.size, docker: D.size + link + P.size });
+  });
+
   it('names each image\'s base stack: two images sharing a base but not a runtime', async () => {
     expect(await baseOf('svc1:1')).toMatchObject({ chainId: DP, depth: 2, image: null, distribution: 'Debian GNU/Linux 12 (bookworm)' });
     expect(await baseOf('web:1')).toMatchObject({ chainId: D.diffId, depth: 1, imageCount: 4 });

@@ -11,7 +11,7 @@ import type { ImportedImage, ImportedLayer } from '../../src/importers';
 const hex = (s: string | Uint8Array) => createHash('sha256').update(s).digest('hex');
 const digestOf = (label: string) => `sha256:${hex(label)}`;
 
-const meta = { mode: 0o644, uid: 0, gid: 0, linkTarget: null } as const;
+const meta = { mode: 0o644, uid: 0, gid: 0, linkTarget: null as string | null };
 
 export function fleetLayer(label: string, osRelease?: string): ImportedLayer {
   const entries: LayerEntry[] = [
@@ -24,6 +24,8 @@ export function fleetLayer(label: string, osRelease?: string): ImportedLayer {
     entries.push({ ...meta, path: '/etc', kind: 'DIRECTORY', size: 0, mode: 0o755, contentDigest: null });
     entries.push({ ...meta, path: '/etc/os-release', kind: 'FILE', size: content.length, contentDigest: `sha256:${hex(content)}` });
     keptFiles.push({ path: '/etc/os-release', content });
+    // Docker Engine counts a symbolic link as its target's length (DOCKER accounting); content sizes do not.
+    entries.push({ ...meta, path: '/etc/localtime', kind: 'SYMLINK', size: 0, mode: 0o777, linkTarget: '/usr/share/zoneinfo/Etc/UTC', contentDigest: null });
   }
   return {
     digest: null, diffId: digestOf(`diff/${label}`), mediaType: null, compressedSize: null,

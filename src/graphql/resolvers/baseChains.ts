@@ -8,6 +8,7 @@ import { imageObj } from './context';
 import { connectionOf, decodeCursor, encodeCursor, offsetConnection, pageSize } from './connection';
 import { imageLayer } from './mappers';
 import { stackDistribution } from './stackDistribution';
+import { layerSize, type AccountingArgs } from './sizes';
 
 /** A shared stack as seen in one read model (nested fields answer at the same asOf). */
 export interface BaseChainObj { kind: 'BaseChain'; node: BaseChainNode; model: ReadModel }
@@ -46,7 +47,11 @@ export const baseChainResolvers = {
   chainId: (o: BaseChainObj) => o.node.chainId,
   depth: (o: BaseChainObj) => o.node.depth,
   layers: (o: BaseChainObj) => stackLayers(o).map((l) => imageLayer(l, o.model)),
-  size: (o: BaseChainObj) => stackLayers(o).reduce((s, l) => s + l.size, 0),
+  async size(o: BaseChainObj, args: AccountingArgs, ctx: Ctx) {
+    const layers = stackLayers(o);
+    const sizes = await Promise.all(layers.map((l) => layerSize(ctx, l.diffId, l.size, args)));
+    return sizes.reduce((s, n) => s + n, 0);
+  },
   image: (o: BaseChainObj) => {
     const id = o.model.baseChains.imagesExactly(o.node.chainId)[0];
     const rec = id ? o.model.images.get(id) : undefined;
