@@ -118,7 +118,7 @@ export class FsBlobStore implements BlobStore {
     await this.init();
     const id = `${hostname()}-${process.pid}-${randomBytes(6).toString('hex')}`;
     const dir = path.join(this.ingestDir, id);
-    await fs.mkdir(dir);
+    await fs.mkdir(dir, { recursive: true });
     const leaseFile = path.join(dir, 'lease');
     const lease: Lease = { host: hostname(), pid: process.pid, started: Date.now() };
     await fs.writeFile(leaseFile, JSON.stringify(lease));

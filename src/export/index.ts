@@ -39,6 +39,7 @@ async function toFile(path: string, write: (out: NodeJS.WritableStream & import(
   const out = createWriteStream(tmp, { highWaterMark: 1 << 20 });
   try {
     const failed = new Promise<never>((_, reject) => out.once('error', reject));
+    failed.catch(() => undefined);
     const n = await Promise.race([write(out), failed]);
     out.end();
     await finished(out);

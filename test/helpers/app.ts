@@ -3,7 +3,8 @@ import { graphql } from 'graphql';
 import { Strata } from '../../src/application/strata';
 import { buildExecutableSchema } from '../../src/graphql/buildSchema';
 import { createContext } from '../../src/graphql/resolvers/context';
-import { freshDb, type BackendName, type TestDb } from './backends';
+import fs from 'node:fs';
+import { freshDb, tempDir, type BackendName, type TestDb } from './backends';
 
 export interface TestApp {
   db: TestDb;
@@ -15,7 +16,9 @@ export interface TestApp {
 
 export async function openTestApp(backend: BackendName): Promise<TestApp> {
   const db = await freshDb(backend);
-  const app = await Strata.open(db.url);
+  // Blobs in a temp directory (with PostgreSQL the default would be ./data/blobs of the checkout).
+  const blobs = tempDir('strata-blobs-');
+  const app = await Strata.open(db.url, { blobs });
   const schema = buildExecutableSchema(app.store);
   const gqlRaw = async (source: string, variables?: Record<string, unknown>, actor = 'test') => {
     const r = await graphql({ schema, source, variableValues: variables, contextValue: createContext(app, { actor, canWrite: true }) });
@@ -28,6 +31,6 @@ export async function openTestApp(backend: BackendName): Promise<TestApp> {
       if (r.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(r.errors)}`);
       return r.data as any;
     },
-    async close() { await app.close(); await db.drop(); },
+    async close() { await app.close(); await db.drop(); fs.rmSync(blobs, { recursive: true, force: true }); },
   };
 }

@@ -4,7 +4,7 @@
  * user's pin; every other stream is pinned at the version we read.
  */
 import { planCommit, type CommitOutcome } from '../../domain/image/commit';
-import type { FileChange } from '../../domain/image/fileChange';
+import type { FileChangeInput } from '../realLayers/content';
 import { normalizeTag } from '../../domain/reference';
 import { initialTagState } from '../../domain/tag/state';
 import { notFound } from '../../domain/errors';
@@ -15,10 +15,12 @@ import type { Strata } from '../strata';
 import { appendDecision, keyReused, pinnedVersion, priorEvents, withRetries, type Who } from './append';
 import { commandMetadata, commitPorts, imageStateOf, tagStateOf } from './ports';
 import { eventOfType, imageCommittedEvent, imageRecord, modelAfter } from './result';
+import { RealLayers, type RealLayerPorts } from '../realLayers/realLayers';
 
 export interface CommitInput {
   image: string;
-  changes: readonly FileChange[];
+  /** contentBase64 allowed (realLayers/content.ts). */
+  changes: readonly FileChangeInput[];
   tag?: string | null;
   createdBy?: string | null;
   expectedVersion?: number | null;
@@ -47,28 +49,45 @@ export function replayedImageId(events: readonly StoredEvent[], key: string | nu
   return id;
 }
 
-/** Decides a commit on `model` (shared with container commit's ports). */
-export async function decideCommitOn(app: Strata, model: ReadModel, input: CommitInput, actor: string | null): Promise<CommitOutcome> {
+/** Decides a commit on `model` (shared with container commit's ports); `real`: the real-layer ports of a second decision. */
+export async function decideCommitOn(
+  app: Strata, model: ReadModel, input: CommitInput, actor: string | null, now?: string, real?: RealLayerPorts,
+): Promise<CommitOutcome> {
   const parent = model.resolve(input.image);
   if (!parent) throw notFound(`no image "${input.image}"`, { ref: input.image });
   const tag = input.tag ? normalizeTag(input.tag) : null;
+  const metadata = commandMetadata(actor);
   return planCommit({
     type: 'CommitImage',
     data: { changes: input.changes, tag, createdBy: input.createdBy ?? null, expectedVersion: input.expectedVersion ?? null },
-    metadata: commandMetadata(actor),
-    ports: await commitPorts(app, model, parent.layers),
+    metadata: { ...metadata, now: now ?? metadata.now },
+    ports: { ...(await commitPorts(app, model, parent.layers)), ...real },
   }, { parent: imageStateOf(model, parent.imageId), tag: tag ? tagStateOf(model, tag) : initialTagState() });
+}
+
+/** Decides once for the entries, writes the real layer, decides again with it (realLayers.ts). */
+async function decideRealCommit(app: Strata, model: ReadModel, input: CommitInput, actor: string | null, real: RealLayers): Promise<CommitOutcome> {
+  const now = new Date().toISOString();
+  const first = await decideCommitOn(app, model, input, actor, now);
+  const parent = model.resolve(input.image)!;
+  const ports = await real.portsFor(first.entries, parent.layers, parent.layers, now);
+  const out = await decideCommitOn(app, model, input, actor, now, ports);
+  await real.finish();
+  return out;
 }
 
 export async function commitImage(app: Strata, input: CommitInput, who: Who): Promise<CommitResult> {
   const prior = await priorEvents(app, input.idempotencyKey);
   if (prior) return commitResult(app, replayedImageId(prior, input.idempotencyKey), prior);
-  return withRetries(pinnedVersion(input.expectedVersion), async () => {
-    const model = await app.models.current();
-    const out = await decideCommitOn(app, model, input, who.actor);
-    const r = await appendDecision(app, model, out.events, { ...who, idempotencyKey: input.idempotencyKey },
-      [{ diffId: out.layer.diffId, entries: out.entries, entriesDigest: out.layer.entriesDigest }]);
-    const imageId = r.duplicate ? replayedImageId(r.events, input.idempotencyKey) : out.imageId;
-    return commitResult(app, imageId, r.events);
+  return RealLayers.using(app, async (real) => {
+    const changes = await real.contents(input.changes);
+    return withRetries(pinnedVersion(input.expectedVersion), async () => {
+      const model = await app.models.current();
+      const out = await decideRealCommit(app, model, { ...input, changes }, who.actor, real);
+      const r = await appendDecision(app, model, out.events, { ...who, idempotencyKey: input.idempotencyKey },
+        [{ diffId: out.layer.diffId, entries: out.entries, entriesDigest: out.layer.entriesDigest }]);
+      const imageId = r.duplicate ? replayedImageId(r.events, input.idempotencyKey) : out.imageId;
+      return commitResult(app, imageId, r.events);
+    });
   });
 }

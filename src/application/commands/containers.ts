@@ -13,7 +13,6 @@ import { dockerRwSize } from '../../domain/container/dockerSize';
 import { imageSize } from '../sizes';
 import { conflict, notFound } from '../../domain/errors';
 import type { DomainEvent } from '../../domain/events';
-import type { FileChange } from '../../domain/image/fileChange';
 import { normalizeTag } from '../../domain/reference';
 import { initialTagState } from '../../domain/tag/state';
 import type { StoredEvent } from '../../eventStore/types';
@@ -24,6 +23,8 @@ import { appendDecision, keyReused, pinnedVersion, priorEvents, withRetries, typ
 import { commitResult, replayedImageId, type CommitResult } from './commit';
 import { commandMetadata, commitPorts, containerStateOf, imageStateOf, tagStateOf } from './ports';
 import { modelAfter } from './result';
+import { RealLayers, type RealLayerPorts } from '../realLayers/realLayers';
+import type { FileChangeInput } from '../realLayers/content';
 
 export interface ContainerResult { model: ReadModel; container: ContainerRecord }
 
@@ -80,7 +81,11 @@ export function createContainer(app: Strata, input: { image: string; name?: stri
   });
 }
 
-export function changeFiles(app: Strata, input: { container: string; changes: readonly FileChange[] }, who: Who): Promise<ContainerResult> {
+/** contentBase64 is decoded and kept in the blob store under its digest until the container is committed (realLayers/content.ts). */
+export async function changeFiles(app: Strata, input: { container: string; changes: readonly FileChangeInput[] }, who: Who): Promise<ContainerResult> {
+  const changes = input.changes.some((c) => c.contentBase64 != null)
+    ? await RealLayers.using(app, (real) => real.contents(input.changes))
+    : input.changes;
   return run(app, who, ['ContainerFileChanged'], async (model) => {
     const rec = requireContainer(model, input.container);
     const image = model.images.get(rec.imageId);
@@ -88,7 +93,7 @@ export function changeFiles(app: Strata, input: { container: string; changes: re
     const lookup = (path: string) => view.lookup(path);
     let state = containerStateOf(model, rec);
     const events: DomainEvent[] = [];
-    for (const change of input.changes) {
+    for (const change of changes) {
       const evs = decideFileChange({
         type: 'ChangeContainerFile', data: { containerId: rec.containerId, change }, metadata: commandMetadata(who.actor), ports: { lookup },
       }, state);
@@ -114,20 +119,25 @@ export interface ContainerCommitInput { container: string; tag?: string | null; 
 export async function commitContainer(app: Strata, input: ContainerCommitInput, who: Who): Promise<CommitResult> {
   const prior = await priorEvents(app, who.idempotencyKey);
   if (prior) return commitResult(app, replayedImageId(prior, who.idempotencyKey), prior);
-  return withRetries(pinnedVersion(input.expectedVersion), async () => {
+  return RealLayers.using(app, (real) => withRetries(pinnedVersion(input.expectedVersion), async () => {
     const model = await app.models.current();
     const rec = requireContainer(model, input.container);
     const image = model.images.get(rec.imageId);
     const tag = input.tag ? normalizeTag(input.tag) : null;
-    const out = planContainerCommit({
+    const now = new Date().toISOString();
+    const decide = async (extra?: RealLayerPorts) => planContainerCommit({
       type: 'CommitContainer',
       data: { containerId: rec.containerId, tag, createdBy: input.createdBy ?? null, expectedVersion: input.expectedVersion ?? null },
-      metadata: commandMetadata(who.actor),
-      ports: await commitPorts(app, model, image?.layers ?? []),
+      metadata: { ...commandMetadata(who.actor), now },
+      ports: { ...(await commitPorts(app, model, image?.layers ?? [])), ...extra },
     }, { container: containerStateOf(model, rec), image: imageStateOf(model, rec.imageId), tag: tag ? tagStateOf(model, tag) : initialTagState() });
+    // Twice on one clock: the entries first, then with the real layer written from them (realLayers.ts).
+    const lower = image?.layers ?? [];
+    const out = await decide(await real.portsFor((await decide()).entries, lower, lower, now));
+    await real.finish();
     const r = await appendDecision(app, model, out.events, who, [{ diffId: out.layer.diffId, entries: out.entries, entriesDigest: out.layer.entriesDigest }]);
     return commitResult(app, r.duplicate ? replayedImageId(r.events, who.idempotencyKey) : out.imageId, r.events);
-  });
+  }));
 }
 
 export interface ContainerView {

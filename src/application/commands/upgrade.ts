@@ -8,7 +8,6 @@
 import { planUpgrade, compareLayers } from '../../domain/image/upgrade';
 import { shadowedPaths } from '../../domain/image/shadowedPaths';
 import { diffMergedViews } from '../../domain/imageDiff';
-import type { FileChange } from '../../domain/image/fileChange';
 import type { LayerEntry } from '../../domain/layerEntry';
 import { normalizeTag } from '../../domain/reference';
 import type { StoredEvent } from '../../eventStore/types';
@@ -18,10 +17,13 @@ import type { Strata } from '../strata';
 import { appendDecision, keyReused, pinnedVersion, priorEvents, withRetries, type Who } from './append';
 import { commandMetadata, commitPorts, imageStateOf, tagStateOf } from './ports';
 import { eventOfType, imageRecord, modelAfter } from './result';
+import { RealLayers, type RealLayerPorts } from '../realLayers/realLayers';
+import type { FileChangeInput } from '../realLayers/content';
 
 export interface UpgradeInput {
   tag: string;
-  changes?: readonly FileChange[] | null;
+  /** contentBase64 allowed (realLayers/content.ts). */
+  changes?: readonly FileChangeInput[] | null;
   onto?: string | null;
   createdBy?: string | null;
   expectedVersion?: number | null;
@@ -92,7 +94,7 @@ async function replayed(app: Strata, events: readonly StoredEvent[], key: string
   return answer(app, from, to, shadowed, moved);
 }
 
-async function decideOn(app: Strata, model: ReadModel, input: UpgradeInput, actor: string | null) {
+async function decideOn(app: Strata, model: ReadModel, input: UpgradeInput, actor: string | null, now?: string, real?: RealLayerPorts) {
   const tag = normalizeTag(input.tag);
   const tagState = tagStateOf(model, tag);
   const current = tagState.imageId ? model.images.get(tagState.imageId) : undefined;
@@ -104,8 +106,8 @@ async function decideOn(app: Strata, model: ReadModel, input: UpgradeInput, acto
   return planUpgrade({
     type: 'UpgradeImage',
     data: { tag, changes: input.changes ?? null, onto: input.onto ?? null, createdBy: input.createdBy ?? null, expectedVersion: input.expectedVersion ?? null },
-    metadata: commandMetadata(actor),
-    ports: { ...ports, changedBetweenBases: () => changed, entriesOf: await entriesByDiffId(app, own) },
+    metadata: { ...commandMetadata(actor), ...(now ? { now } : {}) },
+    ports: { ...ports, ...real, changedBetweenBases: () => changed, entriesOf: await entriesByDiffId(app, own) },
   }, {
     tag: tagState,
     current: imageStateOf(model, tagState.imageId),
@@ -114,19 +116,39 @@ async function decideOn(app: Strata, model: ReadModel, input: UpgradeInput, acto
   });
 }
 
+/**
+ * Decides for the entries, writes the real layer (changes) or only the new
+ * manifest (a rebase reuses the tag's own layer blobs), decides again (realLayers.ts).
+ */
+async function decideReal(app: Strata, model: ReadModel, input: UpgradeInput, actor: string | null, real: RealLayers) {
+  const now = new Date().toISOString();
+  const first = await decideOn(app, model, input, actor, now);
+  const tagged = model.tags.get(normalizeTag(input.tag))?.imageId;
+  const current = tagged ? model.images.get(tagged) : undefined;
+  const newBase = input.onto != null ? model.resolve(input.onto) : null;
+  const lower = current?.layers ?? [];
+  const ports = await real.portsFor(input.changes != null ? first.entries : null, lower, [...lower, ...(newBase?.layers ?? [])], now);
+  const out = await decideOn(app, model, input, actor, now, ports);
+  await real.finish();
+  return out;
+}
+
 export async function upgradeTag(app: Strata, input: UpgradeInput, who: Who): Promise<UpgradeResult> {
   const prior = await priorEvents(app, input.idempotencyKey);
   if (prior) return replayed(app, prior, input.idempotencyKey);
-  return withRetries(pinnedVersion(input.expectedVersion), async () => {
-    const model = await app.models.current();
-    const out = await decideOn(app, model, input, who.actor);
-    const top = out.image.layers[out.image.layers.length - 1];
-    // A new layer on top stores its entries; a rebase only re-uses stored layers.
-    const contents = input.changes != null && top ? [{ diffId: top.diffId, entries: out.entries }] : [];
-    const r = await appendDecision(app, model, out.events, { ...who, idempotencyKey: input.idempotencyKey }, contents);
-    if (r.duplicate) return replayed(app, r.events, input.idempotencyKey);
-    const moved = eventOfType(r.events, 'TagMoved');
-    if (!moved) throw keyReused(input.idempotencyKey);
-    return answer(app, out.previousImageId, out.imageId, out.shadowedPaths, moved);
+  return RealLayers.using(app, async (real) => {
+    const changes = input.changes != null ? await real.contents(input.changes) : input.changes;
+    return withRetries(pinnedVersion(input.expectedVersion), async () => {
+      const model = await app.models.current();
+      const out = await decideReal(app, model, { ...input, changes }, who.actor, real);
+      const top = out.image.layers[out.image.layers.length - 1];
+      // A new layer on top stores its entries; a rebase only re-uses stored layers.
+      const contents = input.changes != null && top ? [{ diffId: top.diffId, entries: out.entries }] : [];
+      const r = await appendDecision(app, model, out.events, { ...who, idempotencyKey: input.idempotencyKey }, contents);
+      if (r.duplicate) return replayed(app, r.events, input.idempotencyKey);
+      const moved = eventOfType(r.events, 'TagMoved');
+      if (!moved) throw keyReused(input.idempotencyKey);
+      return answer(app, out.previousImageId, out.imageId, out.shadowedPaths, moved);
+    });
   });
 }

@@ -12,14 +12,14 @@
 import type { Command } from '../command';
 import type { Sha256Hex } from '../digest';
 import { notFound } from '../errors';
-import type { DomainEvent, ImageCommittedData, LayerCommittedData } from '../events';
+import type { DomainEvent, ImageCommittedData, ImageLayerRef, LayerCommittedData } from '../events';
 import { historyOf } from '../history';
 import type { LayerEntry } from '../layerEntry';
 import { normalizeTag } from '../reference';
 import { checkExpectedVersion, moveTag } from '../tag/decide';
 import type { TagState } from '../tag/state';
 import { layerEntriesOf, LookupPath } from './changeSet';
-import { committedLayer, EntriesDigest } from './committedLayer';
+import { committedLayer, type BuiltLayer, EntriesDigest } from './committedLayer';
 import type { FileChange } from './fileChange';
 import { configWithLayer } from './imageConfig';
 import type { ImageState } from './state';
@@ -32,6 +32,10 @@ export interface CommitPorts {
   isImageKnown: (imageId: string) => boolean;
   entriesDigest: EntriesDigest;
   sha256Hex: Sha256Hex;
+  /** The real tar written for exactly these entries, or null (then the DiffID is the entry list's digest). */
+  builtLayer?: (entries: readonly LayerEntry[]) => BuiltLayer | null;
+  /** The manifest digest of the new image, when the application could write one for it (every layer blob stored). */
+  manifestOf?: (config: string, layers: readonly ImageLayerRef[]) => string | null;
 }
 
 export interface CommitData {
@@ -72,20 +76,21 @@ export function commitEntries(
   data: { createdBy?: string | null; comment?: string | null },
   source: ImageCommittedData['source'],
   now: string,
-  ports: Pick<CommitPorts, 'entriesDigest' | 'sha256Hex'>,
+  ports: Pick<CommitPorts, 'entriesDigest' | 'sha256Hex' | 'builtLayer' | 'manifestOf'>,
 ): Omit<CommitOutcome, 'events'> {
-  const layer = committedLayer(entries, ports.entriesDigest);
+  const layer = committedLayer(entries, ports.entriesDigest, ports.builtLayer?.(entries) ?? null);
   const step = { created: now, createdBy: data.createdBy ?? null, comment: data.comment ?? null };
   const cfg = configWithLayer(parent.config, layer.diffId, step, ports.sha256Hex);
   const str = (v: unknown) => (typeof v === 'string' ? v : null);
+  const layers: ImageLayerRef[] = [...parent.layers, { diffId: layer.diffId, digest: layer.digest, mediaType: layer.mediaType, compressedSize: layer.compressedSize }];
   const image: ImageCommittedData = {
     imageId: cfg.imageId,
     config: cfg.config,
-    manifestDigest: null,
+    manifestDigest: ports.manifestOf?.(cfg.config, layers) ?? null,
     created: now,
     architecture: str(cfg.parsed.architecture),
     os: str(cfg.parsed.os),
-    layers: [...parent.layers, { diffId: layer.diffId, digest: null, mediaType: null, compressedSize: null }],
+    layers,
     history: historyOf(cfg.parsed),
     baseName: null,
     baseDigest: null,

@@ -88,6 +88,7 @@ function rebasedImage(
   data: UpgradeData,
   now: string,
   sha256Hex: Sha256Hex,
+  manifestOf?: CommitPorts['manifestOf'],
 ): ImageCommittedData {
   const n = oldBase.layers.length;
   const isPrefix = n <= current.layers.length && oldBase.layers.every((l, i) => current.layers[i]?.diffId === l.diffId);
@@ -99,10 +100,12 @@ function rebasedImage(
     ownDiffIds: own.map((l) => l.diffId), created: now, createdBy: data.createdBy ?? null,
   }, sha256Hex);
   const str = (v: unknown) => (typeof v === 'string' ? v : null);
+  // The tag's own layer blobs are reused as they are, on the new base's (as crane rebase does).
+  const layers = [...newBase.layers, ...own];
   return {
-    imageId: cfg.imageId, config: cfg.config, manifestDigest: null, created: now,
+    imageId: cfg.imageId, config: cfg.config, manifestDigest: manifestOf?.(cfg.config, layers) ?? null, created: now,
     architecture: str(cfg.parsed.architecture), os: str(cfg.parsed.os),
-    layers: [...newBase.layers, ...own], history: historyOf(cfg.parsed),
+    layers, history: historyOf(cfg.parsed),
     baseName: data.onto ?? null, baseDigest: newBase.manifestDigests[0] ?? null,
     source: 'upgrade', parentImageId: newBase.imageId,
   };
@@ -112,7 +115,7 @@ function planRebase(command: UpgradeImage, state: UpgradeState, tag: string, cur
   const { oldBase, newBase } = state;
   if (!oldBase || oldBase.status !== 'live' || oldBase.imageId === null) throw notFound('the old base image does not exist');
   if (!newBase || newBase.status !== 'live' || newBase.imageId === null) throw notFound(`the new base ${command.data.onto ?? ''} does not exist`);
-  const image = rebasedImage(current, oldBase as typeof current, newBase as typeof current, command.data, command.metadata.now, command.ports.sha256Hex);
+  const image = rebasedImage(current, oldBase as typeof current, newBase as typeof current, command.data, command.metadata.now, command.ports.sha256Hex, command.ports.manifestOf);
   const own = current.layers.slice(oldBase.layers.length).map((l) => command.ports.entriesOf(l.diffId));
   const events: DomainEvent[] = [];
   if (!command.ports.isImageKnown(image.imageId)) events.push({ type: 'ImageCommitted', data: image });
