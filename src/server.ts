@@ -6,7 +6,8 @@ import { ApolloServer, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { WebSocketServer } from 'ws';
-import { getOperationAST, parse, validate, specifiedRules, NoSchemaIntrospectionCustomRule, GraphQLError, type GraphQLSchema, type DocumentNode } from 'graphql';
+import { getOperationAST, parse, validate, specifiedRules, NoSchemaIntrospectionCustomRule, GraphQLError, type GraphQLSchema,
+  type DocumentNode } from 'graphql';
 // tsconfig's moduleResolution "node" ignores package exports, so the types come
 // from the file and the value from the exported subpath (what Node resolves).
 import type { useServer as UseServer } from 'graphql-ws/dist/use/ws';
@@ -73,13 +74,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // Slow-loris guard: the whole request must arrive within the request budget.
   // Node enforces these timeouts only when it sweeps its connections (every 30 s
   // by default), so sweep often enough for the budget to mean what it says.
-  const httpServer = http.createServer({ connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(limits.requestTimeoutMs / 4))) });
+  const httpServer = http.createServer({ connectionsCheckingInterval: Math.max(100,
+    Math.min(30_000, Math.floor(limits.requestTimeoutMs / 4))) });
   httpServer.requestTimeout = limits.requestTimeoutMs;
   httpServer.headersTimeout = Math.min(httpServer.headersTimeout, limits.requestTimeoutMs);
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxBodyBytes });
   const introspection = opts.introspection ?? true;
-  const ws = startWebSocket({ wss, httpServer, schema: opts.schema, introspection, auth, createContext: opts.createContext, corsOrigins, allowedHosts, logger, limits });
+  const ws = startWebSocket({ wss, httpServer, schema: opts.schema, introspection, auth, createContext: opts.createContext, corsOrigins,
+    allowedHosts, logger, limits });
 
   const apollo = new ApolloServer<BaseContext>({
     schema: opts.schema,
@@ -106,7 +109,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await apollo.start();
 
   const publicDir = opts.publicDir === undefined ? (existsSync(DEFAULT_PUBLIC_DIR) ? DEFAULT_PUBLIC_DIR : null) : opts.publicDir;
-  httpServer.on('request', createRequestHandler({ apollo, schema: opts.schema, store: opts.store, auth, createContext: opts.createContext, corsOrigins, allowedHosts, logger, limits, publicDir }));
+  httpServer.on('request', createRequestHandler({ apollo, schema: opts.schema, store: opts.store, auth, createContext: opts.createContext,
+    corsOrigins, allowedHosts, logger, limits, publicDir }));
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(opts.port, opts.host, () => resolve());
@@ -187,7 +191,8 @@ function startWebSocket(o: WsOptions): { dispose(): Promise<void> } {
         if (invalid.length) return invalid;
         const op = getOperationAST(document, payload.operationName);
         if (!op) return [codedError('BAD_USER_INPUT', 'Unable to identify the operation')];
-        const refused = authorizeOperation(auth, op.operation) ?? checkVariables(payload.variables, o.limits) ?? checkOperation(o.schema, document, op, payload.variables ?? undefined, o.limits);
+        const refused = authorizeOperation(auth, op.operation) ?? checkVariables(payload.variables, o.limits) ?? checkOperation(o.schema,
+          document, op, payload.variables ?? undefined, o.limits);
         if (refused) return [refused];
         log.info({ operation: payload.operationName ?? op.name?.value ?? null, type: op.operation }, 'operation');
         try {

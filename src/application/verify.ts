@@ -35,10 +35,12 @@ export async function verifyChain(store: EventStore, expectHead?: string | null)
       const at = Number(pos);
       const [e] = await store.readRange(at, at, 1);
       if (!e || e.hash !== wanted) {
-        return { ...r, ok: false, firstBadPosition: at, reason: e ? `the hash at position ${at} is not the anchored one (history was rewritten)` : `position ${at} no longer exists (the log was truncated)`, headPosition };
+        return { ...r, ok: false, firstBadPosition: at,
+          reason: e ? `the hash at position ${at} is not the anchored one (history was rewritten)` : `position ${at} no longer exists (the log was truncated)`, headPosition };
       }
     } else if (r.headHash !== wanted) {
-      return { ...r, ok: false, firstBadPosition: headPosition + 1, reason: 'the head hash is not the anchored one (events were truncated or appended after the anchor)', headPosition };
+      return { ...r, ok: false, firstBadPosition: headPosition + 1,
+        reason: 'the head hash is not the anchored one (events were truncated or appended after the anchor)', headPosition };
     }
   }
   return { ...r, headPosition };
@@ -70,7 +72,8 @@ export async function verifyContents(store: EventStore): Promise<ContentProblem[
       for (const e of layers) {
         const c = loaded.get(e.data.diffId);
         if (!c) problems.push({ position: e.position, diffId: e.data.diffId, reason: 'the layer\'s entry list is missing' });
-        else if (c.entriesDigest !== e.data.entriesDigest) problems.push({ position: e.position, diffId: e.data.diffId, reason: 'the stored entry list is not the one the event names' });
+        else if (c.entriesDigest !== e.data.entriesDigest) problems.push({ position: e.position, diffId: e.data.diffId,
+          reason: 'the stored entry list is not the one the event names' });
       }
     }
     if (batch.length < PAGE) break;
@@ -139,7 +142,8 @@ export interface KeyProblem { position: number; key: string; reason: string }
  */
 /** Both parts of a key's request, or neither (keys recorded before requests were stored). */
 const wellFormedKeyRequest = (operation: string | null, inputDigest: string | null): boolean =>
-  (operation === null && inputDigest === null) || (typeof operation === 'string' && operation.length > 0 && /^sha256:[0-9a-f]{64}$/.test(inputDigest ?? ''));
+  (operation === null && inputDigest === null) || (typeof operation === 'string' && operation.length > 0
+    && /^sha256:[0-9a-f]{64}$/.test(inputDigest ?? ''));
 
 export async function verifyIdempotencyKeys(store: EventStore): Promise<KeyProblem[]> {
   const problems: KeyProblem[] = [];
@@ -149,13 +153,18 @@ export async function verifyIdempotencyKeys(store: EventStore): Promise<KeyProbl
        FROM idempotency_keys k LEFT JOIN events e ON e.position = k.first_position ORDER BY k.first_position`);
   for (const r of rows) {
     const first = Number(r.first_position);
-    if (r.carried !== r.key) problems.push({ position: first, key: r.key, reason: `idempotency key "${r.key}" is not carried by the event at position ${first}` });
-    else if (Number(r.last_position) < first || Number(r.last_exists) !== 1) problems.push({ position: first, key: r.key, reason: `idempotency key "${r.key}" names positions that do not exist` });
-    else if (!wellFormedKeyRequest(r.operation, r.input_digest)) problems.push({ position: first, key: r.key, reason: `idempotency key "${r.key}" records a malformed request (operation and input digest go together)` });
+    if (r.carried !== r.key) problems.push({ position: first, key: r.key,
+      reason: `idempotency key "${r.key}" is not carried by the event at position ${first}` });
+    else if (Number(r.last_position) < first
+      || Number(r.last_exists) !== 1) problems.push({ position: first, key: r.key,
+        reason: `idempotency key "${r.key}" names positions that do not exist` });
+    else if (!wellFormedKeyRequest(r.operation, r.input_digest)) problems.push({ position: first, key: r.key,
+      reason: `idempotency key "${r.key}" records a malformed request (operation and input digest go together)` });
   }
   const orphans = await store.sql.query<{ position: unknown; idempotency_key: string }>(
     `SELECT e.position, e.idempotency_key FROM events e LEFT JOIN idempotency_keys k ON k.key = e.idempotency_key
       WHERE e.idempotency_key IS NOT NULL AND k.key IS NULL ORDER BY e.position`);
-  for (const o of orphans) problems.push({ position: Number(o.position), key: o.idempotency_key, reason: `the event at position ${Number(o.position)} carries idempotency key "${o.idempotency_key}" but the key table lost it` });
+  for (const o of orphans) problems.push({ position: Number(o.position), key: o.idempotency_key,
+    reason: `the event at position ${Number(o.position)} carries idempotency key "${o.idempotency_key}" but the key table lost it` });
   return problems.sort((a, b) => a.position - b.position);
 }

@@ -33,7 +33,8 @@ function progressBar(): { onProgress: ImportOptions['onProgress']; stop(): void 
   return {
     onProgress: (p) => {
       const total = p.bytesTotal ?? Math.max(p.bytesDone, 1);
-      const payload = { phase: p.phase.padEnd(10).slice(0, 10), done: (p.bytesDone / 2 ** 20).toFixed(1), total: p.bytesTotal ? (p.bytesTotal / 2 ** 20).toFixed(1) : '?' };
+      const payload = { phase: p.phase.padEnd(10).slice(0, 10), done: (p.bytesDone / 2 ** 20).toFixed(1),
+        total: p.bytesTotal ? (p.bytesTotal / 2 ** 20).toFixed(1) : '?' };
       if (!started) { bar.start(total, p.bytesDone, payload); started = true; }
       bar.setTotal(total);
       bar.update(p.bytesDone, payload);

@@ -43,10 +43,12 @@ export async function exportLog(opts: { db?: string; out?: string }): Promise<vo
       next = batch[batch.length - 1]!.position + 1;
     }
     for (const r of await store.sql.query<any>('SELECT key, first_position, last_position, operation, input_digest FROM idempotency_keys ORDER BY first_position')) {
-      await write({ kind: 'idempotencyKey', key: r.key, first: Number(r.first_position), last: Number(r.last_position), operation: r.operation ?? null, inputDigest: r.input_digest ?? null });
+      await write({ kind: 'idempotencyKey', key: r.key, first: Number(r.first_position), last: Number(r.last_position),
+        operation: r.operation ?? null, inputDigest: r.input_digest ?? null });
     }
     for (const r of await store.sql.query<any>('SELECT diff_id, entries_digest, entry_count, body FROM layer_contents ORDER BY diff_id')) {
-      await write({ kind: 'layerContent', diffId: r.diff_id, entriesDigest: r.entries_digest, entryCount: Number(r.entry_count), body: Buffer.from(r.body).toString('base64') });
+      await write({ kind: 'layerContent', diffId: r.diff_id, entriesDigest: r.entries_digest, entryCount: Number(r.entry_count),
+        body: Buffer.from(r.body).toString('base64') });
     }
     for (const r of await store.sql.query<any>('SELECT digest, content FROM kept_files ORDER BY digest')) {
       await write({ kind: 'keptFile', digest: r.digest, content: Buffer.from(r.content).toString('base64') });
@@ -63,7 +65,8 @@ export async function exportLog(opts: { db?: string; out?: string }): Promise<vo
 /** A key's request: both parts or neither (keys from before requests were stored). */
 export const wellFormedRequest = (operation: unknown, inputDigest: unknown): boolean =>
   (operation === null && inputDigest === null)
-  || (typeof operation === 'string' && /^[A-Za-z][A-Za-z0-9_]{0,99}$/.test(operation) && typeof inputDigest === 'string' && /^sha256:[0-9a-f]{64}$/.test(inputDigest));
+  || (typeof operation === 'string' && /^[A-Za-z][A-Za-z0-9_]{0,99}$/.test(operation) && typeof inputDigest === 'string'
+    && /^sha256:[0-9a-f]{64}$/.test(inputDigest));
 
 const bad = (line: number, why: string) => new DomainError('BAD_USER_INPUT', `line ${line}: ${why}`);
 
@@ -106,7 +109,8 @@ export async function importLog(file: string, opts: { db?: string }): Promise<vo
           }
           case 'idempotencyKey':
             // The first event of a keyed append carries its key (hashed in the chain).
-            if (keyedPositions.get(rec.key) !== rec.first || !Number.isSafeInteger(rec.last) || rec.last < rec.first || rec.last > verifier.result().checked) {
+            if (keyedPositions.get(rec.key) !== rec.first || !Number.isSafeInteger(rec.last) || rec.last < rec.first
+              || rec.last > verifier.result().checked) {
               throw bad(lineNo, `idempotency key ${JSON.stringify(String(rec.key).slice(0, 80))} does not match the events that carry it`);
             }
             if (!wellFormedRequest(rec.operation ?? null, rec.inputDigest ?? null)) {
@@ -120,16 +124,19 @@ export async function importLog(file: string, opts: { db?: string }): Promise<vo
             const text = gunzipSync(body);
             const digest = `sha256:${createHash('sha256').update(text).digest('hex')}`;
             if (digest !== rec.entriesDigest) throw bad(lineNo, `entry list of ${rec.diffId} does not match its digest`);
-            if (layerDigests.get(rec.diffId) !== digest) throw bad(lineNo, `entry list of ${rec.diffId} is not the one its LayerCommitted event names`);
+            if (layerDigests.get(rec.diffId) !== digest) throw bad(lineNo,
+              `entry list of ${rec.diffId} is not the one its LayerCommitted event names`);
             for (const en of parseEntries(text.toString('utf8'))) {
               if (KEPT_PATHS.has(en.path)) keptDigests.set(`${rec.diffId} ${en.path}`, en.kind === 'FILE' ? en.contentDigest : null);
             }
-            await tx.run('INSERT INTO layer_contents (diff_id, entries_digest, entry_count, body) VALUES (?, ?, ?, ?)', [rec.diffId, rec.entriesDigest, rec.entryCount, body]);
+            await tx.run('INSERT INTO layer_contents (diff_id, entries_digest, entry_count, body) VALUES (?, ?, ?, ?)',
+              [rec.diffId, rec.entriesDigest, rec.entryCount, body]);
             break;
           }
           case 'keptFile': {
             const content = Buffer.from(rec.content, 'base64');
-            if (`sha256:${createHash('sha256').update(content).digest('hex')}` !== rec.digest) throw bad(lineNo, 'kept file does not match its digest');
+            if (`sha256:${createHash('sha256').update(content).digest('hex')}` !== rec.digest) throw bad(lineNo,
+              'kept file does not match its digest');
             await tx.run('INSERT INTO kept_files (digest, content) VALUES (?, ?)', [rec.digest, content]);
             break;
           }

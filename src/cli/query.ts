@@ -17,7 +17,8 @@ export async function query(document: string, opts: { variables?: string; db?: s
   const app = await Strata.open(opts.db, { blobs: opts.blobs });
   try {
     const schema = buildExecutableSchema(app.store);
-    const result = await graphql({ schema, source, variableValues: variables, contextValue: createContext(app, { actor: cliActor(), canWrite: true }) });
+    const result = await graphql({ schema, source, variableValues: variables,
+      contextValue: createContext(app, { actor: cliActor(), canWrite: true }) });
     const out = { ...result, errors: result.errors?.map((e) => formatError(e.toJSON(), e)) };
     if (!out.errors) delete out.errors;
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);

@@ -12,14 +12,16 @@ export async function verify(opts: { db?: string; expectHead?: string; json?: bo
     if (opts.json) {
       process.stdout.write(`${JSON.stringify({ ok, chain, contents, projections }, null, 2)}\n`);
     } else if (ok) {
-      process.stdout.write(`ok: ${chain.checked} events, chain intact, head ${chain.headPosition} ${chain.headHash}; entry lists and projections match a replay\n`);
+      process.stdout.write(`ok: ${chain.checked} events, chain intact, head ${chain.headPosition} ${chain.headHash}; `
+        + 'entry lists and projections match a replay\n');
     } else if (!chain.ok) {
       process.stderr.write(`strata: verify failed at position ${chain.firstBadPosition}: ${chain.reason}\n`);
     } else if (contents.length) {
       process.stderr.write(`strata: verify failed at position ${contents[0]!.position}: ${contents[0]!.reason}\n`);
     } else {
       const d = projections[0]!;
-      process.stderr.write(`strata: verify failed: projection ${d.table} differs from a replay (${d.detail.slice(0, 300)}); run strata rebuild\n`);
+      const detail = d.detail.slice(0, 300);
+      process.stderr.write(`strata: verify failed: projection ${d.table} differs from a replay (${detail}); run strata rebuild\n`);
     }
     return ok ? 0 : 1;
   } finally {

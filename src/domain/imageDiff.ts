@@ -26,7 +26,8 @@ export function sameFile(a: MergedEntry, b: MergedEntry): boolean {
 
 function addAll(node: MergedNode, change: 'ADDED' | 'DELETED', out: ImageDiffEntry[]): void {
   for (const child of node.children?.values() ?? []) {
-    out.push({ path: child.entry.path, change, before: change === 'DELETED' ? child.entry : null, after: change === 'ADDED' ? child.entry : null });
+    out.push({ path: child.entry.path, change, before: change === 'DELETED' ? child.entry : null,
+      after: change === 'ADDED' ? child.entry : null });
     addAll(child, change, out);
   }
 }

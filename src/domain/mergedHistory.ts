@@ -77,7 +77,8 @@ function step(layer: LayerInput, i: number, path: string, before: MergedEntry | 
  * The layers that touched `path`, bottom first. `views[i]` = merged(0..i) may
  * be passed when cached (cost then O(layers × (depth + layer size))).
  */
-export function pathHistory(layers: readonly LayerInput[], path: string, views: readonly MergedTree[] = buildMergedViews(layers)): PathHistoryStep[] {
+export function pathHistory(layers: readonly LayerInput[], path: string,
+  views: readonly MergedTree[] = buildMergedViews(layers)): PathHistoryStep[] {
   const p = normalizePath(path);
   const out: PathHistoryStep[] = [];
   layers.forEach((layer, i) => {

@@ -19,7 +19,8 @@ export async function streamVersionIn(tx: Sql, stream: string): Promise<number> 
 }
 
 export async function readPositions(tx: Sql, from: number, to: number): Promise<StoredEvent[]> {
-  const rows = await tx.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE position >= ? AND position <= ? ORDER BY position`, [from, to]);
+  const rows = await tx.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE position >= ? AND position <= ? ORDER BY position`,
+    [from, to]);
   return rows.map(rowToEvent);
 }
 

@@ -50,7 +50,8 @@ export class ChainVerifier {
     if (this.firstBad) return;
     this.checked += 1;
     if (e.position !== this.nextPosition) {
-      this.firstBad = { position: Math.min(e.position, this.nextPosition), reason: `expected position ${this.nextPosition}, found ${e.position} (a row was deleted or reordered)` };
+      this.firstBad = { position: Math.min(e.position, this.nextPosition),
+        reason: `expected position ${this.nextPosition}, found ${e.position} (a row was deleted or reordered)` };
       return;
     }
     if (e.prevHash !== this.prevHash) {

@@ -109,7 +109,9 @@ export class PostgresEventStore implements EventStore {
 
   readRange(from: number, to?: number, limit = 1000): Promise<StoredEvent[]> { return readRangeSql(this.sql, from, to, limit); }
 
-  readStream(stream: string, fromVersion = 1, limit = 1000): Promise<StoredEvent[]> { return readStreamSql(this.sql, stream, fromVersion, limit); }
+  readStream(stream: string, fromVersion = 1, limit = 1000): Promise<StoredEvent[]> {
+    return readStreamSql(this.sql, stream, fromVersion, limit);
+  }
 
   streamVersion(stream: string): Promise<number> { return streamVersionIn(this.sql, stream); }
 

@@ -71,7 +71,8 @@ export class SqliteEventStore implements EventStore {
     for (let attempt = 0; ; attempt++) {
       try { this.writer.exec('BEGIN IMMEDIATE'); return; } catch (e) {
         if (!isBusy(e)) throw e;
-        if (Date.now() > deadline) throw new DomainError('CONFLICT', 'the database is locked by another writer (busy timeout exceeded); retry later');
+        if (Date.now() > deadline) throw new DomainError('CONFLICT',
+          'the database is locked by another writer (busy timeout exceeded); retry later');
         await sleep(Math.min(5 + attempt * 5, 100) * (0.5 + Math.random()));
       }
     }
@@ -111,7 +112,9 @@ export class SqliteEventStore implements EventStore {
 
   readRange(from: number, to?: number, limit = 1000): Promise<StoredEvent[]> { return readRangeSql(this.sql, from, to, limit); }
 
-  readStream(stream: string, fromVersion = 1, limit = 1000): Promise<StoredEvent[]> { return readStreamSql(this.sql, stream, fromVersion, limit); }
+  readStream(stream: string, fromVersion = 1, limit = 1000): Promise<StoredEvent[]> {
+    return readStreamSql(this.sql, stream, fromVersion, limit);
+  }
 
   streamVersion(stream: string): Promise<number> { return streamVersionIn(this.sql, stream); }
 

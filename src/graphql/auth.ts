@@ -71,7 +71,8 @@ export function authenticate(config: AuthConfig, authorization: string | undefin
  * null. A wrong token is refused even for open reads: a client with a stale
  * token should find out rather than silently lose its identity.
  */
-export function authorizeOperation(auth: RequestAuth, operation: OperationTypeNode | 'query' | 'mutation' | 'subscription'): GraphQLError | null {
+export function authorizeOperation(auth: RequestAuth,
+  operation: OperationTypeNode | 'query' | 'mutation' | 'subscription'): GraphQLError | null {
   if (auth.credential === 'invalid') return unauthenticated('The token is not valid');
   if (operation === 'mutation') {
     if (auth.canWrite) return null;

@@ -34,6 +34,9 @@ export function buildExecutableSchema(store: EventStore): GraphQLSchema {
     }
   }
   const node = schema.getType('Node') as GraphQLInterfaceType;
-  node.resolveType = (obj: any) => (obj?.kind === 'Image' ? 'Image' : obj?.kind === 'Layer' ? 'Layer' : typeof obj?.hash === 'string' ? 'Event' : undefined);
+  node.resolveType = (obj: any) => {
+    if (obj?.kind === 'Image' || obj?.kind === 'Layer') return obj.kind;
+    return typeof obj?.hash === 'string' ? 'Event' : undefined;
+  };
   return schema;
 }

@@ -200,7 +200,8 @@ async function graphql(o: HttpOptions, req: IncomingMessage, res: ServerResponse
     }
   };
   const result = await withTimeout(o.apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context }), o.limits.requestTimeoutMs);
-  Object.assign(log, { operation: info.operationName ?? null, type: info.operationType, errors: info.errorCodes.length ? info.errorCodes : undefined });
+  Object.assign(log, { operation: info.operationName ?? null, type: info.operationType,
+    errors: info.errorCodes.length ? info.errorCodes : undefined });
   if (result === TIMEOUT) {
     if (info.operationType === 'mutation') {
       // graphql-js cannot cancel: the write may still commit. Say so (ADR 0005).
@@ -239,7 +240,9 @@ type BodyResult = { value: unknown; error?: undefined; status?: undefined } | { 
 /** Reads at most max bytes and parses JSON: 413 past the cap, 415 for other media types, 400 when malformed. */
 async function readJsonBody(req: IncomingMessage, max: number): Promise<BodyResult> {
   const type = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/json' && !type.endsWith('+json')) return { error: `Unsupported Content-Type ${type}; send application/json`, status: 415 };
+  if (type !== 'application/json' && !type.endsWith('+json')) {
+    return { error: `Unsupported Content-Type ${type}; send application/json`, status: 415 };
+  }
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > max) return tooLarge(req, max);
   const chunks: Buffer[] = [];
@@ -266,7 +269,9 @@ function tooLarge(req: IncomingMessage, max: number): BodyResult {
 /** A GraphQL-shaped error answer, in the media type the client accepts. */
 function sendError(req: IncomingMessage, res: ServerResponse, code: string, message: string, status: number, extensions?: Record<string, unknown>) {
   const accept = req.headers.accept ?? '';
-  const type = accept.includes('application/graphql-response+json') ? 'application/graphql-response+json; charset=utf-8' : 'application/json; charset=utf-8';
+  const type = accept.includes('application/graphql-response+json')
+    ? 'application/graphql-response+json; charset=utf-8'
+    : 'application/json; charset=utf-8';
   if (code === 'UNAUTHENTICATED') res.setHeader('www-authenticate', 'Bearer');
   if ((req as IncomingMessage & { tooLarge?: boolean }).tooLarge) res.setHeader('connection', 'close');
   send(res, status, type, errorBody(code, message, extensions));

@@ -96,7 +96,8 @@ export function checkOperation(
     fragments: new Map(document.definitions.filter(isFragment).map((f) => [f.name.value, f])),
     variables: variables ?? {},
     defaults: new Map(
-      (operation.variableDefinitions ?? []).flatMap((d) => (d.defaultValue ? [[d.variable.name.value, valueFromASTUntyped(d.defaultValue)] as const] : [])),
+      (operation.variableDefinitions ?? []).flatMap((d) =>
+        (d.defaultValue ? [[d.variable.name.value, valueFromASTUntyped(d.defaultValue)] as const] : [])),
     ),
     aliases: 0,
     visits: 0,

@@ -63,7 +63,8 @@ export async function assembleImage(files: ArchiveFiles, plan: ImagePlan, concur
   const text = raw.toString('utf8');
   if (!Buffer.from(text, 'utf8').equals(raw)) throw invalidArchive(`${what} is not valid UTF-8`);
   if (config.diffIds.length !== plan.layers.length) {
-    throw invalidArchive(`${plan.label}: the manifest lists ${plan.layers.length} layers but the config has ${config.diffIds.length} diff_ids`);
+    throw invalidArchive(
+      `${plan.label}: the manifest lists ${plan.layers.length} layers but the config has ${config.diffIds.length} diff_ids`);
   }
   const history = mapHistory(config.history, plan.layers.length, what);
   const layers = await mapLimit(plan.layers, concurrency, async (ref, i) => {

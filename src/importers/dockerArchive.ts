@@ -33,7 +33,8 @@ export async function dockerPlans(files: ArchiveFiles): Promise<ImagePlan[]> {
     const entry = asObject(e, where);
     const configPath = reqString(entry['Config'], `${where} Config`);
     const layerPaths = asArray(entry['Layers'] ?? [], `${where} Layers`).map((l, j) => reqString(l, `${where} Layers[${j}]`));
-    const repoTags = normalizeRepoTags(entry['RepoTags'] === null || entry['RepoTags'] === undefined ? [] : asArray(entry['RepoTags'], `${where} RepoTags`));
+    const repoTags = normalizeRepoTags(entry['RepoTags'] === null || entry['RepoTags'] === undefined ? []
+      : asArray(entry['RepoTags'], `${where} RepoTags`));
     const sources = isObject(entry['LayerSources']) ? entry['LayerSources'] : {};
     return {
       label: repoTags[0] ? `image ${repoTags[0]}` : `image ${i + 1} of manifest.json`,

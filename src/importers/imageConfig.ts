@@ -44,7 +44,8 @@ export function mapHistory(history: readonly unknown[], layerCount: number, what
     if (!isObject(h)) throw invalidArchive(`${what}: history[${i}] is not an object`);
     const emptyLayer = h['empty_layer'] === true;
     const layerIndex = emptyLayer ? null : next++;
-    return { created: optString(h['created']), createdBy: optString(h['created_by']), comment: optString(h['comment']), emptyLayer, layerIndex };
+    return { created: optString(h['created']), createdBy: optString(h['created_by']), comment: optString(h['comment']), emptyLayer,
+      layerIndex };
   });
   if (next > layerCount) {
     throw invalidArchive(`${what}: history has ${next} non-empty entries but the image has only ${layerCount} layers`);

@@ -24,12 +24,15 @@ function mergeTags(into: ImportedImage, tags: readonly string[]): void {
 }
 
 function notAnImage(opened: { files: ArchiveFiles; entryCount: number | null; describe: string }): Error {
-  if (opened.files.kind === 'directory') return invalidArchive(`not an image archive: no manifest.json or index.json in ${opened.describe}`);
+  if (opened.files.kind === 'directory') {
+    return invalidArchive(`not an image archive: no manifest.json or index.json in ${opened.describe}`);
+  }
   if (opened.entryCount === 0) return invalidArchive('not an image archive: the tar is empty');
   return invalidArchive('not an image archive: no manifest.json or index.json (this looks like a root filesystem tar)');
 }
 
-async function imagesOf(files: ArchiveFiles, options: ImportOptions, platformText: string, notFound: () => Error): Promise<ImportedImage[]> {
+async function imagesOf(files: ArchiveFiles, options: ImportOptions, platformText: string,
+  notFound: () => Error): Promise<ImportedImage[]> {
   const hasIndex = await files.has('index.json');
   const hasManifest = await files.has('manifest.json');
   if (!hasIndex && !hasManifest) throw notFound();
@@ -40,7 +43,8 @@ async function imagesOf(files: ArchiveFiles, options: ImportOptions, platformTex
     else byId.set(img.imageId, { ...img, repoTags: [...img.repoTags] });
   };
   if (hasIndex) {
-    const plans = await ociPlans(files, { platform: parsePlatform(platformText), repo: options.repo, strict: options.platform !== undefined });
+    const plans = await ociPlans(files, { platform: parsePlatform(platformText), repo: options.repo,
+      strict: options.platform !== undefined });
     for (const plan of plans) add(await assembleImage(files, plan));
   }
   if (hasManifest) {

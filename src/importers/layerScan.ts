@@ -108,7 +108,8 @@ export async function scanLayer(src: AsyncIterable<Buffer>, budget: Budget, what
 
   const ex = newExtract();
   ex.on('entry', (h, stream, next) => {
-    onEntry(h, stream as unknown as AsyncIterable<Buffer>).then(() => next(), (e: unknown) => next(e instanceof Error ? e : new Error(String(e))));
+    onEntry(h, stream as unknown as AsyncIterable<Buffer>).then(() => next(),
+      (e: unknown) => next(e instanceof Error ? e : new Error(String(e))));
   });
 
   const tap = new DiffTap(budget);

@@ -28,15 +28,20 @@ const CONFIG_TYPES: ReadonlySet<string> = new Set([MT.ociConfig, MT.dockerConfig
 const ATTESTATION_KEY = 'vnd.docker.reference.type';
 const MAX_DEPTH = 8;
 
-export interface Descriptor { mediaType: string; digest: string; size: number; annotations: Record<string, string>; platform: Platform | null }
+export interface Descriptor {
+  mediaType: string; digest: string; size: number; annotations: Record<string, string>; platform: Platform | null;
+}
 
 export function parseDescriptor(v: unknown, what: string): Descriptor {
   const d = asObject(v, what);
   const size = d['size'];
-  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw invalidArchive(`${what}: size is missing or not a non-negative integer`);
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+    throw invalidArchive(`${what}: size is missing or not a non-negative integer`);
+  }
   const digest = reqString(d['digest'], `${what} digest`);
   blobPath(digest);
-  return { mediaType: optString(d['mediaType']) ?? '', digest, size, annotations: annotationsOf(d['annotations']), platform: platformOf(d['platform']) };
+  return { mediaType: optString(d['mediaType']) ?? '', digest, size, annotations: annotationsOf(d['annotations']),
+    platform: platformOf(d['platform']) };
 }
 
 export interface OciOptions {
@@ -75,7 +80,8 @@ async function readIndex(ctx: Ctx, doc: JsonObject, where: string, inherited: Re
     if (INDEX_TYPES.has(d.mediaType)) {
       const ann = { ...inherited, ...d.annotations };
       const raw = await ctx.files.readJson(blobPath(d.digest), `index ${d.digest}`, { size: d.size, digest: d.digest });
-      plans.push(...await readIndex(ctx, asObject(parseJsonDoc(raw, `index ${d.digest}`), `index ${d.digest}`), `index ${d.digest}`, ann, depth + 1));
+      const what = `index ${d.digest}`;
+      plans.push(...await readIndex(ctx, asObject(parseJsonDoc(raw, what), what), what, ann, depth + 1));
       continue;
     }
     if (d.mediaType !== '' && !MANIFEST_TYPES.has(d.mediaType)) continue; // artifacts and unknown types
@@ -98,7 +104,9 @@ async function manifestPlan(ctx: Ctx, d: Descriptor, ann: Record<string, string>
   const doc = asObject(parseJsonDoc(raw, what), what);
   const mediaType = optString(doc['mediaType']);
   if (mediaType && INDEX_TYPES.has(mediaType)) return readIndex(ctx, doc, `index ${d.digest}`, ann, depth + 1);
-  if (!isObject(doc['config']) || !Array.isArray(doc['layers'])) throw invalidArchive(`${what} is not an image manifest (no config or layers)`);
+  if (!isObject(doc['config']) || !Array.isArray(doc['layers'])) {
+    throw invalidArchive(`${what} is not an image manifest (no config or layers)`);
+  }
   const config = parseDescriptor(doc['config'], `${what} config`);
   if (config.mediaType !== '' && !CONFIG_TYPES.has(config.mediaType)) return []; // an artifact, not an image
   const layers: LayerRef[] = asArray(doc['layers'], `${what} layers`).map((l, i) => {

@@ -50,7 +50,8 @@ export async function openArchive(source: Source, budget: Budget, onProgress?: (
     try {
       st = await fs.stat(source);
     } catch (e) {
-      throw badInput(`cannot read "${source}": ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
+      const reason = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message;
+      throw badInput(`cannot read "${source}": ${reason}`);
     }
     if (st.isDirectory()) {
       const p = progressReporter(onProgress, 'reading blobs', null);

@@ -115,19 +115,24 @@ export class StreamArchive implements ArchiveFiles {
     const { head, all } = await peek(hashed, SNIFF_BYTES);
     if (looksLikeJson(head) && size <= MAX_JSON_BYTES) {
       this.jsonBytes += size;
-      if (this.jsonBytes > MAX_BUFFERED_JSON_BYTES) throw invalidArchive(`archive holds more than ${MAX_BUFFERED_JSON_BYTES} bytes of JSON documents`);
+      if (this.jsonBytes > MAX_BUFFERED_JSON_BYTES) {
+        throw invalidArchive(`archive holds more than ${MAX_BUFFERED_JSON_BYTES} bytes of JSON documents`);
+      }
       const bytes = (await readAll(all, MAX_JSON_BYTES)) ?? Buffer.alloc(0);
-      this.recs.set(name, { type: 'json', size: bytes.length, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, bytes });
+      const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+      this.recs.set(name, { type: 'json', size: bytes.length, digest, bytes });
       return;
     }
     try {
       const scan = await scanLayer(all, this.budget, name, () => `sha256:${blobHash.copy().digest('hex')}`);
-      this.recs.set(name, { type: 'blob', size: scan.compressedSize, digest: scan.digest, scan, error: null, jsonTooLarge: looksLikeJson(head) });
+      this.recs.set(name, { type: 'blob', size: scan.compressedSize, digest: scan.digest, scan, error: null,
+        jsonTooLarge: looksLikeJson(head) });
     } catch (e) {
       if (e instanceof DomainError && e.details?.['global']) throw e;
       while (!(await it.next()).done) { /* hash the rest */ }
       const digest = `sha256:${blobHash.digest('hex')}`;
-      this.recs.set(name, { type: 'blob', size: blobBytesOf(), digest, scan: null, error: asArchiveError(e, name), jsonTooLarge: looksLikeJson(head) });
+      this.recs.set(name, { type: 'blob', size: blobBytesOf(), digest, scan: null, error: asArchiveError(e, name),
+        jsonTooLarge: looksLikeJson(head) });
     }
   }
 
@@ -157,7 +162,9 @@ export class StreamArchive implements ArchiveFiles {
     const { rec } = this.file(path, what);
     if (rec.type === 'blob') {
       if (expect?.size !== undefined && expect.size !== rec.size) checkBlob(what, { size: rec.size, digest: rec.digest ?? '' }, expect);
-      if (rec.jsonTooLarge || rec.size > MAX_JSON_BYTES) throw invalidArchive(`${what} is larger than the ${MAX_JSON_BYTES}-byte limit for JSON documents`);
+      if (rec.jsonTooLarge || rec.size > MAX_JSON_BYTES) {
+        throw invalidArchive(`${what} is larger than the ${MAX_JSON_BYTES}-byte limit for JSON documents`);
+      }
       throw invalidArchive(`${what} ("${path}") is not valid JSON`);
     }
     checkBlob(what, rec, expect);

@@ -37,7 +37,8 @@ function shield(stream: AsyncIterable<unknown>): { data: EntryData; drain: () =>
   return { data, drain };
 }
 
-export async function walkTar(src: AsyncIterable<Buffer> | Readable, onEntry: (h: Header, data: EntryData) => Promise<void>): Promise<void> {
+export async function walkTar(src: AsyncIterable<Buffer> | Readable,
+  onEntry: (h: Header, data: EntryData) => Promise<void>): Promise<void> {
   const ex = newExtract();
   ex.on('entry', (h, stream, next) => {
     const { data, drain } = shield(stream as unknown as AsyncIterable<unknown>);

@@ -63,7 +63,8 @@ export async function loadKeptFiles(sql: Sql, diffIds: readonly string[]): Promi
   for (let i = 0; i < unique.length; i += 200) {
     const chunk = unique.slice(i, i + 200);
     const rows = await sql.query<{ diff_id: string; path: string; content: Buffer | Uint8Array }>(
-      `SELECT l.diff_id, l.path, k.content FROM layer_kept_files l JOIN kept_files k ON k.digest = l.digest WHERE l.diff_id IN (${chunk.map(() => '?').join(',')})`, chunk);
+      `SELECT l.diff_id, l.path, k.content FROM layer_kept_files l JOIN kept_files k ON k.digest = l.digest
+        WHERE l.diff_id IN (${chunk.map(() => '?').join(',')})`, chunk);
     for (const r of rows) {
       let m = out.get(r.diff_id);
       if (!m) { m = new Map(); out.set(r.diff_id, m); }

@@ -97,7 +97,8 @@ export class ReadModel {
     if (previous && previous.removedPosition === null) return; // already live: nothing changes
     this.images.set(d.imageId, rec);
     for (const m of rec.manifestDigests) this.manifestIndex.set(m, d.imageId);
-    const storage: StorageImage = { imageId: d.imageId, layers: layers.map((l) => ({ diffId: l.diffId, chainId: l.chainId, size: l.size })) };
+    const storage: StorageImage = { imageId: d.imageId,
+      layers: layers.map((l) => ({ diffId: l.diffId, chainId: l.chainId, size: l.size })) };
     for (const l of Object.values(this.ledgers)) l.addImage(storage);
     this.baseChains.add({ imageId: d.imageId, chainIds, order: e.position });
     this.invalidate();

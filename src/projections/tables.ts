@@ -39,7 +39,8 @@ async function onImage(tx: Sql, e: StoredEvent, d: ImageCommittedData): Promise<
   for (const l of d.layers) sizes.push(await layerSize(tx, l.diffId));
   await tx.run('DELETE FROM proj_image_layers WHERE image_id = ?', [d.imageId]);
   await tx.run('DELETE FROM proj_images WHERE image_id = ?', [d.imageId]);
-  await tx.run(`INSERT INTO proj_images (image_id, committed_position, removed_position, version, manifest_digests, created, size, layer_count, top_chain_id, source)
+  await tx.run(`INSERT INTO proj_images (image_id, committed_position, removed_position, version, manifest_digests, created, size,
+      layer_count, top_chain_id, source)
     VALUES (?, ?, NULL, ?, ?, ?, ?, ?, ?, ?)`,
   [d.imageId, e.position, e.version, JSON.stringify([...manifests]), d.created, sizes.reduce((a, b) => a + b, 0),
     d.layers.length, chainIds[chainIds.length - 1] ?? null, d.source]);
@@ -65,8 +66,10 @@ export async function projectEvent(tx: Sql, e: StoredEvent): Promise<void> {
       const d = e.data as LayerCommittedData;
       const have = await tx.query('SELECT diff_id FROM proj_layers WHERE diff_id = ?', [d.diffId]);
       if (have.length === 0) {
-        await tx.run(`INSERT INTO proj_layers (diff_id, size, file_count, entries_digest, digest, media_type, compressed_size, committed_position)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, [d.diffId, d.size, d.fileCount, d.entriesDigest, d.digest, d.mediaType, d.compressedSize, e.position]);
+        await tx.run(`INSERT INTO proj_layers (diff_id, size, file_count, entries_digest, digest, media_type, compressed_size,
+            committed_position)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        [d.diffId, d.size, d.fileCount, d.entriesDigest, d.digest, d.mediaType, d.compressedSize, e.position]);
       }
       break;
     }
@@ -96,12 +99,14 @@ export async function projectEvent(tx: Sql, e: StoredEvent): Promise<void> {
     case 'ContainerFileChanged': {
       const d = e.data as ContainerFileChangedData;
       const written = d.change === 'DELETED' ? 0 : d.kind === 'FILE' ? d.size : 0;
-      await tx.run('UPDATE proj_containers SET change_count = change_count + 1, rw_size = rw_size + ?, copied_up_bytes = copied_up_bytes + ? WHERE container_id = ?',
+      await tx.run(`UPDATE proj_containers SET change_count = change_count + 1, rw_size = rw_size + ?,
+          copied_up_bytes = copied_up_bytes + ? WHERE container_id = ?`,
         [written, d.copiedUpBytes ?? 0, d.containerId]);
       break;
     }
     case 'ContainerRemoved':
-      await tx.run('UPDATE proj_containers SET removed_position = ? WHERE container_id = ?', [e.position, (e.data as { containerId: string }).containerId]);
+      await tx.run('UPDATE proj_containers SET removed_position = ? WHERE container_id = ?',
+        [e.position, (e.data as { containerId: string }).containerId]);
       break;
     default: break;
   }
@@ -114,7 +119,10 @@ export async function projectEvents(tx: Sql, events: readonly StoredEvent[]): Pr
   for (const e of events) await projectEvent(tx, e);
 }
 
-const normalizeValue = (v: unknown) => (typeof v === 'bigint' ? Number(v) : typeof v === 'string' && /^-?\d+$/.test(v) && v.length < 16 ? Number(v) : v);
+const normalizeValue = (v: unknown) => {
+  if (typeof v === 'bigint') return Number(v);
+  return typeof v === 'string' && /^-?\d+$/.test(v) && v.length < 16 ? Number(v) : v;
+};
 
 /** Every row of every projection table, in key order, values normalized across backends. */
 export async function snapshotTables(tx: Sql): Promise<Record<string, unknown[]>> {

@@ -55,7 +55,8 @@ function replayedContainer(events: readonly StoredEvent[], key: string | null | 
 }
 
 /** Decide on a fresh model, append, answer (or replay the key's first answer). */
-async function run(app: Strata, who: Who, types: readonly string[], decide: (model: ReadModel) => Promise<{ id: string; events: DomainEvent[] }>) {
+async function run(app: Strata, who: Who, types: readonly string[],
+  decide: (model: ReadModel) => Promise<{ id: string; events: DomainEvent[] }>) {
   const prior = await priorEvents(app, who.idempotencyKey);
   if (prior) return answer(app, replayedContainer(prior, who.idempotencyKey, types));
   return withRetries(false, async () => {
@@ -70,11 +71,13 @@ export function createContainer(app: Strata, input: { image: string; name?: stri
   return run(app, who, ['ContainerCreated'], async (model) => {
     const image = model.resolve(input.image);
     if (!image) throw notFound(`no image "${input.image}"`, { ref: input.image });
-    if (input.name && findContainer(model, input.name)) throw conflict(`the container name "${input.name}" is already in use`, { name: input.name });
+    if (input.name && findContainer(model, input.name)) throw conflict(`the container name "${input.name}" is already in use`,
+      { name: input.name });
     // Docker's container ID shape: 64 random hex digits.
     const containerId = randomBytes(32).toString('hex');
     const events = decideCreate(
-      { type: 'CreateContainer', data: { containerId, imageId: image.imageId, name: input.name ?? null }, metadata: commandMetadata(who.actor) },
+      { type: 'CreateContainer', data: { containerId, imageId: image.imageId, name: input.name ?? null },
+        metadata: commandMetadata(who.actor) },
       { container: containerStateOf(model, undefined), image: imageStateOf(model, image.imageId) },
     );
     return { id: containerId, events };
@@ -82,7 +85,8 @@ export function createContainer(app: Strata, input: { image: string; name?: stri
 }
 
 /** contentBase64 is decoded and kept in the blob store under its digest until the container is committed (realLayers/content.ts). */
-export async function changeFiles(app: Strata, input: { container: string; changes: readonly FileChangeInput[] }, who: Who): Promise<ContainerResult> {
+export async function changeFiles(app: Strata, input: { container: string; changes: readonly FileChangeInput[] },
+  who: Who): Promise<ContainerResult> {
   const changes = input.changes.some((c) => c.contentBase64 != null)
     ? await RealLayers.using(app, (real) => real.contents(input.changes))
     : input.changes;
@@ -95,7 +99,8 @@ export async function changeFiles(app: Strata, input: { container: string; chang
     const events: DomainEvent[] = [];
     for (const change of changes) {
       const evs = decideFileChange({
-        type: 'ChangeContainerFile', data: { containerId: rec.containerId, change }, metadata: commandMetadata(who.actor), ports: { lookup },
+        type: 'ChangeContainerFile', data: { containerId: rec.containerId,
+          change }, metadata: commandMetadata(who.actor), ports: { lookup },
       }, state);
       state = evs.reduce(evolveContainer, state);
       events.push(...evs);
@@ -108,7 +113,8 @@ export function removeContainer(app: Strata, input: { container: string }, who: 
   return run(app, who, ['ContainerRemoved'], async (model) => {
     const rec = requireContainer(model, input.container);
     const events = decideRemoveContainer(
-      { type: 'RemoveContainer', data: { containerId: rec.containerId }, metadata: commandMetadata(who.actor) }, containerStateOf(model, rec));
+      { type: 'RemoveContainer', data: { containerId: rec.containerId }, metadata: commandMetadata(who.actor) }, containerStateOf(model,
+        rec));
     return { id: rec.containerId, events };
   });
 }
@@ -130,12 +136,14 @@ export async function commitContainer(app: Strata, input: ContainerCommitInput, 
       data: { containerId: rec.containerId, tag, createdBy: input.createdBy ?? null, expectedVersion: input.expectedVersion ?? null },
       metadata: { ...commandMetadata(who.actor), now },
       ports: { ...(await commitPorts(app, model, image?.layers ?? [])), ...extra },
-    }, { container: containerStateOf(model, rec), image: imageStateOf(model, rec.imageId), tag: tag ? tagStateOf(model, tag) : initialTagState() });
+    }, { container: containerStateOf(model, rec), image: imageStateOf(model, rec.imageId),
+      tag: tag ? tagStateOf(model, tag) : initialTagState() });
     // Twice on one clock: the entries first, then with the real layer written from them (realLayers.ts).
     const lower = image?.layers ?? [];
     const out = await decide(await real.portsFor((await decide()).entries, lower, lower, now));
     await real.finish();
-    const r = await appendDecision(app, model, out.events, who, [{ diffId: out.layer.diffId, entries: out.entries, entriesDigest: out.layer.entriesDigest }]);
+    const r = await appendDecision(app, model, out.events, who,
+      [{ diffId: out.layer.diffId, entries: out.entries, entriesDigest: out.layer.entriesDigest }]);
     return commitResult(app, r.duplicate ? replayedImageId(r.events, who.idempotencyKey) : out.imageId, r.events);
   }));
 }

@@ -45,7 +45,8 @@ export function containerStateOf(model: ReadModel, rec: ContainerRecord | undefi
   let s = evolveContainer(initialContainerState(), {
     type: 'ContainerCreated', data: { containerId: rec.containerId, imageId: rec.imageId, name: rec.name },
   });
-  for (const c of rec.changes) s = evolveContainer(s, { type: 'ContainerFileChanged', data: c.data as unknown as ContainerFileChangedData });
+  for (const c of rec.changes) s = evolveContainer(s,
+    { type: 'ContainerFileChanged', data: c.data as unknown as ContainerFileChangedData });
   if (rec.removedPosition !== null) s = evolveContainer(s, { type: 'ContainerRemoved', data: { containerId: rec.containerId } });
   // ContainerCommitted events bump the stream without changing the RW layer: take the stream's own version.
   return { ...s, version: streamVersion(model, streams.container(rec.containerId)) };

@@ -35,7 +35,8 @@ export async function tagImage(app: Strata, input: TagInput, who: Who): Promise<
     if (!target) throw notFound(`no image "${input.image}"`, { ref: input.image });
     const tag = normalizeTag(input.tag);
     const events = decideTag(
-      { type: 'TagImage', data: { tag, imageId: target.imageId, expectedVersion: input.expectedVersion ?? null }, metadata: commandMetadata(who.actor) },
+      { type: 'TagImage', data: { tag, imageId: target.imageId, expectedVersion: input.expectedVersion ?? null },
+        metadata: commandMetadata(who.actor) },
       { tag: tagStateOf(model, tag), image: imageStateOf(model, target.imageId) },
     );
     const r = await appendDecision(app, model, events, { ...who, idempotencyKey: input.idempotencyKey });

@@ -105,7 +105,8 @@ async function decideOn(app: Strata, model: ReadModel, input: UpgradeInput, acto
   const ports = await commitPorts(app, model, current?.layers ?? []);
   return planUpgrade({
     type: 'UpgradeImage',
-    data: { tag, changes: input.changes ?? null, onto: input.onto ?? null, createdBy: input.createdBy ?? null, expectedVersion: input.expectedVersion ?? null },
+    data: { tag, changes: input.changes ?? null, onto: input.onto ?? null, createdBy: input.createdBy ?? null,
+      expectedVersion: input.expectedVersion ?? null },
     metadata: { ...commandMetadata(actor), ...(now ? { now } : {}) },
     ports: { ...ports, ...real, changedBetweenBases: () => changed, entriesOf: await entriesByDiffId(app, own) },
   }, {

@@ -26,7 +26,8 @@ import { ContainerState, evolveContainer } from './state';
 import { containerLookup, netChanges } from './view';
 
 export type CreateContainer = Command<'CreateContainer', { containerId: string; imageId: string; name?: string | null }>;
-export type ChangeContainerFile = Command<'ChangeContainerFile', { containerId: string; change: FileChange }> & { ports: { lookup: LookupPath } };
+export type ChangeContainerFile = Command<'ChangeContainerFile', { containerId: string; change: FileChange }>
+  & { ports: { lookup: LookupPath } };
 export type CommitContainer = Command<'CommitContainer', {
   containerId: string; tag?: string | null; createdBy?: string | null; comment?: string | null; expectedVersion?: number | null;
 }> & { ports: CommitPorts };
@@ -43,18 +44,22 @@ export function decideCreate(command: CreateContainer, state: { container: Conta
   return [{ type: 'ContainerCreated', data: { containerId, imageId, name: name ?? null } }];
 }
 
-const changed = (containerId: string, change: ContainerFileChangedData['change'], e: LayerEntry, opaque: boolean, copiedUpBytes: number): DomainEvent => ({
+const changed = (containerId: string, change: ContainerFileChangedData['change'], e: LayerEntry, opaque: boolean,
+  copiedUpBytes: number): DomainEvent => ({
   type: 'ContainerFileChanged',
-  data: { containerId, change, path: e.path, kind: e.kind, size: e.size, mode: e.mode, uid: e.uid, gid: e.gid, linkTarget: e.linkTarget, contentDigest: e.contentDigest, opaque, copiedUpBytes },
+  data: { containerId, change, path: e.path, kind: e.kind, size: e.size, mode: e.mode, uid: e.uid, gid: e.gid, linkTarget: e.linkTarget,
+    contentDigest: e.contentDigest, opaque, copiedUpBytes },
 });
 
 /** Creates missing parents (events applied to a working state as they go). */
-function parentEvents(c: CheckedChange, state: ContainerState, lookup: LookupPath, id: string): { events: DomainEvent[]; state: ContainerState } {
+function parentEvents(c: CheckedChange, state: ContainerState, lookup: LookupPath,
+  id: string): { events: DomainEvent[]; state: ContainerState } {
   const events: DomainEvent[] = [];
   let s = state;
   for (const a of ancestorsOf(c.path)) {
     const v = containerLookup(s, a, lookup);
-    if (v && v.entry.kind !== 'DIRECTORY') throw badInput(`${c.path}: its parent ${a} is a ${v.entry.kind}, not a directory`, { path: c.path });
+    if (v && v.entry.kind !== 'DIRECTORY') throw badInput(`${c.path}: its parent ${a} is a ${v.entry.kind}, not a directory`,
+      { path: c.path });
     if (v) continue;
     const e = changed(id, 'ADDED', impliedDirectory(a), s.rw.get(a)?.kind === 'whiteout', 0);
     events.push(e);
@@ -81,7 +86,8 @@ export function decideFileChange(command: ChangeContainerFile, container: Contai
   if (c.change !== 'ADDED' && !cur) throw badInput(`${c.path} does not exist in the container`, { path: c.path });
   if (c.change === 'DELETED') {
     const gone = cur as { entry: LayerEntry };
-    return [...parents.events, changed(containerId, 'DELETED', { ...gone.entry, size: 0, contentDigest: null, linkTarget: null, mode: null, uid: null, gid: null }, false, 0)];
+    return [...parents.events, changed(containerId, 'DELETED',
+      { ...gone.entry, size: 0, contentDigest: null, linkTarget: null, mode: null, uid: null, gid: null }, false, 0)];
   }
   inheritKind(c, cur?.entry ?? null);
   if (c.kind === 'HARDLINK') resolveHardLink(c, s, lookup);
@@ -98,7 +104,8 @@ export function planContainerCommit(command: CommitContainer, state: { container
   if (state.image.imageId !== state.container.imageId) throw notFound(`image ${state.container.imageId} does not exist`);
   const commitState: CommitState = { parent: state.image, tag: state.tag };
   const changes = netChanges(state.container, command.ports.lookup);
-  const out = planCommit({ type: 'CommitImage', data: { ...rest, changes }, metadata: command.metadata, ports: command.ports }, commitState);
+  const out = planCommit({ type: 'CommitImage', data: { ...rest, changes }, metadata: command.metadata, ports: command.ports },
+    commitState);
   const events: DomainEvent[] = [...out.events, { type: 'ContainerCommitted', data: { containerId, imageId: out.imageId } }];
   return { ...out, events };
 }

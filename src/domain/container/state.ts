@@ -38,7 +38,8 @@ export function evolveContainer(state: ContainerState, event: DomainEvent): Cont
   const version = state.version + 1;
   switch (event.type) {
     case 'ContainerCreated':
-      return { ...initialContainerState(), status: 'live', containerId: event.data.containerId, imageId: event.data.imageId, name: event.data.name, version };
+      return { ...initialContainerState(), status: 'live', containerId: event.data.containerId, imageId: event.data.imageId,
+        name: event.data.name, version };
     case 'ContainerFileChanged': {
       const c = event.data;
       if (c.change === 'DELETED') {
@@ -48,7 +49,8 @@ export function evolveContainer(state: ContainerState, event: DomainEvent): Cont
       }
       const replaces = c.kind !== 'DIRECTORY' || c.opaque;
       const rw = replaces ? without(state.rw, (p) => p === c.path || !isAtOrBelow(p, c.path)) : new Map(state.rw);
-      const entry: LayerEntry = { path: c.path, kind: c.kind, size: c.size, mode: c.mode, uid: c.uid, gid: c.gid, linkTarget: c.linkTarget, contentDigest: c.contentDigest };
+      const entry: LayerEntry = { path: c.path, kind: c.kind, size: c.size, mode: c.mode, uid: c.uid, gid: c.gid, linkTarget: c.linkTarget,
+        contentDigest: c.contentDigest };
       rw.set(c.path, { kind: 'entry', entry, opaque: c.opaque });
       return { ...state, rw, copiedUpBytes: state.copiedUpBytes + c.copiedUpBytes, version };
     }

@@ -54,12 +54,16 @@ function checkAncestors(c: CheckedChange, byPath: Map<string, CheckedChange>, lo
   for (const a of ancestorsOf(c.path)) {
     const inSet = byPath.get(a);
     if (inSet?.change === 'DELETED') {
-      throw badInput(`${c.path}: its parent ${a} is DELETED in the same change set (MODIFY ${a} with opaque: true to replace its contents)`, { path: c.path });
+      throw badInput(
+        `${c.path}: its parent ${a} is DELETED in the same change set (MODIFY ${a} with opaque: true to replace its contents)`,
+        { path: c.path },
+      );
     }
     if (inSet && inSet.kind !== 'DIRECTORY') throw badInput(`${c.path}: its parent ${a} becomes a ${inSet.kind}`, { path: c.path });
     if (inSet) continue;
     const below = visibleBelow(a, byPath, lookup);
-    if (below && below.kind !== 'DIRECTORY') throw badInput(`${c.path}: its parent ${a} is a ${below.kind}, not a directory`, { path: c.path });
+    if (below && below.kind !== 'DIRECTORY') throw badInput(`${c.path}: its parent ${a} is a ${below.kind}, not a directory`,
+      { path: c.path });
     if (!below) implied.push(a);
   }
   return implied;
@@ -68,7 +72,8 @@ function checkAncestors(c: CheckedChange, byPath: Map<string, CheckedChange>, lo
 function checkPresence(c: CheckedChange, existing: LayerEntry | null): void {
   if (c.change === 'ADDED' && existing) throw badInput(`${c.path} already exists in the parent image: use MODIFIED`, { path: c.path });
   if (c.change === 'MODIFIED' && !existing) throw badInput(`${c.path} does not exist in the parent image: use ADDED`, { path: c.path });
-  if (c.change === 'DELETED' && !existing) throw badInput(`${c.path} does not exist in the parent image, so it cannot be DELETED`, { path: c.path });
+  if (c.change === 'DELETED' && !existing) throw badInput(`${c.path} does not exist in the parent image, so it cannot be DELETED`,
+    { path: c.path });
 }
 
 /** Resolves a hard link's target to a FILE of the result; returns the final target path. */

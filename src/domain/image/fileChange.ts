@@ -80,7 +80,8 @@ export function checkChange(raw: FileChange): CheckedChange {
   const path = normalizeChangePath(raw.path);
   if (raw.change === 'DELETED') {
     if (raw.opaque) throw badInput(`${path}: opaque does not apply to DELETED (a deletion hides the whole subtree already)`, { path });
-    return { change: 'DELETED', path, kind: null, size: null, mode: null, uid: null, gid: null, linkTarget: null, contentDigest: null, opaque: false };
+    return { change: 'DELETED', path, kind: null, size: null, mode: null, uid: null, gid: null, linkTarget: null, contentDigest: null,
+      opaque: false };
   }
   const inherits = raw.change === 'MODIFIED' && (raw.kind === undefined || raw.kind === null);
   if (!inherits && (!raw.kind || !WRITABLE.includes(raw.kind))) {

@@ -25,7 +25,8 @@ export interface RemovePorts {
   impact: RemovalImpact | null;
 }
 
-export type RemoveImage = Command<'RemoveImage', { imageId: string; force?: boolean; expectedVersion?: number | null }> & { ports: RemovePorts };
+export type RemoveImage = Command<'RemoveImage', { imageId: string; force?: boolean; expectedVersion?: number | null }>
+  & { ports: RemovePorts };
 
 export interface RemoveOutcome { events: DomainEvent[]; freedLayers: RemovalImpact['freedLayers']; freedBytes: number }
 
@@ -33,11 +34,13 @@ export function planRemoval(command: RemoveImage, state: ImageState): RemoveOutc
   const { imageId, force, expectedVersion } = command.data;
   if (state.status !== 'live' || state.imageId !== imageId) throw notFound(`image ${imageId} does not exist`, { imageId });
   if (expectedVersion !== undefined && expectedVersion !== null && expectedVersion !== state.version) {
-    throw conflict(`image ${imageId} is at version ${state.version}, not ${expectedVersion}`, { imageId, expectedVersion, actualVersion: state.version });
+    throw conflict(`image ${imageId} is at version ${state.version}, not ${expectedVersion}`,
+      { imageId, expectedVersion, actualVersion: state.version });
   }
   const { containersUsing, tagsPointing, impact } = command.ports;
   if (containersUsing.length > 0 && !force) {
-    throw conflict(`image ${imageId} is being used by container ${containersUsing.join(', ')} (force to remove anyway)`, { imageId, containers: [...containersUsing] });
+    throw conflict(`image ${imageId} is being used by container ${containersUsing.join(', ')} (force to remove anyway)`,
+      { imageId, containers: [...containersUsing] });
   }
   const events: DomainEvent[] = [...tagsPointing].sort().map((tag) => ({ type: 'TagRemoved', data: { tag, from: imageId } }));
   events.push({ type: 'ImageRemoved', data: { imageId } });

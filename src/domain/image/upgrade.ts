@@ -114,8 +114,10 @@ function rebasedImage(
 function planRebase(command: UpgradeImage, state: UpgradeState, tag: string, current: ImageState & { imageId: string }): UpgradeOutcome {
   const { oldBase, newBase } = state;
   if (!oldBase || oldBase.status !== 'live' || oldBase.imageId === null) throw notFound('the old base image does not exist');
-  if (!newBase || newBase.status !== 'live' || newBase.imageId === null) throw notFound(`the new base ${command.data.onto ?? ''} does not exist`);
-  const image = rebasedImage(current, oldBase as typeof current, newBase as typeof current, command.data, command.metadata.now, command.ports.sha256Hex, command.ports.manifestOf);
+  if (!newBase || newBase.status !== 'live'
+    || newBase.imageId === null) throw notFound(`the new base ${command.data.onto ?? ''} does not exist`);
+  const image = rebasedImage(current, oldBase as typeof current, newBase as typeof current, command.data, command.metadata.now,
+    command.ports.sha256Hex, command.ports.manifestOf);
   const own = current.layers.slice(oldBase.layers.length).map((l) => command.ports.entriesOf(l.diffId));
   const events: DomainEvent[] = [];
   if (!command.ports.isImageKnown(image.imageId)) events.push({ type: 'ImageCommitted', data: image });

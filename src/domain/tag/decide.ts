@@ -17,7 +17,8 @@ export type TagCommand = TagImage | Untag;
 
 export function checkExpectedVersion(tag: string, state: TagState, expected: number | null | undefined): void {
   if (expected === undefined || expected === null || expected === state.version) return;
-  throw conflict(`tag ${tag} is at version ${state.version}, not ${expected}`, { tag, expectedVersion: expected, actualVersion: state.version });
+  throw conflict(`tag ${tag} is at version ${state.version}, not ${expected}`,
+    { tag, expectedVersion: expected, actualVersion: state.version });
 }
 
 /** The TagMoved that points `tag` at `to`, or nothing when it already does. */

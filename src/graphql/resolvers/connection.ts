@@ -27,7 +27,8 @@ export interface Connection<T> {
   totalCount: number;
 }
 
-export function connectionOf<T>(nodes: T[], cursorOf: (n: T) => string, totalCount: number, hasNextPage: boolean, hasPreviousPage: boolean): Connection<T> {
+export function connectionOf<T>(nodes: T[], cursorOf: (n: T) => string, totalCount: number, hasNextPage: boolean,
+  hasPreviousPage: boolean): Connection<T> {
   const edges = nodes.map((node) => ({ cursor: cursorOf(node), node }));
   return {
     edges,
@@ -37,7 +38,8 @@ export function connectionOf<T>(nodes: T[], cursorOf: (n: T) => string, totalCou
 }
 
 /** A page of an in-memory list by offset cursors. */
-export function offsetConnection<T>(all: readonly T[], first: number | null | undefined, after: string | null | undefined, kind: string, fallback = 50): Connection<T> {
+export function offsetConnection<T>(all: readonly T[], first: number | null | undefined, after: string | null | undefined, kind: string,
+  fallback = 50): Connection<T> {
   const size = pageSize(first, fallback);
   const a = decodeCursor(kind, after);
   const start = a === null ? 0 : Number(a) + 1;

@@ -54,7 +54,8 @@ export const imageResolvers = {
     const after = decodeCursor('file', args.after);
     const view = await ctx.loaders.view.load(o.rec);
     const page = view.list(args.path ?? '/', { recursive: !!args.recursive, after, first });
-    return connectionOf(page.entries.map(mergedFile), (e) => encodeCursor('file', e.path), page.totalCount, page.hasNextPage, after !== null);
+    return connectionOf(page.entries.map(mergedFile), (e) => encodeCursor('file', e.path), page.totalCount, page.hasNextPage,
+      after !== null);
   },
   async pathHistory(o: ImageObj, args: { path: string }, ctx: Ctx) {
     return (await pathHistoryOf(ctx.app, o.rec, args.path, ctx.loaders)).map((h) => ({ ...h, entry: h.after }));

@@ -12,7 +12,8 @@ import { removeImage } from '../../application/commands/removeImage';
 import { tagImage, untag } from '../../application/commands/tags';
 import { upgradeTag, type UpgradeInput } from '../../application/commands/upgrade';
 import {
-  changeFiles, commitContainer, containerView, createContainer, findContainer, removeContainer, type ContainerCommitInput, type ContainerResult,
+  changeFiles, commitContainer, containerView, createContainer, findContainer, removeContainer,
+  type ContainerCommitInput, type ContainerResult,
 } from '../../application/commands/containers';
 import type { FileChange } from '../../domain/image/fileChange';
 import type { Strata } from '../../application/strata';
@@ -62,7 +63,8 @@ export const containerQueryResolvers = {
   },
   async containers(_: unknown, __: unknown, ctx: Ctx) {
     const model = await ctx.app.models.current();
-    const live = [...model.containers.values()].filter((c) => c.removedPosition === null).sort((a, b) => a.createdPosition - b.createdPosition);
+    const live = [...model.containers.values()].filter((c) => c.removedPosition === null).sort((a, b) =>
+      a.createdPosition - b.createdPosition);
     return Promise.all(live.map((c) => containerObj(ctx.app, model, c)));
   },
 };
@@ -81,7 +83,8 @@ export const mutationResolvers: Record<string, (...args: any[]) => unknown> = {
     return containerPayload(ctx, await createContainer(ctx.app, args, writer(ctx, args.idempotencyKey)));
   },
   async writeFile(_: unknown, args: { container: string; change: FileChange; idempotencyKey?: string | null }, ctx: Ctx) {
-    return containerPayload(ctx, await changeFiles(ctx.app, { container: args.container, changes: [args.change] }, writer(ctx, args.idempotencyKey)));
+    return containerPayload(ctx, await changeFiles(ctx.app, { container: args.container, changes: [args.change] },
+      writer(ctx, args.idempotencyKey)));
   },
   async changeFiles(_: unknown, args: { container: string; changes: FileChange[]; idempotencyKey?: string | null }, ctx: Ctx) {
     return containerPayload(ctx, await changeFiles(ctx.app, args, writer(ctx, args.idempotencyKey)));
@@ -92,20 +95,25 @@ export const mutationResolvers: Record<string, (...args: any[]) => unknown> = {
   async removeContainer(_: unknown, args: { container: string }, ctx: Ctx) {
     return containerPayload(ctx, await removeContainer(ctx.app, args, writer(ctx)));
   },
-  async tagImage(_: unknown, args: { image: string; tag: string; expectedVersion?: number | null; idempotencyKey?: string | null }, ctx: Ctx) {
+  async tagImage(
+    _: unknown, args: { image: string; tag: string; expectedVersion?: number | null; idempotencyKey?: string | null }, ctx: Ctx,
+  ) {
     const r = await tagImage(ctx.app, args, writer(ctx));
     return imageObj(r.image, r.model);
   },
   async untag(_: unknown, args: { tag: string; expectedVersion?: number | null; idempotencyKey?: string | null }, ctx: Ctx) {
     return untag(ctx.app, args, writer(ctx));
   },
-  async removeImage(_: unknown, args: { ref: string; expectedVersion?: number | null; force?: boolean | null; idempotencyKey?: string | null }, ctx: Ctx) {
+  async removeImage(
+    _: unknown, args: { ref: string; expectedVersion?: number | null; force?: boolean | null; idempotencyKey?: string | null }, ctx: Ctx,
+  ) {
     const r = await removeImage(ctx.app, args, writer(ctx));
     return { removed: imageObj(r.removed, r.model), freedLayers: r.freedLayers.map((l) => layerObj(l, r.model)), freedBytes: r.freedBytes };
   },
   async upgrade(_: unknown, args: { input: UpgradeInput }, ctx: Ctx) {
     const r = await upgradeTag(ctx.app, args.input, writer(ctx));
-    const layers = (indexes: number[]) => indexes.map((i) => r.image.layers[i]).filter((l) => l !== undefined).map((l) => imageLayer(l, r.model));
+    const layers = (indexes: number[]) => indexes.map((i) => r.image.layers[i]).filter((l) => l !== undefined).map((l) =>
+      imageLayer(l, r.model));
     return {
       previous: imageObj(r.previous, r.model), image: imageObj(r.image, r.model),
       sharedLayers: layers(r.sharedLayers), newLayers: layers(r.newLayers), shadowedPaths: r.shadowedPaths, event: toGraphQLEvent(r.event),

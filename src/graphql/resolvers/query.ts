@@ -99,17 +99,22 @@ export const queryResolvers = {
   },
   async verifyLog(_: unknown, args: { expectHead?: string }, ctx: Ctx) {
     const r = await verifyChain(ctx.app.store, args.expectHead);
-    return { ok: r.ok, checked: r.checked, firstBadPosition: r.firstBadPosition, reason: r.reason, headHash: r.headHash, headPosition: r.headPosition };
+    return { ok: r.ok, checked: r.checked, firstBadPosition: r.firstBadPosition, reason: r.reason, headHash: r.headHash,
+      headPosition: r.headPosition };
   },
   async distributions(_: unknown, args: { asOf?: number }, ctx: Ctx) {
     const model = await ctx.app.models.at(args.asOf);
-    const groups = new Map<string, { id: string | null; versionId: string | null; prettyName: string | null; images: ReturnType<typeof imageObj>[] }>();
+    type Group = { id: string | null; versionId: string | null; prettyName: string | null; images: ReturnType<typeof imageObj>[] };
+    const groups = new Map<string, Group>();
     for (const rec of model.liveImages()) {
       const d = await distributionOf(rec, ctx.loaders);
       if (!d) continue;
       const key = `${d.id ?? ''}\u0000${d.versionId ?? ''}`;
       let g = groups.get(key);
-      if (!g) { g = { id: d.id ?? null, versionId: d.versionId ?? null, prettyName: d.prettyName ?? null, images: [] }; groups.set(key, g); }
+      if (!g) {
+        g = { id: d.id ?? null, versionId: d.versionId ?? null, prettyName: d.prettyName ?? null, images: [] };
+        groups.set(key, g);
+      }
       g.images.push(imageObj(rec, model));
     }
     return [...groups.values()];
