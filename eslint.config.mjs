@@ -81,7 +81,8 @@ export default tseslint.config(
     rules: { 'no-restricted-syntax': 'off' },
   },
   {
-    files: ['src/application/distribution.ts', 'src/application/efficiency.ts', 'src/application/pathHistory.ts'],
+    files: ['src/application/distribution.ts', 'src/application/efficiency.ts', 'src/application/pathHistory.ts',
+      'src/application/stackDistribution.ts'],
     rules: { 'import-x/no-restricted-paths': 'off' },
   },
   {
