@@ -57,7 +57,8 @@ export class FsBlobStore implements BlobStore {
       await fs.mkdir(path.join(this.location, 'blobs', 'sha256'), { recursive: true });
       await fs.mkdir(this.ingestDir, { recursive: true });
       await writeIfAbsent(path.join(this.location, 'oci-layout'), `${JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION })}\n`);
-      await writeIfAbsent(path.join(this.location, 'index.json'), `${JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [] })}\n`);
+      await writeIfAbsent(path.join(this.location, 'index.json'),
+        `${JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [] })}\n`);
     })();
     return this.ready;
   }
@@ -106,7 +107,8 @@ export class FsBlobStore implements BlobStore {
       if (size !== null && size > maxBytes) throw new DomainError('BAD_USER_INPUT', `blob ${digest} is larger than ${maxBytes} bytes`);
       bytes = await fs.readFile(this.blobPath(digest));
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new DomainError('NOT_FOUND', `blob ${digest} is not in the blob store (${this.location})`);
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new DomainError('NOT_FOUND',
+        `blob ${digest} is not in the blob store (${this.location})`);
       throw e;
     }
     const actual = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
@@ -291,8 +293,10 @@ class FsBlobWriter implements BlobWriter {
     const digest = `sha256:${this.hash.digest('hex')}`;
     const size = this.bytes;
     try {
-      if (expected.size !== undefined && expected.size !== size) throw new DomainError('INVALID_ARCHIVE', `blob size ${size} does not match the expected ${expected.size}`);
-      if (expected.digest !== undefined && expected.digest !== digest) throw new DomainError('INVALID_ARCHIVE', `blob digest ${digest} does not match the expected ${expected.digest}`);
+      if (expected.size !== undefined && expected.size !== size) throw new DomainError('INVALID_ARCHIVE',
+        `blob size ${size} does not match the expected ${expected.size}`);
+      if (expected.digest !== undefined && expected.digest !== digest) throw new DomainError('INVALID_ARCHIVE',
+        `blob digest ${digest} does not match the expected ${expected.digest}`);
       await this.flush();
       await this.fh.sync();
       await this.fh.close();

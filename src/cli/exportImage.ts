@@ -7,7 +7,10 @@ export async function exportCommand(ref: string, dest: string, opts: { db?: stri
   try {
     const r = await exportImage(app, ref, dest);
     if (opts.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
-    else process.stdout.write(`exported ${r.imageId.slice(7, 19)} to ${dest} (manifest ${r.manifestDigest}${r.bytes !== null ? `, ${r.bytes} bytes` : ''})\n`);
+    else {
+      const bytes = r.bytes !== null ? `, ${r.bytes} bytes` : '';
+      process.stdout.write(`exported ${r.imageId.slice(7, 19)} to ${dest} (manifest ${r.manifestDigest}${bytes})\n`);
+    }
   } finally {
     await app.close();
   }

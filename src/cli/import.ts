@@ -55,7 +55,8 @@ export async function importCommand(path: string, opts: ImportCliOptions): Promi
   }
 }
 
-async function importWith(path: string, opts: ImportCliOptions, progress: ReturnType<typeof progressBar>, session: IngestSession | null): Promise<void> {
+async function importWith(path: string, opts: ImportCliOptions, progress: ReturnType<typeof progressBar>,
+  session: IngestSession | null): Promise<void> {
   let images;
   try {
     // docker-daemon:NAME[:TAG]: the Engine's `docker save` stream, read as it arrives.

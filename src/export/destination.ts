@@ -26,7 +26,9 @@ export function parseDestination(text: string): Destination {
     throw badInput(`unknown destination "${text}": use oci:DIR[:TAG], oci-archive:FILE[:TAG] or docker-archive:FILE[:NAME:TAG]`);
   }
   const transport = m[1]!;
-  if (!TRANSPORTS.includes(transport)) throw badInput(`export to ${transport}: is not supported yet; use oci:, oci-archive: or docker-archive:`);
+  if (!TRANSPORTS.includes(transport)) {
+    throw badInput(`export to ${transport}: is not supported yet; use oci:, oci-archive: or docker-archive:`);
+  }
   const [path, ref] = split(m[2]!);
   if (path === '') throw badInput(`destination "${text}" names no path`);
   if (transport === 'docker-archive') {
@@ -35,6 +37,8 @@ export function parseDestination(text: string): Destination {
       throw badInput(`destination "${text}": "${ref}" is not a NAME:TAG reference (${(e as Error).message})`);
     }
   }
-  if (ref !== null && !/^[A-Za-z0-9_][A-Za-z0-9._:@/+-]*$/.test(ref)) throw badInput(`destination "${text}": "${ref}" is not a valid reference name`);
+  if (ref !== null && !/^[A-Za-z0-9_][A-Za-z0-9._:@/+-]*$/.test(ref)) {
+    throw badInput(`destination "${text}": "${ref}" is not a valid reference name`);
+  }
   return { kind: transport as 'oci' | 'oci-archive', path, tag: ref || null };
 }

@@ -34,7 +34,9 @@ export async function planFor(app: Strata, ref: string): Promise<{ rec: ImageRec
   return { rec, plan, repoTags: model.repoTags(rec.imageId) };
 }
 
-async function toFile(path: string, write: (out: NodeJS.WritableStream & import('node:stream').Writable) => Promise<number>): Promise<number> {
+async function toFile(
+  path: string, write: (out: NodeJS.WritableStream & import('node:stream').Writable) => Promise<number>,
+): Promise<number> {
   const tmp = `${path}.${randomBytes(4).toString('hex')}.partial`;
   const out = createWriteStream(tmp, { highWaterMark: 1 << 20 });
   try {

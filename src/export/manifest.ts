@@ -11,7 +11,8 @@ export interface Descriptor { mediaType: string; digest: string; size: number; a
 
 export interface ManifestBytes { bytes: Buffer; digest: string; mediaType: string }
 
-const descriptor = (d: Descriptor) => ({ mediaType: d.mediaType, digest: d.digest, size: d.size, ...(d.annotations ? { annotations: d.annotations } : {}) });
+const descriptor = (d: Descriptor) => ({ mediaType: d.mediaType, digest: d.digest, size: d.size,
+  ...(d.annotations ? { annotations: d.annotations } : {}) });
 
 export function ociManifest(config: { digest: string; size: number }, layers: readonly Descriptor[]): ManifestBytes {
   const doc = {
@@ -27,7 +28,8 @@ export function ociManifest(config: { digest: string; size: number }, layers: re
 /** What a manifest's bytes say about the image, or null when they are not an image manifest. */
 export function parseManifest(bytes: Buffer): { mediaType: string; config: string; layers: Descriptor[] } | null {
   try {
-    const m = JSON.parse(bytes.toString('utf8')) as { mediaType?: string; config?: { digest?: string }; layers?: Descriptor[]; manifests?: unknown };
+    type Parsed = { mediaType?: string; config?: { digest?: string }; layers?: Descriptor[]; manifests?: unknown };
+    const m = JSON.parse(bytes.toString('utf8')) as Parsed;
     if (!m.config?.digest || !Array.isArray(m.layers) || m.manifests !== undefined) return null;
     return { mediaType: m.mediaType ?? OCI_MANIFEST, config: m.config.digest, layers: m.layers };
   } catch {

@@ -45,7 +45,8 @@ async function copyBlob(blobs: BlobStore, digest: string, size: number, dir: str
 export async function writeOciDir(plan: ExportPlan, blobs: BlobStore, dir: string, tag: string | null): Promise<Descriptor> {
   await fs.mkdir(path.join(dir, 'blobs', 'sha256'), { recursive: true });
   const layoutFile = path.join(dir, 'oci-layout');
-  if (!(await fs.stat(layoutFile).catch(() => null))) await atomicWrite(layoutFile, JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION }));
+  if (!(await fs.stat(layoutFile).catch(() => null))) await atomicWrite(layoutFile,
+    JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION }));
   const seen = new Set<string>();
   for (const l of plan.layers) {
     if (seen.has(l.digest)) continue;
@@ -61,7 +62,8 @@ export async function writeOciDir(plan: ExportPlan, blobs: BlobStore, dir: strin
     ...(tag ? { annotations: { [REF_NAME]: tag } } : {}),
   };
   const indexFile = path.join(dir, 'index.json');
-  let index: { schemaVersion: number; mediaType?: string; manifests: Descriptor[] } = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [] };
+  let index: { schemaVersion: number; mediaType?: string; manifests: Descriptor[] } = { schemaVersion: 2, mediaType: OCI_INDEX,
+    manifests: [] };
   const old = await fs.readFile(indexFile, 'utf8').catch(() => null);
   if (old !== null) {
     try { index = JSON.parse(old); } catch { throw new Error(`${indexFile} is not valid JSON; not overwriting it`); }

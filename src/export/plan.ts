@@ -23,15 +23,19 @@ export interface ExportPlan {
 
 /** Why a layer cannot be exported, or null when its blob is stored. */
 export async function missingLayer(
-  blobs: BlobStore, rec: ImageRecord, index: number, entriesOf?: (diffId: string) => Promise<readonly { path: string; kind: string; size: number }[]>,
+  blobs: BlobStore, rec: ImageRecord, index: number,
+  entriesOf?: (diffId: string) => Promise<readonly { path: string; kind: string; size: number }[]>,
 ): Promise<string | null> {
   const l = rec.layers[index]!;
   const what = `layer ${index + 1}/${rec.layers.length} (${l.diffId})`;
   if (l.digest && (await blobs.stat(l.digest)) !== null) return null;
-  if (l.digest) return `${what}: blob ${l.digest} is not in the blob store ${blobs.location} (imported with STRATA_KEEP_BLOBS=0, or collected)`;
+  if (l.digest) {
+    return `${what}: blob ${l.digest} is not in the blob store ${blobs.location} (imported with STRATA_KEEP_BLOBS=0, or collected)`;
+  }
   const lacking = entriesOf ? (await entriesOf(l.diffId)).find((e) => e.kind === 'FILE' && e.size > 0) : undefined;
   return lacking
-    ? `${what} was committed without content: the bytes of ${lacking.path} are missing (commit them with contentBase64 or strata commit --layer)`
+    ? `${what} was committed without content: the bytes of ${lacking.path} are missing `
+      + '(commit them with contentBase64 or strata commit --layer)'
     : `${what} has no stored blob`;
 }
 
@@ -41,7 +45,8 @@ export async function isExportable(blobs: BlobStore, rec: ImageRecord): Promise<
   return true;
 }
 
-async function storedManifest(blobs: BlobStore, rec: ImageRecord, layers: ExportPlan['layers']): Promise<(ManifestBytes & { size: number }) | null> {
+async function storedManifest(blobs: BlobStore, rec: ImageRecord,
+  layers: ExportPlan['layers']): Promise<(ManifestBytes & { size: number }) | null> {
   for (const digest of rec.manifestDigests) {
     if ((await blobs.stat(digest)) === null) continue;
     const bytes = await blobs.readAll(digest, 4 * 1024 * 1024);

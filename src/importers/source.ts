@@ -41,7 +41,8 @@ async function* counted(src: AsyncIterable<unknown>, add: (n: number) => void): 
 
 export interface Opened { files: ArchiveFiles; describe: string; entryCount: number | null }
 
-export async function openArchive(source: Source, budget: Budget, onProgress?: (p: ImportProgress) => void, blobs?: IngestSession): Promise<Opened> {
+export async function openArchive(source: Source, budget: Budget, onProgress?: (p: ImportProgress) => void,
+  blobs?: IngestSession): Promise<Opened> {
   let stream: AsyncIterable<unknown>;
   let total: number | null = null;
   let describe = 'standard input';

@@ -110,7 +110,8 @@ export class StreamArchive implements ArchiveFiles {
     }
   }
 
-  private async readEntry(name: string, size: number, it: AsyncIterator<Buffer>, blobHash: ReturnType<typeof createHash>, blobBytesOf: () => number): Promise<void> {
+  private async readEntry(name: string, size: number, it: AsyncIterator<Buffer>, blobHash: ReturnType<typeof createHash>,
+    blobBytesOf: () => number): Promise<void> {
     const hashed: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => it };
     const { head, all } = await peek(hashed, SNIFF_BYTES);
     if (looksLikeJson(head) && size <= MAX_JSON_BYTES) {
