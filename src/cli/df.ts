@@ -16,7 +16,9 @@ export interface DfCliOptions { db?: string; accounting?: string; format?: strin
 interface Answer {
   storage: {
     physicalSize: number;
-    images: { image: { imageId: string; repoTags: string[]; created: string | null }; size: number; sharedSize: number; uniqueSize: number }[];
+    images: {
+      image: { imageId: string; repoTags: string[]; created: string | null }; size: number; sharedSize: number; uniqueSize: number;
+    }[];
   };
   containers: { id: string; imageId: string; name: string | null; size: number; virtualSize: number }[];
 }
@@ -52,7 +54,8 @@ export async function df(opts: DfCliOptions): Promise<void> {
         Created: i.image.created ? Math.floor(Date.parse(i.image.created) / 1000) : 0,
         Size: i.size, SharedSize: i.sharedSize, VirtualSize: i.size, Containers: uses.get(i.image.imageId) ?? 0,
       })),
-      Containers: a.containers.map((c) => ({ Id: c.id, ImageID: c.imageId, Names: c.name ? [`/${c.name}`] : [], SizeRw: c.size, SizeRootFs: c.virtualSize, State: 'created' })),
+      Containers: a.containers.map((c) => ({ Id: c.id, ImageID: c.imageId, Names: c.name ? [`/${c.name}`] : [], SizeRw: c.size,
+        SizeRootFs: c.virtualSize, State: 'created' })),
     }, null, 2)}\n`);
     return;
   }
@@ -62,7 +65,8 @@ export async function df(opts: DfCliOptions): Promise<void> {
   const rwTotal = a.containers.reduce((s, c) => s + c.size, 0);
   if (!opts.verbose) {
     process.stdout.write(table(['TYPE', 'TOTAL', 'ACTIVE', 'SIZE', 'RECLAIMABLE'], [
-      ['Images', String(images.length), String(images.filter((i) => uses.has(i.image.imageId)).length), humanSize(layersSize), `${humanSize(imagesReclaimable)}${pct(imagesReclaimable, layersSize)}`],
+      ['Images', String(images.length), String(images.filter((i) => uses.has(i.image.imageId)).length), humanSize(layersSize),
+        `${humanSize(imagesReclaimable)}${pct(imagesReclaimable, layersSize)}`],
       ['Containers', String(a.containers.length), '0', humanSize(rwTotal), `${humanSize(rwTotal)}${pct(rwTotal, rwTotal)}`],
       ['Local Volumes', '0', '0', '0B', '0B'],
       ['Build Cache', '0', '0', '0B', '0B'],
@@ -71,9 +75,11 @@ export async function df(opts: DfCliOptions): Promise<void> {
   }
   const imageRows = images.map((i) => {
     const [repo, tag] = splitTag(i.image.repoTags[0]);
-    return [repo, tag, shortId(i.image.imageId), since(i.image.created), humanSize(i.size, 3), humanSize(i.sharedSize), humanSize(i.uniqueSize), String(uses.get(i.image.imageId) ?? 0)];
+    return [repo, tag, shortId(i.image.imageId), since(i.image.created), humanSize(i.size, 3), humanSize(i.sharedSize),
+      humanSize(i.uniqueSize), String(uses.get(i.image.imageId) ?? 0)];
   });
-  const containerRows = a.containers.map((c) => [c.id.slice(0, 12), shortId(c.imageId), '""', '0', humanSize(c.size, 3), 'N/A', 'Created', c.name ?? '']);
+  const containerRows = a.containers.map((c) =>
+    [c.id.slice(0, 12), shortId(c.imageId), '""', '0', humanSize(c.size, 3), 'N/A', 'Created', c.name ?? '']);
   process.stdout.write([
     'Images space usage:\n',
     table(['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE', 'SHARED SIZE', 'UNIQUE SIZE', 'CONTAINERS'], imageRows),

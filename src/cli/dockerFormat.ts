@@ -59,5 +59,6 @@ export const shortId = (imageId: string): string => imageId.replace(/^sha256:/, 
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const all = [header, ...rows];
   const widths = header.map((_, c) => Math.max(10, ...all.map((r) => [...(r[c] ?? '')].length + 3)));
-  return all.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell + ' '.repeat(widths[c]! - [...cell].length))).join('')).join('\n') + '\n';
+  return all.map((r) => r.map((cell, c) =>
+    (c === r.length - 1 ? cell : cell + ' '.repeat(widths[c]! - [...cell].length))).join('')).join('\n') + '\n';
 }

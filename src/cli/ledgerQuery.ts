@@ -8,7 +8,8 @@ import { cliActor } from './output';
 
 export async function ledgerQuery<T>(app: Strata, source: string, variables: Record<string, unknown>): Promise<T> {
   const schema = buildExecutableSchema(app.store);
-  const result = await graphql({ schema, source, variableValues: variables, contextValue: createContext(app, { actor: cliActor(), canWrite: false }) });
+  const result = await graphql({ schema, source, variableValues: variables,
+    contextValue: createContext(app, { actor: cliActor(), canWrite: false }) });
   if (result.errors?.length) {
     const e = result.errors[0]!;
     const code = (e.extensions?.code as string | undefined) ?? 'INTERNAL_SERVER_ERROR';

@@ -27,7 +27,8 @@ function postgresReason(code: string): string | null {
 }
 
 const NODE_NET = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
-const NODE_FS: Record<string, string> = { ENOSPC: 'the disk is full', EROFS: 'the database is read-only', EDQUOT: 'the disk quota is exceeded' };
+const NODE_FS: Record<string, string> = { ENOSPC: 'the disk is full', EROFS: 'the database is read-only',
+  EDQUOT: 'the disk quota is exceeded' };
 
 /**
  * Why the database cannot answer now, or null when the error is something else.

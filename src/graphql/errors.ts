@@ -78,7 +78,8 @@ export function classifyError(error: unknown): Classified {
     }
   }
   const fault = storageFault(inner);
-  if (fault) return { code: 'UNAVAILABLE', message: `The database is unavailable (${fault}); nothing was written, retry later`, exposed: false };
+  if (fault) return { code: 'UNAVAILABLE', message: `The database is unavailable (${fault}); nothing was written, retry later`,
+    exposed: false };
   return { code: 'INTERNAL_SERVER_ERROR', message: INTERNAL_MESSAGE, exposed: false };
 }
 
@@ -120,7 +121,8 @@ export function logMaskedErrors(logger: Logger, errors: readonly unknown[], bind
     const inner = unwrapResolverError(error);
     const path = error instanceof GraphQLError ? error.path : undefined;
     // A storage fault is the operator's to fix, not a bug: one line, no stack.
-    if (c.code === 'UNAVAILABLE') logger.warn({ ...bindings, path, fault: c.message, errCode: (inner as { code?: unknown })?.code }, 'storage unavailable');
+    if (c.code === 'UNAVAILABLE') logger.warn({ ...bindings, path, fault: c.message, errCode: (inner as { code?: unknown })?.code },
+      'storage unavailable');
     else logger.error({ ...bindings, err: inner, path }, 'masked internal error');
   }
 }

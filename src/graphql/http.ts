@@ -163,12 +163,14 @@ async function healthz(o: HttpOptions, req: IncomingMessage, res: ServerResponse
   try {
     const head = await o.store.head();
     const writeProblem = o.store.writeProblem ? await o.store.writeProblem().catch(() => 'the database cannot be checked') : null;
-    const body = { ok: true, ...(mayRead ? { head } : {}), writable: writeProblem === null, ...(writeProblem ? { reason: writeProblem } : {}) };
+    const body = { ok: true, ...(mayRead ? { head } : {}), writable: writeProblem === null,
+      ...(writeProblem ? { reason: writeProblem } : {}) };
     send(res, 200, 'application/json; charset=utf-8', JSON.stringify(body));
   } catch (err) {
     o.logger.warn({ errCode: (err as { code?: unknown })?.code, message: (err as Error)?.message }, 'healthz: store unavailable');
     res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
-    send(res, 503, 'application/json; charset=utf-8', JSON.stringify({ ok: false, writable: false, reason: 'the database is unavailable' }));
+    send(res, 503, 'application/json; charset=utf-8',
+      JSON.stringify({ ok: false, writable: false, reason: 'the database is unavailable' }));
   }
 }
 
@@ -206,8 +208,10 @@ async function graphql(o: HttpOptions, req: IncomingMessage, res: ServerResponse
     if (info.operationType === 'mutation') {
       // graphql-js cannot cancel: the write may still commit. Say so (ADR 0005).
       log.errors = ['OUTCOME_UNKNOWN'];
-      return sendError(req, res, 'OUTCOME_UNKNOWN', `The mutation did not finish within ${o.limits.requestTimeoutMs} ms and may still commit; `
-        + 'retry with the same idempotencyKey to learn its outcome (without a key a retry may apply it twice)', 503, { retryWithSameIdempotencyKey: true });
+      return sendError(req, res, 'OUTCOME_UNKNOWN',
+        `The mutation did not finish within ${o.limits.requestTimeoutMs} ms and may still commit; `
+        + 'retry with the same idempotencyKey to learn its outcome (without a key a retry may apply it twice)',
+        503, { retryWithSameIdempotencyKey: true });
     }
     log.errors = ['QUERY_TOO_COMPLEX'];
     return sendError(req, res, 'QUERY_TOO_COMPLEX', `The request took longer than ${o.limits.requestTimeoutMs} ms; ask for less`, 503);
@@ -267,7 +271,9 @@ function tooLarge(req: IncomingMessage, max: number): BodyResult {
 }
 
 /** A GraphQL-shaped error answer, in the media type the client accepts. */
-function sendError(req: IncomingMessage, res: ServerResponse, code: string, message: string, status: number, extensions?: Record<string, unknown>) {
+function sendError(
+  req: IncomingMessage, res: ServerResponse, code: string, message: string, status: number, extensions?: Record<string, unknown>,
+) {
   const accept = req.headers.accept ?? '';
   const type = accept.includes('application/graphql-response+json')
     ? 'application/graphql-response+json; charset=utf-8'
