@@ -35,8 +35,10 @@ export async function verifyChain(store: EventStore, expectHead?: string | null)
       const at = Number(pos);
       const [e] = await store.readRange(at, at, 1);
       if (!e || e.hash !== wanted) {
-        return { ...r, ok: false, firstBadPosition: at,
-          reason: e ? `the hash at position ${at} is not the anchored one (history was rewritten)` : `position ${at} no longer exists (the log was truncated)`, headPosition };
+        const reason = e
+          ? `the hash at position ${at} is not the anchored one (history was rewritten)`
+          : `position ${at} no longer exists (the log was truncated)`;
+        return { ...r, ok: false, firstBadPosition: at, reason, headPosition };
       }
     } else if (r.headHash !== wanted) {
       return { ...r, ok: false, firstBadPosition: headPosition + 1,
@@ -90,7 +92,8 @@ export async function verifyContents(store: EventStore): Promise<ContentProblem[
  */
 async function verifyKeptFiles(store: EventStore, layerPositions: Map<string, number>): Promise<ContentProblem[]> {
   const rows = await store.sql.query<{ diff_id: string; path: string; digest: string; content: Buffer | Uint8Array | null }>(
-    'SELECT l.diff_id, l.path, l.digest, k.content FROM layer_kept_files l LEFT JOIN kept_files k ON k.digest = l.digest ORDER BY l.diff_id, l.path');
+    `SELECT l.diff_id, l.path, l.digest, k.content FROM layer_kept_files l LEFT JOIN kept_files k ON k.digest = l.digest
+      ORDER BY l.diff_id, l.path`);
   if (rows.length === 0) return [];
   const entries = await loadLayerEntries(store.sql, rows.map((r) => r.diff_id));
   const problems: ContentProblem[] = [];
@@ -147,7 +150,11 @@ const wellFormedKeyRequest = (operation: string | null, inputDigest: string | nu
 
 export async function verifyIdempotencyKeys(store: EventStore): Promise<KeyProblem[]> {
   const problems: KeyProblem[] = [];
-  const rows = await store.sql.query<{ key: string; first_position: unknown; last_position: unknown; carried: string | null; last_exists: unknown; operation: string | null; input_digest: string | null }>(
+  type KeyRow = {
+    key: string; first_position: unknown; last_position: unknown; carried: string | null; last_exists: unknown;
+    operation: string | null; input_digest: string | null;
+  };
+  const rows = await store.sql.query<KeyRow>(
     `SELECT k.key, k.first_position, k.last_position, e.idempotency_key AS carried, k.operation, k.input_digest,
             (SELECT COUNT(*) FROM events l WHERE l.position = k.last_position) AS last_exists
        FROM idempotency_keys k LEFT JOIN events e ON e.position = k.first_position ORDER BY k.first_position`);
@@ -155,9 +162,9 @@ export async function verifyIdempotencyKeys(store: EventStore): Promise<KeyProbl
     const first = Number(r.first_position);
     if (r.carried !== r.key) problems.push({ position: first, key: r.key,
       reason: `idempotency key "${r.key}" is not carried by the event at position ${first}` });
-    else if (Number(r.last_position) < first
-      || Number(r.last_exists) !== 1) problems.push({ position: first, key: r.key,
-        reason: `idempotency key "${r.key}" names positions that do not exist` });
+    else if (Number(r.last_position) < first || Number(r.last_exists) !== 1) {
+      problems.push({ position: first, key: r.key, reason: `idempotency key "${r.key}" names positions that do not exist` });
+    }
     else if (!wellFormedKeyRequest(r.operation, r.input_digest)) problems.push({ position: first, key: r.key,
       reason: `idempotency key "${r.key}" records a malformed request (operation and input digest go together)` });
   }

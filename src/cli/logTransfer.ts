@@ -42,7 +42,9 @@ export async function exportLog(opts: { db?: string; out?: string }): Promise<vo
       if (batch.length < PAGE) break;
       next = batch[batch.length - 1]!.position + 1;
     }
-    for (const r of await store.sql.query<any>('SELECT key, first_position, last_position, operation, input_digest FROM idempotency_keys ORDER BY first_position')) {
+    const keys = await store.sql.query<any>(
+      'SELECT key, first_position, last_position, operation, input_digest FROM idempotency_keys ORDER BY first_position');
+    for (const r of keys) {
       await write({ kind: 'idempotencyKey', key: r.key, first: Number(r.first_position), last: Number(r.last_position),
         operation: r.operation ?? null, inputDigest: r.input_digest ?? null });
     }
@@ -116,7 +118,8 @@ export async function importLog(file: string, opts: { db?: string }): Promise<vo
             if (!wellFormedRequest(rec.operation ?? null, rec.inputDigest ?? null)) {
               throw bad(lineNo, 'an idempotency key line needs both operation and inputDigest (sha256:<hex>) or neither');
             }
-            await tx.run('INSERT INTO idempotency_keys (key, first_position, last_position, recorded_at, operation, input_digest) VALUES (?, ?, ?, ?, ?, ?)',
+            await tx.run(`INSERT INTO idempotency_keys (key, first_position, last_position, recorded_at, operation, input_digest)
+              VALUES (?, ?, ?, ?, ?, ?)`,
               [rec.key, rec.first, rec.last, new Date().toISOString(), rec.operation ?? null, rec.inputDigest ?? null]);
             break;
           case 'layerContent': {
@@ -152,7 +155,8 @@ export async function importLog(file: string, opts: { db?: string }): Promise<vo
       const r = verifier.result();
       if (!header) throw bad(1, 'empty file');
       if (r.checked !== header.head || r.headHash !== header.headHash) {
-        throw new DomainError('BAD_USER_INPUT', `the export is incomplete: its header says head ${header.head} ${header.headHash}, the events end at ${r.checked} ${r.headHash}`);
+        throw new DomainError('BAD_USER_INPUT', `the export is incomplete: its header says head ${header.head} ${header.headHash}, `
+          + `the events end at ${r.checked} ${r.headHash}`);
       }
       return r.checked;
     });

@@ -28,12 +28,14 @@ export async function readPositions(tx: Sql, from: number, to: number): Promise<
 export const KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED';
 
 export function keyUsedForAnotherRequest(operation: string | null): DomainError {
-  return conflict(`idempotency key was already used for another request${operation ? ` (${operation} with other input)` : ''}; use a new key`,
+  return conflict(`idempotency key was already used for another request${operation ? ` (${operation} with other input)`
+    : ''}; use a new key`,
     { reason: KEY_REUSED, operation });
 }
 
 async function replayOfKey(tx: Sql, key: string, request: KeyedRequest | null): Promise<AppendResult | null> {
-  const rows = await tx.query<{ first_position: number | string; last_position: number | string; operation: string | null; input_digest: string | null }>(
+  type KeyRow = { first_position: number | string; last_position: number | string; operation: string | null; input_digest: string | null };
+  const rows = await tx.query<KeyRow>(
     'SELECT first_position, last_position, operation, input_digest FROM idempotency_keys WHERE key = ?', [key]);
   const row = rows[0];
   if (!row) return null;
@@ -116,7 +118,8 @@ export async function appendWithin(
   }
   const first = stored[0]!;
   if (key) {
-    await tx.run('INSERT INTO idempotency_keys (key, first_position, last_position, recorded_at, operation, input_digest) VALUES (?, ?, ?, ?, ?, ?)',
+    await tx.run(`INSERT INTO idempotency_keys (key, first_position, last_position, recorded_at, operation, input_digest)
+      VALUES (?, ?, ?, ?, ?, ?)`,
       [key, first.position, position, metadata.recordedAt, options.request?.operation ?? null, options.request?.inputDigest ?? null]);
   }
   if (within) await within(tx, stored);

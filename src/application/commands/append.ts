@@ -44,7 +44,8 @@ export async function appendDecision(
   if (events.length === 0) return { events: [], duplicate: false };
   const batch = groupByStream(events).map((g) => ({ stream: g.stream, expectedVersion: streamVersion(model, g.stream), events: g.events }));
   try {
-    const r = await app.append(batch, { actor: who.actor, idempotencyKey: who.idempotencyKey ?? null, request: who.request ?? null }, contents);
+    const r = await app.append(batch, { actor: who.actor, idempotencyKey: who.idempotencyKey ?? null, request: who.request ?? null },
+      contents);
     return { events: r.events, duplicate: r.duplicate };
   } catch (e) {
     // A key used for another request is final: re-deciding cannot change it.
