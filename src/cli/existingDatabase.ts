@@ -13,5 +13,6 @@ export function requireExistingDatabase(db?: string): void {
   if (backend.kind !== 'sqlite') return;
   if (fs.existsSync(backend.file) && fs.statSync(backend.file).isFile()) return;
   const why = fs.existsSync(backend.file) ? 'is not a file' : 'does not exist';
-  throw new ExitError(`no database: ${backend.file} ${why} (check --db or $STRATA_DB; serve, import, migrate and import-log create one)`, 2);
+  throw new ExitError(
+    `no database: ${backend.file} ${why} (check --db or $STRATA_DB; serve, import, migrate and import-log create one)`, 2);
 }

@@ -43,7 +43,9 @@ function program(): Command {
   p.command('migrate').description('run pending migrations').option(...db)
     .action(async (o) => { await migrate(o); });
 
-  p.command('import').description('import every image of a docker save archive, an OCI layout directory or an OCI layout tar, or one image from a Docker Engine')
+  p.command('import')
+    .description('import every image of a docker save archive, an OCI layout directory or an OCI layout tar, '
+      + 'or one image from a Docker Engine')
     .argument('<path>', 'archive path, OCI layout directory, - for standard input, or docker-daemon:NAME[:TAG] ($DOCKER_HOST)')
     .option(...db).option(...blobs).option('--tag <ref>', 'tag the imported image (only when the archive holds one image)')
     .option('--repo <name>', 'repository for OCI ref.name annotations that hold only a tag')

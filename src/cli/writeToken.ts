@@ -60,5 +60,6 @@ export function requireTokenForHost(host: string, db?: string): void {
   if (isLoopback(host) || process.env.STRATA_WRITE_TOKEN) return;
   const file = path.join(dataFolder(db), TOKEN_FILE);
   if (readToken(file)) return;
-  throw new ExitError(`refusing to listen on ${host} with no write token configured: set STRATA_WRITE_TOKEN (e.g. STRATA_WRITE_TOKEN=$(openssl rand -hex 24)) or put one in ${file}`, 2);
+  throw new ExitError(`refusing to listen on ${host} with no write token configured: `
+    + `set STRATA_WRITE_TOKEN (e.g. STRATA_WRITE_TOKEN=$(openssl rand -hex 24)) or put one in ${file}`, 2);
 }

@@ -41,10 +41,13 @@ export class EngineUnavailable extends Error {
 export function engineError(e: unknown, endpoint: Endpoint, what: string): DomainError | EngineUnavailable {
   if (e instanceof DomainError || e instanceof EngineUnavailable) return e;
   const err = e as { code?: string; statusCode?: number; json?: { message?: string } | null; message?: string; reason?: string };
-  if (err.code === 'ECONNREFUSED' || err.code === 'ENOENT' || err.code === 'EHOSTUNREACH' || err.code === 'ECONNRESET' || err.code === 'ETIMEDOUT') {
-    return new EngineUnavailable(`cannot reach a Docker Engine at ${endpoint.describe} (${err.code}): is dockerd running? (set DOCKER_HOST to use another)`);
+  if (err.code === 'ECONNREFUSED' || err.code === 'ENOENT' || err.code === 'EHOSTUNREACH' || err.code === 'ECONNRESET'
+    || err.code === 'ETIMEDOUT') {
+    return new EngineUnavailable(
+      `cannot reach a Docker Engine at ${endpoint.describe} (${err.code}): is dockerd running? (set DOCKER_HOST to use another)`);
   }
-  if (err.code === 'EACCES') return new DomainError('FORBIDDEN', `no permission to use the Docker Engine socket at ${endpoint.describe} (EACCES)`);
+  if (err.code === 'EACCES') return new DomainError('FORBIDDEN',
+    `no permission to use the Docker Engine socket at ${endpoint.describe} (EACCES)`);
   const message = (err.json && typeof err.json === 'object' && err.json.message) || err.reason || err.message || String(e);
   if (err.statusCode === 404) return new DomainError('NOT_FOUND', `${what}: ${String(message).split('\n')[0]}`);
   if (err.statusCode === 409) return new DomainError('CONFLICT', `${what}: ${String(message).split('\n')[0]}`);

@@ -27,7 +27,9 @@ export async function openDaemonImage(name: string, engine?: Engine): Promise<{ 
   try {
     await e.docker.getImage(name).inspect();
   } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404) throw notFound(`no image "${name}" in the Docker Engine at ${e.endpoint.describe}`, { name });
+    if ((err as { statusCode?: number }).statusCode === 404) {
+      throw notFound(`no image "${name}" in the Docker Engine at ${e.endpoint.describe}`, { name });
+    }
     throw engineError(err, e.endpoint, `GET /images/${name}/json`);
   }
   try {
