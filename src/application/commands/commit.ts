@@ -66,7 +66,8 @@ export async function decideCommitOn(
 }
 
 /** Decides once for the entries, writes the real layer, decides again with it (realLayers.ts). */
-async function decideRealCommit(app: Strata, model: ReadModel, input: CommitInput, actor: string | null, real: RealLayers): Promise<CommitOutcome> {
+async function decideRealCommit(app: Strata, model: ReadModel, input: CommitInput, actor: string | null,
+  real: RealLayers): Promise<CommitOutcome> {
   const now = new Date().toISOString();
   const first = await decideCommitOn(app, model, input, actor, now);
   const parent = model.resolve(input.image)!;

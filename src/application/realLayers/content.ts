@@ -20,7 +20,8 @@ export const maxContentBytes = (): number => Number(process.env.STRATA_MAX_CONTE
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-export const OVER_CAP_HINT = 'to commit larger files, build a layer tar and run `strata commit IMAGE --layer FILE.tar`, or `strata commit IMAGE --from-dir DIR`';
+export const OVER_CAP_HINT = 'to commit larger files, build a layer tar and run `strata commit IMAGE --layer FILE.tar`, '
+  + 'or `strata commit IMAGE --from-dir DIR`';
 
 /** Validates every contentBase64 first (nothing is stored when one is bad). */
 export function decodeContents(changes: readonly FileChangeInput[]): { changes: FileChange[]; contents: Map<string, Buffer> } {

@@ -26,7 +26,9 @@ export async function layerTarStream(blobs: BlobStore, digest: string): Promise<
 }
 
 /** Copies the files at `wanted` paths (path → content digest) out of one layer blob into the store; returns the digests found. */
-async function extractFrom(blobs: BlobStore, session: IngestSession, layerDigest: string, wanted: Map<string, string>): Promise<Set<string>> {
+async function extractFrom(
+  blobs: BlobStore, session: IngestSession, layerDigest: string, wanted: Map<string, string>,
+): Promise<Set<string>> {
   const found = new Set<string>();
   const ex = newExtract();
   ex.on('entry', (h, stream, next) => {

@@ -34,11 +34,18 @@ function recordOf(e: LayerEntry, mtime: number): TarRecord | null {
   const owner = { uid: e.uid ?? 0, gid: e.gid ?? 0, mtime };
   switch (e.kind) {
     case 'DIRECTORY': return { header: { name: `${rel}/`, type: 'directory', mode: e.mode ?? 0o755, ...owner }, contentDigest: null };
-    case 'FILE': return { header: { name: rel, type: 'file', size: e.size, mode: e.mode ?? 0o644, ...owner }, contentDigest: e.size > 0 ? e.contentDigest : null };
-    case 'SYMLINK': return { header: { name: rel, type: 'symlink', linkname: e.linkTarget ?? '', mode: e.mode ?? 0o777, ...owner }, contentDigest: null };
-    case 'HARDLINK': return { header: { name: rel, type: 'link', linkname: (e.linkTarget ?? '').replace(/^\/+/, ''), mode: e.mode ?? 0o644, ...owner }, contentDigest: null };
-    case 'WHITEOUT': return { header: { name: `${dir}.wh.${base}`, type: 'file', size: 0, mode: 0o644, uid: 0, gid: 0, mtime }, contentDigest: null };
-    case 'OPAQUE_WHITEOUT': return { header: { name: `${rel}/${OPQ}`, type: 'file', size: 0, mode: 0o644, uid: 0, gid: 0, mtime }, contentDigest: null };
+    case 'FILE': return { header: { name: rel, type: 'file', size: e.size, mode: e.mode ?? 0o644, ...owner },
+      contentDigest: e.size > 0 ? e.contentDigest : null };
+    case 'SYMLINK': return { header: { name: rel, type: 'symlink', linkname: e.linkTarget ?? '', mode: e.mode ?? 0o777, ...owner },
+      contentDigest: null };
+    case 'HARDLINK': {
+      const linkname = (e.linkTarget ?? '').replace(/^\/+/, '');
+      return { header: { name: rel, type: 'link', linkname, mode: e.mode ?? 0o644, ...owner }, contentDigest: null };
+    }
+    case 'WHITEOUT': return { header: { name: `${dir}.wh.${base}`, type: 'file', size: 0, mode: 0o644, uid: 0, gid: 0, mtime },
+      contentDigest: null };
+    case 'OPAQUE_WHITEOUT': return { header: { name: `${rel}/${OPQ}`, type: 'file', size: 0, mode: 0o644, uid: 0, gid: 0, mtime },
+      contentDigest: null };
     default: return null;
   }
 }
@@ -54,6 +61,8 @@ export function tarRecords(entries: readonly LayerEntry[], mtime: number): TarRe
 /** Paths of FILE entries whose bytes the tar needs (size > 0), by content digest. */
 export function neededContent(entries: readonly LayerEntry[]): Map<string, string> {
   const need = new Map<string, string>();
-  for (const e of entries) if (e.kind === 'FILE' && e.size > 0 && e.contentDigest && !need.has(e.contentDigest)) need.set(e.contentDigest, e.path);
+  for (const e of entries) {
+    if (e.kind === 'FILE' && e.size > 0 && e.contentDigest && !need.has(e.contentDigest)) need.set(e.contentDigest, e.path);
+  }
   return need;
 }

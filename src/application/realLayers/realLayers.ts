@@ -71,11 +71,13 @@ export class RealLayers {
    * rebase, which writes no layer); `lower`: the layers below it (copy-up
    * sources); `known`: every layer the new image may list.
    */
-  async portsFor(entries: readonly LayerEntry[] | null, lower: readonly ImageLayerRef[], known: readonly ImageLayerRef[], now: string): Promise<RealLayerPorts> {
+  async portsFor(entries: readonly LayerEntry[] | null, lower: readonly ImageLayerRef[], known: readonly ImageLayerRef[],
+    now: string): Promise<RealLayerPorts> {
     let built: BuiltLayer | null = null;
     if (entries) {
       this.missingPath = await ensureContent(this.blobs, this.session, entries, lower, (ids) => this.app.views.layerEntries(ids));
-      if (this.missingPath === null) built = await writeLayer(this.blobs, this.session, tarRecords(entries, Math.floor(Date.parse(now) / 1000)));
+      if (this.missingPath === null) built = await writeLayer(this.blobs, this.session,
+        tarRecords(entries, Math.floor(Date.parse(now) / 1000)));
     }
     const descs = new Map<string, Descriptor>();
     for (const l of known) {
@@ -91,7 +93,8 @@ export class RealLayers {
         const list = layers.map((l) => (l.digest ? descs.get(l.digest) : undefined));
         if (list.some((d) => d === undefined)) return null;
         const bytes = Buffer.from(config, 'utf8');
-        const manifest = ociManifest({ digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, size: bytes.length }, list as Descriptor[]);
+        const manifest = ociManifest({ digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, size: bytes.length },
+          list as Descriptor[]);
         this.pending = { config, manifest };
         return manifest.digest;
       },

@@ -82,7 +82,8 @@ export function commitEntries(
   const step = { created: now, createdBy: data.createdBy ?? null, comment: data.comment ?? null };
   const cfg = configWithLayer(parent.config, layer.diffId, step, ports.sha256Hex);
   const str = (v: unknown) => (typeof v === 'string' ? v : null);
-  const layers: ImageLayerRef[] = [...parent.layers, { diffId: layer.diffId, digest: layer.digest, mediaType: layer.mediaType, compressedSize: layer.compressedSize }];
+  const layers: ImageLayerRef[] = [...parent.layers,
+    { diffId: layer.diffId, digest: layer.digest, mediaType: layer.mediaType, compressedSize: layer.compressedSize }];
   const image: ImageCommittedData = {
     imageId: cfg.imageId,
     config: cfg.config,

@@ -25,7 +25,8 @@ export type EntriesDigest = (entries: readonly LayerEntry[]) => string;
  */
 export interface BuiltLayer { diffId: string; digest: string; mediaType: string; compressedSize: number }
 
-export function committedLayer(entries: readonly LayerEntry[], entriesDigest: EntriesDigest, built: BuiltLayer | null = null): LayerCommittedData {
+export function committedLayer(entries: readonly LayerEntry[], entriesDigest: EntriesDigest,
+  built: BuiltLayer | null = null): LayerCommittedData {
   const digest = entriesDigest(entries);
   return {
     diffId: built?.diffId ?? (entries.length === 0 ? EMPTY_LAYER_DIFF_ID : digest),
