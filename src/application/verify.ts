@@ -8,6 +8,7 @@ import { ChainVerifier, type ChainCheck } from '../eventStore/hashChain';
 import type { EventStore, Sql, StoredEvent } from '../eventStore/types';
 import { readPositions } from '../eventStore/appendCore';
 import { headSql } from '../eventStore/reads';
+import type { ReadOnlyLog } from '../eventStore/readOnly';
 import { compareSnapshots, replayInto, snapshotTables, type TableDifference } from '../projections/tables';
 import { loadLayerEntries } from '../projections/layerContents';
 import { DomainError } from '../domain/errors';
@@ -15,12 +16,29 @@ import { createHash } from 'node:crypto';
 
 const PAGE = 2000;
 
-export async function verifyChain(store: EventStore, expectHead?: string | null): Promise<ChainCheck & { headPosition: number }> {
+/** What the checks read: an EventStore, or the read-only view `strata verify` opens (src/eventStore/readOnly.ts). */
+export type LogReader = Pick<EventStore, 'sql' | 'readRange' | 'dialect'>;
+
+/** A row whose JSON cannot be parsed, named by position (rows.ts), or null for any other error. */
+const unreadableRow = (e: unknown): { position: number; reason: string } | null =>
+  e instanceof DomainError && e.code === 'TAMPERED' && typeof e.details?.position === 'number' ? { position: e.details.position, reason: e.message } : null;
+
+export async function verifyChain(store: LogReader, expectHead?: string | null): Promise<ChainCheck & { headPosition: number }> {
   const v = new ChainVerifier();
   let next = 1;
   let last: StoredEvent | undefined;
   for (;;) {
-    const batch = await store.readRange(next, undefined, PAGE);
+    let batch: StoredEvent[];
+    try {
+      batch = await store.readRange(next, undefined, PAGE);
+    } catch (e) {
+      const bad = unreadableRow(e);
+      if (!bad) throw e;
+      const r = v.result();
+      // An earlier break in the chain (fed from previous pages) is reported first.
+      if (!r.ok) return { ...r, headPosition: bad.position };
+      return { ...r, ok: false, firstBadPosition: bad.position, reason: bad.reason.replace(/^the event at position \d+ has /, 'the row has '), headPosition: bad.position };
+    }
     for (const e of batch) v.feed(e);
     if (batch.length < PAGE) { last = batch[batch.length - 1] ?? last; break; }
     last = batch[batch.length - 1];
@@ -50,7 +68,7 @@ export async function verifyChain(store: EventStore, expectHead?: string | null)
 
 export interface ContentProblem { position: number; diffId: string; reason: string }
 
-export async function verifyContents(store: EventStore): Promise<ContentProblem[]> {
+export async function verifyContents(store: LogReader): Promise<ContentProblem[]> {
   const problems: ContentProblem[] = [];
   const layerPositions = new Map<string, number>();
   let next = 1;
@@ -90,7 +108,7 @@ export async function verifyContents(store: EventStore): Promise<ContentProblem[
  * must name the file the layer's verified entry list holds at that path, and the
  * content must hash to its digest.
  */
-async function verifyKeptFiles(store: EventStore, layerPositions: Map<string, number>): Promise<ContentProblem[]> {
+async function verifyKeptFiles(store: LogReader, layerPositions: Map<string, number>): Promise<ContentProblem[]> {
   const rows = await store.sql.query<{ diff_id: string; path: string; digest: string; content: Buffer | Uint8Array | null }>(
     `SELECT l.diff_id, l.path, l.digest, k.content FROM layer_kept_files l LEFT JOIN kept_files k ON k.digest = l.digest
       ORDER BY l.diff_id, l.path`);
@@ -128,6 +146,19 @@ export async function verifyProjections(store: EventStore): Promise<TableDiffere
   return diffs;
 }
 
+/**
+ * The same comparison on a read-only connection: the replay runs into TEMP
+ * copies of the projection tables, so nothing is written (issue 15 item 9).
+ */
+export async function verifyProjectionsReadOnly(log: LogReader & Pick<ReadOnlyLog, 'withScratchTables'>): Promise<TableDifference[]> {
+  const actual = await snapshotTables(log.sql);
+  const head = await headSql(log.sql);
+  return log.withScratchTables(async () => {
+    await replayInto(log.sql, (from, to) => readTx(log.sql, from, to), head);
+    return compareSnapshots(actual, await snapshotTables(log.sql));
+  });
+}
+
 const readTx = (tx: Sql, from: number, to: number): Promise<StoredEvent[]> => readPositions(tx, from, to);
 
 export async function rebuildProjections(store: EventStore): Promise<number> {
@@ -148,7 +179,7 @@ const wellFormedKeyRequest = (operation: string | null, inputDigest: string | nu
   (operation === null && inputDigest === null) || (typeof operation === 'string' && operation.length > 0
     && /^sha256:[0-9a-f]{64}$/.test(inputDigest ?? ''));
 
-export async function verifyIdempotencyKeys(store: EventStore): Promise<KeyProblem[]> {
+export async function verifyIdempotencyKeys(store: LogReader): Promise<KeyProblem[]> {
   const problems: KeyProblem[] = [];
   type KeyRow = {
     key: string; first_position: unknown; last_position: unknown; carried: string | null; last_exists: unknown;

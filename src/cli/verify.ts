@@ -1,13 +1,18 @@
-/** `strata verify`: hash chain, stored entry lists, and projections equal to a replay. */
-import { openEventStore } from '../eventStore';
-import { verifyChain, verifyContents, verifyIdempotencyKeys, verifyProjections } from '../application/verify';
+/**
+ * `strata verify`: hash chain, stored entry lists, and projections equal to a
+ * replay — on a read-only connection that never migrates or writes (a replay
+ * goes into TEMP tables), so it also runs on a read-only or copied database.
+ */
+import { openReadOnlyLog } from '../eventStore/readOnly';
+import { PROJECTION_TABLES } from '../projections/tables';
+import { verifyChain, verifyContents, verifyIdempotencyKeys, verifyProjectionsReadOnly } from '../application/verify';
 
 export async function verify(opts: { db?: string; expectHead?: string; json?: boolean }): Promise<number> {
-  const store = await openEventStore(opts.db);
+  const store = await openReadOnlyLog(opts.db, { scratchTables: Object.keys(PROJECTION_TABLES) });
   try {
     const chain = await verifyChain(store, opts.expectHead);
     const contents = chain.ok ? [...await verifyContents(store), ...await verifyIdempotencyKeys(store)] : [];
-    const projections = chain.ok ? await verifyProjections(store) : [];
+    const projections = chain.ok ? await verifyProjectionsReadOnly(store) : [];
     const ok = chain.ok && contents.length === 0 && projections.length === 0;
     if (opts.json) {
       process.stdout.write(`${JSON.stringify({ ok, chain, contents, projections }, null, 2)}\n`);

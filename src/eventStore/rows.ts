@@ -1,5 +1,16 @@
 /** Mapping between `events` rows and StoredEvent (both backends store JSON as text). */
+import { DomainError } from '../domain/errors';
 import type { StoredEvent } from './types';
+
+/** A column's JSON, or a TAMPERED error naming the row's position (never a bare SyntaxError). */
+function parseColumn(r: EventRow, column: 'data' | 'metadata'): any {
+  try {
+    return JSON.parse(r[column]);
+  } catch {
+    const position = Number(r.position);
+    throw new DomainError('TAMPERED', `the event at position ${position} has ${column} that is not valid JSON (the row was edited)`, { position });
+  }
+}
 
 export const EVENT_COLUMNS =
   'position, stream, version, type, schema_version, data, metadata, idempotency_key, prev_hash, hash';
@@ -24,8 +35,8 @@ export function rowToEvent(r: EventRow): StoredEvent {
     version: Number(r.version),
     type: r.type,
     schemaVersion: Number(r.schema_version),
-    data: JSON.parse(r.data),
-    metadata: JSON.parse(r.metadata),
+    data: parseColumn(r, 'data'),
+    metadata: parseColumn(r, 'metadata'),
     idempotencyKey: r.idempotency_key,
     prevHash: r.prev_hash,
     hash: r.hash,

@@ -1,0 +1,133 @@
+/**
+ * A read-only view of a database for `strata verify` (issue 15 item 9): it
+ * never migrates, never writes a table, and reads one consistent snapshot.
+ * SQLite: a connection opened read-only (the file cannot be created or changed
+ * through it) inside one read transaction. PostgreSQL: one connection in a
+ * `REPEATABLE READ` transaction switched to `READ ONLY`, rolled back at close.
+ *
+ * Work that needs scratch copies of some tables (a replay of the projections)
+ * runs in `withScratchTables`: empty TEMP tables with the same columns, keys
+ * and indexes that shadow the real ones for unqualified names. SQLite creates
+ * them on the read-only connection. PostgreSQL cannot create tables in a
+ * read-only transaction, so they are created (session-local, dropped at
+ * rollback) before the switch, and shadowing is a matter of search_path.
+ */
+import fs from 'node:fs';
+import Database from 'better-sqlite3';
+import { Client } from 'pg';
+import { migrations, resolveBackend } from '../../ormconfig';
+import { DomainError } from '../domain/errors';
+import { postgresSql } from './postgres';
+import { headSql, readRangeSql } from './reads';
+import { sqliteSql } from './sqlite';
+import type { Sql, StoredEvent } from './types';
+
+export interface ReadOnlyLog {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** Read-only SQL (writes to the scratch tables only, inside withScratchTables). */
+  readonly sql: Sql;
+  readRange(from: number, to?: number, limit?: number): Promise<StoredEvent[]>;
+  head(): Promise<number>;
+  /** Runs fn while the scratch tables (empty) shadow the real ones. */
+  withScratchTables<T>(fn: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface ReadOnlyOptions {
+  /** Tables withScratchTables shadows (names from the code, never from input). */
+  scratchTables?: readonly string[];
+}
+
+async function requireMigrated(sql: Sql): Promise<void> {
+  let names: string[];
+  try {
+    names = (await sql.query<{ name: string }>('SELECT name FROM strata_migrations')).map((r) => r.name);
+  } catch {
+    throw new DomainError('BAD_USER_INPUT', 'not a Strata database (it has no migrations table)');
+  }
+  const missing = migrations.map((m) => m.name).filter((n) => !names.includes(n));
+  if (missing.length) throw new DomainError('BAD_USER_INPUT', `the database needs migrations (${missing.join(', ')}); run strata migrate first (verify never writes)`);
+}
+
+const IDENT = /^[a-z_][a-z0-9_]*$/;
+
+function checkNames(tables: readonly string[]): void {
+  for (const t of tables) if (!IDENT.test(t)) throw new Error(`not a table name: ${t}`);
+}
+
+async function openSqlite(file: string, tables: readonly string[]): Promise<ReadOnlyLog> {
+  if (!fs.existsSync(file)) throw new DomainError('NOT_FOUND', `no database at ${file}`);
+  const conn = new Database(file, { readonly: true, fileMustExist: true, timeout: 5000 });
+  const sql = sqliteSql(conn);
+  const close = async () => { if (conn.inTransaction) conn.exec('ROLLBACK'); conn.close(); };
+  try {
+    conn.exec('BEGIN');
+    await requireMigrated(sql);
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  return {
+    dialect: 'sqlite', sql, close,
+    readRange: (from, to, limit = 1000) => readRangeSql(sql, from, to, limit),
+    head: () => headSql(sql),
+    async withScratchTables(fn) {
+      for (const table of tables) {
+        const ddl = conn.prepare("SELECT type, sql FROM main.sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL ORDER BY type DESC").all(table) as { type: string; sql: string }[];
+        for (const d of ddl) {
+          if (d.type === 'table') conn.exec(d.sql.replace(/^CREATE TABLE/i, 'CREATE TEMP TABLE'));
+          else conn.exec(d.sql.replace(/^CREATE (UNIQUE )?INDEX ("?)/i, (_m, u: string | undefined, q: string) => `CREATE ${u ?? ''}INDEX temp.${q}`));
+        }
+      }
+      try {
+        return await fn();
+      } finally {
+        for (const table of tables) conn.exec(`DROP TABLE IF EXISTS temp.${table}`);
+      }
+    },
+  };
+}
+
+async function openPostgres(url: string, tables: readonly string[]): Promise<ReadOnlyLog> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  const sql = postgresSql(async (text, params) => (await client.query(text, params as unknown[])).rows);
+  const close = async () => { await client.query('ROLLBACK').catch(() => undefined); await client.end(); };
+  let path: string;
+  try {
+    // READ WRITE only until the scratch tables exist (a database whose default is read-only included).
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ WRITE');
+    await requireMigrated(sql);
+    const schema = (await client.query('SELECT current_schema() AS s')).rows[0].s as string;
+    path = (await client.query('SHOW search_path')).rows[0].search_path as string;
+    for (const table of tables) {
+      await client.query(`CREATE TEMP TABLE ${table} (LIKE "${schema.replace(/"/g, '""')}".${table} INCLUDING ALL)`);
+    }
+    // pg_temp named last: unqualified names mean the real tables again.
+    await client.query(`SET LOCAL search_path = ${path}, pg_temp`);
+    await client.query('SET TRANSACTION READ ONLY');
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  return {
+    dialect: 'postgres', sql, close,
+    readRange: (from, to, limit = 1000) => readRangeSql(sql, from, to, limit),
+    head: () => headSql(sql),
+    async withScratchTables(fn) {
+      await client.query(`SET LOCAL search_path = pg_temp, ${path}`);
+      try {
+        return await fn();
+      } finally {
+        await client.query(`SET LOCAL search_path = ${path}, pg_temp`);
+      }
+    },
+  };
+}
+
+export async function openReadOnlyLog(db?: string | null, options: ReadOnlyOptions = {}): Promise<ReadOnlyLog> {
+  const tables = options.scratchTables ?? [];
+  checkNames(tables);
+  const backend = resolveBackend(db);
+  return backend.kind === 'sqlite' ? openSqlite(backend.file, tables) : openPostgres(backend.url, tables);
+}
