@@ -19,6 +19,7 @@ import { formatError, logMaskedErrors, codedError, INTERNAL_MESSAGE } from './gr
 import { createRequestHandler, strataPlugin, GRAPHQL_PATH } from './graphql/http';
 import { DEFAULT_LIMITS, checkOperation, checkVariables, type Limits } from './graphql/limits';
 import { createLogger, type Logger } from './graphql/logger';
+import { SLOW_CONSUMER_CLOSE_CODE, SlowConsumerError, type SubscriptionContext } from './graphql/subscriptions';
 import { allowedHostsFor, hostAllowed, wsOriginAllowed, type AllowedHosts } from './graphql/hosts';
 
 export interface ServerOptions {
@@ -178,6 +179,10 @@ function startWebSocket(o: WsOptions): { dispose(): Promise<void> } {
       },
       onSubscribe(ctx, _id, payload) {
         const auth = ctx.extra.auth ?? authenticate(o.auth, undefined);
+        // graphql-ws has already registered this operation in ctx.subscriptions.
+        if (Object.keys(ctx.subscriptions).length > o.limits.maxSubscriptionsPerConnection) {
+          return [codedError('QUERY_TOO_COMPLEX', `At most ${o.limits.maxSubscriptionsPerConnection} operations at once on one connection`)];
+        }
         // The token first: a refused client learns nothing of the schema
         // (validation's "Did you mean …?" hints name fields).
         if (!auth.canRead) return [authorizeOperation(auth, 'query')!];
@@ -196,7 +201,13 @@ function startWebSocket(o: WsOptions): { dispose(): Promise<void> } {
         if (refused) return [refused];
         log.info({ operation: payload.operationName ?? op.name?.value ?? null, type: op.operation }, 'operation');
         try {
-          const contextValue = o.createContext({ actor: auth.actor, canWrite: auth.canWrite });
+          const socket = ctx.extra.socket;
+          const subscription: SubscriptionContext = {
+            maxBuffered: o.limits.subscriberBuffer,
+            // A client that does not read is cut off, not buffered for without bound.
+            onSlowConsumer: (last) => socket.close(SLOW_CONSUMER_CLOSE_CODE, `slow consumer; resume with Query.events after position ${last}`),
+          };
+          const contextValue = Object.assign(o.createContext({ actor: auth.actor, canWrite: auth.canWrite }), { subscription });
           return { schema: o.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
         } catch (err) {
           log.error({ err }, 'createContext failed');
@@ -204,7 +215,10 @@ function startWebSocket(o: WsOptions): { dispose(): Promise<void> } {
         }
       },
       onError(_ctx, _id, payload, errors) {
-        logMaskedErrors(log, errors, { operation: payload.operationName ?? null });
+        const slow = errors.find((e) => e.originalError instanceof SlowConsumerError)?.originalError as SlowConsumerError | undefined;
+        // Cut off on purpose (the socket is already closing with 4008): one line, no stack.
+        if (slow) log.info({ lastDelivered: slow.lastDelivered }, 'slow consumer disconnected');
+        else logMaskedErrors(log, errors, { operation: payload.operationName ?? null });
         return errors.map((e) => formatError(e.toJSON(), e));
       },
       onNext(_ctx, _id, payload, _args, result) {

@@ -38,6 +38,10 @@ export interface Limits {
   maxVariableDepth: number;
   maxBodyBytes: number;
   requestTimeoutMs: number;
+  /** Operations open at once on one WebSocket (each subscription holds a buffer). */
+  maxSubscriptionsPerConnection: number;
+  /** Events buffered for one subscriber before it is cut off as a slow consumer. */
+  subscriberBuffer: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -52,6 +56,8 @@ export const DEFAULT_LIMITS: Limits = {
   maxVariableDepth: 32,
   maxBodyBytes: 8 * 1024 * 1024,
   requestTimeoutMs: 30_000,
+  maxSubscriptionsPerConnection: 100,
+  subscriberBuffer: 1000,
 };
 
 const tooComplex = (message: string) => codedError('QUERY_TOO_COMPLEX', message, 400);

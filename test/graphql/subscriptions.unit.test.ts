@@ -1,4 +1,4 @@
-import { decodeGlobalId, encodeGlobalId, followEvents, subscriptionResolvers, toGraphQLEvent } from '../../src/graphql/subscriptions';
+import { decodeGlobalId, encodeGlobalId, followEvents, SlowConsumerError, subscriptionResolvers, toGraphQLEvent } from '../../src/graphql/subscriptions';
 import { FakeStore } from './fakeStore';
 
 const add = (store: FakeStore, ...types: string[]) =>
@@ -39,19 +39,39 @@ test('return() ends a pending next() and stops following', async () => {
   expect(store.followerCount).toBe(0);
 });
 
-test('a slow consumer holds the follower back instead of buffering without bound', async () => {
+test('one follower per store fans out to every subscriber', async () => {
   const store = new FakeStore();
-  let delivered = 0;
-  const realFollow = store.follow.bind(store);
-  store.follow = (from, onEvents) => realFollow(from, async (batch) => { await onEvents(batch); delivered += batch.length; });
-  const feed = await followEvents(store, { highWaterMark: 4 });
+  const feeds = await Promise.all(Array.from({ length: 20 }, () => followEvents(store)));
+  expect(store.followerCount).toBe(1);
+  await add(store, 'A', 'B');
+  for (const f of feeds) {
+    expect((await f.next()).value.position).toBe(1);
+    expect((await f.next()).value.position).toBe(2);
+  }
+  const late = await followEvents(store); // joins the running follower: starts after its own head
+  await add(store, 'C');
+  expect((await late.next()).value.position).toBe(3);
+  for (const f of [...feeds, late]) await f.return!();
+  expect(store.followerCount).toBe(0);
+});
+
+test('a slow consumer is cut off at its buffer, told its last position, and does not hold the others back', async () => {
+  const store = new FakeStore();
+  const cut: number[] = [];
+  const slow = await followEvents(store, { maxBuffered: 4, onSlowConsumer: (last) => cut.push(last) });
+  const fast = await followEvents(store);
+  await add(store, 'A');
+  expect((await slow.next()).value.position).toBe(1); // delivered: the resume point
   await add(store, 'A', 'A', 'A', 'A', 'A', 'A');
   await new Promise((r) => setTimeout(r, 20));
-  expect(delivered).toBe(0); // onEvents has not returned: the queue is full
-  for (let i = 0; i < 5; i++) await feed.next(); // below half the high-water mark: released
-  await new Promise((r) => setTimeout(r, 20));
-  expect(delivered).toBe(6);
-  await feed.return!();
+  expect(cut).toEqual([1]);
+  await expect(slow.next()).rejects.toBeInstanceOf(SlowConsumerError);
+  expect((await slow.next()).done).toBe(true);
+  const got: number[] = [];
+  for (let i = 0; i < 7; i++) got.push((await fast.next()).value.position);
+  expect(got).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  await fast.return!();
+  expect(store.followerCount).toBe(0);
 });
 
 test('subscriptionResolvers has the graphql-tools shape', async () => {
