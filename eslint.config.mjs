@@ -81,11 +81,6 @@ export default tseslint.config(
     rules: { 'no-restricted-syntax': 'off' },
   },
   {
-    files: ['src/application/distribution.ts', 'src/application/efficiency.ts', 'src/application/pathHistory.ts',
-      'src/application/stackDistribution.ts'],
-    rules: { 'import-x/no-restricted-paths': 'off' },
-  },
-  {
     // After the SQL block, so that this stricter rule wins for the domain.
     // The domain has no I/O: no Node modules and no packages, only its own files.
     files: ['src/domain/**/*.ts'],

@@ -6,7 +6,7 @@
 import { parseOsRelease, type OsRelease } from '../domain/osRelease';
 import type { MergedTree } from '../domain/mergedView';
 import type { ImageRecord } from '../projections/records';
-import type { Loaders } from '../graphql/resolvers/loaders';
+import type { LayerReads } from './layerReads';
 import { normalizePath, parentOf } from '../domain/pathUtil';
 
 const CANDIDATES = ['/etc/os-release', '/usr/lib/os-release'];
@@ -23,13 +23,13 @@ function resolveLink(view: MergedTree, path: string): string | null {
   return null;
 }
 
-export async function distributionOf(rec: Pick<ImageRecord, 'layers'>, loaders: Loaders): Promise<(OsRelease & { path: string }) | null> {
-  const view = await loaders.view.load(rec);
+export async function distributionOf(rec: Pick<ImageRecord, 'layers'>, reads: LayerReads): Promise<(OsRelease & { path: string }) | null> {
+  const view = await reads.viewOf(rec);
   for (const candidate of CANDIDATES) {
     const path = resolveLink(view, candidate);
     const e = path ? view.lookup(path) : null;
     if (!path || !e || e.kind !== 'FILE') continue;
-    const files = await loaders.keptFiles.load(e.diffId);
+    const files = await reads.keptFilesOf(e.diffId);
     const content = files.get(path);
     if (content) return { ...parseOsRelease(content.toString('utf8')), path };
   }

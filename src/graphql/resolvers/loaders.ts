@@ -10,8 +10,10 @@ import type { MergedTree } from '../../domain/mergedView';
 import type { ImageRecord } from '../../projections/records';
 import { loadKeptFiles } from '../../projections/layerContents';
 import { dockerLayerSizes } from '../../application/sizes';
+import type { LayerReads } from '../../application/layerReads';
 
-export interface Loaders {
+/** The loaders, and the application's read port (LayerReads) on top of them. */
+export interface Loaders extends LayerReads {
   entries: DataLoader<string, readonly LayerEntry[]>;
   /** Merged view of an image's (or any stack's) layers, built once per top ChainID. */
   view: DataLoader<Pick<ImageRecord, 'layers'>, MergedTree>;
@@ -38,5 +40,13 @@ export function createLoaders(app: Strata): Loaders {
     const m = await dockerLayerSizes(app, diffIds);
     return diffIds.map((d) => m.get(d) ?? 0);
   });
-  return { entries, view, keptFiles, dockerSize };
+  return {
+    entries, view, keptFiles, dockerSize,
+    entriesOf: async (diffIds) => (await entries.loadMany(diffIds)).map((l) => {
+      if (l instanceof Error) throw l;
+      return l;
+    }),
+    viewOf: (stack) => view.load(stack),
+    keptFilesOf: (diffId) => keptFiles.load(diffId),
+  };
 }
