@@ -21,7 +21,9 @@ export type LogReader = Pick<EventStore, 'sql' | 'readRange' | 'dialect'>;
 
 /** A row whose JSON cannot be parsed, named by position (rows.ts), or null for any other error. */
 const unreadableRow = (e: unknown): { position: number; reason: string } | null =>
-  e instanceof DomainError && e.code === 'TAMPERED' && typeof e.details?.position === 'number' ? { position: e.details.position, reason: e.message } : null;
+  e instanceof DomainError && e.code === 'TAMPERED' && typeof e.details?.position === 'number'
+    ? { position: e.details.position, reason: e.message }
+    : null;
 
 export async function verifyChain(store: LogReader, expectHead?: string | null): Promise<ChainCheck & { headPosition: number }> {
   const v = new ChainVerifier();
@@ -37,7 +39,8 @@ export async function verifyChain(store: LogReader, expectHead?: string | null):
       const r = v.result();
       // An earlier break in the chain (fed from previous pages) is reported first.
       if (!r.ok) return { ...r, headPosition: bad.position };
-      return { ...r, ok: false, firstBadPosition: bad.position, reason: bad.reason.replace(/^the event at position \d+ has /, 'the row has '), headPosition: bad.position };
+      return { ...r, ok: false, firstBadPosition: bad.position,
+        reason: bad.reason.replace(/^the event at position \d+ has /, 'the row has '), headPosition: bad.position };
     }
     for (const e of batch) v.feed(e);
     if (batch.length < PAGE) { last = batch[batch.length - 1] ?? last; break; }

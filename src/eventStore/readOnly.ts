@@ -46,7 +46,8 @@ async function requireMigrated(sql: Sql): Promise<void> {
     throw new DomainError('BAD_USER_INPUT', 'not a Strata database (it has no migrations table)');
   }
   const missing = migrations.map((m) => m.name).filter((n) => !names.includes(n));
-  if (missing.length) throw new DomainError('BAD_USER_INPUT', `the database needs migrations (${missing.join(', ')}); run strata migrate first (verify never writes)`);
+  if (missing.length) throw new DomainError('BAD_USER_INPUT',
+    `the database needs migrations (${missing.join(', ')}); run strata migrate first (verify never writes)`);
 }
 
 const IDENT = /^[a-z_][a-z0-9_]*$/;
@@ -73,10 +74,13 @@ async function openSqlite(file: string, tables: readonly string[]): Promise<Read
     head: () => headSql(sql),
     async withScratchTables(fn) {
       for (const table of tables) {
-        const ddl = conn.prepare("SELECT type, sql FROM main.sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL ORDER BY type DESC").all(table) as { type: string; sql: string }[];
+        const ddl = conn.prepare('SELECT type, sql FROM main.sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL ORDER BY type DESC')
+          .all(table) as { type: string; sql: string }[];
         for (const d of ddl) {
           if (d.type === 'table') conn.exec(d.sql.replace(/^CREATE TABLE/i, 'CREATE TEMP TABLE'));
-          else conn.exec(d.sql.replace(/^CREATE (UNIQUE )?INDEX ("?)/i, (_m, u: string | undefined, q: string) => `CREATE ${u ?? ''}INDEX temp.${q}`));
+          else {
+            conn.exec(d.sql.replace(/^CREATE (UNIQUE )?INDEX ("?)/i, (_m, u: string | undefined, q: string) => `CREATE ${u ?? ''}INDEX temp.${q}`));
+          }
         }
       }
       try {

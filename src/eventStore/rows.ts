@@ -8,7 +8,8 @@ function parseColumn(r: EventRow, column: 'data' | 'metadata'): any {
     return JSON.parse(r[column]);
   } catch {
     const position = Number(r.position);
-    throw new DomainError('TAMPERED', `the event at position ${position} has ${column} that is not valid JSON (the row was edited)`, { position });
+    throw new DomainError('TAMPERED', `the event at position ${position} has ${column} that is not valid JSON (the row was edited)`,
+      { position });
   }
 }
 
