@@ -181,7 +181,8 @@ function startWebSocket(o: WsOptions): { dispose(): Promise<void> } {
         const auth = ctx.extra.auth ?? authenticate(o.auth, undefined);
         // graphql-ws has already registered this operation in ctx.subscriptions.
         if (Object.keys(ctx.subscriptions).length > o.limits.maxSubscriptionsPerConnection) {
-          return [codedError('QUERY_TOO_COMPLEX', `At most ${o.limits.maxSubscriptionsPerConnection} operations at once on one connection`)];
+          const most = o.limits.maxSubscriptionsPerConnection;
+          return [codedError('QUERY_TOO_COMPLEX', `At most ${most} operations at once on one connection`)];
         }
         // The token first: a refused client learns nothing of the schema
         // (validation's "Did you mean …?" hints name fields).
@@ -205,7 +206,8 @@ function startWebSocket(o: WsOptions): { dispose(): Promise<void> } {
           const subscription: SubscriptionContext = {
             maxBuffered: o.limits.subscriberBuffer,
             // A client that does not read is cut off, not buffered for without bound.
-            onSlowConsumer: (last) => socket.close(SLOW_CONSUMER_CLOSE_CODE, `slow consumer; resume with Query.events after position ${last}`),
+            onSlowConsumer: (last) =>
+              socket.close(SLOW_CONSUMER_CLOSE_CODE, `slow consumer; resume with Query.events after position ${last}`),
           };
           const contextValue = Object.assign(o.createContext({ actor: auth.actor, canWrite: auth.canWrite }), { subscription });
           return { schema: o.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };

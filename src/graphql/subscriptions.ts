@@ -270,7 +270,9 @@ export function subscriptionResolvers(store: EventStore) {
   return {
     Subscription: {
       events: {
-        subscribe: (_root: unknown, args: { types?: string[] | null; afterPosition?: number | null }, ctx?: { subscription?: SubscriptionContext }) =>
+        subscribe: (
+          _root: unknown, args: { types?: string[] | null; afterPosition?: number | null }, ctx?: { subscription?: SubscriptionContext },
+        ) =>
           followEvents(store, { types: args.types, afterPosition: args.afterPosition, ...ctx?.subscription }),
         resolve: (event: StoredEvent) => toGraphQLEvent(event),
       },
