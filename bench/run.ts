@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [--quick] [--only=import,append,queries,scaling,bases] [--md]`
+  import: importBench, append: appendBench, queries: queryBench, scaling: scalingBench, bases: basesBench, engine: engineImportBench,
  * Runs the benchmarks in turn and prints one table (or JSON); every figure is
  * a ratio against a floor or a peer measured in the same run. Results are
  * also written to bench/out/results.json.
@@ -11,13 +11,14 @@ import { appendBench } from './appendBench';
 import { basesBench } from './basesBench';
 import { OUT } from './generate';
 import { importBench } from './importBench';
+import { engineImportBench } from './engineImportBench';
 import { queryBench } from './queryBench';
 import { scalingBench } from './scaling';
 import { renderMarkdown, renderText, type Row } from './table';
 import { log, now, type BenchOptions } from './util';
 
 const BENCHES: Record<string, (o: BenchOptions) => Promise<Row[]>> = {
-  import: importBench, append: appendBench, queries: queryBench, scaling: scalingBench, bases: basesBench,
+  import: importBench, append: appendBench, queries: queryBench, scaling: scalingBench, bases: basesBench, engine: engineImportBench,
 };
 
 function parseArgs(argv: string[]) {

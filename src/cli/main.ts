@@ -54,7 +54,7 @@ function program(): Command {
     .option('--max-bytes <n>', 'cap on total uncompressed bytes').option('--max-entries <n>', 'cap on tar entries')
     .action(async (path, o) => { await importCommand(path, o); });
 
-  p.command('export').description('write an image to oci:DIR[:TAG], oci-archive:FILE[:TAG] or docker-archive:FILE[:NAME:TAG]')
+  p.command('export').description('write an image to oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:NAME:TAG] or load it into a Docker Engine: docker-daemon:NAME:TAG')
     .argument('<ref>', 'the image: tag, name@digest or image ID').argument('<dest>', 'destination')
     .option(...db).option(...blobs).option('--json', 'print a machine-readable result')
     .action(async (ref, dest, o) => { await exportCommand(ref, dest, o); });

@@ -3,11 +3,13 @@
  * names it: the image streamed from GET /images/{name}/get, a `docker save`
  * tar read in one pass by the docker-archive importer, never held whole.
  */
+import { PassThrough } from 'node:stream';
 import { badInput, notFound } from '../domain/errors';
 import { familiarRepository, parseReference } from '../domain/reference';
 import { connectEngine, engineError, type Engine } from './client';
 
 export const DAEMON_PREFIX = 'docker-daemon:';
+const READ_AHEAD_BYTES = 32 << 20;
 
 export const isDaemonSource = (s: string) => s.startsWith(DAEMON_PREFIX);
 
@@ -33,7 +35,11 @@ export async function openDaemonImage(name: string, engine?: Engine): Promise<{ 
     throw engineError(err, e.endpoint, `GET /images/${name}/json`);
   }
   try {
-    const stream = await e.docker.getImage(name).get();
+    const response = await e.docker.getImage(name).get();
+    // A bounded read-ahead: the Engine keeps streaming while a layer is being
+    // scanned, instead of blocking on a full socket (still never the whole image).
+    const stream = response.pipe(new PassThrough({ highWaterMark: READ_AHEAD_BYTES }));
+    response.on('error', (err) => stream.destroy(err));
     return { stream, engine: e };
   } catch (err) {
     throw engineError(err, e.endpoint, `GET /images/${name}/get`);

@@ -10,9 +10,11 @@ import { normalizeTag } from '../domain/reference';
 export type Destination =
   | { kind: 'oci'; path: string; tag: string | null }
   | { kind: 'oci-archive'; path: string; tag: string | null }
-  | { kind: 'docker-archive'; path: string; repoTag: string | null };
+  | { kind: 'docker-archive'; path: string; repoTag: string | null }
+  /** A Docker Engine ($DOCKER_HOST): the image is loaded there under NAME:TAG. */
+  | { kind: 'docker-daemon'; repoTag: string };
 
-const TRANSPORTS = ['oci', 'oci-archive', 'docker-archive'];
+const TRANSPORTS = ['oci', 'oci-archive', 'docker-archive', 'docker-daemon'];
 
 function split(rest: string): [string, string | null] {
   const i = rest.indexOf(':');
@@ -27,7 +29,12 @@ export function parseDestination(text: string): Destination {
   }
   const transport = m[1]!;
   if (!TRANSPORTS.includes(transport)) {
-    throw badInput(`export to ${transport}: is not supported yet; use oci:, oci-archive: or docker-archive:`);
+    throw badInput(`export to ${transport}: is not supported yet; use oci:, oci-archive:, docker-archive: or docker-daemon:`);
+  }
+  if (transport === 'docker-daemon') {
+    try { return { kind: 'docker-daemon', repoTag: normalizeTag(m[2]!) }; } catch (e) {
+      throw badInput(`destination "${text}": "${m[2]}" is not a NAME:TAG reference (${(e as Error).message})`);
+    }
   }
   const [path, ref] = split(m[2]!);
   if (path === '') throw badInput(`destination "${text}" names no path`);

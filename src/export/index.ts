@@ -16,6 +16,7 @@ import type { ImageRecord } from '../projections/records';
 import { writeArchive } from './archive';
 import { parseDestination, type Destination } from './destination';
 import { writeOciDir } from './ociDir';
+import { loadIntoEngine } from '../engine/load';
 import { exportPlan, type ExportPlan } from './plan';
 
 export { exportPlan, isExportable, missingLayer, type ExportPlan } from './plan';
@@ -64,6 +65,8 @@ export async function exportImage(app: Strata, ref: string, destText: string): P
     await writeOciDir(plan, app.blobs, dest.path, dest.tag);
   } else if (dest.kind === 'oci-archive') {
     bytes = await toFile(dest.path, (out) => writeArchive(plan, app.blobs, out, { format: 'oci', ociRef: dest.tag }));
+  } else if (dest.kind === 'docker-daemon') {
+    bytes = (await loadIntoEngine((out) => writeArchive(plan, app.blobs, out, { format: 'docker', repoTags: [dest.repoTag] }))).bytes;
   } else {
     const tags = dest.repoTag ? [dest.repoTag] : repoTags;
     bytes = await toFile(dest.path, (out) => writeArchive(plan, app.blobs, out, { format: 'docker', repoTags: tags }));
