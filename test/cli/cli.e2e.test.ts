@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { tempDir } from '../helpers/backends';
-import { dive, haveDiveFixtures } from '../helpers/fixtures';
+import { fileBytes, samples, SAMPLE_TAG } from '../helpers/sampleImages';
 
 const BIN = path.resolve(__dirname, '..', '..', 'bin', 'strata.js');
 const run = (args: string[], env: Record<string, string> = {}) =>
@@ -39,9 +39,9 @@ describe('strata CLI', () => {
     expect(junk.stderr).toMatch(/^strata: .*--variables is not valid JSON\n$/);
   });
 
-  (haveDiveFixtures ? it : it.skip)('refuses a root filesystem tar with one line and appends nothing', () => {
+  it('refuses a root filesystem tar with one line and appends nothing', async () => {
     expect(run(['migrate', '--db', db]).status).toBe(0);
-    const r = run(['import', dive('not-an-image-rootfs.tar'), '--db', db]);
+    const r = run(['import', (await samples()).rootfsTar, '--db', db]);
     expect(r.status).not.toBe(0);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/not an image/);
@@ -49,13 +49,14 @@ describe('strata CLI', () => {
     expect(JSON.parse(run(['query', '{ head }', '--db', db]).stdout).data.head).toBe(0);
   });
 
-  (haveDiveFixtures ? it : it.skip)('imports from standard input with --json, then verify passes and fails at a tampered position', () => {
+  it('imports from standard input with --json, then verify passes and fails at a tampered position', async () => {
+    const s = await samples();
     const r = spawnSync(process.execPath, [BIN, 'import', '-', '--json', '--db', db], {
-      input: fs.readFileSync(dive('test-docker-image.tar')), encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'silent' },
+      input: fs.readFileSync(s.dockerArchive), encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'silent' },
     });
     expect(r.status).toBe(0);
     const summary = JSON.parse(r.stdout);
-    expect(summary.images[0]).toMatchObject({ tags: ['dive-test:latest'], layers: 14, size: 1220598, status: 'imported' });
+    expect(summary.images[0]).toMatchObject({ tags: [SAMPLE_TAG], layers: 14, size: fileBytes(s.image), status: 'imported' });
     expect(run(['verify', '--db', db]).status).toBe(0);
     const raw = new Database(db);
     raw.prepare("UPDATE events SET metadata = REPLACE(metadata, 'cli:', 'evil:') WHERE position = 9").run();

@@ -13,7 +13,9 @@ import { buildExecutableSchema } from '../../src/graphql/buildSchema';
 import { createContext } from '../../src/graphql/resolvers/context';
 import { createLogger } from '../../src/graphql/logger';
 import { startServer, type RunningServer } from '../../src/server';
-import { DIVE_DIR, FIXTURES, seed } from './seed';
+import { BASE_LAYERS, BASE_TAG, seed } from './seed';
+import { skippingDescribe } from '../helpers/skip';
+import { fileBytes, samples, SAMPLE_TAG, type Samples } from '../helpers/sampleImages';
 import { recordImport } from '../../src/application/importImages';
 import { DEBIAN_12, fleetImage, fleetLayer } from '../application/fleetImages';
 
@@ -23,7 +25,6 @@ const SHOTS = path.resolve(__dirname, '..', '..', 'test-artifacts', 'dashboard')
 const PUBLIC = path.resolve(__dirname, '..', '..', 'public');
 const missing = [
   !existsSync(CHROMIUM) && `${CHROMIUM} (apt-get install chromium)`,
-  !FIXTURES.every((f) => existsSync(path.join(DIVE_DIR, f))) && `dive fixtures in ${DIVE_DIR}`,
 ].filter(Boolean) as string[];
 const skip = missing.length > 0 && process.env.STRATA_SKIP_BROWSER === '1';
 
@@ -38,7 +39,7 @@ async function gql(url: string, query: string, variables: Record<string, unknown
   return body.data;
 }
 
-(skip ? describe.skip : describe)('dashboard in headless Chromium', () => {
+(skip ? skippingDescribe(`${missing.join(' and ')} missing (STRATA_SKIP_BROWSER=1)`) : describe)('dashboard in headless Chromium', () => {
   let dir: string;
   let app: Strata;
   let server: RunningServer;
@@ -46,6 +47,10 @@ async function gql(url: string, query: string, variables: Record<string, unknown
   let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
+  let s: Samples;
+  /** Bytes of the layers sample-base:1 shares with sample:latest, from the archive as built. */
+  let sharedBytes: number;
+  const grouped = (n: number) => n.toLocaleString('en-US');
 
   const start = (readToken?: string) => startServer({
     schema: buildExecutableSchema(app.store),
@@ -71,6 +76,8 @@ async function gql(url: string, query: string, variables: Record<string, unknown
     mkdirSync(SHOTS, { recursive: true });
     dir = mkdtempSync(path.join(tmpdir(), 'strata-dash-'));
     app = await Strata.open(path.join(dir, 'strata.db'));
+    s = await samples();
+    sharedBytes = s.image.layers.slice(0, BASE_LAYERS).reduce((n, l) => n + l.fileBytes, 0);
     await seed(app);
     server = await start();
     origin = new URL(server.url).origin;
@@ -102,12 +109,12 @@ async function gql(url: string, query: string, variables: Record<string, unknown
     const rows = page.locator('#images-table tbody tr');
     const { images } = await api('{ images(first: 1000) { totalCount edges { node { imageId size } } } }');
     await expect(rows.count()).resolves.toBe(images.totalCount);
-    const dive = page.locator('#images-table tbody tr', { hasText: 'dive-test:latest' }).first();
-    const cells = dive.locator('td');
-    await expect(cells.nth(3).textContent()).resolves.toBe('14');
-    await expect(cells.nth(4).getAttribute('data-bytes')).resolves.toBe('1220598');
-    await expect(cells.nth(4).getAttribute('title')).resolves.toBe('1,220,598 bytes');
-    await expect(cells.nth(5).getAttribute('data-bytes')).resolves.toBe(String(1_160_766)); // dive-base:1 shares its two layers
+    const sample = page.locator('#images-table tbody tr', { hasText: SAMPLE_TAG }).first();
+    const cells = sample.locator('td');
+    await expect(cells.nth(3).textContent()).resolves.toBe(String(s.image.layers.length));
+    await expect(cells.nth(4).getAttribute('data-bytes')).resolves.toBe(String(fileBytes(s.image)));
+    await expect(cells.nth(4).getAttribute('title')).resolves.toBe(`${grouped(fileBytes(s.image))} bytes`);
+    await expect(cells.nth(5).getAttribute('data-bytes')).resolves.toBe(String(sharedBytes)); // sample-base:1 shares its two layers
     await shot('images');
 
     // Sort by size, largest first (second click).
@@ -120,31 +127,32 @@ async function gql(url: string, query: string, variables: Record<string, unknown
 
     await page.fill('#image-search', 'kaniko');
     await expect(rows.count()).resolves.toBe(1);
-    await expect(rows.first().textContent()).resolves.toContain('dive-test:kaniko-latest');
+    await expect(rows.first().textContent()).resolves.toContain('sample:kaniko-latest');
     await rows.first().click();
-    await page.waitForURL(/#\/image\/sha256%3Aae16a51058a7/);
+    await page.waitForURL(new RegExp(`#/image/sha256%3A${s.kanikoImage.configDigest.slice(7, 19)}`));
   });
 
   test('an image: figures, layers, efficiency, file tree and diff', async () => {
-    const { image } = await api('{ image(ref: "dive-test:latest") { imageId efficiency { score wastedBytes } } }');
-    await open('#/image/dive-test%3Alatest', '#efficiency');
-    await expect(page.locator('h1').textContent()).resolves.toContain('dive-test:latest');
-    await expect(page.locator('#image-size').textContent()).resolves.toContain('1,220,598 bytes');
+    const { image } = await api(`{ image(ref: "${SAMPLE_TAG}") { imageId efficiency { score wastedBytes userWastedPercent inefficientFiles { path } } } }`);
+    await open(`#/image/${encodeURIComponent(SAMPLE_TAG)}`, '#efficiency');
+    await expect(page.locator('h1').textContent()).resolves.toContain(SAMPLE_TAG);
+    await expect(page.locator('#image-size').textContent()).resolves.toContain(`${grouped(fileBytes(s.image))} bytes`);
     await expect(page.locator('#image-layers .card-value').textContent()).resolves.toBe('14');
     await expect(page.locator('tr[data-layer-index]').count()).resolves.toBe(14);
-    // Bottom layer first, shared with dive-base:1.
+    // Bottom layer first, shared with sample-base:1.
     const bottom = page.locator('tr[data-layer-index="0"] td');
-    await expect(bottom.nth(1).textContent()).resolves.toContain('ADD file:ce026b62356eec3ad1214f92be2c9dc063fe205bd5e600be3492c4dfb17148bd');
+    await expect(bottom.nth(1).textContent()).resolves.toContain('/bin/sh -c step 1');
     await expect(bottom.nth(5).textContent()).resolves.toBe('2');
     await expect(page.locator('tr[data-layer-index="13"] td').nth(5).textContent()).resolves.toBe('1');
 
     const score = page.locator('#efficiency [data-score]');
     expect(Number(await score.getAttribute('data-score'))).toBe(image.efficiency.score);
-    expect(image.efficiency.score).toBeCloseTo(0.9844, 4);
-    await expect(score.locator('.card-value').textContent()).resolves.toBe('0.9844');
-    await expect(page.locator('#efficiency').textContent()).resolves.toContain('32,025 bytes');
-    await expect(page.locator('#efficiency').textContent()).resolves.toContain('48.35 %');
-    await expect(page.getByRole('table', { name: 'Inefficient files' }).locator('tbody tr').count()).resolves.toBe(3);
+    await expect(score.locator('.card-value').textContent()).resolves.toBe(image.efficiency.score.toFixed(4));
+    // The overwritten /root/saved.txt and /srv/app.conf and the deleted files waste bytes: the page shows the API's figures.
+    expect(image.efficiency.wastedBytes).toBeGreaterThan(0);
+    await expect(page.locator('#efficiency').textContent()).resolves.toContain(`${grouped(image.efficiency.wastedBytes)} bytes`);
+    await expect(page.locator('#efficiency').textContent()).resolves.toContain(`${(image.efficiency.userWastedPercent * 100).toFixed(2)} %`);
+    await expect(page.getByRole('table', { name: 'Inefficient files' }).locator('tbody tr').count()).resolves.toBe(image.efficiency.inefficientFiles.length);
 
     // The tree lists / lazily; /root opens to show the layer that provides each entry.
     const root = page.locator('[role=treeitem][data-path="/root"]');
@@ -154,7 +162,7 @@ async function gql(url: string, query: string, variables: Record<string, unknown
     const saved = page.locator('[role=treeitem][data-path="/root/saved.txt"]');
     await saved.waitFor();
     await expect(root.getAttribute('aria-expanded')).resolves.toBe('true');
-    const { image: f } = await api('{ image(ref: "dive-test:latest") { file(path: "/root/saved.txt") { layerIndex } } }');
+    const { image: f } = await api(`{ image(ref: "${SAMPLE_TAG}") { file(path: "/root/saved.txt") { layerIndex } } }`);
     await expect(saved.locator('.layer-ref').textContent()).resolves.toBe(`#${f.file.layerIndex}`);
     // Keyboard: the same item closes with ArrowLeft once focused.
     await root.focus();
@@ -162,12 +170,12 @@ async function gql(url: string, query: string, variables: Record<string, unknown
     await expect(root.getAttribute('aria-expanded')).resolves.toBe('false');
 
     // Diff against the parent, preselected.
-    await page.locator('#diff-target option', { hasText: 'dive-base:1' }).waitFor({ state: 'attached' });
-    const parent = await api('{ image(ref: "dive-base:1") { imageId } }');
+    await page.locator('#diff-target option', { hasText: BASE_TAG }).waitFor({ state: 'attached' });
+    const parent = await api(`{ image(ref: "${BASE_TAG}") { imageId } }`);
     await expect(page.inputValue('#diff-target')).resolves.toBe(parent.image.imageId);
     await page.getByRole('button', { name: 'Diff', exact: true }).click();
     await page.locator('#diff-summary').waitFor();
-    const { diff } = await api(`{ diff(from: "${image.imageId}", to: "dive-base:1", first: 1) { totalCount } }`);
+    const { diff } = await api(`{ diff(from: "${image.imageId}", to: "${BASE_TAG}", first: 1) { totalCount } }`);
     await expect(page.locator('#diff-summary').textContent()).resolves.toMatch(new RegExp(`^${diff.totalCount} changes`));
     await shot('image');
   });
@@ -179,7 +187,7 @@ async function gql(url: string, query: string, variables: Record<string, unknown
     await expect(nodes.count()).resolves.toBe(images.totalCount);
     const withParent = images.edges.filter((e: any) => e.node.parent);
     await expect(page.locator('svg.lineage path.edge').count()).resolves.toBe(withParent.length);
-    const base = await api('{ image(ref: "dive-base:1") { imageId } child: image(ref: "dive-test:latest") { imageId } }');
+    const base = await api(`{ image(ref: "${BASE_TAG}") { imageId } child: image(ref: "${SAMPLE_TAG}") { imageId } }`);
     await expect(page.locator(`svg.lineage path.edge[data-from="${base.image.imageId}"][data-to="${base.child.imageId}"]`).count()).resolves.toBe(1);
     await expect(page.locator(`g.node[data-image-id="${base.image.imageId}"]`).getAttribute('class')).resolves.toContain('node-base');
     await expect(page.locator(`g.node[data-image-id="${base.child.imageId}"]`).getAttribute('class')).resolves.toContain('node-derived');
@@ -188,7 +196,7 @@ async function gql(url: string, query: string, variables: Record<string, unknown
     await shot('lineage');
     await page.locator(`g.node[data-image-id="${base.child.imageId}"]`).click();
     await page.locator('#efficiency').waitFor();
-    await expect(page.locator('h1').textContent()).resolves.toContain('dive-test:latest');
+    await expect(page.locator('h1').textContent()).resolves.toContain(SAMPLE_TAG);
   });
 
   test('storage: the figures equal Query.storage, computed independently', async () => {
@@ -203,8 +211,8 @@ async function gql(url: string, query: string, variables: Record<string, unknown
     expect(await bytesOf('#physical-diff')).toBe(d.diff.physicalSize);
     expect(await bytesOf('#saved-diff')).toBe(d.diff.savedBytes);
     expect(await bytesOf('#reclaimable')).toBe(d.chain.reclaimableBytes);
-    expect(d.chain.savedBytes).toBe(1_160_766);
-    await expect(page.locator('#saved-chain').textContent()).resolves.toContain('1,160,766 bytes');
+    expect(d.chain.savedBytes).toBe(sharedBytes);
+    await expect(page.locator('#saved-chain').textContent()).resolves.toContain(`${grouped(sharedBytes)} bytes`);
     await expect(page.locator('#ratio-chain .card-value').textContent()).resolves.toBe(`${(d.chain.savingsRatio * 100).toFixed(1)} %`);
     // SVG bars: logical vs physical, one bar per image, one per shared layer.
     await expect(page.locator('svg.chart g.bar-row[data-label="Logical"]').getAttribute('data-value')).resolves.toBe(String(logical));
@@ -232,7 +240,7 @@ async function gql(url: string, query: string, variables: Record<string, unknown
     await expect(page.locator('#live-events li').first().textContent()).resolves.toContain('Probed<img src=x>');
     await expect(page.locator('main img, main b').count()).resolves.toBe(0);
 
-    const { image } = await api('{ image(ref: "dive-test:latest") { imageId } }');
+    const { image } = await api(`{ image(ref: "${SAMPLE_TAG}") { imageId } }`);
     // A mutation made through the public API, as any other client would.
     await gql(server.url, 'mutation($i: String!) { tagImage(image: $i, tag: "x:1", expectedVersion: 0) { imageId } }', { i: image.imageId }, 'w');
     const position = (await api('{ head }')).head;
@@ -295,7 +303,7 @@ async function gql(url: string, query: string, variables: Record<string, unknown
     const d = await api(`{ baseChains(first: 1000) { edges { node { chainId depth imageCount distribution image { imageId } parent { chainId } } } }
       svc1: image(ref: "svc1:1") { imageId baseChain { chainId imageCount distribution } }
       svc2: image(ref: "svc2:1") { imageId } web: image(ref: "web:1") { imageId } cron: image(ref: "cron:1") { imageId }
-      dive: image(ref: "dive-test:latest") { baseChain { chainId image { imageId } } } base: image(ref: "dive-base:1") { imageId } }`);
+      sample: image(ref: "${SAMPLE_TAG}") { baseChain { chainId image { imageId } } } base: image(ref: "${BASE_TAG}") { imageId } }`);
     const chains = new Map(d.baseChains.edges.map((e: any) => [e.node.chainId, e.node]));
     const debian: any = chains.get(D.diffId);
     const runtime: any = chains.get(d.svc1.baseChain.chainId);
@@ -303,7 +311,7 @@ async function gql(url: string, query: string, variables: Record<string, unknown
     expect(runtime).toMatchObject({ depth: 2, imageCount: 2, image: null, parent: { chainId: D.diffId } });
 
     await open('#/lineage', 'svg.lineage');
-    // Two unnamed bases are drawn; the dive fixtures' one-layer stack only leads to dive-base:1, so it is passed through.
+    // Two unnamed bases are drawn; the samples' one-layer stack only leads to sample-base:1, so it is passed through.
     const stacks = page.locator('svg.lineage g.node-stack');
     await expect(stacks.count()).resolves.toBe(2);
     await expect(page.locator('#lineage-summary').textContent()).resolves.toContain('2 unnamed bases');
@@ -330,8 +338,8 @@ async function gql(url: string, query: string, variables: Record<string, unknown
     const base = page.locator('#base-chain');
     await expect(base.getAttribute('data-chain-id')).resolves.toBe(d.svc1.baseChain.chainId);
     await expect(base.textContent()).resolves.toContain(`${d.svc1.baseChain.distribution} · ${d.svc1.baseChain.chainId.slice(7, 19)} · 2 layers · ${d.svc1.baseChain.imageCount} images built on it`);
-    await open('#/image/dive-test%3Alatest', '#base-chain');
-    expect(d.dive.baseChain.image.imageId).toBe(d.base.imageId);
+    await open(`#/image/${encodeURIComponent(SAMPLE_TAG)}`, '#base-chain');
+    expect(d.sample.baseChain.image.imageId).toBe(d.base.imageId);
     await expect(page.locator('#base-chain a').getAttribute('href')).resolves.toBe(`#/image/${encodeURIComponent(d.base.imageId)}`);
     await shot('image-base-stack');
   });

@@ -1,19 +1,19 @@
 /**
- * Seeds a Strata database for the dashboard tests: dive's three fixture images,
- * plus "dive-base:1", the bottom two layers of dive-test:latest as an image of
- * its own, so lineage (dive-base:1 → dive-test:latest) and layer sharing show.
+ * Seeds a Strata database for the dashboard tests with images built here
+ * (test/helpers/sampleImages.ts): the 14-layer sample:latest, the one-layer
+ * OCI image, sample:kaniko-latest, plus "sample-base:1", the bottom two layers
+ * of sample:latest as an image of its own, so lineage (sample-base:1 →
+ * sample:latest) and layer sharing show.
  */
 import { createHash } from 'node:crypto';
 import { recordImport } from '../../src/application/importImages';
 import type { Strata } from '../../src/application/strata';
 import { readImages, type ImportedImage } from '../../src/importers';
-import path from 'node:path';
+import { samples } from '../helpers/sampleImages';
 
-/** dive's fixtures (same folder as test/helpers/fixtures.ts, which needs Jest globals). */
-export const DIVE_DIR = path.resolve(__dirname, '..', '..', '..', 'shared', 'fixtures', 'dive');
-const dive = (name: string) => path.join(DIVE_DIR, name);
-
-export const FIXTURES = ['test-docker-image.tar', 'test-kaniko-image.tar', 'test-oci-gzip-image.tar'];
+export const BASE_TAG = 'sample-base:1';
+/** How many bottom layers sample-base:1 shares with sample:latest. */
+export const BASE_LAYERS = 2;
 
 /** An image made of the bottom `keep` layers of `img`, with a config of its own. */
 export function prefixImage(img: ImportedImage, keep: number, tag: string): ImportedImage {
@@ -39,8 +39,9 @@ export function prefixImage(img: ImportedImage, keep: number, tag: string): Impo
 }
 
 export async function seed(app: Strata): Promise<void> {
-  const docker = await readImages(dive(FIXTURES[0]!));
-  await recordImport(app, [prefixImage(docker[0]!, 2, 'dive-base:1')], { actor: 'seed' });
+  const s = await samples();
+  const docker = await readImages(s.dockerArchive);
+  await recordImport(app, [prefixImage(docker[0]!, BASE_LAYERS, BASE_TAG)], { actor: 'seed' });
   await recordImport(app, docker, { actor: 'seed' });
-  for (const f of FIXTURES.slice(1)) await recordImport(app, await readImages(dive(f)), { actor: 'seed' });
+  for (const f of [s.kanikoArchive, s.ociGzipArchive]) await recordImport(app, await readImages(f), { actor: 'seed' });
 }

@@ -1,12 +1,17 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildSchema, findBreakingChanges, isEnumType, isInputObjectType, isInterfaceType, isObjectType, type GraphQLNamedType } from 'graphql';
 import { loadSchemaSDL, SCHEMA_DIR } from '../../src/graphql/schemaLoader';
+import { skippingTest } from '../helpers/skip';
 
 const schema = buildSchema(loadSchemaSDL());
 
-test('the schema is a superset of the shared contract', () => {
-  const contract = buildSchema(readFileSync(path.resolve(__dirname, '../../../shared/contract/schema.graphql'), 'utf8'));
+// The contract lives outside the repository (CI has it); a bare clone skips this one check, saying so.
+const CONTRACT = path.resolve(__dirname, '../../../shared/contract/schema.graphql');
+const withContract = existsSync(CONTRACT) ? test : skippingTest(`the shared contract is not at ${CONTRACT} (a clone without ../shared; CI has it)`);
+
+withContract('the schema is a superset of the shared contract', () => {
+  const contract = buildSchema(readFileSync(CONTRACT, 'utf8'));
   expect(findBreakingChanges(contract, schema)).toEqual([]);
 });
 

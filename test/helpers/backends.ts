@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { skippingDescribe, skippingTest } from './skip';
 
 export type BackendName = 'sqlite' | 'postgres';
 
@@ -47,3 +48,10 @@ export async function freshDb(name: BackendName): Promise<TestDb> {
     },
   };
 }
+
+/** describe when PostgreSQL is configured; otherwise skipped with a one-line banner (scripts/test.js probes for it). */
+export const describeWithPostgres = (): jest.Describe =>
+  pgAdminUrl() ? describe : skippingDescribe('no PostgreSQL: STRATA_TEST_PG_URL is unset (npm test sets it when one answers; see README)');
+/** test when PostgreSQL is configured; otherwise skipped with a one-line banner. */
+export const testWithPostgres = (): jest.It =>
+  pgAdminUrl() ? test : skippingTest('no PostgreSQL: STRATA_TEST_PG_URL is unset (npm test sets it when one answers; see README)');

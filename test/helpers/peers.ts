@@ -7,6 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { skipBanner } from './skip';
 
 export type PeerName = 'docker' | 'registry' | 'skopeo' | 'umoci';
 
@@ -54,8 +55,7 @@ export function describeWithPeers(peers: PeerName[]): jest.Describe {
       describe(name, () => { it('has its peers (STRATA_REQUIRE_PEERS=1)', () => { throw new Error(`missing peer: ${reason}`); }); });
       return;
     }
-    // eslint-disable-next-line no-console
-    console.warn(`SKIPPED "${name}": ${reason}`);
+    skipBanner(`"${name}"`, reason);
     describe.skip(name, fn);
   }) as unknown as jest.Describe;
 }

@@ -12,14 +12,11 @@ import * as tar from 'tar-stream';
 import { Readable } from 'node:stream';
 import { readImages } from '../../src/importers';
 import { DomainError } from '../../src/domain/errors';
+import { skippingDescribe } from '../helpers/skip';
 
 const DIR = join(__dirname, '../../../shared/fixtures/dive');
 const present = existsSync(DIR);
-if (!present) {
-  // eslint-disable-next-line no-console
-  console.warn(`dive fixtures not found at ${DIR}: skipping the dive fixture import tests`);
-}
-const d = present ? describe : describe.skip;
+const d = present ? describe : skippingDescribe(`dive's fixtures are not at ${DIR} (a clone without ../shared; CI has them)`);
 const fx = (n: string): string => join(DIR, n);
 const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 

@@ -24,7 +24,8 @@ import {
 } from '../helpers/archiveBuilder';
 import { openTestApp, type TestApp } from '../helpers/app';
 import { tempDir } from '../helpers/backends';
-import { dive, haveDiveFixtures } from '../helpers/fixtures';
+import { dive, DIVE_DIR, haveDiveFixtures } from '../helpers/fixtures';
+import { skipBanner } from '../helpers/skip';
 import { BIN, ENV, rng } from './helpers';
 import { END_OF_ARCHIVE, digestOf, padded, rawEntry, splitTar, tinyFilesLayer, ustarHeader } from './tarCraft';
 
@@ -112,6 +113,8 @@ async function builtCorpus(): Promise<Array<[string, Buffer]>> {
 }
 
 const DIVE = ['test-docker-image.tar', 'test-kaniko-image.tar', 'test-oci-gzip-image.tar', 'test-oci-zstd-image.tar', 'test-oci-uncompressed-image.tar', 'test-oci-estargz-image.tar'];
+
+if (!haveDiveFixtures) skipBanner("the dive archives of the fuzz corpus", `not at ${DIVE_DIR} (a clone without ../shared); fuzzing the built archives only`);
 
 describe(`seeded fuzz of real archives (seed ${SEED})`, () => {
   test('every mutation is refused cleanly or imported exactly; refusals append nothing', async () => {

@@ -13,7 +13,7 @@ import Database from 'better-sqlite3';
 import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
 import { Client } from 'pg';
-import { backendNames, freshDb, pgAdminUrl, tempDir, type TestDb } from '../helpers/backends';
+import { backendNames, freshDb, pgAdminUrl, tempDir, testWithPostgres, type TestDb } from '../helpers/backends';
 import { startServerProcess, type ServerProcess } from '../helpers/serverProcess';
 import { seedLog, type Seeded } from './seedLog';
 
@@ -175,8 +175,7 @@ describe('storage faults answer UNAVAILABLE, 503, Retry-After', () => {
     }
   });
 
-  const pgTest = pgAdminUrl() ? test : test.skip;
-  if (!pgAdminUrl()) console.warn('hardServer: PostgreSQL fault cases skipped: STRATA_TEST_PG_URL is not set');
+  const pgTest = testWithPostgres();
 
   pgTest('PostgreSQL down (its connection cut and refused): reads and writes get 503 UNAVAILABLE; /healthz 503', async () => {
     const db = await freshDb('postgres');

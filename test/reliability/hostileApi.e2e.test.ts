@@ -1,6 +1,6 @@
 /**
  * Hostile use of the real API (issue 10): the production server (startServer
- * with the real schema, resolvers and a SQLite store holding dive's image).
+ * with the real schema, resolvers and a SQLite store holding a built 14-layer image).
  * Extends test/graphql/ (which covers the basic deep/wide/alias/root-field
  * limits, token budget, 413, wrong-token mutations on stub resolvers) with:
  * fragment cycles, alias and fragment fan-out over expensive real fields,
@@ -17,7 +17,7 @@ import { createContext } from '../../src/graphql/resolvers/context';
 import { readImages } from '../../src/importers';
 import { recordImport } from '../../src/application/importImages';
 import { openTestApp, type TestApp } from '../helpers/app';
-import { describeWithDive, dive } from '../helpers/fixtures';
+import { samples } from '../helpers/sampleImages';
 
 jest.setTimeout(90_000);
 
@@ -42,13 +42,13 @@ async function healthy(): Promise<void> {
   const r = await post({ query: '{ head images(first: 5) { totalCount edges { node { repoTags } } } }' });
   expect(r.status).toBe(200);
   expect(r.body.errors).toBeUndefined();
-  expect(r.body.data.images.edges[0].node.repoTags).toEqual(['dive-test:latest']);
+  expect(r.body.data.images.edges[0].node.repoTags).toEqual(['sample:latest']);
 }
 
-describeWithDive('hostile use of the real server', () => {
+describe('hostile use of the real server', () => {
   beforeAll(async () => {
     t = await openTestApp('sqlite');
-    await recordImport(t.app, await readImages(dive('test-docker-image.tar')));
+    await recordImport(t.app, await readImages((await samples()).dockerArchive));
     server = await startServer({
       schema: buildExecutableSchema(t.app.store),
       store: t.app.store,
@@ -70,9 +70,9 @@ describeWithDive('hostile use of the real server', () => {
 
   test('fragment cycles (direct, mutual, through inline fragments) are refused by validation, 400 BAD_USER_INPUT', async () => {
     const docs = [
-      'query { image(ref: "dive-test") { ...A } } fragment A on Image { parent { ...A } }',
-      'query { image(ref: "dive-test") { ...A } } fragment A on Image { parent { ...B } } fragment B on Image { base { ...A } }',
-      'query { image(ref: "dive-test") { ...A } } fragment A on Image { ... on Image { children { ...A } } }',
+      'query { image(ref: "sample") { ...A } } fragment A on Image { parent { ...A } }',
+      'query { image(ref: "sample") { ...A } } fragment A on Image { parent { ...B } } fragment B on Image { base { ...A } }',
+      'query { image(ref: "sample") { ...A } } fragment A on Image { ... on Image { children { ...A } } }',
     ];
     for (const query of docs) {
       const r = await post({ query });
@@ -90,8 +90,8 @@ describeWithDive('hostile use of the real server', () => {
     const heavyAliases = `{ ${Array.from({ length: 12 }, (_, i) => `a${i}: images(first: 1000) { edges { node { layers { diffId } ancestors { imageId } } } }`).join(' ')} }`;
     let frags = 'fragment F0 on Image { imageId size }';
     for (let i = 1; i <= 12; i++) frags += ` fragment F${i} on Image { ...F${i - 1} parent { ...F${i - 1} } base { ...F${i - 1} } }`;
-    const fanout = `{ image(ref: "dive-test") { ...F12 } } ${frags}`;
-    for (const query of [`{ image(ref: "dive-test") { ${deep} } }`, wide, aliases, heavyAliases, fanout]) {
+    const fanout = `{ image(ref: "sample") { ...F12 } } ${frags}`;
+    for (const query of [`{ image(ref: "sample") { ${deep} } }`, wide, aliases, heavyAliases, fanout]) {
       const r = await post({ query });
       expect({ status: r.status, codes: codes(r), data: r.body.data }).toEqual({ status: 400, codes: ['QUERY_TOO_COMPLEX'], data: undefined });
     }
@@ -121,7 +121,7 @@ describeWithDive('hostile use of the real server', () => {
 
   test('invalid tokens: wrong, malformed, oversized or non-Bearer Authorization is UNAUTHENTICATED and writes nothing', async () => {
     const head = await t.app.store.head();
-    const mutation = { query: 'mutation { tagImage(image: "dive-test:latest", tag: "owned:1") { imageId } }' };
+    const mutation = { query: 'mutation { tagImage(image: "sample:latest", tag: "owned:1") { imageId } }' };
     const bad = [
       'Bearer wrong', `Bearer ${WRITE}x`, `Bearer ${WRITE.slice(0, -1)}`, 'Basic d3JpdGU6dG9rZW4=', 'Bearer', `bearer  ${WRITE} extra`,
       `Bearer ${'A'.repeat(16 * 1024)}`, `Bearer ${WRITE}\u00e9`.normalize(), 'Token ' + WRITE,
@@ -186,7 +186,7 @@ describeWithDive('hostile use of the real server', () => {
     const head = await t.app.store.head();
     const kinds = [
       async () => { const r = await post({ query: '{ head images(first: 10) { totalCount edges { node { imageId size layers { diffId } } } } }' }); return r.status === 200 && !r.body.errors && r.body.data.images.totalCount === 1 ? 'ok' : `read ${r.status} ${JSON.stringify(r.body).slice(0, 200)}`; },
-      async () => { const r = await post({ query: 'mutation { untag(tag: "dive-test:latest") }' }); return r.status === 401 && codes(r)[0] === 'UNAUTHENTICATED' ? 'ok' : `mutation ${r.status}`; },
+      async () => { const r = await post({ query: 'mutation { untag(tag: "sample:latest") }' }); return r.status === 401 && codes(r)[0] === 'UNAUTHENTICATED' ? 'ok' : `mutation ${r.status}`; },
       async () => { const r = await post({ query: '{ nope }' }); return r.status === 400 && codes(r)[0] === 'BAD_USER_INPUT' ? 'ok' : `bad ${r.status}`; },
       async () => { const r = await post({ query: '{ images(first: 5000) { totalCount } }' }); return r.status === 400 && codes(r)[0] === 'BAD_USER_INPUT' ? 'ok' : `first ${r.status}`; },
     ];

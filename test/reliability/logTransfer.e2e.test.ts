@@ -15,8 +15,8 @@ import { createContext } from '../../src/graphql/resolvers/context';
 import { readImages } from '../../src/importers';
 import { openEventStore } from '../../src/eventStore';
 import { archiveTar, buildImage, dockerLegacy } from '../helpers/archiveBuilder';
-import { freshDb, pgAdminUrl, tempDir, type TestDb } from '../helpers/backends';
-import { describeWithDive, dive } from '../helpers/fixtures';
+import { freshDb, pgAdminUrl, tempDir, testWithPostgres, type TestDb } from '../helpers/backends';
+import { samples } from '../helpers/sampleImages';
 import { strata } from './helpers';
 
 jest.setTimeout(150_000);
@@ -25,7 +25,7 @@ const QUERIES = [
   '{ head images(first: 100) { totalCount edges { node { imageId manifestDigest repoTags size sharedSize created layers { index diffId chainId digest size } distribution { id versionId prettyName path } } } } }',
   '{ storage { by logicalSize physicalSize savedBytes savingsRatio imageCount } }',
   '{ events(first: 100) { totalCount edges { node { position stream version type data actor } } } }',
-  '{ image(ref: "dive-test:latest") { files(path: "/", recursive: true, first: 1000) { edges { node { path kind size } } } } }',
+  '{ image(ref: "sample:latest") { files(path: "/", recursive: true, first: 1000) { edges { node { path kind size } } } } }',
   '{ image(ref: "os-a:1") { file(path: "/etc/os-release") { path size } } }',
 ];
 
@@ -67,13 +67,13 @@ let lines: string[];
 let expected: unknown[];
 let sourceVerify: { headPosition: number; headHash: string };
 
-describeWithDive('export-log / import-log', () => {
+describe('export-log / import-log', () => {
   beforeAll(async () => {
     dir = tempDir('strata-logx-');
     src = path.join(dir, 'source.db');
     const app = await Strata.open(src);
-    await recordImport(app, await readImages(dive('test-docker-image.tar')), { actor: 'cli:alice' });
-    await recordImport(app, await readImages(dive('test-oci-gzip-image.tar')), { extraTags: ['app:1'], idempotencyKey: 'import-app-1' });
+    await recordImport(app, await readImages((await samples()).dockerArchive), { actor: 'cli:alice' });
+    await recordImport(app, await readImages((await samples()).ociGzipArchive), { extraTags: ['app:1'], idempotencyKey: 'import-app-1' });
     // Two images with their own os-release (kept files) to carry over.
     const osA = await buildImage({ layers: [{ entries: [{ name: 'etc/', type: 'directory' }, { name: 'etc/os-release', content: 'ID=alpine\nVERSION_ID=3.19\nPRETTY_NAME="Alpine"\n' }] }] });
     const osB = await buildImage({ layers: [{ entries: [{ name: 'etc/', type: 'directory' }, { name: 'etc/os-release', content: 'ID=debian\nVERSION_ID=12\nPRETTY_NAME="Debian"\n' }] }] });
@@ -188,7 +188,7 @@ describeWithDive('export-log / import-log', () => {
     expect(v.stderr).toBe(`strata: verify failed at position ${position}: the kept file /etc/os-release is not the one the layer's entry list holds\n`);
   });
 
-  (pgAdminUrl() ? test : test.skip)('a tampered export into PostgreSQL rolls back whole', async () => {
+  testWithPostgres()('a tampered export into PostgreSQL rolls back whole', async () => {
     const file = path.join(dir, 'pg-tampered.jsonl');
     fs.writeFileSync(file, attacks[0]![1]());
     const target = await freshDb('postgres');

@@ -16,7 +16,7 @@ import { verifyChain } from '../../src/application/verify';
 import { readImages } from '../../src/importers';
 import { eventHash, GENESIS_HASH } from '../../src/eventStore/hashChain';
 import { tempDir } from '../helpers/backends';
-import { describeWithDive, dive } from '../helpers/fixtures';
+import { samples } from '../helpers/sampleImages';
 import { strata } from './helpers';
 
 jest.setTimeout(90_000);
@@ -50,13 +50,13 @@ function rechain(db: Database.Database, from: number): void {
 
 const verify = (db: string, ...args: string[]) => strata(['verify', '--db', db, ...args]);
 
-describeWithDive('strata verify against an attacker with write access to the database', () => {
+describe('strata verify against an attacker with write access to the database', () => {
   beforeAll(async () => {
     dir = tempDir('strata-tamper-');
     pristine = path.join(dir, 'pristine.db');
     const app = await Strata.open(pristine);
-    await recordImport(app, await readImages(dive('test-docker-image.tar')));
-    await recordImport(app, await readImages(dive('test-oci-gzip-image.tar')), { extraTags: ['app:1'] });
+    await recordImport(app, await readImages((await samples()).dockerArchive));
+    await recordImport(app, await readImages((await samples()).ociGzipArchive), { extraTags: ['app:1'] });
     const chain = await verifyChain(app.store);
     const [older] = await app.store.readRange(10, 10, 1);
     anchor = { position: chain.headPosition, hash: chain.headHash, older: { position: 10, hash: older!.hash } };
@@ -125,7 +125,7 @@ describeWithDive('strata verify against an attacker with write access to the dat
     const db = copy('rewritten');
     const raw = new Database(db);
     // Rewrite history: the first image's tag now names another repository.
-    raw.prepare("UPDATE events SET data = REPLACE(data, 'dive-test:latest', 'trusted:latest'), stream = REPLACE(stream, 'dive-test:latest', 'trusted:latest') WHERE position = 16").run();
+    raw.prepare("UPDATE events SET data = REPLACE(data, 'sample:latest', 'trusted:latest'), stream = REPLACE(stream, 'sample:latest', 'trusted:latest') WHERE position = 16").run();
     raw.prepare("UPDATE events SET metadata = json_set(metadata, '$.actor', 'forged') WHERE position = 1").run();
     const edited = await verify(db);
     expect(edited.status).toBe(1);

@@ -9,12 +9,12 @@ import { spawnSync, spawn } from 'node:child_process';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { Client } from 'pg';
-import { freshDb, pgAdminUrl, type TestDb } from '../helpers/backends';
+import { describeWithPostgres, freshDb, type TestDb } from '../helpers/backends';
 import { BIN, gqlHttp, startServerProcess, type ServerProcess } from '../helpers/serverProcess';
-import { dive, haveDiveFixtures } from '../helpers/fixtures';
+import { samples } from '../helpers/sampleImages';
 
 const cli = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'silent' } });
-const describePg = pgAdminUrl() && haveDiveFixtures ? describe : describe.skip;
+const describePg = describeWithPostgres();
 
 describePg('several instances on one PostgreSQL database', () => {
   let db: TestDb;
@@ -29,7 +29,7 @@ describePg('several instances on one PostgreSQL database', () => {
       c.on('exit', resolve);
     })));
     expect(migrations).toEqual([0, 0, 0]);
-    expect(cli(['import', dive('test-oci-gzip-image.tar'), '--tag', 'base:1', '--db', db.url]).status).toBe(0);
+    expect(cli(['import', (await samples()).ociGzipArchive, '--tag', 'base:1', '--db', db.url]).status).toBe(0);
     [a, b] = await Promise.all([startServerProcess(db.url), startServerProcess(db.url)]);
   });
 
@@ -95,7 +95,7 @@ describePg('several instances on one PostgreSQL database', () => {
     await new Promise((r) => setTimeout(r, 500));
     const t1 = await gqlHttp(b.url, 'mutation { tagImage(image: "base:1", tag: "sub:1") { imageId } }');
     expect(t1.errors).toBeUndefined();
-    expect(cli(['import', dive('test-oci-gzip-image.tar'), '--tag', 'sub:2', '--db', db.url]).status).toBe(0);
+    expect(cli(['import', (await samples()).ociGzipArchive, '--tag', 'sub:2', '--db', db.url]).status).toBe(0);
     const t3 = await gqlHttp(b.url, 'mutation { tagImage(image: "base:1", tag: "sub:3") { imageId } }');
     expect(t3.errors).toBeUndefined();
     await done;
