@@ -9,6 +9,7 @@ import { authenticate, authorizeOperation, type AuthConfig, type ContextAuth, ty
 import { classifyError, errorBody, INTERNAL_MESSAGE, logMaskedErrors, codedError } from './errors';
 import { checkOperation, checkVariables, type Limits } from './limits';
 import type { Logger } from './logger';
+import { sendGraphiQL, serveGraphiQLAsset, wantsGraphiQL } from './graphiql';
 import { hostAllowed, type AllowedHosts } from './hosts';
 import { RETRY_AFTER_SECONDS } from '../eventStore/faults';
 
@@ -115,11 +116,13 @@ async function route(o: HttpOptions, req: IncomingMessage, res: ServerResponse, 
     return send(res, 204);
   }
   if (url.pathname === GRAPHQL_PATH) {
+    if (wantsGraphiQL(req)) return sendGraphiQL(req, res);
     if (req.method !== 'GET' && req.method !== 'POST') return methodNotAllowed(res, 'GET, POST');
     return graphql(o, req, res, url, log);
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD');
   if (url.pathname === '/healthz') return healthz(o, req, res);
+  if (await serveGraphiQLAsset(url.pathname, req, res)) return;
   if (o.publicDir && (await serveStatic(o.publicDir, url.pathname, req, res))) return;
   send(res, 404, 'application/json; charset=utf-8', JSON.stringify({ error: 'not found' }));
 }
