@@ -5,7 +5,7 @@
  */
 import cliProgress from 'cli-progress';
 import { Strata } from '../application/strata';
-import { recordImport } from '../application/importImages';
+import { recordImport, type ImportSummary } from '../application/importImages';
 import { readImages, type ImportOptions } from '../importers';
 import { badInput } from '../domain/errors';
 import { cliActor } from './output';
@@ -43,7 +43,8 @@ function progressBar(): { onProgress: ImportOptions['onProgress']; stop(): void 
   };
 }
 
-export async function importCommand(path: string, opts: ImportCliOptions): Promise<void> {
+/** Reads a source and records it as one import (the path `strata import` takes; `strata ci` imports through it too). */
+export async function importSource(path: string, opts: ImportCliOptions): Promise<ImportSummary> {
   const progress = progressBar();
   const blobStore = openBlobStore(opts.db, opts.blobs);
   // The session protects the blobs this import writes from a concurrent gc until the append is done.
@@ -71,17 +72,21 @@ async function importWith(path: string, opts: ImportCliOptions, progress: Return
   if (opts.tag && images.length !== 1) throw badInput(`--tag needs an archive with exactly one image; this one has ${images.length}`);
   const app = await Strata.open(opts.db, { blobs: opts.blobs });
   try {
-    const summary = await recordImport(app, images, { actor: cliActor(), extraTags: opts.tag ? [opts.tag] : [] });
-    if (opts.json) {
-      process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-      return;
-    }
-    for (const i of summary.images) {
-      const tags = i.tags.length ? i.tags.join(', ') : '<untagged>';
-      process.stdout.write(`${i.status}: ${i.imageId.slice(7, 19)} ${tags} (${i.layers} layers, ${i.newLayers} new, ${i.size} bytes)\n`);
-    }
-    process.stdout.write(`appended ${summary.appended} events; head ${summary.head}\n`);
+    return await recordImport(app, images, { actor: cliActor(), extraTags: opts.tag ? [opts.tag] : [] });
   } finally {
     await app.close();
   }
+}
+
+export async function importCommand(path: string, opts: ImportCliOptions): Promise<void> {
+  const summary = await importSource(path, opts);
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    return;
+  }
+  for (const i of summary.images) {
+    const tags = i.tags.length ? i.tags.join(', ') : '<untagged>';
+    process.stdout.write(`${i.status}: ${i.imageId.slice(7, 19)} ${tags} (${i.layers} layers, ${i.newLayers} new, ${i.size} bytes)\n`);
+  }
+  process.stdout.write(`appended ${summary.appended} events; head ${summary.head}\n`);
 }

@@ -5,6 +5,8 @@ import { requireExistingDatabase } from './existingDatabase';
 import { migrate, rebuild } from './admin';
 import { bases } from './bases';
 import { importCommand } from './import';
+import { ciCommand } from './ci';
+import { diffCommand } from './diff';
 import { exportLog, importLog } from './logTransfer';
 import { exportCommand } from './exportImage';
 import { query } from './query';
@@ -84,10 +86,33 @@ function program(): Command {
 
   // Only these create a database; any other command given a --db that names
   // nothing refuses (a typo must not answer from a new, empty database).
-  const creates = new Set(['serve', 'import', 'migrate', 'import-log', 'watch']);
+  const creates = new Set(['serve', 'import', 'migrate', 'import-log', 'watch', 'ci']);
   p.hook('preAction', (_p, cmd) => {
     if (!creates.has(cmd.name()) && cmd.options.some((o) => o.long === '--db')) requireExistingDatabase(cmd.opts().db);
   });
+
+  const many = (v: string, prev: string[] = []) => [...prev, v];
+  p.command('ci').description("judge an image against dive's CI rules and Strata's own; exit 0 pass, 1 fail, 2 bad configuration or input")
+    .argument('<ref>', 'an image in the ledger, or a source strata import takes (imported first)')
+    .option(...db).option('--ci-config <file>', "dive's .dive-ci rules file (default ./.dive-ci when present)")
+    .option('--rules <file>', "Strata's rules file (same YAML form: rules: maxLayers, maxGrowthOverParentBytes, allowedBases, forbiddenPaths, ...)")
+    .option('--lowestEfficiency <ratio>', 'fail when efficiency is below this (0..1; dive default 0.9)')
+    .option('--highestWastedBytes <bytes>', 'fail when wasted bytes are above this (20MB, 20MiB, 1000; dive default disabled)')
+    .option('--highestUserWastedPercent <ratio>', 'fail when wasted/user bytes is above this (0..1; dive default 0.1)')
+    .option('--maxLayers <n>', 'fail when the image has more layers')
+    .option('--maxGrowthOverParentBytes <bytes>', 'fail when the image grew more over its parent')
+    .option('--allowedBases <ref>', 'allowed base image (repeatable)', many)
+    .option('--forbiddenPaths <glob>', 'glob that must not match a path of the merged view (repeatable)', many)
+    .option('--minWastedBytes <bytes>', 'under this many wasted bytes the ratio rules pass')
+    .option('--above-base', "judge the efficiency figures over the layers above the image's base")
+    .option('--platform <os/arch>', 'platform to pick when importing a multi-platform source')
+    .option('--json', 'machine-readable report').option('--junit <file>', 'also write a JUnit XML report (one testcase per rule)')
+    .action(async (ref, o) => { await ciCommand(ref, o); });
+
+  p.command('diff').description("file-level difference between two images' merged views: added, modified, deleted, with sizes")
+    .argument('<from>', 'the image compared from').argument('<to>', 'the image compared to')
+    .option(...db).option('--json', 'machine-readable output')
+    .action(async (a, b, o) => { await diffCommand(a, b, o); });
   return p;
 }
 

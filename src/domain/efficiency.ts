@@ -37,6 +37,7 @@ export interface EfficiencyReport {
   hiddenBytes: number;
   /** dive's order: cumulative bytes descending; ties, the later to become inefficient first. */
   inefficientFiles: InefficientFile[];
+  /** Sizes of the counted layers (all of them, or judgedFrom..n-1). */
   layerSizes: number[];
 }
 
@@ -85,11 +86,25 @@ function leafSize(e: LayerEntry, below: MergedTree): number {
   return hidden?.children ? subtreeFileBytes(hidden) : 0;
 }
 
-/** Efficiency of a layer stack (docs/domain.md §5). `views[i]` = merged(0..i) may be passed when cached. */
-export function efficiency(layers: readonly LayerInput[], views: readonly MergedTree[] = buildMergedViews(layers)): EfficiencyReport {
+/** Bytes of the regular files in a subtree that layers at or above `from` provide. */
+function subtreeFileBytesFrom(node: MergedNode, from: number): number {
+  let bytes = node.entry.kind === 'FILE' && node.entry.layerIndex >= from ? node.entry.size : 0;
+  for (const child of node.children?.values() ?? []) bytes += subtreeFileBytesFrom(child, from);
+  return bytes;
+}
+
+/**
+ * Efficiency of a layer stack (docs/domain.md §5). `views[i]` = merged(0..i) may be passed when cached.
+ * `judgedFrom` > 0 computes the figures over layers judgedFrom..n-1 only (the layers above an
+ * image's base, for a CI gate): the layers below are context (a whiteout hiding a lower directory
+ * is still sized by what it hides) but their copies are not counted, and every judged layer is a
+ * user layer (userSizeBytes = the judged layers' bytes). With 0 the figures are dive's.
+ */
+export function efficiency(layers: readonly LayerInput[], views: readonly MergedTree[] = buildMergedViews(layers), judgedFrom = 0): EfficiencyReport {
   const stats = new Map<string, Stat>();
   const inefficient: string[] = [];
   layers.forEach((layer, i) => {
+    if (i < judgedFrom) return;
     const below = views[i - 1] ?? MergedTree.EMPTY;
     for (const e of layerLeaves(layer.entries)) {
       const size = leafSize(e, below);
@@ -111,9 +126,9 @@ export function efficiency(layers: readonly LayerInput[], views: readonly Merged
     .map((path, seq) => ({ path, seq, stat: stats.get(path) as Stat }))
     .sort((a, b) => b.stat.cumulative - a.stat.cumulative || b.seq - a.seq)
     .map(({ path, stat }) => ({ path, count: stat.count, wastedBytes: stat.cumulative }));
-  const layerSizes = layers.map((l) => layerSize(l.entries));
+  const layerSizes = layers.slice(judgedFrom).map((l) => layerSize(l.entries));
   const sizeBytes = layerSizes.reduce((a, b) => a + b, 0);
-  const userSizeBytes = sizeBytes - (layerSizes[0] ?? 0);
+  const userSizeBytes = judgedFrom > 0 ? sizeBytes : sizeBytes - (layerSizes[0] ?? 0);
   const wastedBytes = inefficientFiles.reduce((a, f) => a + f.wastedBytes, 0);
   const top = views[layers.length - 1] ?? MergedTree.EMPTY;
   return {
@@ -122,7 +137,7 @@ export function efficiency(layers: readonly LayerInput[], views: readonly Merged
     userSizeBytes,
     wastedBytes,
     userWastedPercent: userSizeBytes === 0 ? null : wastedBytes / userSizeBytes,
-    hiddenBytes: sizeBytes - subtreeFileBytes(top.root),
+    hiddenBytes: sizeBytes - (judgedFrom > 0 ? subtreeFileBytesFrom(top.root, judgedFrom) : subtreeFileBytes(top.root)),
     inefficientFiles,
     layerSizes,
   };

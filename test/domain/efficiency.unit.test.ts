@@ -43,3 +43,21 @@ describe('efficiency (docs/domain.md §5), hand-computed', () => {
       .toEqual(['WHITEOUT /z', 'FILE /a/b', 'FILE /a.c', 'FILE /y']); // the node is "/.wh.z"
   });
 });
+
+describe('efficiency over the layers above a base (judgedFrom)', () => {
+  it('counts only copies in the judged layers; every judged layer is a user layer', () => {
+    // base: /a 10 twice (base waste); team: /b 4 then /b 6 (team waste), /c 5
+    const stack = layers([file('/a', 10)], [file('/a', 10)], [file('/b', 4), file('/c', 5)], [file('/b', 6)]);
+    const all = efficiency(stack);
+    expect(all).toMatchObject({ wastedBytes: 30, userSizeBytes: 25 });
+    const team = efficiency(stack, undefined, 2);
+    expect(team).toMatchObject({
+      score: (4 + 5) / (4 + 6 + 5), sizeBytes: 15, userSizeBytes: 15, wastedBytes: 10, userWastedPercent: 10 / 15, hiddenBytes: 4,
+      inefficientFiles: [{ path: '/b', count: 2, wastedBytes: 10 }], layerSizes: [9, 6],
+    });
+  });
+  it('a whiteout of a base directory is still sized by what it hides', () => {
+    const stack = layers([file('/d/x', 7)], [wh('/d'), file('/e', 1)], [dir('/d')]);
+    expect(efficiency(stack, undefined, 1)).toMatchObject({ inefficientFiles: [{ path: '/d', count: 2, wastedBytes: 7 }], wastedBytes: 7 });
+  });
+});

@@ -1,5 +1,6 @@
 /** The resolver map, by type; everything not listed uses graphql's default property resolver. */
 import { historyStepResolvers, imageLayerResolvers, imageResolvers, tagResolvers } from './image';
+import { imageCheckResolvers } from './check';
 import { layerResolvers } from './layer';
 import { queryResolvers } from './query';
 import { Bytes, DateTime, JSONScalar } from './scalars';
@@ -12,7 +13,7 @@ export const resolverMap = {
   DateTime,
   JSON: JSONScalar,
   Query: { ...queryResolvers, ...containerQueryResolvers, ...baseChainQueryResolvers },
-  Image: { ...imageResolvers, ...imageBaseChainResolvers },
+  Image: { ...imageResolvers, ...imageBaseChainResolvers, ...imageCheckResolvers },
   BaseChain: baseChainResolvers,
   Layer: layerResolvers,
   ImageLayer: imageLayerResolvers,
