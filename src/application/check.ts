@@ -36,7 +36,8 @@ export function compilePathPatterns(patterns: readonly string[]): PathPattern[] 
       const test = picomatch(anchored, { dot: true });
       return { pattern, test };
     } catch (e) {
-      throw badInput(`forbiddenPaths: "${pattern}" is not a glob pattern (${(e as Error).message})`, { key: 'forbiddenPaths', value: pattern });
+      const why = `forbiddenPaths: "${pattern}" is not a glob pattern (${(e as Error).message})`;
+      throw badInput(why, { key: 'forbiddenPaths', value: pattern });
     }
   });
 }
@@ -45,10 +46,17 @@ const named = (model: ReadModel, rec: ImageRecord): NamedImage => ({
   imageId: rec.imageId, manifestDigests: rec.manifestDigests, repoTags: model.repoTags(rec.imageId),
 });
 
-/** A shared base stack for images with no known parent; supplied once shared stacks exist in the read model. */
-export type BaseStackLookup = (model: ReadModel, rec: ImageRecord) => BaseCandidate | null;
+/** The shared base stack under an image (Image.baseChain), named by its own image when one is known. */
+function baseStackOf(model: ReadModel, rec: ImageRecord): BaseCandidate | null {
+  const chainIds = rec.layers.map((l) => l.chainId);
+  const node = model.baseChains.baseChainOf(chainIds);
+  if (!node) return null;
+  const own = model.baseChains.imagesExactly(node.chainId).map((id) => model.images.get(id)).find((r) => r !== undefined);
+  const name = own ? nameOf(named(model, own)) : `${node.chainId.slice(0, 19)} (${node.depth} layer${node.depth === 1 ? '' : 's'}, unnamed)`;
+  return { name, chainIds: chainIds.slice(0, node.depth) };
+}
 
-export async function checkImage(app: Strata, model: ReadModel, rec: ImageRecord, rules: CheckRules, baseStack?: BaseStackLookup): Promise<CheckReport> {
+export async function checkImage(app: Strata, model: ReadModel, rec: ImageRecord, rules: CheckRules): Promise<CheckReport> {
   const lineage = model.lineage();
   const live = (id: string | null) => (id ? model.images.get(id) ?? null : null);
   const ancestors = lineage.ancestors(rec.imageId).map(live).filter((r): r is ImageRecord => r !== null);
@@ -58,7 +66,7 @@ export async function checkImage(app: Strata, model: ReadModel, rec: ImageRecord
 
   const chainIds = rec.layers.map((l) => l.chainId);
   const base = baseRec ? { name: nameOf(named(model, baseRec)), chainIds: baseRec.layers.map((l) => l.chainId) } : null;
-  const judged = judgedLayers(chainIds, rules.aboveBase, base, rules.aboveBase && !base && baseStack ? baseStack(model, rec) : null);
+  const judged = judgedLayers(chainIds, rules.aboveBase, base, rules.aboveBase && !base ? baseStackOf(model, rec) : null);
 
   const [entries, views] = await Promise.all([app.views.layerEntries(rec.layers.map((l) => l.diffId)), app.views.prefixViews(rec.layers)]);
   const layers = rec.layers.map((l) => ({ diffId: l.diffId, entries: entries.get(l.diffId) ?? [] }));

@@ -41,7 +41,8 @@ export async function ciCommand(ref: string, opts: CiCliOptions): Promise<void> 
       return loadCiRules({
         ciConfig: opts.ciConfig, rules: opts.rules, aboveBase: opts.aboveBase,
         flags: {
-          lowestEfficiency: opts.lowestEfficiency, highestWastedBytes: opts.highestWastedBytes, highestUserWastedPercent: opts.highestUserWastedPercent,
+          lowestEfficiency: opts.lowestEfficiency, highestWastedBytes: opts.highestWastedBytes,
+          highestUserWastedPercent: opts.highestUserWastedPercent,
           maxLayers: opts.maxLayers, maxGrowthOverParentBytes: opts.maxGrowthOverParentBytes, allowedBases: opts.allowedBases,
           forbiddenPaths: opts.forbiddenPaths, minWastedBytes: opts.minWastedBytes,
         },

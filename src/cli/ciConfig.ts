@@ -39,7 +39,9 @@ export function readRulesFile(file: string): Record<string, unknown> {
   if (typeof doc !== 'object' || Array.isArray(doc)) throw badInput(`${file}: expected a mapping with a "rules:" key`);
   const top = doc as Record<string, unknown>;
   const rules = top.rules ?? {};
-  if (rules === null || typeof rules !== 'object' || Array.isArray(rules)) throw badInput(`${file}: "rules" must be a mapping of rule names to values`);
+  if (rules === null || typeof rules !== 'object' || Array.isArray(rules)) {
+    throw badInput(`${file}: "rules" must be a mapping of rule names to values`);
+  }
   const out: Record<string, unknown> = { ...(rules as Record<string, unknown>) };
   if ('aboveBase' in top && !('aboveBase' in out)) out.aboveBase = top.aboveBase;
   return out;

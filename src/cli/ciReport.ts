@@ -39,7 +39,10 @@ export function jsonReport(r: CheckReport): unknown {
   return {
     image: { imageId: r.imageId, name: r.name, layers: r.layerCount },
     judged: { ...r.judged, description: describeJudged(r.judged) },
-    efficiency: { score: e.score, wastedBytes: e.wastedBytes, userWastedPercent: e.userWastedPercent, sizeBytes: e.sizeBytes, userSizeBytes: e.userSizeBytes },
+    efficiency: {
+      score: e.score, wastedBytes: e.wastedBytes, userWastedPercent: e.userWastedPercent,
+      sizeBytes: e.sizeBytes, userSizeBytes: e.userSizeBytes,
+    },
     inefficientFiles: e.inefficientFiles,
     results: r.result.results,
     pass: r.result.pass,
@@ -56,8 +59,11 @@ export function junitReport(r: CheckReport): string {
   const suite = `strata ci ${r.name}`;
   const cases = r.result.results.map((res) => {
     const open = `    <testcase classname="strata.ci" name="${xml(res.rule)}" time="0">`;
-    const detail = `actual: ${res.actual ?? '-'}\nlimit: ${res.limit ?? '-'}\n${res.message}${res.paths ? `\npaths:\n${res.paths.join('\n')}` : ''}`;
-    if (res.status === 'FAIL') return `${open}\n      <failure message="${xml(res.message)}" type="${xml(res.rule)}">${xml(detail)}</failure>\n    </testcase>`;
+    const paths = res.paths ? `\npaths:\n${res.paths.join('\n')}` : '';
+    const detail = `actual: ${res.actual ?? '-'}\nlimit: ${res.limit ?? '-'}\n${res.message}${paths}`;
+    if (res.status === 'FAIL') {
+      return `${open}\n      <failure message="${xml(res.message)}" type="${xml(res.rule)}">${xml(detail)}</failure>\n    </testcase>`;
+    }
     if (res.status === 'SKIP') return `${open}\n      <skipped message="${xml(res.message)}"/>\n    </testcase>`;
     return `${open}\n      <system-out>${xml(detail)}</system-out>\n    </testcase>`;
   });

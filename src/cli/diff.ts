@@ -17,7 +17,8 @@ function table(title: string, header: string[], body: string[][]): string[] {
   if (body.length === 0) return [`${title}: none`, ''];
   const rows = [header, ...body];
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return [`${title}:`, ...rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ').trimEnd()), ''];
+  const line = (r: string[]) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ').trimEnd();
+  return [`${title}:`, ...rows.map(line), ''];
 }
 
 export async function diffCommand(a: string, b: string, opts: DiffCliOptions): Promise<void> {
@@ -40,14 +41,18 @@ export async function diffCommand(a: string, b: string, opts: DiffCliOptions): P
   const sum = (list: ImageDiffEntry[], pick: (c: ImageDiffEntry) => number) => list.reduce((s, c) => s + pick(c), 0);
   const totals = {
     added: { count: added.length, bytes: sum(added, (c) => c.after!.size) },
-    modified: { count: modified.length, bytesBefore: sum(modified, (c) => c.before!.size), bytesAfter: sum(modified, (c) => c.after!.size) },
+    modified: {
+      count: modified.length, bytesBefore: sum(modified, (c) => c.before!.size), bytesAfter: sum(modified, (c) => c.after!.size),
+    },
     deleted: { count: deleted.length, bytes: sum(deleted, (c) => c.before!.size) },
   };
   if (opts.json) {
     process.stdout.write(`${JSON.stringify({
       from: a, to: b,
       added: added.map((c) => ({ path: c.path, ...fileOf(c.after!) })),
-      modified: modified.map((c) => ({ path: c.path, before: fileOf(c.before!), after: fileOf(c.after!), sizeDelta: c.after!.size - c.before!.size })),
+      modified: modified.map((c) => ({
+        path: c.path, before: fileOf(c.before!), after: fileOf(c.after!), sizeDelta: c.after!.size - c.before!.size,
+      })),
       deleted: deleted.map((c) => ({ path: c.path, ...fileOf(c.before!) })),
       totals,
     }, null, 2)}\n`);

@@ -50,14 +50,14 @@ export async function importSource(path: string, opts: ImportCliOptions): Promis
   // The session protects the blobs this import writes from a concurrent gc until the append is done.
   const session = keepBlobs() ? await blobStore.session() : null;
   try {
-    await importWith(path, opts, progress, session);
+    return await importWith(path, opts, progress, session);
   } finally {
     await session?.close();
   }
 }
 
 async function importWith(path: string, opts: ImportCliOptions, progress: ReturnType<typeof progressBar>,
-  session: IngestSession | null): Promise<void> {
+  session: IngestSession | null): Promise<ImportSummary> {
   let images;
   try {
     // docker-daemon:NAME[:TAG]: the Engine's `docker save` stream, read as it arrives.

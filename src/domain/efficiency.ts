@@ -100,7 +100,9 @@ function subtreeFileBytesFrom(node: MergedNode, from: number): number {
  * is still sized by what it hides) but their copies are not counted, and every judged layer is a
  * user layer (userSizeBytes = the judged layers' bytes). With 0 the figures are dive's.
  */
-export function efficiency(layers: readonly LayerInput[], views: readonly MergedTree[] = buildMergedViews(layers), judgedFrom = 0): EfficiencyReport {
+export function efficiency(
+  layers: readonly LayerInput[], views: readonly MergedTree[] = buildMergedViews(layers), judgedFrom = 0,
+): EfficiencyReport {
   const stats = new Map<string, Stat>();
   const inefficient: string[] = [];
   layers.forEach((layer, i) => {

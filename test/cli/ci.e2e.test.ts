@@ -32,11 +32,11 @@ const ABOVE = { score: (3000 + 100 + 50) / (6000 + 100 + 50), wasted: 6000, user
 describe('strata ci and strata diff (the CLI as a process)', () => {
   let dir: string;
   let db: string;
-  let archives: { two: string; app2: string; rootfs: string };
+  let archives: { two: string; app2: string; rootfs: string; unnamedBase: string };
 
-  const run = (args: string[], opts: { cwd?: string } = {}) =>
-    spawnSync(process.execPath, [BIN, ...args, '--db', db], { encoding: 'utf8', cwd: opts.cwd ?? dir, env: { ...process.env, LOG_LEVEL: 'silent' } });
-  const json = (args: string[], opts: { cwd?: string } = {}) => {
+  const run = (args: string[], opts: { cwd?: string; db?: string } = {}) =>
+    spawnSync(process.execPath, [BIN, ...args, '--db', opts.db ?? db], { encoding: 'utf8', cwd: opts.cwd ?? dir, env: { ...process.env, LOG_LEVEL: 'silent' } });
+  const json = (args: string[], opts: { cwd?: string; db?: string } = {}) => {
     const r = run([...args, '--json'], opts);
     if (r.status === 2 || r.stdout === '') throw new Error(`strata ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
     return { status: r.status, out: JSON.parse(r.stdout), stderr: r.stderr };
@@ -52,8 +52,10 @@ describe('strata ci and strata diff (the CLI as a process)', () => {
     const app = await buildImage({ layers: [{ entries: L0 }, { entries: L1 }, { entries: L2 }, { entries: L3 }] });
     const app2 = await buildImage({ layers: [{ entries: L0 }, { entries: L1 }, { entries: [f('etc/base.txt', 1200, 'q'), { name: 'etc/.wh.dup' }, f('new.txt', 10)] }] });
     archives = {
-      two: path.join(dir, 'two.tar'), app2: path.join(dir, 'app2.tar'), rootfs: path.join(dir, 'rootfs.tar'),
+      two: path.join(dir, 'two.tar'), app2: path.join(dir, 'app2.tar'), rootfs: path.join(dir, 'rootfs.tar'), unnamedBase: path.join(dir, 'unnamed.tar'),
     };
+    // Two images on the base's two layers, without the base image itself: a shared stack no image names.
+    fs.writeFileSync(archives.unnamedBase, await archiveTar(dockerLegacy([{ image: app, repoTags: ['app:1'] }, { image: app2, repoTags: ['app2:1'] }])));
     fs.writeFileSync(archives.two, await archiveTar(dockerLegacy([{ image: base, repoTags: ['base:1'] }, { image: app, repoTags: ['app:1'] }])));
     fs.writeFileSync(archives.app2, await archiveTar(dockerLegacy([{ image: app2, repoTags: ['app2:1'] }])));
     fs.writeFileSync(archives.rootfs, await archiveTar(new Map([['etc/passwd', Buffer.from('root:x:0:0::/root:/bin/sh\n')]])));
@@ -152,7 +154,20 @@ describe('strata ci and strata diff (the CLI as a process)', () => {
     // aboveBase in the file; no base known (base:1 itself) judges everything and says so.
     const file = write('above.yml', 'aboveBase: true\nrules:\n  lowestEfficiency: off\n');
     expect(json(['ci', 'app:1', '--ci-config', file]).out.judged.count).toBe(2);
-    expect(json(['ci', 'base:1', '--ci-config', file]).out.judged).toMatchObject({ basis: 'NO_BASE_KNOWN', count: 2 });
+    // base:1 has no parent; its first layer is a stack it shares with app:1 (Image.baseChain).
+    expect(json(['ci', 'base:1', '--ci-config', file]).out.judged).toMatchObject({ basis: 'ABOVE_BASE_STACK', from: 1, count: 1 });
+    // An image alone in its ledger: no base of any kind, so every layer is judged, and the report says so.
+    const alone = path.join(dir, 'alone.db');
+    const lone = json(['ci', archives.app2, '--ci-config', file], { db: alone }).out.judged;
+    expect(lone).toMatchObject({ basis: 'NO_BASE_KNOWN', from: 0, count: 3 });
+    expect(lone.description).toBe('all 3 layers (layers 0-2): no base known to judge above');
+    // No parent known, but a shared base stack (Image.baseChain): judged above it, and said so.
+    const other = path.join(dir, 'unnamed.db');
+    expect(run(['import', archives.unnamedBase], { db: other }).status).toBe(0);
+    const stacked = json(['ci', 'app:1', '--above-base', '--lowestEfficiency', '0.52'], { db: other });
+    expect(stacked.out.judged).toMatchObject({ from: 2, count: 2, basis: 'ABOVE_BASE_STACK' });
+    expect(stacked.out.judged.description).toMatch(/^layers 2-3 \(2 above shared base stack sha256:[0-9a-f]{12} \(2 layers, unnamed\), layers 0-1\)$/);
+    expect(stacked.out.efficiency.score).toBe(ABOVE.score);
   });
 
   it('refuses bad flags and references: exit 2, one line naming the key and the value, nothing appended', () => {

@@ -28,7 +28,9 @@ export function parseByteSize(text: string): ByteSizeParse {
   if (!NUMBER.test(num)) return { ok: false, reason: 'expected a number of bytes, optionally with a unit such as 20MB or 20MiB' };
   const unit = text.slice(digits.length).trim().toLowerCase();
   const factor = UNITS.get(unit);
-  if (factor === undefined) return { ok: false, reason: `unknown size unit "${text.slice(digits.length).trim()}" (B, kB, MB, GB, TB, KiB, MiB, GiB, TiB, …)` };
+  if (factor === undefined) {
+    return { ok: false, reason: `unknown size unit "${text.slice(digits.length).trim()}" (B, kB, MB, GB, TB, KiB, MiB, GiB, TiB, …)` };
+  }
   const bytes = Math.floor(Number(num) * factor);
   if (!Number.isSafeInteger(bytes)) return { ok: false, reason: 'too large (at most 2^53 - 1 bytes)' };
   return { ok: true, bytes };

@@ -47,7 +47,9 @@ const skip = (rule: RuleKey, why = DIVE_RULES.includes(rule) ? 'rule disabled' :
   ({ rule, status: 'SKIP', actual: null, limit: null, message: why });
 
 /** A wasted-bytes floor: under it the ratio rules pass (small images, where percentages are noise). */
-function floorPass(rule: RuleKey, facts: CheckFacts, rules: CheckRules, actual: string, limit: string, failure: string): CheckRuleResult | null {
+function floorPass(
+  rule: RuleKey, facts: CheckFacts, rules: CheckRules, actual: string, limit: string, failure: string,
+): CheckRuleResult | null {
   const floor = rules.minWastedBytes;
   if (floor === null || facts.efficiency.wastedBytes >= floor) return null;
   return {
@@ -61,7 +63,9 @@ function lowestEfficiency(rules: CheckRules, facts: CheckFacts): CheckRuleResult
   if (limit === null) return skip('lowestEfficiency');
   const score = facts.efficiency.score;
   const actual = String(score);
-  if (!(limit > score)) return { rule: 'lowestEfficiency', status: 'PASS', actual, limit: String(limit), message: `efficiency ${actual} >= ${limit}` };
+  if (!(limit > score)) {
+    return { rule: 'lowestEfficiency', status: 'PASS', actual, limit: String(limit), message: `efficiency ${actual} >= ${limit}` };
+  }
   const failure = `image efficiency is too low (efficiency=${actual} < threshold=${limit})`;
   return floorPass('lowestEfficiency', facts, rules, actual, String(limit), failure)
     ?? { rule: 'lowestEfficiency', status: 'FAIL', actual, limit: String(limit), message: failure };
@@ -85,7 +89,8 @@ function highestUserWastedPercent(rules: CheckRules, facts: CheckFacts): CheckRu
   const ratio = userWastedPercent ?? (wastedBytes > 0 ? Number.POSITIVE_INFINITY : Number.NaN);
   const actual = userWastedPercent === null ? (wastedBytes > 0 ? 'Infinity' : 'NaN') : String(userWastedPercent);
   if (!(ratio > limit)) {
-    return { rule: 'highestUserWastedPercent', status: 'PASS', actual, limit: String(limit), message: `user wasted ratio ${actual} <= ${limit}` };
+    const message = `user wasted ratio ${actual} <= ${limit}`;
+    return { rule: 'highestUserWastedPercent', status: 'PASS', actual, limit: String(limit), message };
   }
   const failure = `too many bytes wasted, relative to the user bytes added (%-user-wasted-bytes=${actual} > threshold=${limit})`;
   return floorPass('highestUserWastedPercent', facts, rules, actual, String(limit), failure)
@@ -136,16 +141,21 @@ function allowedBases(rules: CheckRules, facts: CheckFacts): CheckRuleResult {
   if (allowed === null) return skip('allowedBases');
   const limit = allowed.join(', ');
   const base = facts.ancestors[facts.ancestors.length - 1];
-  if (!base) return { rule: 'allowedBases', status: 'FAIL', actual: null, limit, message: 'no base image known: the image has no ancestor in the ledger' };
+  if (!base) {
+    const message = 'no base image known: the image has no ancestor in the ledger';
+    return { rule: 'allowedBases', status: 'FAIL', actual: null, limit, message };
+  }
   for (const img of facts.ancestors) {
     const hit = allowed.find((a) => matches(img, a, facts.resolvedBases.get(a)));
     if (hit) {
       const how = img === base ? 'its base' : `its ancestor (base ${nameOf(base)})`;
-      return { rule: 'allowedBases', status: 'PASS', actual: nameOf(img), limit, message: `built on ${nameOf(img)}, ${how}, allowed as "${hit}"` };
+      const message = `built on ${nameOf(img)}, ${how}, allowed as "${hit}"`;
+      return { rule: 'allowedBases', status: 'PASS', actual: nameOf(img), limit, message };
     }
   }
   const line = facts.ancestors.map(nameOf).join(' <- ');
-  return { rule: 'allowedBases', status: 'FAIL', actual: nameOf(base), limit, message: `base ${nameOf(base)} is not an allowed base (ancestor line: ${line})` };
+  const message = `base ${nameOf(base)} is not an allowed base (ancestor line: ${line})`;
+  return { rule: 'allowedBases', status: 'FAIL', actual: nameOf(base), limit, message };
 }
 
 function forbiddenPaths(rules: CheckRules, facts: CheckFacts): CheckRuleResult {
@@ -153,7 +163,9 @@ function forbiddenPaths(rules: CheckRules, facts: CheckFacts): CheckRuleResult {
   if (patterns === null) return skip('forbiddenPaths');
   const all = [...new Set(facts.forbiddenMatches.flatMap((m) => m.paths))].sort();
   const limit = patterns.join(', ');
-  if (all.length === 0) return { rule: 'forbiddenPaths', status: 'PASS', actual: '0', limit, message: 'no path of the merged view matches' };
+  if (all.length === 0) {
+    return { rule: 'forbiddenPaths', status: 'PASS', actual: '0', limit, message: 'no path of the merged view matches' };
+  }
   const shownPaths = all.slice(0, 10).join(', ');
   const more = all.length > 10 ? ` and ${all.length - 10} more` : '';
   return {

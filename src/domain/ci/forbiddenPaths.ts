@@ -1,4 +1,7 @@
-/** forbiddenPaths (docs/ci.md): which paths of a merged view each pattern matches. The glob matcher is injected (the shell compiles patterns). */
+/**
+ * forbiddenPaths (docs/ci.md): which paths of a merged view each pattern matches.
+ * The glob matcher is injected (the shell compiles the patterns).
+ */
 export interface PathPattern { pattern: string; test(path: string): boolean }
 
 export function matchForbidden(paths: Iterable<string>, patterns: readonly PathPattern[]): { pattern: string; paths: string[] }[] {

@@ -25,7 +25,9 @@ function commonPrefix(a: readonly string[], b: readonly string[]): number {
   return k;
 }
 
-export function judgedLayers(chainIds: readonly string[], aboveBase: boolean, base: BaseCandidate | null, baseStack: BaseCandidate | null = null): JudgedLayers {
+export function judgedLayers(
+  chainIds: readonly string[], aboveBase: boolean, base: BaseCandidate | null, baseStack: BaseCandidate | null = null,
+): JudgedLayers {
   const n = chainIds.length;
   if (!aboveBase) return { from: 0, count: n, basis: 'WHOLE_IMAGE', base: null };
   const pick = base ? { c: base, basis: 'ABOVE_BASE' as const } : baseStack ? { c: baseStack, basis: 'ABOVE_BASE_STACK' as const } : null;
