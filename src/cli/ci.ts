@@ -15,7 +15,7 @@ import { importSource } from './import';
 import { ExitError, oneLine } from './output';
 
 export interface CiCliOptions {
-  db?: string; ciConfig?: string; rules?: string; json?: boolean; junit?: string; aboveBase?: boolean; platform?: string;
+  db?: string; blobs?: string; ciConfig?: string; rules?: string; json?: boolean; junit?: string; aboveBase?: boolean; platform?: string;
   lowestEfficiency?: string; highestWastedBytes?: string; highestUserWastedPercent?: string;
   maxLayers?: string; maxGrowthOverParentBytes?: string; allowedBases?: string[]; forbiddenPaths?: string[]; minWastedBytes?: string;
 }
@@ -52,7 +52,7 @@ export async function ciCommand(ref: string, opts: CiCliOptions): Promise<void> 
 
   let imageRef = ref;
   if (isImportSource(ref)) {
-    const summary = await importSource(ref, { db: opts.db, platform: opts.platform }).catch(asBadInput);
+    const summary = await importSource(ref, { db: opts.db, blobs: opts.blobs, platform: opts.platform }).catch(asBadInput);
     if (summary.images.length !== 1) {
       throw new ExitError(`${ref} holds ${summary.images.length} images; strata ci judges one (import it, then name the image)`, 2);
     }
@@ -60,7 +60,7 @@ export async function ciCommand(ref: string, opts: CiCliOptions): Promise<void> 
     process.stderr.write(`imported ${ref}: ${summary.images[0]!.status} ${imageRef}\n`);
   }
 
-  const app = await Strata.open(opts.db);
+  const app = await Strata.open(opts.db, { blobs: opts.blobs });
   let report;
   try {
     const model = await app.models.current();
