@@ -52,7 +52,8 @@ function baseStackOf(model: ReadModel, rec: ImageRecord): BaseCandidate | null {
   const node = model.baseChains.baseChainOf(chainIds);
   if (!node) return null;
   const own = model.baseChains.imagesExactly(node.chainId).map((id) => model.images.get(id)).find((r) => r !== undefined);
-  const name = own ? nameOf(named(model, own)) : `${node.chainId.slice(0, 19)} (${node.depth} layer${node.depth === 1 ? '' : 's'}, unnamed)`;
+  const layers = `${node.depth} layer${node.depth === 1 ? '' : 's'}`;
+  const name = own ? nameOf(named(model, own)) : `${node.chainId.slice(0, 19)} (${layers}, unnamed)`;
   return { name, chainIds: chainIds.slice(0, node.depth) };
 }
 

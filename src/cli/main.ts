@@ -95,7 +95,7 @@ function program(): Command {
   p.command('ci').description("judge an image against dive's CI rules and Strata's own; exit 0 pass, 1 fail, 2 bad configuration or input")
     .argument('<ref>', 'an image in the ledger, or a source strata import takes (imported first)')
     .option(...db).option(...blobs).option('--ci-config <file>', "dive's .dive-ci rules file (default ./.dive-ci when present)")
-    .option('--rules <file>', "Strata's rules file (same YAML form: rules: maxLayers, maxGrowthOverParentBytes, allowedBases, forbiddenPaths, ...)")
+    .option('--rules <file>', "Strata's rules file (same YAML form: rules: maxLayers, maxGrowthOverParentBytes, allowedBases, ...)")
     .option('--lowestEfficiency <ratio>', 'fail when efficiency is below this (0..1; dive default 0.9)')
     .option('--highestWastedBytes <bytes>', 'fail when wasted bytes are above this (20MB, 20MiB, 1000; dive default disabled)')
     .option('--highestUserWastedPercent <ratio>', 'fail when wasted/user bytes is above this (0..1; dive default 0.1)')
