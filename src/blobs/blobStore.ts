@@ -57,10 +57,11 @@ export interface BlobStore {
   /** Re-hashes one blob: null when sound, else what its bytes hash to ("missing" when absent). */
   verify(digest: string): Promise<string | null>;
   /**
-   * Deletes blobs for gc: each is removed only if it is not in `keep`, and
-   * no live session could be using it (see fsBlobStore.ts). Returns what was removed.
+   * Deletes blobs for gc: each is removed only if it is not in the set `keep`
+   * returns (asked after the live sessions are known), and no live session
+   * could be using it (see fsBlobStore.ts). Returns what was (or, dry, would be) removed.
    */
-  collect(keep: ReadonlySet<string>, options?: { dryRun?: boolean }): Promise<{ removed: BlobInfo[]; leftovers: number }>;
+  collect(keep: () => Promise<ReadonlySet<string>>, options?: { dryRun?: boolean }): Promise<{ removed: BlobInfo[]; leftovers: number }>;
 }
 
 export class BlobDamagedError extends Error {

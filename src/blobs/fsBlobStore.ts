@@ -230,22 +230,21 @@ export class FsBlobStore implements BlobStore {
     return { oldestLive, leftovers };
   }
 
-  async collect(keep: ReadonlySet<string>, options: { dryRun?: boolean } = {}): Promise<{ removed: BlobInfo[]; leftovers: number }> {
+  async collect(keepOf: () => Promise<ReadonlySet<string>>, options: { dryRun?: boolean } = {}): Promise<{ removed: BlobInfo[]; leftovers: number }> {
+    // Sessions first, then what the ledger references: a writer that finishes in between has appended
+    // (it closes its session after its append), so the keep set has its blobs.
     const { oldestLive, leftovers } = await this.sessions(!options.dryRun);
-    // A blob written or touched since the oldest live session began may be one it is about to reference.
-    const protectedSince = oldestLive === null ? Infinity : oldestLive - 2000;
+    const keep = await keepOf();
     const removed: BlobInfo[] = [];
     for await (const b of this.list()) {
-      if (keep.has(b.digest) || b.mtimeMs >= protectedSince) continue;
-      if (!options.dryRun) {
-        const file = this.blobPath(b.digest);
-        // Re-check right before unlinking: a session may have touched it since the listing.
-        const again = await this.sessions(false);
-        const since = again.oldestLive === null ? Infinity : again.oldestLive - 2000;
-        const st = await fs.stat(file).catch(() => null);
-        if (!st || st.mtimeMs >= since) continue;
-        await fs.rm(file, { force: true });
-      }
+      if (keep.has(b.digest)) continue;
+      // A blob written or touched since the oldest live session began may be one it is about to reference;
+      // re-checked right before unlinking, as a session may have started or touched it since.
+      const again = await this.sessions(false);
+      const since = Math.min(oldestLive ?? Infinity, again.oldestLive ?? Infinity) - 2000;
+      const st = await fs.stat(this.blobPath(b.digest)).catch(() => null);
+      if (!st || st.mtimeMs >= since) continue;
+      if (!options.dryRun) await fs.rm(this.blobPath(b.digest), { force: true });
       removed.push({ digest: b.digest, size: b.size });
     }
     return { removed, leftovers };

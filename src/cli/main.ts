@@ -9,6 +9,8 @@ import { ciCommand } from './ci';
 import { diffCommand } from './diff';
 import { exportLog, importLog } from './logTransfer';
 import { exportCommand } from './exportImage';
+import { commitCommand } from './commitCli';
+import { gcCommand } from './gc';
 import { query } from './query';
 import { serve } from './serve';
 import { verify } from './verify';
@@ -35,7 +37,7 @@ function program(): Command {
     .action(async (doc, o) => { process.exitCode = await query(doc, o); });
 
   p.command('verify').description('check the hash chain and that every projection equals a replay of the log')
-    .option(...db).option('--expect-head <hash>', 'anchored head: <hash> or <position>:<hash>; fails if the log no longer has it')
+    .option(...db).option('--blobs [dir]', 'also re-hash every stored blob (of the given blob store, default as for the other commands)').option('--expect-head <hash>', 'anchored head: <hash> or <position>:<hash>; fails if the log no longer has it')
     .option('--json', 'machine-readable result')
     .action(async (o) => { process.exitCode = await verify(o); });
 
@@ -65,6 +67,17 @@ function program(): Command {
     .option(...db).option('--min-images <n>', 'only stacks at least this many images share (default 2)')
     .option('--json', 'machine-readable list')
     .action(async (o) => { await bases(o); });
+
+  p.command('commit').description('a new layer on an image from a layer tar (--layer, as crane append) or a directory compared with its merged view (--from-dir)')
+    .argument('<image>', 'the image to build on').option('--layer <file>', 'a layer tar (.tar, .tar.gz, .tar.zst)')
+    .option('--from-dir <dir>', 'a directory: its difference from the image becomes the layer')
+    .option('--tag <ref>', 'tag the new image').option('--message <m>', 'history entry (created_by)')
+    .option(...db).option(...blobs).option('--json', 'print a machine-readable result')
+    .action(async (image, o) => { await commitCommand(image, o); });
+
+  p.command('gc').description('delete blobs no live image references (never one a running import is writing)')
+    .option('--dry-run', 'only print what would be deleted').option(...db).option(...blobs).option('--json', 'machine-readable result')
+    .action(async (o) => { await gcCommand(o); });
 
   p.command('export-log').description('write the whole event log as JSON lines (verifiable, restorable with import-log)')
     .option(...db).option('--out <file>', 'output file (default standard output)')

@@ -1,6 +1,6 @@
 /**
  * Which stream an event belongs to (docs/domain.md §7: one stream per image, tag,
- * layer and container), so a decision that spans streams can be appended as
+ * layer and container; the blob store's housekeeping), so a decision that spans streams can be appended as
  * one batch.
  */
 import { DomainEvent, streams } from './events';
@@ -17,6 +17,7 @@ export function streamOf(event: DomainEvent): string {
     case 'ContainerFileChanged':
     case 'ContainerCommitted':
     case 'ContainerRemoved': return streams.container(event.data.containerId);
+    case 'BlobsCollected': return streams.blobStore();
   }
 }
 

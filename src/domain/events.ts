@@ -15,6 +15,8 @@ export const streams = {
   tag: (tag: string) => `tag:${tag}`,
   layer: (diffId: string) => `layer:${diffId}`,
   container: (id: string) => `container:${id}`,
+  /** The blob store's housekeeping (gc). */
+  blobStore: () => 'blobstore',
 };
 
 export interface LayerCommittedData {
@@ -89,6 +91,8 @@ export interface ContainerFileChangedData {
 }
 export interface ContainerCommittedData { containerId: string; imageId: string }
 export interface ContainerRemovedData { containerId: string }
+/** `strata gc` deleted these blobs (no live image or container referenced them); `leftovers`: temp files of dead writers removed. */
+export interface BlobsCollectedData { removed: { digest: string; size: number }[]; bytes: number; leftovers: number }
 
 export type DomainEvent =
   | { type: 'LayerCommitted'; data: LayerCommittedData }
@@ -100,7 +104,8 @@ export type DomainEvent =
   | { type: 'ContainerCreated'; data: ContainerCreatedData }
   | { type: 'ContainerFileChanged'; data: ContainerFileChangedData }
   | { type: 'ContainerCommitted'; data: ContainerCommittedData }
-  | { type: 'ContainerRemoved'; data: ContainerRemovedData };
+  | { type: 'ContainerRemoved'; data: ContainerRemovedData }
+  | { type: 'BlobsCollected'; data: BlobsCollectedData };
 
 export type EventType = DomainEvent['type'];
 export const EVENT_SCHEMA_VERSION = 1;

@@ -75,10 +75,10 @@ describe('FsBlobStore', () => {
     for (const d of [gone, kept]) fs.utimesSync(path.join(dir, 'blobs', 'blobs', 'sha256', d.digest.slice(7)), past, past);
     const live = await store.session();
     const inFlight = await live.put(Buffer.from('written by an import that has not appended yet'));
-    const dry = await store.collect(new Set([kept.digest]), { dryRun: true });
+    const dry = await store.collect(async () => new Set([kept.digest]), { dryRun: true });
     expect(dry.removed.map((b) => b.digest)).toEqual([gone.digest]);
     expect(await store.stat(gone.digest)).not.toBeNull();
-    const r = await store.collect(new Set([kept.digest]));
+    const r = await store.collect(async () => new Set([kept.digest]));
     expect(r.removed.map((b) => b.digest)).toEqual([gone.digest]);
     expect(await store.stat(gone.digest)).toBeNull();
     expect(await store.stat(kept.digest)).not.toBeNull();
@@ -96,7 +96,7 @@ describe('FsBlobStore', () => {
     fs.mkdirSync(dead);
     fs.writeFileSync(path.join(dead, 'lease'), JSON.stringify({ host: require('node:os').hostname(), pid, started: Date.now() - 1000 }));
     fs.writeFileSync(path.join(dead, 'partial'), 'half a blob');
-    const r = await store.collect(new Set());
+    const r = await store.collect(async () => new Set());
     expect(r.leftovers).toBe(1);
     expect(fs.existsSync(dead)).toBe(false);
   });

@@ -38,7 +38,7 @@ export class RealLayers {
   /** The first path whose bytes were missing, when the layer could not be written. */
   missingPath: string | null = null;
 
-  private constructor(private readonly app: Strata, private readonly session: IngestSession) {}
+  private constructor(private readonly app: Strata, readonly session: IngestSession) {}
 
   static async open(app: Strata): Promise<RealLayers> {
     return new RealLayers(app, await app.blobs.session());
@@ -69,12 +69,15 @@ export class RealLayers {
   /**
    * Ports for the second decision. `entries`: the new layer's (null for a
    * rebase, which writes no layer); `lower`: the layers below it (copy-up
-   * sources); `known`: every layer the new image may list.
+   * sources); `known`: every layer the new image may list; `prebuilt`: a
+   * layer blob already stored (strata commit --layer).
    */
-  async portsFor(entries: readonly LayerEntry[] | null, lower: readonly ImageLayerRef[], known: readonly ImageLayerRef[],
-    now: string): Promise<RealLayerPorts> {
-    let built: BuiltLayer | null = null;
-    if (entries) {
+  async portsFor(
+    entries: readonly LayerEntry[] | null, lower: readonly ImageLayerRef[], known: readonly ImageLayerRef[],
+    now: string, prebuilt?: BuiltLayer,
+  ): Promise<RealLayerPorts> {
+    let built: BuiltLayer | null = prebuilt ?? null;
+    if (entries && !prebuilt) {
       this.missingPath = await ensureContent(this.blobs, this.session, entries, lower, (ids) => this.app.views.layerEntries(ids));
       if (this.missingPath === null) built = await writeLayer(this.blobs, this.session,
         tarRecords(entries, Math.floor(Date.parse(now) / 1000)));
@@ -88,7 +91,7 @@ export class RealLayers {
     if (built) descs.set(built.digest, { mediaType: built.mediaType, digest: built.digest, size: built.compressedSize });
     const forEntries = entries ? entriesDigest(entries) : null;
     return {
-      builtLayer: (e) => (built && forEntries === entriesDigest(e) ? built : null),
+      builtLayer: (e) => (built && (prebuilt || forEntries === entriesDigest(e)) ? built : null),
       manifestOf: (config, layers) => {
         const list = layers.map((l) => (l.digest ? descs.get(l.digest) : undefined));
         if (list.some((d) => d === undefined)) return null;
