@@ -230,7 +230,9 @@ export class FsBlobStore implements BlobStore {
     return { oldestLive, leftovers };
   }
 
-  async collect(keepOf: () => Promise<ReadonlySet<string>>, options: { dryRun?: boolean } = {}): Promise<{ removed: BlobInfo[]; leftovers: number }> {
+  async collect(
+    keepOf: () => Promise<ReadonlySet<string>>, options: { dryRun?: boolean } = {},
+  ): Promise<{ removed: BlobInfo[]; leftovers: number }> {
     // Sessions first, then what the ledger references: a writer that finishes in between has appended
     // (it closes its session after its append), so the keep set has its blobs.
     const { oldestLive, leftovers } = await this.sessions(!options.dryRun);

@@ -6,7 +6,9 @@ import { commitImage, type CommitResult } from '../application/commands/commit';
 import { badInput } from '../domain/errors';
 import { cliActor } from './output';
 
-export interface CommitCliOptions { layer?: string; fromDir?: string; tag?: string; message?: string; db?: string; blobs?: string; json?: boolean }
+export interface CommitCliOptions {
+  layer?: string; fromDir?: string; tag?: string; message?: string; db?: string; blobs?: string; json?: boolean;
+}
 
 export async function commitCommand(image: string, opts: CommitCliOptions): Promise<void> {
   if (!opts.layer === !opts.fromDir) throw badInput('give exactly one of --layer FILE.tar or --from-dir DIR');
@@ -23,16 +25,22 @@ export async function commitCommand(image: string, opts: CommitCliOptions): Prom
       const session = await app.blobs.session();
       try {
         const changes = await changesFromDir(opts.fromDir!, await app.views.view(parent?.layers ?? []), session);
-        r = await commitImage(app, { image, changes, tag: opts.tag, createdBy: opts.message ?? `strata commit --from-dir ${opts.fromDir}` }, who);
+        const createdBy = opts.message ?? `strata commit --from-dir ${opts.fromDir}`;
+        r = await commitImage(app, { image, changes, tag: opts.tag, createdBy }, who);
       } finally {
         await session.close();
       }
     }
     const layer = r.image.layers[r.layerIndex]!;
     if (opts.json) {
-      process.stdout.write(`${JSON.stringify({ imageId: r.image.imageId, manifestDigest: r.image.manifestDigests[0] ?? null, diffId: layer.diffId, digest: layer.digest, position: r.event.position }, null, 2)}\n`);
+      const out = {
+        imageId: r.image.imageId, manifestDigest: r.image.manifestDigests[0] ?? null,
+        diffId: layer.diffId, digest: layer.digest, position: r.event.position,
+      };
+      process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     } else {
-      process.stdout.write(`committed ${r.image.imageId.slice(7, 19)}${opts.tag ? ` as ${opts.tag}` : ''}: layer ${layer.diffId} (${layer.size} bytes)\n`);
+      const as = opts.tag ? ` as ${opts.tag}` : '';
+      process.stdout.write(`committed ${r.image.imageId.slice(7, 19)}${as}: layer ${layer.diffId} (${layer.size} bytes)\n`);
     }
   } finally {
     await app.close();

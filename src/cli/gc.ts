@@ -10,7 +10,9 @@ export async function gcCommand(opts: { dryRun?: boolean; db?: string; blobs?: s
     if (opts.json) { process.stdout.write(`${JSON.stringify(r, null, 2)}\n`); return; }
     const verb = opts.dryRun ? 'would delete' : 'deleted';
     for (const b of r.removed) process.stdout.write(`${verb} ${b.digest} (${b.size} bytes)\n`);
-    process.stdout.write(`${verb} ${r.removed.length} blobs, ${r.bytes} bytes${r.leftovers ? `; removed ${r.leftovers} leftover temp files of interrupted writers` : ''}${r.position ? `; recorded at position ${r.position}` : ''}\n`);
+    const leftovers = r.leftovers ? `; removed ${r.leftovers} leftover temp files of interrupted writers` : '';
+    const recorded = r.position ? `; recorded at position ${r.position}` : '';
+    process.stdout.write(`${verb} ${r.removed.length} blobs, ${r.bytes} bytes${leftovers}${recorded}\n`);
   } finally {
     await app.close();
   }

@@ -37,7 +37,8 @@ function program(): Command {
     .action(async (doc, o) => { process.exitCode = await query(doc, o); });
 
   p.command('verify').description('check the hash chain and that every projection equals a replay of the log')
-    .option(...db).option('--blobs [dir]', 'also re-hash every stored blob (of the given blob store, default as for the other commands)').option('--expect-head <hash>', 'anchored head: <hash> or <position>:<hash>; fails if the log no longer has it')
+    .option(...db).option('--blobs [dir]', 'also re-hash every stored blob (of the given blob store, default as for the other commands)')
+    .option('--expect-head <hash>', 'anchored head: <hash> or <position>:<hash>; fails if the log no longer has it')
     .option('--json', 'machine-readable result')
     .action(async (o) => { process.exitCode = await verify(o); });
 
@@ -58,7 +59,9 @@ function program(): Command {
     .option('--max-bytes <n>', 'cap on total uncompressed bytes').option('--max-entries <n>', 'cap on tar entries')
     .action(async (path, o) => { await importCommand(path, o); });
 
-  p.command('export').description('write an image to oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:NAME:TAG] or load it into a Docker Engine: docker-daemon:NAME:TAG')
+  p.command('export')
+    .description('write an image to oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:NAME:TAG] '
+      + 'or load it into a Docker Engine: docker-daemon:NAME:TAG')
     .argument('<ref>', 'the image: tag, name@digest or image ID').argument('<dest>', 'destination')
     .option(...db).option(...blobs).option('--json', 'print a machine-readable result')
     .action(async (ref, dest, o) => { await exportCommand(ref, dest, o); });
@@ -68,7 +71,9 @@ function program(): Command {
     .option('--json', 'machine-readable list')
     .action(async (o) => { await bases(o); });
 
-  p.command('commit').description('a new layer on an image from a layer tar (--layer, as crane append) or a directory compared with its merged view (--from-dir)')
+  p.command('commit')
+    .description('a new layer on an image from a layer tar (--layer, as crane append) '
+      + 'or a directory compared with its merged view (--from-dir)')
     .argument('<image>', 'the image to build on').option('--layer <file>', 'a layer tar (.tar, .tar.gz, .tar.zst)')
     .option('--from-dir <dir>', 'a directory: its difference from the image becomes the layer')
     .option('--tag <ref>', 'tag the new image').option('--message <m>', 'history entry (created_by)')

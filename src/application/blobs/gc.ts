@@ -16,6 +16,7 @@ export async function collectGarbage(app: Strata, options: { dryRun?: boolean; a
   if (options.dryRun || (removed.length === 0 && leftovers === 0)) return { ...data, dryRun: !!options.dryRun, position: null };
   const model = await app.models.current();
   const stream = streams.blobStore();
-  const r = await app.append([{ stream, expectedVersion: model.streamVersions.get(stream) ?? 0, events: [{ type: 'BlobsCollected', data }] }], { actor: options.actor ?? null });
+  const batch = [{ stream, expectedVersion: model.streamVersions.get(stream) ?? 0, events: [{ type: 'BlobsCollected', data }] }];
+  const r = await app.append(batch, { actor: options.actor ?? null });
   return { ...data, dryRun: false, position: r.events[0]?.position ?? null };
 }

@@ -37,7 +37,8 @@ export async function storeLayerFile(session: IngestSession, file: string): Prom
     }
     const scan = await scanLayer(kept(), new Budget(), `layer ${path.basename(file)}`);
     await w.commit({ digest: scan.digest });
-    return { scan, built: { diffId: scan.diffId, digest: scan.digest, mediaType: MEDIA[scan.compression], compressedSize: scan.compressedSize } };
+    const built = { diffId: scan.diffId, digest: scan.digest, mediaType: MEDIA[scan.compression], compressedSize: scan.compressedSize };
+    return { scan, built };
   } finally {
     await w.abort();
   }
@@ -54,7 +55,8 @@ export async function appendLayerFile(app: Strata, input: AppendLayerInput, who:
       const state = imageStateOf(model, parent.imageId);
       requireLive(state, 'the parent image');
       const now = commandMetadata(who.actor).now;
-      const ports = { ...(await commitPorts(app, model, parent.layers)), ...(await real.portsFor(null, parent.layers, parent.layers, now, built)) };
+      const real2 = await real.portsFor(null, parent.layers, parent.layers, now, built);
+      const ports = { ...(await commitPorts(app, model, parent.layers)), ...real2 };
       const createdBy = input.message ?? `strata commit --layer ${path.basename(input.file)}`;
       const out = commitEntries(state, scan.entries, { createdBy }, 'commit', now, ports);
       const events = commitEvents(out, tag, tag ? tagStateOf(model, tag) : initialTagState(), ports);
