@@ -49,7 +49,11 @@ export default tseslint.config(
     rules: {
       'import-x/no-restricted-paths': ['error', {
         zones: [
-          { target: './src/domain', from: others('domain'), message: 'src/domain is pure: it imports only src/domain.' },
+          { target: './src/domain', from: './src', except: ['./domain'], message: 'src/domain is pure: it imports only src/domain.' },
+          {
+            target: './src/support', from: './src', except: ['./support', './domain'],
+            message: 'src/support serves every layer: it imports none of them.',
+          },
           { target: './src/eventStore', from: others('domain', 'eventStore') },
           { target: './src/importers', from: others('domain', 'importers') },
           { target: './src/projections', from: others('domain', 'eventStore', 'projections') },

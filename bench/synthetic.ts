@@ -10,7 +10,7 @@ import type { Strata } from '../src/application/strata';
 import { entriesDigestOf } from '../src/domain/entryList';
 import type { LayerEntry } from '../src/domain/layerEntry';
 import type { ImportedImage, ImportedLayer } from '../src/importers';
-import { sha256Hex } from '../src/importers/sha256';
+import { sha256Hex } from '../src/support/sha256';
 import { Rng } from './generate';
 
 const digest = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;

@@ -7,8 +7,8 @@
  * the append transaction (so concurrent requests with one key cannot both
  * "win"); `checkKeyRequest` answers early, before a decision is made.
  */
-import { createHash } from 'node:crypto';
-import { canonicalJson } from '../eventStore/canonical';
+import { sha256Digest } from '../support/sha256';
+import { canonicalJson } from '../domain/canonicalJson';
 import { keyUsedForAnotherRequest } from '../eventStore/appendCore';
 import { recordedRequest } from '../eventStore/keyRequests';
 import type { KeyedRequest } from '../eventStore/types';
@@ -27,7 +27,7 @@ function meaning(value: unknown): unknown {
 }
 
 export function requestOf(operation: string, input: unknown): KeyedRequest {
-  return { operation, inputDigest: `sha256:${createHash('sha256').update(canonicalJson(meaning(input))).digest('hex')}` };
+  return { operation, inputDigest: sha256Digest(canonicalJson(meaning(input))) };
 }
 
 /** The key of a mutation's arguments: top level, or inside its `input` object. */

@@ -14,6 +14,7 @@ import { DomainError } from '../domain/errors';
 import type { NewEvent, StreamAppend } from '../eventStore/types';
 import type { ImportedImage } from '../importers';
 import type { LayerContent, Strata } from './strata';
+import { appendRacing, withRetries } from './commands/append';
 
 export interface ImportSummaryImage {
   imageId: string;
@@ -29,16 +30,8 @@ export interface ImportSummary { images: ImportSummaryImage[]; appended: number;
 
 export interface ImportRecordOptions { actor?: string | null; extraTags?: string[]; idempotencyKey?: string | null }
 
-const MAX_ATTEMPTS = 5;
-
 export async function recordImport(app: Strata, images: readonly ImportedImage[], opts: ImportRecordOptions = {}): Promise<ImportSummary> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await attemptImport(app, images, opts);
-    } catch (e) {
-      if (!(e instanceof DomainError && e.code === 'CONFLICT') || attempt >= MAX_ATTEMPTS) throw e;
-    }
-  }
+  return withRetries(false, () => attemptImport(app, images, opts));
 }
 
 async function attemptImport(app: Strata, images: readonly ImportedImage[], opts: ImportRecordOptions): Promise<ImportSummary> {
@@ -104,7 +97,7 @@ async function attemptImport(app: Strata, images: readonly ImportedImage[], opts
   // Layers first, then images, then tags: a reader folding the log meets facts before their uses.
   const ordered = [...perStream.values()].sort((a, b) => rank(a.stream) - rank(b.stream));
   if (ordered.length === 0) return { images: summary, appended: 0, head: model.position };
-  const r = await app.append(ordered, { actor: opts.actor ?? null, idempotencyKey: opts.idempotencyKey ?? null }, contents);
+  const r = await appendRacing(app, ordered, { actor: opts.actor ?? null, idempotencyKey: opts.idempotencyKey ?? null }, contents);
   return { images: summary, appended: r.duplicate ? 0 : r.events.length, head: r.head };
 }
 

@@ -12,7 +12,7 @@ import type { ReadOnlyLog } from '../eventStore/readOnly';
 import { compareSnapshots, replayInto, snapshotTables, type TableDifference } from '../projections/tables';
 import { loadLayerEntries } from '../projections/layerContents';
 import { DomainError } from '../domain/errors';
-import { createHash } from 'node:crypto';
+import { sha256Digest } from '../support/sha256';
 
 const PAGE = 2000;
 
@@ -124,7 +124,7 @@ async function verifyKeptFiles(store: LogReader, layerPositions: Map<string, num
     const content = r.content ? Buffer.from(r.content) : null;
     if (!atPath || atPath.kind !== 'FILE' || atPath.contentDigest !== r.digest) {
       problems.push({ position, diffId: r.diff_id, reason: `the kept file ${r.path} is not the one the layer's entry list holds` });
-    } else if (!content || `sha256:${createHash('sha256').update(content).digest('hex')}` !== r.digest) {
+    } else if (!content || sha256Digest(content) !== r.digest) {
       problems.push({ position, diffId: r.diff_id, reason: `the kept file ${r.path} does not match its digest` });
     }
   }

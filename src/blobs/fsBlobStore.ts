@@ -27,6 +27,7 @@ import {
   BlobDamagedError, digestHex, OCI_LAYOUT_VERSION,
   type BlobInfo, type BlobStore, type BlobWriter, type Expected, type IngestSession,
 } from './blobStore';
+import { sha256Digest } from '../support/sha256';
 
 const LEASE_REFRESH_MS = 30_000;
 /** A lease from another host not refreshed for this long is dead. */
@@ -111,7 +112,7 @@ export class FsBlobStore implements BlobStore {
         `blob ${digest} is not in the blob store (${this.location})`);
       throw e;
     }
-    const actual = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    const actual = sha256Digest(bytes);
     if (actual !== digest) throw new BlobDamagedError(digest, actual);
     return bytes;
   }

@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { gunzipSync } from 'node:zlib';
-import { createHash } from 'node:crypto';
+import { sha256Digest } from '../support/sha256';
 import { openEventStore } from '../eventStore';
 import { ChainVerifier } from '../eventStore/hashChain';
 import { EVENT_COLUMNS, eventToParams } from '../eventStore/rows';
@@ -125,7 +125,7 @@ export async function importLog(file: string, opts: { db?: string }): Promise<vo
           case 'layerContent': {
             const body = Buffer.from(rec.body, 'base64');
             const text = gunzipSync(body);
-            const digest = `sha256:${createHash('sha256').update(text).digest('hex')}`;
+            const digest = sha256Digest(text);
             if (digest !== rec.entriesDigest) throw bad(lineNo, `entry list of ${rec.diffId} does not match its digest`);
             if (layerDigests.get(rec.diffId) !== digest) throw bad(lineNo,
               `entry list of ${rec.diffId} is not the one its LayerCommitted event names`);
@@ -138,7 +138,7 @@ export async function importLog(file: string, opts: { db?: string }): Promise<vo
           }
           case 'keptFile': {
             const content = Buffer.from(rec.content, 'base64');
-            if (`sha256:${createHash('sha256').update(content).digest('hex')}` !== rec.digest) throw bad(lineNo,
+            if (sha256Digest(content) !== rec.digest) throw bad(lineNo,
               'kept file does not match its digest');
             await tx.run('INSERT INTO kept_files (digest, content) VALUES (?, ?)', [rec.digest, content]);
             break;

@@ -18,7 +18,8 @@ export const WHITEOUT_PREFIX = '.wh.';
 export const OPAQUE_MARKER = '.wh..wh..opq';
 const AUFS_META_PREFIX = '.wh..wh.';
 
-const oneLine = (s: string): string => JSON.stringify(s);
+/** A tar name JSON-quoted: a name with a line break still reads as one line in the reason. */
+const quoted = (s: string): string => JSON.stringify(s);
 
 /**
  * Normalizes a tar name to an absolute path (docs/domain.md §2.1): strips leading
@@ -28,12 +29,12 @@ const oneLine = (s: string): string => JSON.stringify(s);
  */
 export function normalizeTarPath(name: string, what = 'entry name'): string {
   if (name === '') throw invalidArchive(`layer has an ${what} that is empty`);
-  if (name.includes('\0')) throw invalidArchive(`layer has an ${what} with a NUL byte: ${oneLine(name)}`);
+  if (name.includes('\0')) throw invalidArchive(`layer has an ${what} with a NUL byte: ${quoted(name)}`);
   const parts: string[] = [];
   for (const part of name.split('/')) {
     if (part === '' || part === '.') continue;
     if (part === '..') {
-      if (parts.length === 0) throw invalidArchive(`layer ${what} ${oneLine(name)} is not local (it escapes the root with "..")`);
+      if (parts.length === 0) throw invalidArchive(`layer ${what} ${quoted(name)} is not local (it escapes the root with "..")`);
       parts.pop();
       continue;
     }
@@ -66,7 +67,7 @@ export function classifyTarName(name: string): TarName {
   if (base.startsWith(AUFS_META_PREFIX)) return { type: 'ignored' };
   const hidden = base.slice(WHITEOUT_PREFIX.length);
   if (hidden === '' || hidden === '.' || hidden === '..') {
-    throw invalidArchive(`layer has an invalid whiteout name ${oneLine(name)}`);
+    throw invalidArchive(`layer has an invalid whiteout name ${quoted(name)}`);
   }
   return { type: 'whiteout', path: join(dir, hidden) };
 }

@@ -4,8 +4,8 @@
  * themselves: position, stream, version, type, schemaVersion, data, metadata
  * and the idempotency key. The first event's prevHash is 64 zeros.
  */
-import { createHash } from 'node:crypto';
-import { canonicalJson } from './canonical';
+import { sha256Hex } from '../support/sha256';
+import { canonicalJson } from '../domain/canonicalJson';
 import type { StoredEvent } from './types';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -23,7 +23,7 @@ export function eventHash(prevHash: string, e: HashableEvent): string {
     metadata: e.metadata,
     idempotencyKey: e.idempotencyKey,
   });
-  return createHash('sha256').update(prevHash).update(body).digest('hex');
+  return sha256Hex(prevHash + body);
 }
 
 export interface ChainCheck {

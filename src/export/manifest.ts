@@ -4,7 +4,7 @@
  * fixed key order and no whitespace, so the same image always gets the same
  * manifest bytes, hence the same digest.
  */
-import { createHash } from 'node:crypto';
+import { sha256Digest } from '../support/sha256';
 import { OCI_CONFIG, OCI_MANIFEST } from './mediaTypes';
 
 export interface Descriptor { mediaType: string; digest: string; size: number; annotations?: Record<string, string> }
@@ -22,7 +22,7 @@ export function ociManifest(config: { digest: string; size: number }, layers: re
     layers: layers.map(descriptor),
   };
   const bytes = Buffer.from(JSON.stringify(doc), 'utf8');
-  return { bytes, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, mediaType: OCI_MANIFEST };
+  return { bytes, digest: sha256Digest(bytes), mediaType: OCI_MANIFEST };
 }
 
 /** What a manifest's bytes say about the image, or null when they are not an image manifest. */

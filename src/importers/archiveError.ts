@@ -3,8 +3,7 @@
  * reason (contract cli.md: "a one-line reason on standard error").
  */
 import { DomainError, invalidArchive } from '../domain/errors';
-
-export const oneLine = (s: string): string => s.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+import { oneLine } from '../support/oneLine';
 
 /** Wraps any error (zlib, tar-stream, fzstd, fs) as INVALID_ARCHIVE with context. */
 export function asArchiveError(e: unknown, context: string): DomainError {

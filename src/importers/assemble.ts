@@ -7,7 +7,7 @@ import { invalidArchive } from '../domain/errors';
 import type { ArchiveFiles, Expected } from './archiveFiles';
 import { mapHistory, parseImageConfig } from './imageConfig';
 import type { LayerScan } from './layerScan';
-import { sha256Digest } from './sha256';
+import { sha256Digest } from '../support/sha256';
 import type { ImportedImage, ImportedLayer } from './types';
 
 export interface LayerRef { path: string; expect?: Expected; mediaType: string | null }

@@ -13,6 +13,7 @@ import { archivePath, checkBlob, type ArchiveFiles, type Expected } from './arch
 import { scanLayer, type LayerScan } from './layerScan';
 import { Budget, MAX_JSON_BYTES } from './limits';
 import type { IngestSession } from '../blobs/blobStore';
+import { sha256Digest } from '../support/sha256';
 
 export class DirArchive implements ArchiveFiles {
   readonly kind = 'directory' as const;
@@ -54,7 +55,7 @@ export class DirArchive implements ArchiveFiles {
     if (f.size > MAX_JSON_BYTES) throw invalidArchive(`${what} is larger than the ${MAX_JSON_BYTES}-byte limit for JSON documents`);
     const bytes = await fs.readFile(f.real);
     this.onBytes(bytes.length);
-    checkBlob(what, { size: bytes.length, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` }, expect);
+    checkBlob(what, { size: bytes.length, digest: sha256Digest(bytes) }, expect);
     await this.blobs?.put(bytes);
     return bytes;
   }

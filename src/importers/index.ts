@@ -6,13 +6,14 @@
  */
 import { DomainError, invalidArchive } from '../domain/errors';
 import type { ArchiveFiles } from './archiveFiles';
-import { asArchiveError, oneLine } from './archiveError';
+import { asArchiveError } from './archiveError';
+import { oneLine } from '../support/oneLine';
 import { assembleImage, type ImagePlan } from './assemble';
 import { dockerPlans } from './dockerArchive';
 import { Budget } from './limits';
 import { ociPlans } from './ociLayout';
 import { DEFAULT_PLATFORM, parsePlatform } from './platform';
-import { sha256Digest } from './sha256';
+import { sha256Digest } from '../support/sha256';
 import { openArchive, type Source } from './source';
 import type { ImportedImage, ImportOptions } from './types';
 

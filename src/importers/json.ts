@@ -3,7 +3,7 @@
  * 20 MiB (docs/domain.md §6) and parsed with a one-line error.
  */
 import { invalidArchive } from '../domain/errors';
-import { oneLine } from './archiveError';
+import { oneLine } from '../support/oneLine';
 import { MAX_JSON_BYTES } from './limits';
 
 export function parseJsonDoc(raw: Buffer, what: string): unknown {

@@ -14,7 +14,7 @@ import type { LayerEntry } from '../domain/layerEntry';
 import { asArchiveError } from './archiveError';
 import { decompressor, MAGIC_BYTES, sniffCompression, type Compression } from './compression';
 import { Budget, MAX_KEPT_FILE_BYTES } from './limits';
-import { sha256Hex } from './sha256';
+import { sha256Hex } from '../support/sha256';
 import { TarFramer } from './tarFramer';
 import { isRegular, toLayerEntry } from './tarEntry';
 import { newExtract } from './tarWalk';

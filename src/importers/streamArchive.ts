@@ -20,6 +20,7 @@ import { peek } from './peek';
 import { Budget, MAX_BUFFERED_JSON_BYTES, MAX_JSON_BYTES } from './limits';
 import { walkTar, type EntryData } from './tarWalk';
 import type { IngestSession } from '../blobs/blobStore';
+import { sha256Digest } from '../support/sha256';
 
 type Rec =
   | { type: 'link'; target: string }
@@ -120,7 +121,7 @@ export class StreamArchive implements ArchiveFiles {
         throw invalidArchive(`archive holds more than ${MAX_BUFFERED_JSON_BYTES} bytes of JSON documents`);
       }
       const bytes = (await readAll(all, MAX_JSON_BYTES)) ?? Buffer.alloc(0);
-      const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+      const digest = sha256Digest(bytes);
       this.recs.set(name, { type: 'json', size: bytes.length, digest, bytes });
       return;
     }

@@ -9,7 +9,7 @@ import { entriesDigestOf, parseEntries, serializeEntries } from '../domain/entry
 import type { LayerEntry } from '../domain/layerEntry';
 import { DomainError } from '../domain/errors';
 import type { Sql } from '../eventStore/types';
-import { sha256Hex } from './readModel';
+import { sha256Hex } from '../support/sha256';
 
 export const entriesDigest = (entries: readonly LayerEntry[]) => entriesDigestOf(entries, sha256Hex);
 

@@ -7,7 +7,6 @@
  * layers for the storage ledgers; lineage is re-indexed lazily, O(total
  * layers), only when images changed and a lineage question is asked.
  */
-import { createHash } from 'node:crypto';
 import { chainIdsOf } from '../domain/digest';
 import type {
   ContainerCreatedData, ContainerFileChangedData, ImageCommittedData, LayerCommittedData, ManifestDigestAddedData,
@@ -18,11 +17,11 @@ import { buildLineage, type Lineage } from '../domain/lineage';
 import { BaseChainIndex } from '../domain/baseChains';
 import { normalizeTag, parseReference, familiarRepository, looksLikeImageId } from '../domain/reference';
 import { StorageLedger } from '../domain/storageLedger';
+import { sha256Hex } from '../support/sha256';
 import type { ShareKey, StorageImage } from '../domain/storage';
 import type { StoredEvent } from '../eventStore/types';
 import type { ContainerRecord, ImageRecord, LayerRecord, TagRecord } from './records';
 
-export const sha256Hex = (s: string | Uint8Array) => createHash('sha256').update(s).digest('hex');
 
 export class ReadModel {
   position = 0;

@@ -11,7 +11,7 @@ import type {
 } from '../domain/events';
 import type { Sql, StoredEvent } from '../eventStore/types';
 
-import { sha256Hex as sha } from './readModel';
+import { sha256Hex as sha } from '../support/sha256';
 
 export const PROJECTION_TABLES: Record<string, string> = {
   proj_images: 'image_id',

@@ -1,11 +1,11 @@
 /**
- * Turning a decision into one append (docs/domain.md §7), and the two ways a
- * command can end without a fresh decision:
+ * Turning a decision into one append (docs/domain.md §7), and the three rules
+ * around it:
  * - expected versions: every stream at the version the decision read in the
  *   read model, so a concurrent writer makes the append CONFLICT instead of
  *   being silently overwritten;
  * - retries: a CONFLICT from the append on streams the user did not pin is a
- *   race we re-decide on a fresh model (as importImages does); with a pinned
+ *   race we re-decide on a fresh model (imports too: one loop, withRetries); with a pinned
  *   expectedVersion the user asked to be told, so it surfaces;
  * - idempotency: a key already used returns the events it recorded, before any
  *   decision is made (a fresh decision could differ or fail: the tag has moved
@@ -14,7 +14,7 @@
 import { DomainError } from '../../domain/errors';
 import type { DomainEvent } from '../../domain/events';
 import { groupByStream } from '../../domain/eventStream';
-import type { KeyedRequest, StoredEvent } from '../../eventStore/types';
+import type { AppendOptions, AppendResult, KeyedRequest, StoredEvent, StreamAppend } from '../../eventStore/types';
 import { KEY_REUSED, readPositions } from '../../eventStore/appendCore';
 import type { ReadModel } from '../../projections/readModel';
 import type { LayerContent, Strata } from '../strata';
@@ -43,10 +43,17 @@ export async function appendDecision(
 ): Promise<Appended> {
   if (events.length === 0) return { events: [], duplicate: false };
   const batch = groupByStream(events).map((g) => ({ stream: g.stream, expectedVersion: streamVersion(model, g.stream), events: g.events }));
+  const r = await appendRacing(app, batch, { actor: who.actor, idempotencyKey: who.idempotencyKey ?? null, request: who.request ?? null },
+    contents);
+  return { events: r.events, duplicate: r.duplicate };
+}
+
+/** `app.append`, with a CONFLICT it raises marked as a race that withRetries may re-decide. */
+export async function appendRacing(
+  app: Strata, batch: StreamAppend[], options: AppendOptions, contents: readonly LayerContent[] = [],
+): Promise<AppendResult> {
   try {
-    const r = await app.append(batch, { actor: who.actor, idempotencyKey: who.idempotencyKey ?? null, request: who.request ?? null },
-      contents);
-    return { events: r.events, duplicate: r.duplicate };
+    return await app.append(batch, options, contents);
   } catch (e) {
     // A key used for another request is final: re-deciding cannot change it.
     if (e instanceof DomainError && e.code === 'CONFLICT' && e.details?.reason !== KEY_REUSED) throw new AppendConflict(e);

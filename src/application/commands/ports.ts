@@ -12,7 +12,8 @@ import { initialTagState, type TagState } from '../../domain/tag/state';
 import { evolveContainer, initialContainerState, type ContainerState } from '../../domain/container/state';
 import type { ChainLayer } from '../../projections/mergedViews';
 import { entriesDigest } from '../../projections/layerContents';
-import { sha256Hex, type ReadModel } from '../../projections/readModel';
+import type { ReadModel } from '../../projections/readModel';
+import { sha256Hex } from '../../support/sha256';
 import type { ContainerRecord } from '../../projections/records';
 import type { Strata } from '../strata';
 

@@ -6,7 +6,7 @@
  * digest (= the entry's contentDigest, so a container's changes can be
  * committed later), and replaced by size + contentDigest for the deciders.
  */
-import { createHash } from 'node:crypto';
+import { sha256Digest } from '../../support/sha256';
 import { badInput } from '../../domain/errors';
 import { parseDigest } from '../../domain/digest';
 import type { FileChange } from '../../domain/image/fileChange';
@@ -38,7 +38,7 @@ export function decodeContents(changes: readonly FileChangeInput[]): { changes: 
     const bytes = Buffer.from(contentBase64, 'base64');
     total += bytes.length;
     if (total > cap) throw badInput(`the content in this request exceeds ${cap} bytes; ${OVER_CAP_HINT}`, { path, limit: cap });
-    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    const digest = sha256Digest(bytes);
     if (c.size !== undefined && c.size !== null && c.size !== bytes.length) {
       throw badInput(`${path}: size ${c.size} does not match the ${bytes.length} bytes of contentBase64`, { path });
     }

@@ -15,7 +15,7 @@
  * names the path (export/plan.ts).
  * The session keeps everything written here from gc until `close`.
  */
-import { createHash } from 'node:crypto';
+import { sha256Digest } from '../../support/sha256';
 import type { BlobStore, IngestSession } from '../../blobs';
 import type { CommitPorts } from '../../domain/image/commit';
 import type { BuiltLayer } from '../../domain/image/committedLayer';
@@ -96,7 +96,7 @@ export class RealLayers {
         const list = layers.map((l) => (l.digest ? descs.get(l.digest) : undefined));
         if (list.some((d) => d === undefined)) return null;
         const bytes = Buffer.from(config, 'utf8');
-        const manifest = ociManifest({ digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}`, size: bytes.length },
+        const manifest = ociManifest({ digest: sha256Digest(bytes), size: bytes.length },
           list as Descriptor[]);
         this.pending = { config, manifest };
         return manifest.digest;

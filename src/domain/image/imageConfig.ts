@@ -7,7 +7,7 @@
  */
 import type { Sha256Hex } from '../digest';
 import { badInput } from '../errors';
-import { canonicalJson } from './canonicalJson';
+import { canonicalJson } from '../canonicalJson';
 
 type Json = Record<string, unknown>;
 
