@@ -11,7 +11,9 @@ import { openDaemonImage } from '../engine/source';
 import { recordImport, type ImportRecordOptions, type ImportSummary } from './importImages';
 import type { Strata } from './strata';
 
-export async function importFromEngine(app: Strata, name: string, opts: ImportRecordOptions & { engine?: Engine } = {}): Promise<ImportSummary> {
+export async function importFromEngine(
+  app: Strata, name: string, opts: ImportRecordOptions & { engine?: Engine } = {},
+): Promise<ImportSummary> {
   const session = keepBlobs() ? await app.blobs.session() : null;
   try {
     const { stream } = await openDaemonImage(name, opts.engine);

@@ -7,7 +7,9 @@
 import { PassThrough, type Writable } from 'node:stream';
 import { connectEngine, engineError, type Engine } from './client';
 
-export async function loadIntoEngine(write: (out: Writable) => Promise<number>, engine?: Engine): Promise<{ bytes: number; messages: string[] }> {
+export async function loadIntoEngine(
+  write: (out: Writable) => Promise<number>, engine?: Engine,
+): Promise<{ bytes: number; messages: string[] }> {
   const e = engine ?? await connectEngine();
   const body = new PassThrough({ highWaterMark: 1 << 20 });
   const answer = (async () => {

@@ -24,7 +24,10 @@ const ASSETS: Record<string, { file: string; type: string }> = {
 };
 
 // GraphiQL's stylesheet embeds its fonts and icons as data: URLs.
-export const GRAPHIQL_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+export const GRAPHIQL_CSP = [
+  "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self' data:", "connect-src 'self'",
+  "object-src 'none'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
+].join('; ');
 
 const PAGE = `<!doctype html>
 <html lang="en">
