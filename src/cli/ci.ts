@@ -12,7 +12,7 @@ import { looksLikeImageId } from '../domain/reference';
 import { loadCiRules } from './ciConfig';
 import { jsonReport, junitReport, textReport } from './ciReport';
 import { importSource } from './import';
-import { ExitError, oneLine } from './output';
+import { ExitError, reasonOf } from './output';
 
 export interface CiCliOptions {
   db?: string; blobs?: string; ciConfig?: string; rules?: string; json?: boolean; junit?: string; aboveBase?: boolean; platform?: string;
@@ -32,7 +32,7 @@ export function isImportSource(ref: string): boolean {
 const asBadInput = (e: unknown): never => {
   if (e instanceof ExitError) throw e;
   if (e instanceof DomainError && !['BAD_USER_INPUT', 'NOT_FOUND', 'INVALID_ARCHIVE'].includes(e.code)) throw e;
-  throw new ExitError(oneLine(e), 2);
+  throw new ExitError(reasonOf(e), 2);
 };
 
 export async function ciCommand(ref: string, opts: CiCliOptions): Promise<void> {

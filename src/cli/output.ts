@@ -8,7 +8,7 @@ export class ExitError extends Error {
 }
 
 /** The reason a command failed, as one line of at most 2000 characters. */
-function reasonOf(e: unknown): string {
+export function reasonOf(e: unknown): string {
   return oneLine(e instanceof Error ? e.message : String(e)).slice(0, 2000);
 }
 
