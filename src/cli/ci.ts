@@ -11,6 +11,7 @@ import { DomainError } from '../domain/errors';
 import { looksLikeImageId } from '../domain/reference';
 import { loadCiRules } from './ciConfig';
 import { jsonReport, junitReport, textReport } from './ciReport';
+import { requireExistingDatabase } from './existingDatabase';
 import { importSource } from './import';
 import { ExitError, reasonOf } from './output';
 
@@ -58,6 +59,9 @@ export async function ciCommand(ref: string, opts: CiCliOptions): Promise<void> 
     }
     imageRef = summary.images[0]!.imageId;
     process.stderr.write(`imported ${ref}: ${summary.images[0]!.status} ${imageRef}\n`);
+  } else {
+    // Only a source to import may create the database; a reference needs one that exists (a mistyped --db must not answer).
+    requireExistingDatabase(opts.db);
   }
 
   const app = await Strata.open(opts.db, { blobs: opts.blobs });

@@ -189,6 +189,11 @@ describe('strata ci and strata diff (the CLI as a process)', () => {
       expect(r.stdout).toBe('');
     }
     expect(head()).toBe(before);
+    // A mistyped --db: a reference is refused without creating a database (only a source to import creates one).
+    const typo = path.join(dir, 'typo.db');
+    const missing = run(['ci', 'app:1'], { db: typo });
+    expect([missing.status, missing.stderr]).toEqual([2, expect.stringMatching(/^strata: no database: .*typo\.db does not exist/)]);
+    expect(fs.existsSync(typo)).toBe(false);
   });
 
   it('refuses bad rules files naming the key and value: unknown key, bad value, bad YAML, not a mapping', () => {
