@@ -9,6 +9,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { appendBench } from './appendBench';
 import { basesBench } from './basesBench';
+import { blobsBench } from './blobsBench';
 import { OUT } from './generate';
 import { importBench } from './importBench';
 import { engineImportBench } from './engineImportBench';
@@ -19,6 +20,7 @@ import { log, now, type BenchOptions } from './util';
 
 const BENCHES: Record<string, (o: BenchOptions) => Promise<Row[]>> = {
   import: importBench, append: appendBench, queries: queryBench, scaling: scalingBench, bases: basesBench, engine: engineImportBench,
+  blobs: blobsBench,
 };
 
 function parseArgs(argv: string[]) {

@@ -262,7 +262,17 @@ class FsBlobWriter implements BlobWriter {
 
   constructor(private readonly store: FsBlobStore, private readonly temp: string) {}
 
-  async open(): Promise<void> { this.fh = await fs.open(this.temp, 'wx'); }
+  async open(): Promise<void> {
+    try { this.fh = await fs.open(this.temp, 'wx'); } catch (e) { throw this.storeError(e); }
+  }
+
+  /** A write failure (the disk filling, permissions) as one line naming the store; the caller aborts, nothing is published. */
+  private storeError(e: unknown): Error {
+    if (e instanceof DomainError) return e;
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'ENOSPC' ? 'no space left on device' : err.code === 'EDQUOT' ? 'disk quota exceeded' : err.message;
+    return new DomainError('INTERNAL_SERVER_ERROR', `cannot write to the blob store ${this.store.location}: ${why}`, { global: true });
+  }
 
   /** Chunks are gathered into ~1 MiB writes: one syscall per tar-stream chunk costs more than the copy. */
   private pending: Uint8Array[] = [];
@@ -274,7 +284,7 @@ class FsBlobWriter implements BlobWriter {
     this.bytes += chunk.length;
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
-    if (this.pendingBytes >= WRITE_BATCH) await this.flush();
+    if (this.pendingBytes >= WRITE_BATCH) await this.flush().catch((e: unknown) => { throw this.storeError(e); });
   }
 
   private async flush(): Promise<void> {
@@ -299,11 +309,15 @@ class FsBlobWriter implements BlobWriter {
         `blob size ${size} does not match the expected ${expected.size}`);
       if (expected.digest !== undefined && expected.digest !== digest) throw new DomainError('INVALID_ARCHIVE',
         `blob digest ${digest} does not match the expected ${expected.digest}`);
-      await this.flush();
-      await this.fh.sync();
-      await this.fh.close();
-      this.fh = null;
-      await this.store.publish(this.temp, digest);
+      try {
+        await this.flush();
+        await this.fh.sync();
+        await this.fh.close();
+        this.fh = null;
+        await this.store.publish(this.temp, digest);
+      } catch (e) {
+        throw this.storeError(e);
+      }
       this.done = true;
       return { digest, size };
     } catch (e) {

@@ -17,6 +17,8 @@ import type { ExportPlan } from './plan';
 import { OCI_INDEX, REF_NAME } from './mediaTypes';
 import type { Descriptor } from './manifest';
 
+const COPY_CONCURRENCY = 3;
+
 async function exists(file: string, size: number): Promise<boolean> {
   const st = await fs.stat(file).catch(() => null);
   return !!st && st.isFile() && st.size === size;
@@ -47,12 +49,16 @@ export async function writeOciDir(plan: ExportPlan, blobs: BlobStore, dir: strin
   const layoutFile = path.join(dir, 'oci-layout');
   if (!(await fs.stat(layoutFile).catch(() => null))) await atomicWrite(layoutFile,
     JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION }));
-  const seen = new Set<string>();
-  for (const l of plan.layers) {
-    if (seen.has(l.digest)) continue;
-    seen.add(l.digest);
-    await copyBlob(blobs, l.digest, l.size, dir);
-  }
+  // A few blobs at a time, as skopeo does: reading, hashing and writing overlap across layers.
+  const unique = [...new Map(plan.layers.map((l) => [l.digest, l])).values()];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < unique.length) {
+      const l = unique[next++]!;
+      await copyBlob(blobs, l.digest, l.size, dir);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(COPY_CONCURRENCY, unique.length) }, worker));
   for (const doc of [plan.config, plan.manifest]) {
     const file = path.join(dir, 'blobs', 'sha256', digestHex(doc.digest));
     if (!(await exists(file, doc.size))) await atomicWrite(file, doc.bytes);
