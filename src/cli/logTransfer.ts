@@ -4,20 +4,25 @@
  *   {"kind":"header","format":"strata-log","version":1,"head":N,"headHash":H}
  *   {"kind":"event", ...StoredEvent}                      (every event, by position)
  *   {"kind":"idempotencyKey","key":K,"first":F,"last":L,"operation":O,"inputDigest":D}   (O, D: null for keys from before they were stored)
- *   {"kind":"layerContent","diffId":D,"entriesDigest":E,"entryCount":C,"body":base64(gzip)}
+ *   {"kind":"layerContent","diffId":D,"entriesDigest":E,"entryCount":C,"textBytes":T,"body":base64(gzip)}   (T: inflated size)
  *   {"kind":"keptFile","digest":D,"content":base64} / {"kind":"layerKeptFile","diffId":D,"path":P,"digest":D}
- * import-log refuses a non-empty database and verifies the chain (and each
- * entry list's digest) before it commits; projections are then rebuilt.
+ * import-log refuses a non-empty database; it verifies the chain, checks every
+ * event as a decider would have accepted it (src/domain/logCheck.ts), inflates
+ * no entry list past its declared size, checks each list's digest, and builds
+ * the projections — all in one transaction, so it lands whole or not at all.
  */
 import fs from 'node:fs';
 import readline from 'node:readline';
 import { gunzipSync } from 'node:zlib';
-import { sha256Digest } from '../support/sha256';
+import { sha256Digest, sha256Hex } from '../support/sha256';
 import { openEventStore } from '../eventStore';
 import { ChainVerifier } from '../eventStore/hashChain';
 import { EVENT_COLUMNS, eventToParams } from '../eventStore/rows';
 import type { StoredEvent } from '../eventStore/types';
-import { rebuildProjections, verifyChain } from '../application/verify';
+import { verifyChain } from '../application/verify';
+import { LogChecker } from '../domain/logCheck';
+import { readPositions } from '../eventStore/appendCore';
+import { replayInto } from '../projections/tables';
 import { DomainError } from '../domain/errors';
 import { parseEntries } from '../domain/entryList';
 import { KEPT_PATHS } from '../importers/layerScan';
@@ -70,6 +75,20 @@ export const wellFormedRequest = (operation: unknown, inputDigest: unknown): boo
   || (typeof operation === 'string' && /^[A-Za-z][A-Za-z0-9_]{0,99}$/.test(operation) && typeof inputDigest === 'string'
     && /^sha256:[0-9a-f]{64}$/.test(inputDigest));
 
+/**
+ * The most an entry list line may inflate to: its declared textBytes, or for
+ * exports from before that field, a generous 64 KiB per declared entry; never
+ * more than 2 GiB. A body that inflates further is refused before its digest
+ * is even computed (a 6.3 MB log once reached 4.4 GB).
+ */
+const MAX_TEXT_BYTES = 2 ** 31 - 1;
+function inflateLimit(rec: { textBytes?: unknown; entryCount?: unknown }): number | null {
+  const count = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+  if (!count(rec.entryCount)) return null;
+  if (rec.textBytes !== undefined) return count(rec.textBytes) ? Math.min(rec.textBytes, MAX_TEXT_BYTES) : null;
+  return Math.min(rec.entryCount * 65536 + 1024, MAX_TEXT_BYTES);
+}
+
 const bad = (line: number, why: string) => new DomainError('BAD_USER_INPUT', `line ${line}: ${why}`);
 
 export async function importLog(file: string, opts: { db?: string }): Promise<void> {
@@ -79,6 +98,8 @@ export async function importLog(file: string, opts: { db?: string }): Promise<vo
     if ((await store.head()) !== 0) throw new DomainError('CONFLICT', 'import-log needs an empty database (its log already has events)');
     const n = await store.writeTransaction(async (tx) => {
       const verifier = new ChainVerifier();
+      // The chain proves the lines were not edited after export; the checker that a decider would have accepted them.
+      const checker = new LogChecker(sha256Hex);
       // What the (verified) events vouch for: each layer's entry list digest; and,
       // from each verified entry list, the content digest of its kept paths.
       const layerDigests = new Map<string, string>();
@@ -104,6 +125,8 @@ export async function importLog(file: string, opts: { db?: string }): Promise<vo
             verifier.feed(e);
             const r = verifier.result();
             if (!r.ok) throw bad(lineNo, `the chain breaks at position ${r.firstBadPosition}: ${r.reason}`);
+            const refused = checker.check(e);
+            if (refused) throw bad(lineNo, refused);
             if (e.type === 'LayerCommitted') layerDigests.set(e.data.diffId, e.data.entriesDigest);
             if (e.idempotencyKey) keyedPositions.set(e.idempotencyKey, e.position);
             await tx.run(`INSERT INTO events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, eventToParams(e));
@@ -123,13 +146,30 @@ export async function importLog(file: string, opts: { db?: string }): Promise<vo
               [rec.key, rec.first, rec.last, new Date().toISOString(), rec.operation ?? null, rec.inputDigest ?? null]);
             break;
           case 'layerContent': {
+            const limit = inflateLimit(rec);
+            if (limit === null || typeof rec.body !== 'string') {
+              throw bad(lineNo, 'a layerContent line needs entryCount, a body and (when present) a whole textBytes');
+            }
             const body = Buffer.from(rec.body, 'base64');
-            const text = gunzipSync(body);
+            let text: Buffer;
+            try {
+              text = gunzipSync(body, { maxOutputLength: Math.max(limit, 1) });
+            } catch {
+              throw bad(lineNo, `entry list of ${String(rec.diffId).slice(0, 80)} is not gzip or inflates past its declared `
+                + `${limit} bytes`);
+            }
+            if (rec.textBytes !== undefined && text.length !== rec.textBytes) {
+              throw bad(lineNo, `entry list of ${String(rec.diffId).slice(0, 80)} is not its declared ${limit} bytes`);
+            }
             const digest = sha256Digest(text);
             if (digest !== rec.entriesDigest) throw bad(lineNo, `entry list of ${rec.diffId} does not match its digest`);
             if (layerDigests.get(rec.diffId) !== digest) throw bad(lineNo,
               `entry list of ${rec.diffId} is not the one its LayerCommitted event names`);
-            for (const en of parseEntries(text.toString('utf8'))) {
+            const entries = parseEntries(text.toString('utf8'));
+            if (entries.length !== rec.entryCount) {
+              throw bad(lineNo, `entry list of ${String(rec.diffId).slice(0, 80)} holds ${entries.length} entries, not ${rec.entryCount}`);
+            }
+            for (const en of entries) {
               if (KEPT_PATHS.has(en.path)) keptDigests.set(`${rec.diffId} ${en.path}`, en.kind === 'FILE' ? en.contentDigest : null);
             }
             await tx.run('INSERT INTO layer_contents (diff_id, entries_digest, entry_count, body) VALUES (?, ?, ?, ?)',
@@ -158,9 +198,10 @@ export async function importLog(file: string, opts: { db?: string }): Promise<vo
         throw new DomainError('BAD_USER_INPUT', `the export is incomplete: its header says head ${header.head} ${header.headHash}, `
           + `the events end at ${r.checked} ${r.headHash}`);
       }
+      // Projections in the same transaction: the import lands whole or not at all.
+      await replayInto(tx, (from, to) => readPositions(tx, from, to), r.checked);
       return r.checked;
     });
-    await rebuildProjections(store);
     const check = await verifyChain(store);
     process.stdout.write(`imported ${n} events; head ${check.headPosition} ${check.headHash}\n`);
   } finally {
