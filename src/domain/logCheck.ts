@@ -32,7 +32,7 @@ const isDig = (v: unknown): v is string => isStr(v) && isDigest(v);
 /** Every type of the catalogue (a new type in events.ts does not compile until it is listed, and checked below). */
 const KNOWN_TYPES: Record<EventType, true> = {
   LayerCommitted: true, ImageCommitted: true, ManifestDigestAdded: true, ImageRemoved: true, TagMoved: true, TagRemoved: true,
-  ContainerCreated: true, ContainerFileChanged: true, ContainerCommitted: true, ContainerRemoved: true,
+  ContainerCreated: true, ContainerFileChanged: true, ContainerCommitted: true, ContainerRemoved: true, BlobsCollected: true,
 };
 
 class Refusal extends Error {}
@@ -153,6 +153,11 @@ export class LogChecker {
         streamIs(streams.container(d.containerId as string));
         need(this.containers.get(d.containerId as string) === true, 'the container is not live');
         this.containers.set(d.containerId as string, false);
+        break;
+      case 'BlobsCollected':
+        fields(d, { removed: Array.isArray, bytes: isCount, leftovers: isCount });
+        streamIs(streams.blobStore());
+        for (const b of d.removed as unknown[]) need(isObj(b) && isDig(b.digest) && isCount(b.size), 'data.removed holds a malformed blob');
         break;
       default:
         throw new Refusal('unknown event type');
