@@ -5,6 +5,7 @@
  * configuration or input (one line naming the key and the value).
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { Strata } from '../application/strata';
 import { checkImage } from '../application/check';
 import { DomainError } from '../domain/errors';
@@ -37,6 +38,10 @@ const asBadInput = (e: unknown): never => {
 };
 
 export async function ciCommand(ref: string, opts: CiCliOptions): Promise<void> {
+  if (opts.junit) {
+    const folder = path.dirname(path.resolve(opts.junit));
+    if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) throw new ExitError(`--junit: folder ${folder} does not exist`, 2);
+  }
   const { rules } = (() => {
     try {
       return loadCiRules({

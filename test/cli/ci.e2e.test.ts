@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { tempDir } from '../helpers/backends';
+import { freshDb, tempDir, testWithPostgres } from '../helpers/backends';
 import { archiveTar, buildImage, dockerLegacy, type TarEntrySpec } from '../helpers/archiveBuilder';
 
 const BIN = path.resolve(__dirname, '..', '..', 'bin', 'strata.js');
@@ -181,6 +181,7 @@ describe('strata ci and strata diff (the CLI as a process)', () => {
       ['app:1', ['--allowedBases', 'UPPER:case'], /--allowedBases\[0\]: "UPPER:case" is not an image reference/],
       ['app:1', ['--ci-config', 'nope.yml'], /cannot read rules file nope\.yml: ENOENT/],
       ['ghost:1', [], /no image "ghost:1" in the ledger/],
+      ['app:1', ['--junit', 'no/such/folder/report.xml'], /--junit: folder .*no\/such\/folder does not exist/],
     ];
     for (const [ref, args, message] of cases) {
       const r = run(['ci', ref, ...args]);
@@ -249,6 +250,25 @@ describe('strata ci and strata diff (the CLI as a process)', () => {
     const bad = run(['query', '{ image(ref: "app:1") { check(rules: { highestUserWastedPercent: 2 }) { pass } } }']);
     expect(bad.status).toBe(1);
     expect(JSON.parse(bad.stdout).errors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' }, message: expect.stringMatching(/highestUserWastedPercent: 2 is outside/) });
+  });
+
+  testWithPostgres()('on PostgreSQL: imports a source and judges it as on SQLite', async () => {
+    const pg = await freshDb('postgres');
+    try {
+      const args = ['ci', archives.unnamedBase, '--above-base', '--lowestEfficiency', '0.52', '--forbiddenPaths', '/root/**'];
+      const onPg = run(args, { db: pg.url });
+      expect(onPg.stderr).toMatch(/holds 2 images/); // the source holds two: import, then name one
+      expect(run(['import', archives.unnamedBase], { db: pg.url }).status).toBe(0);
+      const sqliteDb = path.join(dir, 'unnamed-again.db');
+      expect(run(['import', archives.unnamedBase], { db: sqliteDb }).status).toBe(0);
+      const judged = ['ci', 'app:1', '--above-base', '--lowestEfficiency', '0.52', '--forbiddenPaths', '/root/**'];
+      const a = json(judged, { db: pg.url });
+      const b = json(judged, { db: sqliteDb });
+      expect(a.status).toBe(1);
+      expect(a.out).toEqual(b.out);
+    } finally {
+      await pg.drop();
+    }
   });
 
   it('strata diff: added, modified and deleted with sizes; --json; unknown images exit 2', () => {
