@@ -9,6 +9,7 @@ import { recordImport, type ImportSummary } from '../application/importImages';
 import { readImages, type ImportOptions } from '../importers';
 import { badInput } from '../domain/errors';
 import { cliActor } from './output';
+import { PROGRESS_FORMAT, progressPayload } from './progressLine';
 import { daemonImageName, isDaemonSource, openDaemonImage } from '../engine/source';
 import { keepBlobs, openBlobStore, type IngestSession } from '../blobs';
 
@@ -27,14 +28,13 @@ function progressBar(): { onProgress: ImportOptions['onProgress']; stop(): void 
   if (!process.stderr.isTTY) return { onProgress: undefined, stop: () => undefined };
   const bar = new cliProgress.SingleBar({
     stream: process.stderr, hideCursor: true, clearOnComplete: true,
-    format: ' {phase} [{bar}] {percentage}% | {done}/{total} MiB',
+    format: PROGRESS_FORMAT,
   }, cliProgress.Presets.shades_classic);
   let started = false;
   return {
     onProgress: (p) => {
       const total = p.bytesTotal ?? Math.max(p.bytesDone, 1);
-      const payload = { phase: p.phase.padEnd(10).slice(0, 10), done: (p.bytesDone / 2 ** 20).toFixed(1),
-        total: p.bytesTotal ? (p.bytesTotal / 2 ** 20).toFixed(1) : '?' };
+      const payload = progressPayload(p);
       if (!started) { bar.start(total, p.bytesDone, payload); started = true; }
       bar.setTotal(total);
       bar.update(p.bytesDone, payload);
