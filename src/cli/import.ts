@@ -59,16 +59,19 @@ export async function importSource(path: string, opts: ImportCliOptions): Promis
 async function importWith(path: string, opts: ImportCliOptions, progress: ReturnType<typeof progressBar>,
   session: IngestSession | null): Promise<ImportSummary> {
   let images;
+  const notices = new Set<string>();
   try {
     // docker-daemon:NAME[:TAG]: the Engine's `docker save` stream, read as it arrives.
     const source = isDaemonSource(path) ? (await openDaemonImage(daemonImageName(path))).stream : path;
     images = await readImages(source, {
       platform: opts.platform, repo: opts.repo, onProgress: progress.onProgress, blobs: session ?? undefined,
+      onNotice: (message) => notices.add(message),
       maxTotalBytes: intOption(opts.maxBytes, '--max-bytes'), maxEntries: intOption(opts.maxEntries, '--max-entries'),
     });
   } finally {
     progress.stop();
   }
+  for (const n of notices) process.stderr.write(`strata: notice: ${n}\n`);
   if (opts.tag && images.length !== 1) throw badInput(`--tag needs an archive with exactly one image; this one has ${images.length}`);
   const app = await Strata.open(opts.db, { blobs: opts.blobs });
   try {

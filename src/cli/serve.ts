@@ -32,7 +32,6 @@ export async function serve(opts: ServeOptions): Promise<void> {
   });
   // Warm the read model so the first dashboard request does not pay the replay.
   await app.models.current();
-  logger.info({ url: server.url }, 'strata serving');
   process.stderr.write(`strata: serving GraphQL at ${server.url}\n`);
   let stopping = false;
   const stop = async (signal: string) => {

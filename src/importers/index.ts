@@ -45,7 +45,7 @@ async function imagesOf(files: ArchiveFiles, options: ImportOptions, platformTex
   };
   if (hasIndex) {
     const plans = await ociPlans(files, { platform: parsePlatform(platformText), repo: options.repo,
-      strict: options.platform !== undefined });
+      strict: options.platform !== undefined, onNotice: options.onNotice });
     for (const plan of plans) add(await assembleImage(files, plan));
   }
   if (hasManifest) {

@@ -11,7 +11,7 @@ import { blobPath, type ArchiveFiles } from './archiveFiles';
 import type { ImagePlan, LayerRef } from './assemble';
 import { annotationsOf, asArray, asObject, isObject, optString, parseJsonDoc, reqString, type JsonObject } from './json';
 import { formatPlatform, platformMatches, platformOf, type Platform } from './platform';
-import { REF_NAME, tagsFromAnnotations } from './tags';
+import { bareTagWithoutRepository, REF_NAME, tagsFromAnnotations } from './tags';
 
 export const MT = {
   ociIndex: 'application/vnd.oci.image.index.v1+json',
@@ -49,6 +49,8 @@ export interface OciOptions {
   repo: string | undefined;
   /** True when the platform was asked for explicitly: then no fallback to a lone other platform. */
   strict?: boolean;
+  /** Told about what was read but not used, e.g. a ref.name that is only a tag. */
+  onNotice?: (message: string) => void;
 }
 
 interface Ctx { files: ArchiveFiles; opts: OciOptions }
@@ -115,6 +117,8 @@ async function manifestPlan(ctx: Ctx, d: Descriptor, ann: Record<string, string>
   });
   const own = annotationsOf(doc['annotations']);
   const repoTags = tagsFromAnnotations(ann, ctx.opts.repo);
+  const bareTag = bareTagWithoutRepository(ann, ctx.opts.repo);
+  if (bareTag) ctx.opts.onNotice?.(`ref.name "${bareTag}" is only a tag (as buildah push oci:DIR:TAG writes it); the image stays untagged: give --repo NAME to import it as NAME:${bareTag}`);
   return [{
     label: repoTags[0] ? `image ${repoTags[0]}` : what,
     configPath: blobPath(config.digest),

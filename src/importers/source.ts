@@ -6,7 +6,7 @@
  */
 import { createReadStream, promises as fs } from 'node:fs';
 import { Readable, pipeline } from 'node:stream';
-import { badInput } from '../domain/errors';
+import { badInput, invalidArchive } from '../domain/errors';
 import type { ArchiveFiles } from './archiveFiles';
 import { decompressor, MAGIC_BYTES, sniffCompression } from './compression';
 import { DirArchive } from './dirArchive';
@@ -39,6 +39,15 @@ async function* counted(src: AsyncIterable<unknown>, add: (n: number) => void): 
   }
 }
 
+const TAR_HEADER = 512;
+
+/** JSON (an index.json or manifest.json given by mistake), not a tar: a tar header has "ustar" at byte 257. */
+function looksLikeJson(head: Buffer): boolean {
+  if (head.subarray(257, 262).toString('latin1') === 'ustar') return false;
+  const text = head.subarray(0, 64).toString('utf8').replace(/^\uFEFF/, '').trimStart();
+  return text.startsWith('{') || text.startsWith('[');
+}
+
 export interface Opened { files: ArchiveFiles; describe: string; entryCount: number | null }
 
 export async function openArchive(source: Source, budget: Budget, onProgress?: (p: ImportProgress) => void,
@@ -65,8 +74,11 @@ export async function openArchive(source: Source, budget: Budget, onProgress?: (
     stream = (source === '-' ? process.stdin : source) as AsyncIterable<unknown>;
   }
   const p = progressReporter(onProgress, 'reading archive', total);
-  const { head, all } = await peek(counted(stream, (n) => p.add(n)), MAGIC_BYTES);
+  const { head, all } = await peek(counted(stream, (n) => p.add(n)), Math.max(MAGIC_BYTES, TAR_HEADER));
   const c = sniffCompression(head);
+  if (c === 'none' && looksLikeJson(head)) {
+    throw invalidArchive(`not an image archive: ${describe} is a JSON document, not a tar; give the docker save tar, the OCI layout tar, or the OCI layout directory that holds it`);
+  }
   let input: Readable = Readable.from(all);
   if (c !== 'none') {
     const dec = decompressor(c);

@@ -43,6 +43,13 @@ export function tagsFromAnnotations(annotations: Record<string, string>, repo: s
   return [];
 }
 
+/** The bare tag a ref.name holds when no repository is known to go with it (the image stays untagged), else null. */
+export function bareTagWithoutRepository(annotations: Record<string, string>, repo: string | undefined): string | null {
+  const refName = annotations[REF_NAME];
+  if (!refName || !isBareTag(refName) || repo || annotations[CONTAINERD_NAME]) return null;
+  return refName;
+}
+
 /** docker-archive manifest.json RepoTags. */
 export function normalizeRepoTags(tags: readonly unknown[]): string[] {
   return tags.filter((t): t is string => typeof t === 'string' && t !== '').map((t) => normalized(t, 'manifest.json RepoTags'));

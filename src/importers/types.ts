@@ -19,6 +19,8 @@ export interface ImportOptions {
   /** Cap on tar entries of the whole import (default 5,000,000). */
   maxEntries?: number;
   onProgress?: (p: ImportProgress) => void;
+  /** Told, once per occurrence, about what was read but not used (e.g. a ref.name that is only a tag). */
+  onNotice?: (message: string) => void;
   /**
    * Where to keep every file of the archive as distributed (layer blobs,
    * configs, manifests), written while it streams past; absent: metadata only.

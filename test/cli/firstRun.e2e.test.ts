@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { tempDir } from '../helpers/backends';
 import { BIN, gqlHttp } from '../helpers/serverProcess';
+import { archiveTar, buildImage, indexJson, manifestDescriptor, ociLayout } from '../helpers/archiveBuilder';
 
 const baseEnv = () => {
   const env: Record<string, string | undefined> = { ...process.env, LOG_LEVEL: 'silent' };
@@ -110,5 +111,43 @@ describe('first run', () => {
     const s = await serve(['--host', '0.0.0.0', '--db', path.join(dir, 'strata.db')], { STRATA_WRITE_TOKEN: 'chosen' });
     await s.stop();
     expect(s.url).toMatch(/^http:\/\/0\.0\.0\.0:\d+\/graphql$/);
+  });
+
+  it('a JSON file given to import is called what it is', () => {
+    const json = path.join(dir, 'index.json');
+    fs.writeFileSync(json, '{"schemaVersion":2,"manifests":[]}');
+    const r = run(['import', json, '--db', path.join(dir, 'strata.db')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`strata: invalid archive: not an image archive: ${json} is a JSON document, not a tar; give the docker save tar, the OCI layout tar, or the OCI layout directory that holds it\n`);
+  });
+
+  it('an OCI layout whose ref.name is a bare tag imports untagged with a one-line notice naming --repo; with --repo it is tagged', async () => {
+    const img = await buildImage({ layers: [{ entries: [{ name: 'a.txt', content: 'a' }] }] });
+    const layout = path.join(dir, 'buildah.tar');
+    fs.writeFileSync(layout, await archiveTar(ociLayout([img], indexJson([manifestDescriptor(img, { annotations: { 'org.opencontainers.image.ref.name': '1.0' } })]))));
+    const bare = run(['import', layout, '--db', path.join(dir, 'a.db')]);
+    expect(bare.status).toBe(0);
+    expect(bare.stdout).toContain('<untagged>');
+    expect(bare.stderr).toBe('strata: notice: ref.name "1.0" is only a tag (as buildah push oci:DIR:TAG writes it); the image stays untagged: give --repo NAME to import it as NAME:1.0\n');
+    const named = run(['import', layout, '--repo', 'app', '--db', path.join(dir, 'b.db')]);
+    expect(named.status).toBe(0);
+    expect(named.stdout).toContain('app:1.0');
+    expect(named.stderr).toBe('');
+  });
+
+  it('serve logs that it listens once', async () => {
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--db', path.join(dir, 'strata.db')],
+      { env: { ...baseEnv(), LOG_LEVEL: 'info', STRATA_WRITE_TOKEN: 'w' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d) => { out += d; });
+    await new Promise<void>((resolve, reject) => {
+      let err = '';
+      child.stderr!.on('data', (d) => { err += d; if (/serving GraphQL at/.test(err)) resolve(); });
+      child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
+    });
+    await new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); });
+    const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; url?: string });
+    const announcing = lines.filter((l) => l.url !== undefined && /listen|serving/.test(l.msg));
+    expect(announcing.map((l) => l.msg)).toEqual(['listening']);
   });
 });
