@@ -270,7 +270,9 @@ function tooLarge(req: IncomingMessage, max: number): BodyResult {
   // Stop reading; the connection is closed after the 413 (see send).
   req.pause();
   (req as IncomingMessage & { tooLarge?: boolean }).tooLarge = true;
-  return { error: `Request body exceeds ${max} bytes`, status: 413 };
+  // A file's bytes (FileChange.contentBase64) are the usual reason: say how to send large ones.
+  const hint = 'to commit large files use `strata commit IMAGE --layer FILE.tar` or --from-dir DIR';
+  return { error: `Request body exceeds ${max} bytes; ${hint}`, status: 413 };
 }
 
 /** A GraphQL-shaped error answer, in the media type the client accepts. */

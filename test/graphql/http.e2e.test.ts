@@ -39,7 +39,7 @@ describe('GraphQL over HTTP', () => {
   test('malformed JSON body → 400 with a JSON error', async () => {
     const res = await fetch(h.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
     expect(res.status).toBe(400);
-    const body = await res.json();
+    const body = await res.json() as { errors: { message: string }[] };
     expect(codes(body)).toEqual(['BAD_USER_INPUT']);
   });
 
@@ -57,7 +57,9 @@ describe('GraphQL over HTTP', () => {
     const big = JSON.stringify({ query: '{ head }', variables: { pad: 'x'.repeat(100 * 1024) } });
     const res = await fetch(h.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
     expect(res.status).toBe(413);
-    expect(codes(await res.json())).toEqual(['BAD_USER_INPUT']);
+    const body = await res.json() as { errors: { message: string }[] };
+    expect(codes(body)).toEqual(['BAD_USER_INPUT']);
+    expect(body.errors[0]?.message).toContain('strata commit IMAGE --layer');
   });
 
   test('syntax and validation errors are BAD_USER_INPUT with the reason kept', async () => {

@@ -15,8 +15,11 @@ import type { IngestSession } from '../../blobs';
 /** A FileChange as the API receives it. */
 export type FileChangeInput = FileChange & { contentBase64?: string | null };
 
-/** Decoded bytes a request may carry in all (STRATA_MAX_CONTENT_BYTES, default 32 MiB). */
-export const maxContentBytes = (): number => Number(process.env.STRATA_MAX_CONTENT_BYTES || 32 * 1024 * 1024);
+/**
+ * Decoded bytes a request may carry in all (STRATA_MAX_CONTENT_BYTES, default 6 MiB: its base64
+ * fits the API's 8 MiB request body, docs/adr/0005).
+ */
+export const maxContentBytes = (): number => Number(process.env.STRATA_MAX_CONTENT_BYTES || 6 * 1024 * 1024);
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
