@@ -15,7 +15,7 @@ import { createLogger } from '../../src/graphql/logger';
 import { startServer, type RunningServer } from '../../src/server';
 import { BASE_LAYERS, BASE_TAG, seed } from './seed';
 import { skippingDescribe } from '../helpers/skip';
-import { fileBytes, samples, SAMPLE_TAG, type Samples } from '../helpers/sampleImages';
+import { fileBytes, sampleLayers, samples, SAMPLE_TAG, type Samples } from '../helpers/sampleImages';
 import { recordImport } from '../../src/application/importImages';
 import { DEBIAN_12, fleetImage, fleetLayer } from '../application/fleetImages';
 
@@ -144,6 +144,10 @@ async function gql(url: string, query: string, variables: Record<string, unknown
     await expect(bottom.nth(1).textContent()).resolves.toContain('/bin/sh -c step 1');
     await expect(bottom.nth(5).textContent()).resolves.toBe('2');
     await expect(page.locator('tr[data-layer-index="13"] td').nth(5).textContent()).resolves.toBe('1');
+    // The entries column counts what Layer.fileCount counts (no whiteouts): layer 5 only deletes a file.
+    await expect(page.getByRole('columnheader', { name: 'Entries (no whiteouts)' }).count()).resolves.toBe(1);
+    await expect(page.locator('tr[data-layer-index="5"] td').nth(4).textContent()).resolves.toBe('0');
+    await expect(page.locator('tr[data-layer-index="0"] td').nth(4).textContent()).resolves.toBe(String(sampleLayers()[0]!.entries.length));
 
     const score = page.locator('#efficiency [data-score]');
     expect(Number(await score.getAttribute('data-score'))).toBe(image.efficiency.score);
@@ -175,8 +179,16 @@ async function gql(url: string, query: string, variables: Record<string, unknown
     await expect(page.inputValue('#diff-target')).resolves.toBe(parent.image.imageId);
     await page.getByRole('button', { name: 'Diff', exact: true }).click();
     await page.locator('#diff-summary').waitFor();
-    const { diff } = await api(`{ diff(from: "${image.imageId}", to: "${BASE_TAG}", first: 1) { totalCount } }`);
+    // From the older image (the parent) to the newer, and the page says which is which.
+    await expect(page.locator('#diff-direction [data-role=from]').textContent()).resolves.toBe(BASE_TAG);
+    await expect(page.locator('#diff-direction [data-role=to]').textContent()).resolves.toBe(SAMPLE_TAG);
+    await expect(page.locator('#diff-direction').textContent()).resolves.toContain(`From ${BASE_TAG} (older) to ${SAMPLE_TAG} (newer)`);
+    const { diff } = await api(`{ diff(from: "${BASE_TAG}", to: "${image.imageId}", first: 1) { totalCount } }`);
     await expect(page.locator('#diff-summary').textContent()).resolves.toMatch(new RegExp(`^${diff.totalCount} changes`));
+    // sample:latest's layer 5 deletes a file sample-base:1 holds: DELETED, and a file only the newer image has: ADDED.
+    const row = (p: string) => page.locator('#diff-result tbody tr', { has: page.locator('code', { hasText: new RegExp(`^${p}$`) }) });
+    await expect(row('/root/example/somefile1.txt').locator('td').first().textContent()).resolves.toBe('DELETED');
+    await expect(row('/root/saved.txt').locator('td').first().textContent()).resolves.toBe('ADDED');
     await shot('image');
   });
 

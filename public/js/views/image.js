@@ -36,7 +36,7 @@ const DIFF = `query Diff($from: String!, $to: String!, $first: Int!, $after: Str
 }`;
 
 const ALL_IMAGES = `query AllImages($first: Int!, $after: String) {
-  images(first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { imageId repoTags } } }
+  images(first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { imageId repoTags created } } }
 }`;
 
 const imageLink = (img) => h('a', { href: `#/image/${encodeURIComponent(img.imageId)}` }, imageName(img));
@@ -112,7 +112,7 @@ function layersSection(img) {
       { label: 'Created by', class: 'created-by', cell: (l) => h('code', { title: l.createdBy ?? '' }, l.createdBy ?? '—') },
       { label: 'Size', class: 'num', cell: (l) => h('span', { title: exactBytes(l.size) }, bytes(l.size)) },
       { label: '', class: 'spark', cell: (l) => h('span', { class: 'spark-bar', 'aria-hidden': 'true' }, h('span', { class: `spark-fill w${Math.round((l.size / max) * 20) * 5}` })) },
-      { label: 'Files', class: 'num', cell: (l) => int(l.layer.fileCount) },
+      { label: 'Entries (no whiteouts)', class: 'num', cell: (l) => int(l.layer.fileCount) },
       { label: 'Images sharing it', class: 'num', cell: (l) => h('span', { class: l.layer.imageCount > 1 ? 'pill shared' : 'pill' }, int(l.layer.imageCount)) },
       { label: 'DiffID', cell: (l) => h('code', { title: l.diffId }, shortId(l.diffId)) },
     ], img.layers, { caption: 'Layers, bottom first', rowAttrs: (l) => ({ id: `layer-${l.index}`, 'data-layer-index': l.index }) })));
@@ -210,39 +210,59 @@ function fileItem(img, f, layers, level) {
 function diffSection(img, ctx) {
   const select = h('select', { id: 'diff-target' }, h('option', { value: '' }, 'Loading images…'));
   const out = h('div', { id: 'diff-result', 'aria-live': 'polite' });
-  const form = h('form', { class: 'toolbar', onsubmit: (ev) => { ev.preventDefault(); if (select.value) runDiff(img, select.value, out); } },
+  const byId = new Map();
+  const form = h('form', { class: 'toolbar', onsubmit: (ev) => {
+    ev.preventDefault();
+    const other = byId.get(select.value);
+    if (other) runDiff(oldestFirst(img, other), out);
+  } },
     h('label', { for: 'diff-target' }, 'Compare ', h('strong', {}, imageName(img)), ' with'),
     select, h('button', { type: 'submit' }, 'Diff'));
   gqlAll(ALL_IMAGES, {}, (d) => d.images).then(({ nodes }) => {
     if (!ctx.isCurrent()) return;
     const others = nodes.filter((n) => n.imageId !== img.imageId);
+    others.forEach((n) => byId.set(n.imageId, n));
     const prefer = img.parent?.imageId ?? img.children[0]?.imageId;
     select.replaceChildren(h('option', { value: '' }, 'Choose an image…'),
       ...others.map((n) => h('option', { value: n.imageId }, `${n.repoTags[0] ?? '<none>'} (${shortId(n.imageId)})`)));
     if (prefer) select.value = prefer;
   }, (e) => out.replaceChildren(errorBox(e, 'Could not list images')));
-  return section('Diff', h('p', { class: 'muted' }, 'File-level changes from this image to another (Query.diff).'), form, out);
+  return section('Diff', h('p', { class: 'muted' }, 'File-level changes from the older image to the newer one (Query.diff).'), form, out);
 }
 
-async function runDiff(img, other, out, after = null, acc = null) {
+/**
+ * A diff reads from the older image to the newer: what the newer one added,
+ * changed or deleted. A parent is older than its child; otherwise the earlier
+ * `created` is older (this image first when unknown or equal).
+ */
+function oldestFirst(img, other) {
+  if (img.parent?.imageId === other.imageId) return { from: other, to: img };
+  if (img.children.some((c) => c.imageId === other.imageId)) return { from: img, to: other };
+  const t = (x) => (x.created ? Date.parse(x.created) : NaN);
+  return t(other) < t(img) ? { from: other, to: img } : { from: img, to: other };
+}
+
+async function runDiff(pair, out, after = null, acc = null) {
   if (!after) mount(out, loading('Comparing…'));
   try {
-    const d = (await gql(DIFF, { from: img.imageId, to: other, first: 200, after })).diff;
+    const d = (await gql(DIFF, { from: pair.from.imageId, to: pair.to.imageId, first: 200, after })).diff;
     const rows = [...(acc ?? []), ...d.edges.map((e) => e.node)];
     const counts = { ADDED: 0, MODIFIED: 0, DELETED: 0 };
     rows.forEach((r) => counts[r.change]++);
     const size = (f) => (f ? (f.kind === 'DIRECTORY' ? 'dir' : bytes(f.size)) : '');
     mount(out,
+      h('p', { id: 'diff-direction' }, 'From ', h('strong', { 'data-role': 'from' }, imageName(pair.from)), ' (older) to ',
+        h('strong', { 'data-role': 'to' }, imageName(pair.to)), ' (newer): what the newer image added, changed or deleted.'),
       h('p', { class: 'diff-summary', id: 'diff-summary' }, `${int(d.totalCount)} changes`,
         ...Object.entries(counts).map(([k, v]) => h('span', { class: `pill change-${k.toLowerCase()}` }, `${k.toLowerCase()} ${int(v)}`)),
         rows.length < d.totalCount ? h('span', { class: 'muted' }, ` (first ${int(rows.length)} shown)`) : null),
       rows.length ? h('div', { class: 'table-wrap' }, table([
         { label: 'Change', cell: (r) => h('span', { class: `pill change-${r.change.toLowerCase()}` }, r.change) },
         { label: 'Path', cell: (r) => h('code', {}, r.path) },
-        { label: 'Before', class: 'num', cell: (r) => size(r.before) },
-        { label: 'After', class: 'num', cell: (r) => size(r.after) },
+        { label: `In ${imageName(pair.from)}`, class: 'num', cell: (r) => size(r.before) },
+        { label: `In ${imageName(pair.to)}`, class: 'num', cell: (r) => size(r.after) },
       ], rows, { caption: 'Differences' })) : h('p', { class: 'empty' }, 'The merged views are identical.'),
-      d.pageInfo.hasNextPage ? h('button', { type: 'button', class: 'secondary', onclick: () => runDiff(img, other, out, d.pageInfo.endCursor, rows) }, 'Load more') : null);
+      d.pageInfo.hasNextPage ? h('button', { type: 'button', class: 'secondary', onclick: () => runDiff(pair, out, d.pageInfo.endCursor, rows) }, 'Load more') : null);
   } catch (e) {
     mount(out, errorBox(e, 'Could not compute the diff'));
   }
