@@ -16,6 +16,10 @@ const OFFICIAL_PREFIX = 'library/';
 const TAG = /^[\w][\w.-]{0,127}$/;
 const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
+/** distribution/reference NameTotalLengthMax: the full name (domain/path, normalized), tag excluded. */
+export const NAME_TOTAL_LENGTH_MAX = 255;
+/** normalize.go anchoredIdentifierRegexp: a bare image ID is never a repository name. */
+const IDENTIFIER = /^[a-f0-9]{64}$/;
 
 function splitDomain(name: string): [string, string] {
   const slash = name.indexOf('/');
@@ -32,10 +36,16 @@ function splitDomain(name: string): [string, string] {
   return [domain, rest];
 }
 
-/** Parses a reference; a missing tag stays null (callers decide whether "latest" applies). */
+/**
+ * Parses a reference; a missing tag stays null (callers decide whether "latest" applies).
+ * Docker's limits hold (docs/domain.md §1, issue 15 item 10): a tag matches
+ * [\w][\w.-]{0,127}; the normalized name (docker.io/library/… included) is at
+ * most 255 characters; 64 hex digits alone are an image ID, not a name.
+ */
 export function parseReference(input: string): Reference {
   const s = input.trim();
   if (!s) throw badInput('an image reference must not be empty');
+  if (IDENTIFIER.test(s)) throw badInput(`"${s}" is an image ID: a repository name cannot be 64 hexadecimal digits`);
   let name = s;
   let digest: string | null = null;
   const at = name.indexOf('@');
@@ -57,7 +67,11 @@ export function parseReference(input: string): Reference {
   for (const part of path.split('/')) {
     if (!COMPONENT.test(part)) throw badInput(`"${input}" is not a valid image reference (bad path component "${part}")`);
   }
-  return { repository: `${domain}/${path}`, tag, digest };
+  const repository = `${domain}/${path}`;
+  if (repository.length > NAME_TOTAL_LENGTH_MAX) {
+    throw badInput(`repository name must not be longer than ${NAME_TOTAL_LENGTH_MAX} characters (${repository.length} as ${domain}/…)`);
+  }
+  return { repository, tag, digest };
 }
 
 /** Short familiar repository: drops "docker.io/" and "library/". */
@@ -74,7 +88,10 @@ export function familiarRepository(repository: string): string {
 export function normalizeTag(input: string): string {
   const ref = parseReference(input);
   if (ref.digest) throw badInput(`"${input}" is a digest reference, not a tag`);
-  return `${familiarRepository(ref.repository)}:${ref.tag ?? 'latest'}`;
+  const name = familiarRepository(ref.repository);
+  // Docker refuses it too ("an ambiguous tag using digest algorithm as name"): sha256:<hex> names an image ID.
+  if (name === 'sha256') throw badInput(`"${input}" is ambiguous: "sha256" as a repository name reads as an image ID`);
+  return `${name}:${ref.tag ?? 'latest'}`;
 }
 
 /** True when the string looks like a bare image ID (sha256:… or 64 hex), not a tag. */
