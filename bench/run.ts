@@ -1,5 +1,5 @@
 /**
-  import: importBench, append: appendBench, queries: queryBench, scaling: scalingBench, bases: basesBench, engine: engineImportBench,
+ * `npm run bench [-- --json] [--quick] [--only=import,append,queries,scaling,bases,engine,latency] [--md]`
  * Runs the benchmarks in turn and prints one table (or JSON); every figure is
  * a ratio against a floor or a peer measured in the same run. Results are
  * also written to bench/out/results.json.
@@ -13,6 +13,7 @@ import { blobsBench } from './blobsBench';
 import { OUT } from './generate';
 import { importBench } from './importBench';
 import { engineImportBench } from './engineImportBench';
+import { latencyBench } from './latencyBench';
 import { queryBench } from './queryBench';
 import { scalingBench } from './scaling';
 import { renderMarkdown, renderText, type Row } from './table';
@@ -21,6 +22,7 @@ import { log, now, type BenchOptions } from './util';
 const BENCHES: Record<string, (o: BenchOptions) => Promise<Row[]>> = {
   import: importBench, append: appendBench, queries: queryBench, scaling: scalingBench, bases: basesBench, engine: engineImportBench,
   blobs: blobsBench,
+  latency: latencyBench,
 };
 
 function parseArgs(argv: string[]) {

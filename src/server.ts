@@ -17,7 +17,7 @@ import type { EventStore } from './eventStore/types';
 import { authenticate, authorizeOperation, type AuthConfig, type ContextAuth, type RequestAuth } from './graphql/auth';
 import { formatError, logMaskedErrors, codedError, INTERNAL_MESSAGE } from './graphql/errors';
 import { createRequestHandler, strataPlugin, GRAPHQL_PATH } from './graphql/http';
-import { DEFAULT_LIMITS, checkOperation, checkVariables, type Limits } from './graphql/limits';
+import { DEFAULT_LIMITS, checkOperation, checkVariables, type CostModel, type Limits } from './graphql/limits';
 import { createLogger, type Logger } from './graphql/logger';
 import { SLOW_CONSUMER_CLOSE_CODE, SlowConsumerError, type SubscriptionContext } from './graphql/subscriptions';
 import { allowedHostsFor, hostAllowed, wsOriginAllowed, type AllowedHosts } from './graphql/hosts';
@@ -41,6 +41,8 @@ export interface ServerOptions {
   logger?: Logger;
   maxBodyBytes?: number;
   requestTimeoutMs?: number;
+  /** The data's list lengths and log-bound work for the cost check (graphql/costs.ts); default: static. */
+  costModel?: () => Promise<CostModel>;
   /** Other limits (depth, cost, aliases…); see limits.ts. */
   limits?: Partial<Limits>;
   /** Served at /; default public/ at the repository root when it exists. */
@@ -83,7 +85,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxBodyBytes });
   const introspection = opts.introspection ?? true;
   const ws = startWebSocket({ wss, httpServer, schema: opts.schema, introspection, auth, createContext: opts.createContext, corsOrigins,
-    allowedHosts, logger, limits });
+    allowedHosts, logger, limits, costModel: opts.costModel });
 
   const apollo = new ApolloServer<BaseContext>({
     schema: opts.schema,
@@ -104,7 +106,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       { async serverWillStart() { return { drainServer: () => ws.dispose() }; } },
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginCacheControlDisabled(),
-      strataPlugin(opts.schema, limits, logger),
+      strataPlugin(opts.schema, limits, logger, opts.costModel),
     ],
   });
   await apollo.start();
@@ -151,6 +153,7 @@ interface WsOptions {
   allowedHosts: AllowedHosts;
   logger: Logger;
   limits: Limits;
+  costModel?: () => Promise<CostModel>;
 }
 
 /**
@@ -177,7 +180,7 @@ function startWebSocket(o: WsOptions): { dispose(): Promise<void> } {
         ctx.extra.auth = authenticate(o.auth, str(p.authorization ?? p.Authorization), str(p['x-strata-actor'] ?? p.actor));
         return true;
       },
-      onSubscribe(ctx, _id, payload) {
+      async onSubscribe(ctx, _id, payload) {
         const auth = ctx.extra.auth ?? authenticate(o.auth, undefined);
         // graphql-ws has already registered this operation in ctx.subscriptions.
         if (Object.keys(ctx.subscriptions).length > o.limits.maxSubscriptionsPerConnection) {
@@ -197,8 +200,9 @@ function startWebSocket(o: WsOptions): { dispose(): Promise<void> } {
         if (invalid.length) return invalid;
         const op = getOperationAST(document, payload.operationName);
         if (!op) return [codedError('BAD_USER_INPUT', 'Unable to identify the operation')];
+        const costs = o.costModel ? await o.costModel().catch(() => undefined) : undefined;
         const refused = authorizeOperation(auth, op.operation) ?? checkVariables(payload.variables, o.limits) ?? checkOperation(o.schema,
-          document, op, payload.variables ?? undefined, o.limits);
+          document, op, payload.variables ?? undefined, o.limits, costs);
         if (refused) return [refused];
         log.info({ operation: payload.operationName ?? op.name?.value ?? null, type: op.operation }, 'operation');
         try {

@@ -14,7 +14,14 @@ import { loadLayerEntries } from '../projections/layerContents';
 import { DomainError } from '../domain/errors';
 import { sha256Digest } from '../support/sha256';
 
-const PAGE = 2000;
+const PAGE = 200;
+
+/**
+ * Lets other work run between pages: SQLite reads are synchronous, so a
+ * verification of a long log would otherwise hold the event loop for seconds
+ * (docs/reliability.md, case 15.2).
+ */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** What the checks read: an EventStore, or the read-only view `strata verify` opens (src/eventStore/readOnly.ts). */
 export type LogReader = Pick<EventStore, 'sql' | 'readRange' | 'dialect'>;
@@ -43,6 +50,7 @@ export async function verifyChain(store: LogReader, expectHead?: string | null):
         reason: bad.reason.replace(/^the event at position \d+ has /, 'the row has '), headPosition: bad.position };
     }
     for (const e of batch) v.feed(e);
+    await yieldToEventLoop();
     if (batch.length < PAGE) { last = batch[batch.length - 1] ?? last; break; }
     last = batch[batch.length - 1];
     next = last!.position + 1;

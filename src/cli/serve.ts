@@ -4,6 +4,7 @@ import { buildExecutableSchema } from '../graphql/buildSchema';
 import { createContext } from '../graphql/resolvers/context';
 import { createLogger } from '../graphql/logger';
 import { startServer } from '../server';
+import { costModelFor } from '../graphql/costs';
 import { loadWriteToken, requireTokenForHost } from './writeToken';
 
 export interface ServeOptions { port?: string; host?: string; db?: string; blobs?: string }
@@ -20,6 +21,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     schema: buildExecutableSchema(app.store),
     store: app.store,
     createContext: (auth) => createContext(app, auth),
+    costModel: () => costModelFor(app),
     port: Number(opts.port ?? process.env.PORT ?? 4000),
     host,
     writeToken,

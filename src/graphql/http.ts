@@ -7,7 +7,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { EventStore } from '../eventStore/types';
 import { authenticate, authorizeOperation, type AuthConfig, type ContextAuth, type RequestAuth } from './auth';
 import { classifyError, errorBody, INTERNAL_MESSAGE, logMaskedErrors, codedError } from './errors';
-import { checkOperation, checkVariables, type Limits } from './limits';
+import { checkOperation, checkVariables, type CostModel, type Limits } from './limits';
 import type { Logger } from './logger';
 import { sendGraphiQL, serveGraphiQLAsset, wantsGraphiQL } from './graphiql';
 import { hostAllowed, type AllowedHosts } from './hosts';
@@ -49,7 +49,9 @@ const ALLOWED_HEADERS = 'authorization, content-type, accept, x-strata-actor, ap
  * Enforces auth and limits inside Apollo's pipeline, after the operation is
  * known and before anything executes: a refused operation never reaches a resolver.
  */
-export function strataPlugin(schema: GraphQLSchema, limits: Limits, logger: Logger): ApolloServerPlugin<BaseContext> {
+export function strataPlugin(
+  schema: GraphQLSchema, limits: Limits, logger: Logger, costModel?: () => Promise<CostModel>,
+): ApolloServerPlugin<BaseContext> {
   return {
     async requestDidStart(start) {
       const info = start.request.http ? infos.get(start.request.http) : undefined;
@@ -65,7 +67,9 @@ export function strataPlugin(schema: GraphQLSchema, limits: Limits, logger: Logg
           if (rc.operation.operation === 'subscription') {
             throw codedError('BAD_USER_INPUT', `Subscriptions run over WebSocket (graphql-ws) at ${GRAPHQL_PATH}, not over HTTP`, 400);
           }
-          const tooBig = checkOperation(schema, rc.document, rc.operation, rc.request.variables, limits);
+          // Sizes and log-bound work from the data; without them (the store is down) the static model.
+          const costs = costModel ? await costModel().catch(() => undefined) : undefined;
+          const tooBig = checkOperation(schema, rc.document, rc.operation, rc.request.variables, limits, costs);
           if (tooBig) throw tooBig;
         },
         async didEncounterErrors(rc) {
@@ -224,7 +228,17 @@ async function graphql(o: HttpOptions, req: IncomingMessage, res: ServerResponse
   res.setHeader('cache-control', 'no-store');
   for (const [k, v] of result.headers) res.setHeader(k, v);
   res.statusCode = result.status ?? 200;
-  if (result.body.kind === 'complete') return void res.end(result.body.string);
+  if (result.body.kind === 'complete') {
+    // The cost model bounds what a query may ask for; this bounds what it may send (case 15.7).
+    const bytes = Buffer.byteLength(result.body.string);
+    if (bytes > o.limits.maxResponseBytes) {
+      log.errors = ['QUERY_TOO_COMPLEX'];
+      res.removeHeader('content-length');
+      return sendError(req, res, 'QUERY_TOO_COMPLEX',
+        `The response would be ${bytes} bytes, over the ${o.limits.maxResponseBytes}-byte cap; ask for smaller pages or fewer fields`, 400);
+    }
+    return void res.end(result.body.string);
+  }
   for await (const chunk of result.body.asyncIterator) res.write(chunk);
   res.end();
 }

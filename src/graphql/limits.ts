@@ -42,6 +42,8 @@ export interface Limits {
   maxSubscriptionsPerConnection: number;
   /** Events buffered for one subscriber before it is cut off as a slow consumer. */
   subscriberBuffer: number;
+  /** Largest HTTP response body; a bigger one is replaced by QUERY_TOO_COMPLEX. */
+  maxResponseBytes: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -58,7 +60,20 @@ export const DEFAULT_LIMITS: Limits = {
   requestTimeoutMs: 30_000,
   maxSubscriptionsPerConnection: 100,
   subscriberBuffer: 1000,
+  maxResponseBytes: 32 * 1024 * 1024,
 };
+
+/**
+ * What the data says about sizes and work right now (sizes.ts builds it from the
+ * read model): lists the contract leaves unpaged are costed by their real
+ * length, and fields whose work grows with the log by that work.
+ */
+export interface CostModel {
+  /** The longest this list field can be now; undefined: `defaultListSize`. */
+  listSize(type: string, field: string): number | undefined;
+  /** Cost of the field's own work beyond 1, given its arguments (replays, verification). */
+  work(type: string, field: string, arg: (name: string) => unknown): number;
+}
 
 const tooComplex = (message: string) => codedError('QUERY_TOO_COMPLEX', message, 400);
 const badInput = (message: string) => codedError('BAD_USER_INPUT', message, 400);
@@ -79,6 +94,7 @@ interface Walk {
   aliases: number;
   /** Field occurrences visited, fragments expanded: bounds the work of fragment fan-out. */
   visits: number;
+  costs?: CostModel;
 }
 
 /**
@@ -93,6 +109,7 @@ export function checkOperation(
   operation: OperationDefinitionNode,
   variables: Record<string, unknown> | undefined,
   limits: Limits = DEFAULT_LIMITS,
+  costs?: CostModel,
 ): GraphQLError | null {
   const root = schema.getRootType(operation.operation);
   if (!root) return null;
@@ -107,6 +124,7 @@ export function checkOperation(
     ),
     aliases: 0,
     visits: 0,
+    costs,
   };
   try {
     const rootFields = countRootFields(w, root, operation.selectionSet);
@@ -163,16 +181,32 @@ function fieldCost(w: Walk, parent: GraphQLCompositeType, node: FieldNode, depth
   // `first` is checked wherever it appears, even on a field with no selection.
   const firstArg = def?.args.find((a) => a.name === 'first');
   const first = firstArg ? checkedFirst(w, node, firstArg.defaultValue) : undefined;
-  if (!node.selectionSet || !def) return 1;
+  const own = def && w.costs ? w.costs.work(parent.name, def.name, (name) => argumentValue(w, node, def, name)) : 0;
+  if (!node.selectionSet || !def) return 1 + own;
   const childType = getNamedType(def.type);
-  if (!isCompositeType(childType)) return 1;
+  if (!isCompositeType(childType)) return 1 + own;
   const isList = isListType(getNullableType(def.type));
   // Introspection is bounded by the schema itself: count it, but do not multiply.
   const introspection = node.name.value.startsWith('__');
   let size = 1;
-  if (!introspection && isList) size = first ?? (parent.name.endsWith('Connection') ? pageSize : undefined) ?? w.limits.defaultListSize;
+  if (!introspection && isList) {
+    size = first ?? (parent.name.endsWith('Connection') ? pageSize : undefined)
+      ?? w.costs?.listSize(parent.name, def.name) ?? w.limits.defaultListSize;
+  }
   const childPage = first !== undefined && !isList ? first : undefined;
-  return 1 + size * selectionCost(w, childType, node.selectionSet, depth + 1, childPage);
+  return 1 + own + size * selectionCost(w, childType, node.selectionSet, depth + 1, childPage);
+}
+
+/** An argument's value as the resolver will see it: literal, variable, or the schema's default. */
+function argumentValue(w: Walk, node: FieldNode, def: GraphQLField<unknown, unknown>, name: string): unknown {
+  const arg = node.arguments?.find((a) => a.name.value === name);
+  const schemaDefault = def.args.find((a) => a.name === name)?.defaultValue;
+  if (!arg) return schemaDefault;
+  if (arg.value.kind === Kind.VARIABLE) {
+    const v = arg.value.name.value;
+    return v in w.variables ? w.variables[v] : w.defaults.has(v) ? w.defaults.get(v) : schemaDefault;
+  }
+  return valueFromASTUntyped(arg.value, w.variables);
 }
 
 function fieldDef(parent: GraphQLCompositeType, name: string): GraphQLField<unknown, unknown> | undefined {

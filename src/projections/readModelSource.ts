@@ -8,13 +8,17 @@ import { badInput } from '../domain/errors';
 import type { EventStore } from '../eventStore/types';
 import { ReadModel } from './readModel';
 
-const PAGE = 5000;
+/** Events folded between two yields to the event loop (a page is read synchronously on SQLite). */
+const PAGE = 500;
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class ReadModelSource {
   private model = new ReadModel();
   private running: Promise<ReadModel> | null = null;
   private queued: Promise<ReadModel> | null = null;
   private readonly historic = new Map<number, Promise<ReadModel>>();
+  private folding: Promise<void> = Promise.resolve();
 
   constructor(private readonly store: EventStore, private readonly keepHistoric = 4) {}
 
@@ -44,8 +48,14 @@ export class ReadModelSource {
       const batch = await this.store.readRange(this.model.position + 1, head, PAGE);
       if (batch.length === 0) break;
       this.model.applyAll(batch);
+      if (batch.length === PAGE) await yieldToEventLoop();
     }
     return this.model;
+  }
+
+  /** True when `at(asOf)` costs no fold: the head, or a position kept from an earlier request. */
+  isCheap(asOf: number | null | undefined): boolean {
+    return asOf === undefined || asOf === null || asOf >= this.model.position || this.historic.has(asOf);
   }
 
   /** The model as of a log position (null/undefined: the head). */
@@ -57,7 +67,9 @@ export class ReadModelSource {
     if (asOf === head) return this.current();
     let p = this.historic.get(asOf);
     if (!p) {
-      p = this.fold(asOf);
+      // One historic fold at a time: each holds a whole model in memory while it runs.
+      p = this.folding.then(() => this.fold(asOf));
+      this.folding = p.then(() => undefined, () => undefined);
       this.historic.set(asOf, p);
       p.catch(() => this.historic.delete(asOf));
       while (this.historic.size > this.keepHistoric) this.historic.delete(this.historic.keys().next().value as number);
@@ -71,6 +83,7 @@ export class ReadModelSource {
       const batch = await this.store.readRange(m.position + 1, to, PAGE);
       if (batch.length === 0) break;
       m.applyAll(batch);
+      await yieldToEventLoop();
     }
     return m;
   }

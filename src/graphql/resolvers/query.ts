@@ -2,7 +2,7 @@
 import { badInput, notFound } from '../../domain/errors';
 import { planPull } from '../../domain/pullPlan';
 import { diffMergedViews } from '../../domain/imageDiff';
-import { verifyChain } from '../../application/verify';
+import { sharedVerification } from '../../application/sharedVerification';
 import { distributionOf } from '../../application/distribution';
 import type { ShareKey } from '../../domain/storage';
 import type { SizeAccounting } from '../../domain/sizeAccounting';
@@ -77,7 +77,9 @@ export const queryResolvers = {
   async pullPlan(_: unknown, args: { image: string; have: string[] }, ctx: Ctx) {
     const model = await ctx.app.models.current();
     const img = requireImage(model, args.image);
-    const held = (args.have ?? []).map((ref) => requireImage(model, ref).layers);
+    // Each image once, however often it is named (its layers are what the plan walks).
+    const images = new Set([...new Set(args.have ?? [])].map((ref) => requireImage(model, ref)));
+    const held = [...images].map((r) => r.layers);
     const plan = planPull(img.layers, held);
     return {
       image: imageObj(img, model),
@@ -98,7 +100,7 @@ export const queryResolvers = {
     return [...model.tags.values()].filter((t) => t.imageId).sort((a, b) => (a.name < b.name ? -1 : 1)).map((rec) => ({ rec, model }));
   },
   async verifyLog(_: unknown, args: { expectHead?: string }, ctx: Ctx) {
-    const r = await verifyChain(ctx.app.store, args.expectHead);
+    const r = await sharedVerification(ctx.app.store).verify(args.expectHead);
     return { ok: r.ok, checked: r.checked, firstBadPosition: r.firstBadPosition, reason: r.reason, headHash: r.headHash,
       headPosition: r.headPosition };
   },

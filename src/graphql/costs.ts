@@ -1,0 +1,107 @@
+/**
+ * The cost model's view of the data (limits.ts, CostModel): how long the lists
+ * the contract leaves unpaged are now, and what the fields whose work grows
+ * with the log cost (docs/reliability.md, cases 15.2 and 15.7). Lengths are
+ * upper bounds over every image ever committed, so an `asOf` model is never
+ * costed below its real size.
+ */
+import type { Strata } from '../application/strata';
+import { sharedVerification } from '../application/sharedVerification';
+import type { ReadModel } from '../projections/readModel';
+import type { CostModel } from './limits';
+
+/** Log events replayed or verified per unit of cost (one unit is one resolved field). */
+export const EVENTS_PER_COST = 4;
+
+interface Stats {
+  images: number;
+  layers: number;
+  tags: number;
+  containers: number;
+  maxLayers: number;
+  maxHistory: number;
+  maxTagMoves: number;
+  maxTagsPerImage: number;
+  maxManifests: number;
+  maxImagesPerLayer: number;
+  maxChanges: number;
+}
+
+const statsCache = new WeakMap<ReadModel, { position: number; stats: Stats }>();
+
+function statsOf(model: ReadModel): Stats {
+  const hit = statsCache.get(model);
+  if (hit && hit.position === model.position) return hit.stats;
+  const perLayer = new Map<string, number>();
+  const perImageTags = new Map<string, number>();
+  let maxLayers = 0, maxHistory = 0, maxManifests = 0, maxTagMoves = 0, maxChanges = 0;
+  for (const img of model.images.values()) {
+    maxLayers = Math.max(maxLayers, img.layers.length);
+    maxHistory = Math.max(maxHistory, img.history.length);
+    maxManifests = Math.max(maxManifests, img.manifestDigests.length);
+    for (const l of new Set(img.layers.map((x) => x.diffId))) perLayer.set(l, (perLayer.get(l) ?? 0) + 1);
+  }
+  for (const t of model.tags.values()) {
+    maxTagMoves = Math.max(maxTagMoves, t.history.length);
+    if (t.imageId) perImageTags.set(t.imageId, (perImageTags.get(t.imageId) ?? 0) + 1);
+  }
+  for (const c of model.containers.values()) maxChanges = Math.max(maxChanges, c.changes.length);
+  const stats: Stats = {
+    images: model.images.size, layers: model.layers.size, tags: model.tags.size, containers: model.containers.size,
+    maxLayers, maxHistory, maxTagMoves, maxManifests, maxChanges,
+    maxTagsPerImage: largest(perImageTags.values()),
+    maxImagesPerLayer: largest(perLayer.values()),
+  };
+  statsCache.set(model, { position: model.position, stats });
+  return stats;
+}
+
+/** Math.max without spreading (a spread of 100,000 values overflows the call stack). */
+function largest(values: Iterable<number>): number {
+  let m = 0;
+  for (const v of values) if (v > m) m = v;
+  return m;
+}
+
+/** Real lengths of the unpaged lists, by `Type.field`. */
+function listSizes(s: Stats): Record<string, number> {
+  const layered = Math.max(1, s.maxLayers);
+  return {
+    'Query.tags': s.tags, 'Query.containers': s.containers, 'Query.distributions': s.images,
+    'DistributionGroup.images': s.images, 'Container.changes': s.maxChanges,
+    'Image.repoTags': s.maxTagsPerImage, 'Image.manifestDigests': s.maxManifests,
+    'Image.layers': layered, 'Image.ancestors': layered, 'Image.pathHistory': layered, 'Image.history': Math.max(1, s.maxHistory),
+    'Image.children': s.images, 'Image.descendants': s.images, 'Layer.images': s.maxImagesPerLayer,
+    'Tag.history': s.maxTagMoves, 'PullPlan.fetch': layered, 'PullPlan.reuse': layered, 'Efficiency.layerSizes': layered,
+    'StorageReport.images': s.images, 'StorageReport.layers': s.layers, 'StorageReport.reclaimableLayers': s.layers,
+    'BaseChain.layers': layered, 'BaseChain.children': s.images,
+    'UpgradePayload.sharedLayers': layered, 'UpgradePayload.newLayers': layered, 'RemovePayload.freedLayers': layered,
+  };
+}
+
+/** The cost model for the next request: sizes from the current read model, work from the log's length. */
+export async function costModelFor(app: Strata): Promise<CostModel> {
+  const model = await app.models.current();
+  const s = statsOf(model);
+  const sizes = listSizes(s);
+  const head = model.position;
+  const events = (n: number) => Math.ceil(n / EVENTS_PER_COST);
+  return {
+    listSize: (type, field) => sizes[`${type}.${field}`],
+    work(type, field, arg) {
+      if (type === 'Query' && field === 'verifyLog') {
+        const anchor = arg('expectHead');
+        return sharedVerification(app.store).isShared(head, typeof anchor === 'string' ? anchor : null) ? 0 : events(head);
+      }
+      if (type === 'Query' && field === 'pullPlan') {
+        const have = arg('have');
+        const held = Array.isArray(have) ? new Set(have).size : 0;
+        return held * Math.max(1, s.maxLayers);
+      }
+      // Any field read `asOf` a past position folds the log up to there (unless a model is kept).
+      const asOf = arg('asOf');
+      if (typeof asOf === 'number' && Number.isInteger(asOf) && asOf >= 0 && !app.models.isCheap(asOf)) return events(Math.min(asOf, head));
+      return 0;
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { measureLatencyDuring, type LatencyFigures } from '../../bench/latency';
