@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [--quick] [--only=import,append,queries,scaling,bases,engine,latency] [--md]`
+ * `npm run bench [-- --json] [--quick] [--only=import,append,queries,scaling,bases,engine,blobs,latency] [--md]`
  * Runs the benchmarks in turn and prints one table (or JSON); every figure is
  * a ratio against a floor or a peer measured in the same run. Results are
  * also written to bench/out/results.json.
