@@ -5,13 +5,14 @@
  *   `parent` = the ancestor with the longest chain; ties (same chain, e.g. only
  *   the config differs) go to the image committed first (lowest
  *   `committedPosition`, then imageId for determinism).
- * - OCI base annotations (`org.opencontainers.image.base.digest` / `.base.name`)
- *   are preferred when present AND they resolve to another known image: that
- *   image becomes the parent (the annotation names the image this one was built
- *   FROM) and `lineageSource` is 'ANNOTATION'. An annotation that resolves to
- *   nothing known falls back to the ChainID rule ('CHAIN').
- *   `base.digest` is matched against image IDs and manifest digests; `base.name`
- *   is resolved by an injected `resolveName` (tags live elsewhere).
+ * - The OCI annotation `org.opencontainers.image.base.digest` decides the
+ *   parent only when it names a known image (image ID or manifest digest)
+ *   whose ChainID list is a proper prefix of this image's: then that image is
+ *   the parent even if a longer prefix exists, and `lineageSource` is
+ *   'ANNOTATION'. Anything else falls back to the ChainID rule ('CHAIN'): tools
+ *   such as umoci copy base.* from the image below, so an annotation that
+ *   names nothing known, or an image this one is not built on, is stale.
+ *   `base.name` alone never decides (a tag may have moved since the build).
  * - Images with no layers take no part in chain lineage: the empty list would be
  *   a proper prefix of every image, which says nothing about how it was built.
  * - `base` = the end of the parent line (null when the image has no parent).
@@ -35,10 +36,6 @@ export interface LineageImage {
 
 export type LineageSource = 'CHAIN' | 'ANNOTATION';
 
-export interface LineageOptions {
-  /** Resolves an `org.opencontainers.image.base.name` reference to an image ID. */
-  resolveName?: (name: string) => string | null;
-}
 
 export interface Lineage {
   has(imageId: string): boolean;
@@ -84,16 +81,14 @@ function findChainParent(img: LineageImage, byTop: Map<string, LineageImage[]>):
   return null;
 }
 
-function findAnnotatedParent(
-  img: LineageImage,
-  byDigest: Map<string, string>,
-  options: LineageOptions,
-): string | null {
-  const byD = img.baseDigest ? byDigest.get(img.baseDigest.toLowerCase()) : undefined;
-  if (byD && byD !== img.imageId) return byD;
-  const byN = img.baseName && options.resolveName ? options.resolveName(img.baseName) : null;
-  if (byN && byN !== img.imageId && byDigest.has(byN)) return byN;
-  return null;
+const isProperPrefix = (prefix: readonly string[], of: readonly string[]): boolean =>
+  prefix.length > 0 && prefix.length < of.length && prefix.every((c, i) => of[i] === c);
+
+/** The image base.digest names, when this image is built on it (its chain is a proper prefix); else null. */
+function findAnnotatedParent(img: LineageImage, byDigest: Map<string, string>, known: Map<string, LineageImage>): string | null {
+  const named = img.baseDigest ? byDigest.get(img.baseDigest.toLowerCase()) : undefined;
+  const base = named ? known.get(named) : undefined;
+  return base && isProperPrefix(base.chainIds, img.chainIds) ? base.imageId : null;
 }
 
 function digestIndex(images: readonly LineageImage[]): Map<string, string> {
@@ -106,7 +101,7 @@ function digestIndex(images: readonly LineageImage[]): Map<string, string> {
 }
 
 /** Builds the lineage of a set of images (docs/domain.md §4) in O(total layers). */
-export function buildLineage(images: readonly LineageImage[], options: LineageOptions = {}): Lineage {
+export function buildLineage(images: readonly LineageImage[]): Lineage {
   const byTop = indexByTopChainId(images);
   const byDigest = digestIndex(images);
   const known = new Map(images.map((i) => [i.imageId, i]));
@@ -116,7 +111,7 @@ export function buildLineage(images: readonly LineageImage[], options: LineageOp
   for (const img of [...known.values()].sort(byCommitOrder)) {
     const chain = findChainParent(img, byTop);
     if (chain) chainParents.set(img.imageId, chain);
-    const annotated = findAnnotatedParent(img, byDigest, options);
+    const annotated = findAnnotatedParent(img, byDigest, known);
     const link: Link | null = annotated
       ? { parent: annotated, source: 'ANNOTATION' }
       : chain ? { parent: chain, source: 'CHAIN' } : null;

@@ -232,11 +232,10 @@ export class ReadModel {
   lineage(): Lineage {
     if (!this.lineageCache) {
       const live = this.liveImages();
-      const tagIndex = (name: string) => this.resolve(name)?.imageId ?? null;
       this.lineageCache = buildLineage(live.map((i) => ({
         imageId: i.imageId, chainIds: i.layers.map((l) => l.chainId), committedPosition: i.committedPosition,
         manifestDigests: i.manifestDigests, baseDigest: i.baseDigest, baseName: i.baseName,
-      })), { resolveName: tagIndex });
+      })));
     }
     return this.lineageCache;
   }
