@@ -11,6 +11,7 @@ import path from 'node:path';
 import { tempDir } from '../helpers/backends';
 import { describeWithPeers } from '../helpers/peers';
 import { buildAndSave, dockerRmi, sh } from '../helpers/busyboxImage';
+import { gqlHttp, startServerProcess } from '../helpers/serverProcess';
 
 const BIN = path.resolve(__dirname, '..', '..', 'bin', 'strata.js');
 const strata = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'silent' } });
@@ -69,6 +70,19 @@ describeWithPeers(['docker', 'umoci'])('real layers with Docker Engine and umoci
     expect(r.data.commit.layer.mediaType).toBe('application/vnd.oci.image.layer.v1.tar+gzip');
     const out = runExported('strata-rc-commit:1', `cat /etc/greeting /chmod-me /deep/*/* && stat -c %a /chmod-me && ls /opq && ls / | grep -c base.txt || true`);
     expect(out).toBe('committed bytes\nlower\npax\n600\nc\n0\n');
+  });
+
+  it('a platform bot patches an image over HTTP (strata serve); the exported image runs with the patch', async () => {
+    const server = await startServerProcess(db);
+    try {
+      const r = await gqlHttp(server.url, `mutation($c: [FileChange!]!) { commit(input: { image: "${BASE1}", tag: "strata-rc-http:1", changes: $c }) {
+        image { exportable } } }`, { c: [{ change: 'MODIFIED', path: '/base.txt', contentBase64: b64('patched over HTTP\n') }] });
+      expect(r.errors).toBeUndefined();
+      expect(r.data.commit.image.exportable).toBe(true);
+    } finally {
+      await server.stop();
+    }
+    expect(runExported('strata-rc-http:1', 'cat /base.txt')).toBe('patched over HTTP\n');
   });
 
   it('a container commit with content runs in Docker Engine', () => {
