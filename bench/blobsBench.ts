@@ -93,7 +93,8 @@ export async function blobsBench(opts: BenchOptions): Promise<Row[]> {
     }
   }
 
-  // Commit of 10 × 1 MB files, in process (the API path without HTTP).
+  // Commit of 10 × 1 MB files, in process (the API path without HTTP, so above the HTTP body cap's 6 MiB content default).
+  process.env.STRATA_MAX_CONTENT_BYTES = String(16 << 20);
   const app = await Strata.open(scratch('blobs-commit.db'), { blobs: scratch('blobs-commit') });
   try {
     await recordImport(app, await readImages(img.tarPath), { extraTags: ['bench:big'] });
