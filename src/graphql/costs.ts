@@ -25,6 +25,7 @@ interface Stats {
   maxManifests: number;
   maxImagesPerLayer: number;
   maxChanges: number;
+  maxChildren: number;
 }
 
 const statsCache = new WeakMap<ReadModel, { position: number; stats: Stats }>();
@@ -46,9 +47,12 @@ function statsOf(model: ReadModel): Stats {
     if (t.imageId) perImageTags.set(t.imageId, (perImageTags.get(t.imageId) ?? 0) + 1);
   }
   for (const c of model.containers.values()) maxChanges = Math.max(maxChanges, c.changes.length);
+  const lineage = model.lineage();
+  let maxChildren = 0;
+  for (const img of model.liveImages()) maxChildren = Math.max(maxChildren, lineage.children(img.imageId).length);
   const stats: Stats = {
     images: model.images.size, layers: model.layers.size, tags: model.tags.size, containers: model.containers.size,
-    maxLayers, maxHistory, maxTagMoves, maxManifests, maxChanges,
+    maxLayers, maxHistory, maxTagMoves, maxManifests, maxChanges, maxChildren,
     maxTagsPerImage: largest(perImageTags.values()),
     maxImagesPerLayer: largest(perLayer.values()),
   };
@@ -63,19 +67,20 @@ function largest(values: Iterable<number>): number {
   return m;
 }
 
-/** Real lengths of the unpaged lists, by `Type.field`. */
+/**
+ * Real lengths of the unpaged lists that grow with the log, by `Type.field`.
+ * Lists bounded by one image (its layers, history, ancestors: Docker caps an
+ * image at 127 layers) keep the default length.
+ */
 function listSizes(s: Stats): Record<string, number> {
-  const layered = Math.max(1, s.maxLayers);
   return {
     'Query.tags': s.tags, 'Query.containers': s.containers, 'Query.distributions': s.images,
     'DistributionGroup.images': s.images, 'Container.changes': s.maxChanges,
     'Image.repoTags': s.maxTagsPerImage, 'Image.manifestDigests': s.maxManifests,
-    'Image.layers': layered, 'Image.ancestors': layered, 'Image.pathHistory': layered, 'Image.history': Math.max(1, s.maxHistory),
-    'Image.children': s.images, 'Image.descendants': s.images, 'Layer.images': s.maxImagesPerLayer,
-    'Tag.history': s.maxTagMoves, 'PullPlan.fetch': layered, 'PullPlan.reuse': layered, 'Efficiency.layerSizes': layered,
+    'Image.children': s.maxChildren, 'Image.descendants': s.images, 'Layer.images': s.maxImagesPerLayer,
+    'Tag.history': s.maxTagMoves,
     'StorageReport.images': s.images, 'StorageReport.layers': s.layers, 'StorageReport.reclaimableLayers': s.layers,
-    'BaseChain.layers': layered, 'BaseChain.children': s.images,
-    'UpgradePayload.sharedLayers': layered, 'UpgradePayload.newLayers': layered, 'RemovePayload.freedLayers': layered,
+    'BaseChain.children': s.images,
   };
 }
 
