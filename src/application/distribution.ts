@@ -8,8 +8,7 @@ import type { MergedTree } from '../domain/mergedView';
 import type { ImageRecord } from '../projections/records';
 import type { LayerReads } from './layerReads';
 import { normalizePath, parentOf } from '../domain/pathUtil';
-
-const CANDIDATES = ['/etc/os-release', '/usr/lib/os-release'];
+import { OS_RELEASE_PATHS } from '../domain/keptFiles';
 
 function resolveLink(view: MergedTree, path: string): string | null {
   let p = path;
@@ -25,7 +24,7 @@ function resolveLink(view: MergedTree, path: string): string | null {
 
 export async function distributionOf(rec: Pick<ImageRecord, 'layers'>, reads: LayerReads): Promise<(OsRelease & { path: string }) | null> {
   const view = await reads.viewOf(rec);
-  for (const candidate of CANDIDATES) {
+  for (const candidate of OS_RELEASE_PATHS) {
     const path = resolveLink(view, candidate);
     const e = path ? view.lookup(path) : null;
     if (!path || !e || e.kind !== 'FILE') continue;

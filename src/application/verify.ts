@@ -93,7 +93,7 @@ export async function verifyContents(store: LogReader): Promise<ContentProblem[]
         loaded = await loadLayerEntries(store.sql, layers.map((e) => e.data.diffId));
       } catch (err) {
         if (err instanceof DomainError && err.code === 'TAMPERED') {
-          const diffId = /layer (\S+)/.exec(err.message)?.[1] ?? '';
+          const diffId = String(err.details?.diffId ?? '');
           const at = layers.find((e) => e.data.diffId === diffId);
           problems.push({ position: at?.position ?? layers[0]!.position, diffId, reason: err.message });
           return problems;

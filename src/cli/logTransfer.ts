@@ -25,7 +25,7 @@ import { readPositions } from '../eventStore/appendCore';
 import { replayInto } from '../projections/tables';
 import { DomainError } from '../domain/errors';
 import { parseEntries } from '../domain/entryList';
-import { KEPT_PATHS } from '../importers/layerScan';
+import { KEPT_PATHS } from '../domain/keptFiles';
 import { findBadText } from '../domain/text';
 
 const PAGE = 2000;

@@ -42,9 +42,6 @@ export function parentOf(path: string): string {
 /** "/a/b" → "b"; "/" → "". */
 export const baseName = (path: string): string => path.slice(path.lastIndexOf('/') + 1);
 
-/** "/a" + "b" → "/a/b"; "/" + "b" → "/b". */
-export const joinPath = (dir: string, name: string): string => (dir === ROOT ? `/${name}` : `${dir}/${name}`);
-
 /** True when `path` lies strictly below `dir` ("/a/b" is below "/a" and "/"; "/ab" is not below "/a"). */
 export function isStrictlyBelow(path: string, dir: string): boolean {
   if (dir === ROOT) return path !== ROOT;

@@ -54,10 +54,6 @@ export async function openDataSource(backend: Backend): Promise<DataSource> {
   return ds;
 }
 
-export async function pendingMigrations(ds: DataSource): Promise<boolean> {
-  return ds.showMigrations();
-}
-
 export async function openEventStore(db?: string | null, options: OpenOptions = {}): Promise<EventStore> {
   const backend = resolveBackend(db);
   const ds = await openDataSource(backend);

@@ -63,7 +63,7 @@ export interface AppendResult {
   events: StoredEvent[];
   /** True when the idempotency key was seen before and nothing was appended. */
   duplicate: boolean;
-  /** Value returned by the caller's `within` hook, or stored with the idempotency key. */
+  /** Position of the last event this append wrote; for a duplicate, of the first result's last event. */
   head: number;
 }
 

@@ -5,6 +5,7 @@
  * headers with tar-stream and hash each regular file. Nothing is buffered
  * beyond a chunk, except the small os-release files that are kept.
  */
+import { KEPT_PATHS } from '../domain/keptFiles';
 import { createHash } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -19,9 +20,6 @@ import { TarFramer } from './tarFramer';
 import { isRegular, toLayerEntry } from './tarEntry';
 import { newExtract } from './tarWalk';
 import { peek } from './peek';
-
-/** Files whose whole content is kept for the OS detection (os-release(5)). */
-export const KEPT_PATHS: ReadonlySet<string> = new Set(['/etc/os-release', '/usr/lib/os-release']);
 
 export interface KeptFile { path: string; content: Buffer }
 

@@ -47,7 +47,7 @@ export async function loadLayerEntries(sql: Sql, diffIds: readonly string[]): Pr
     for (const r of rows) {
       const text = gunzipSync(Buffer.from(r.body)).toString('utf8');
       if (`sha256:${sha256Hex(text)}` !== r.entries_digest) {
-        throw new DomainError('TAMPERED', `the stored entry list of layer ${r.diff_id} does not match its digest`);
+        throw new DomainError('TAMPERED', `the stored entry list of layer ${r.diff_id} does not match its digest`, { diffId: r.diff_id });
       }
       out.set(r.diff_id, { diffId: r.diff_id, entriesDigest: r.entries_digest, entries: parseEntries(text) });
     }

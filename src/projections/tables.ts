@@ -1,8 +1,9 @@
 /**
  * SQL projection tables (proj_*), written in the same transaction as the
- * events they come from, for SQL consumers (BI, ad-hoc audits). `rebuild`
- * drops and recomputes them from the log; `compareWithReplay` proves they
- * equal a replay (used by `strata verify`).
+ * events they come from, for SQL consumers (BI, ad-hoc audits). `replayInto`
+ * recomputes them from the log (`strata rebuild`); `snapshotTables` before and
+ * after a replay, compared by `compareSnapshots`, proves they equal one
+ * (`strata verify`).
  */
 import { chainIdsOf } from '../domain/digest';
 import type {

@@ -78,9 +78,11 @@ afterAll(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-/** Records a successful read into the real store; a refusal must leave its head where it was. */
-async function recordOrUnchanged(o: Outcome, expected: Map<string, string[]>): Promise<'imported' | 'refused'> {
-  const before = await t.app.store.head();
+/**
+ * Records a successful read into the real store; a refusal must leave its head
+ * where it was before the archive was read (`before`).
+ */
+async function recordOrUnchanged(o: Outcome, expected: Map<string, string[]>, before: number): Promise<'imported' | 'refused'> {
   if (!o.ok) {
     expect(await t.app.store.head()).toBe(before);
     return 'refused';
@@ -158,9 +160,10 @@ describe(`seeded fuzz of real archives (seed ${SEED})`, () => {
       }
       for (const [kind, bytes] of mutants) {
         cases++;
+        const before = await t.app.store.head();
         const o = await attempt(bytes);
         if (!o.ok) reasons.add(expectCleanRefusal(o).replace(/sha256:[0-9a-f]+|\d+/g, '#').slice(0, 90));
-        const r = await recordOrUnchanged(o, expected);
+        const r = await recordOrUnchanged(o, expected, before);
         const row = tally.get(kind) ?? { refused: 0, imported: 0 };
         row[r]++;
         tally.set(kind, row);

@@ -46,5 +46,3 @@ export function planRemoval(command: RemoveImage, state: ImageState): RemoveOutc
   events.push({ type: 'ImageRemoved', data: { imageId } });
   return { events, freedLayers: impact?.freedLayers ?? [], freedBytes: impact?.freedBytes ?? 0 };
 }
-
-export const decideRemoval = (command: RemoveImage, state: ImageState): DomainEvent[] => planRemoval(command, state).events;

@@ -150,5 +150,3 @@ export function planUpgrade(command: UpgradeImage, state: UpgradeState): Upgrade
     ...compareLayers(current.layers, commit.image.layers), shadowedPaths: [], entries: commit.entries,
   };
 }
-
-export const decideUpgrade = (command: UpgradeImage, state: UpgradeState): DomainEvent[] => planUpgrade(command, state).events;

@@ -4,7 +4,7 @@ import { imageHistory } from '../../application/history';
 import { distributionOf } from '../../application/distribution';
 import { efficiencyOf } from '../../application/efficiency';
 import { pathHistoryOf } from '../../application/pathHistory';
-import { encodeGlobalId } from '../subscriptions';
+import { encodeGlobalId } from '../globalId';
 import { isExportable } from '../../export/plan';
 import type { Ctx, ImageObj } from './context';
 import { imageObj } from './context';
@@ -89,8 +89,6 @@ export const tagResolvers = {
     fromImageId: m.from, toImageId: m.to,
   })),
 };
-
-export const eventFieldResolvers = { node: eventNode };
 
 /** ImageLayer.size and HistoryStep.size: the layer's size under the accounting asked for. */
 export const imageLayerResolvers = {

@@ -4,7 +4,8 @@ import { imageCheckResolvers } from './check';
 import { layerResolvers } from './layer';
 import { queryResolvers } from './query';
 import { Bytes, DateTime, JSONScalar } from './scalars';
-import { containerQueryResolvers, containerResolvers, mutationResolvers } from './mutations';
+import { mutationResolvers } from './mutations';
+import { containerQueryResolvers, containerResolvers } from './containers';
 import { guardMutations } from '../mutationGuard';
 import { baseChainQueryResolvers, baseChainResolvers, imageBaseChainResolvers } from './baseChains';
 

@@ -1,7 +1,7 @@
 /** Layer fields: the layer's own entries (whiteouts included) and the images using it. */
 import { compareCodePoints } from '../../domain/pathUtil';
 import type { LayerEntry } from '../../domain/layerEntry';
-import { encodeGlobalId } from '../subscriptions';
+import { encodeGlobalId } from '../globalId';
 import type { Ctx, LayerObj } from './context';
 import { imageObj } from './context';
 import { offsetConnection } from './connection';

@@ -2,9 +2,9 @@
 import type { MergedEntry } from '../../domain/layerEntry';
 import type { StoredEvent } from '../../eventStore/types';
 import type { ReadModel } from '../../projections/readModel';
-import type { ImageLayerRecord, ImageRecord } from '../../projections/records';
+import type { ImageLayerRecord } from '../../projections/records';
 import { toGraphQLEvent } from '../subscriptions';
-import { imageObj, layerObj } from './context';
+import { layerObj } from './context';
 
 export const mergedFile = (e: MergedEntry) => ({ ...e });
 
@@ -21,4 +21,3 @@ export function imageLayer(l: ImageLayerRecord, model: ReadModel) {
 
 export const eventNode = (e: StoredEvent) => toGraphQLEvent(e);
 
-export const imageOrNull = (rec: ImageRecord | null | undefined, model: ReadModel) => (rec ? imageObj(rec, model) : null);

@@ -5,69 +5,28 @@
  * The server refuses mutations without the write token before any resolver
  * runs; the check here keeps other transports (a context built elsewhere) honest.
  */
-import { accountingOf, type AccountingArgs } from './sizes';
 import { DomainError } from '../../domain/errors';
 import { commitImage, type CommitInput, type CommitResult } from '../../application/commands/commit';
 import { removeImage } from '../../application/commands/removeImage';
 import { tagImage, untag } from '../../application/commands/tags';
 import { upgradeTag, type UpgradeInput } from '../../application/commands/upgrade';
 import {
-  changeFiles, commitContainer, containerView, createContainer, findContainer, removeContainer,
-  type ContainerCommitInput, type ContainerResult,
+  changeFiles, commitContainer, createContainer, removeContainer, type ContainerCommitInput,
 } from '../../application/commands/containers';
 import type { FileChange } from '../../domain/image/fileChange';
-import type { Strata } from '../../application/strata';
-import type { ReadModel } from '../../projections/readModel';
-import type { ContainerRecord } from '../../projections/records';
 import { toGraphQLEvent } from '../subscriptions';
 import type { Ctx } from './context';
 import { imageObj, layerObj } from './context';
 import { imageLayer } from './mappers';
+import { containerPayload } from './containers';
+
+// Query.container(s) moved to containers.ts; kept importable from here for existing callers.
+export { containerQueryResolvers } from './containers';
 
 function writer(ctx: Ctx, idempotencyKey?: string | null) {
   if (!ctx.canWrite) throw new DomainError('UNAUTHENTICATED', 'Mutations need Authorization: Bearer <write token>');
   return { actor: ctx.actor, idempotencyKey: idempotencyKey ?? null, request: ctx.request ?? null };
 }
-
-/**
- * A Container as the schema shows it, computed at once (docker diff and sizes
- * need the image's merged view). Plain values; only size and virtualSize,
- * which take an accounting argument, have resolvers (containerResolvers).
- */
-export async function containerObj(app: Strata, model: ReadModel, rec: ContainerRecord) {
-  const v = await containerView(app, model, rec);
-  const image = model.images.get(rec.imageId);
-  return {
-    id: rec.containerId, imageId: rec.imageId, name: rec.name, image: model.isLive(image) ? imageObj(image, model) : null,
-    changes: v.changes, size: v.size, virtualSize: v.virtualSize, dockerSize: v.dockerSize, dockerVirtualSize: v.dockerVirtualSize,
-    copiedUpBytes: rec.copiedUpBytes,
-    version: model.streamVersions.get(`container:${rec.containerId}`) ?? rec.version, removed: rec.removedPosition !== null,
-  };
-}
-
-/** Container.size and virtualSize under the accounting asked for (docker ps -s SizeRw and SizeRootFs under DOCKER). */
-export const containerResolvers = {
-  size: (c: { size: number; dockerSize: number }, args: AccountingArgs) => (accountingOf(args) === 'DOCKER' ? c.dockerSize : c.size),
-  virtualSize: (c: { virtualSize: number; dockerVirtualSize: number }, args: AccountingArgs) =>
-    (accountingOf(args) === 'DOCKER' ? c.dockerVirtualSize : c.virtualSize),
-};
-
-const containerPayload = (ctx: Ctx, r: ContainerResult) => containerObj(ctx.app, r.model, r.container);
-
-/** Query.container / Query.containers (to be spread into the Query resolver map). */
-export const containerQueryResolvers = {
-  async container(_: unknown, args: { id: string }, ctx: Ctx) {
-    const model = await ctx.app.models.current();
-    const rec = findContainer(model, args.id);
-    return rec ? containerObj(ctx.app, model, rec) : null;
-  },
-  async containers(_: unknown, __: unknown, ctx: Ctx) {
-    const model = await ctx.app.models.current();
-    const live = [...model.containers.values()].filter((c) => c.removedPosition === null).sort((a, b) =>
-      a.createdPosition - b.createdPosition);
-    return Promise.all(live.map((c) => containerObj(ctx.app, model, c)));
-  },
-};
 
 export function commitPayload(r: CommitResult) {
   const layer = r.image.layers[r.layerIndex];

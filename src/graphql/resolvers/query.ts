@@ -9,7 +9,7 @@ import type { SizeAccounting } from '../../domain/sizeAccounting';
 import { dockerStorage } from '../../application/sizes';
 import type { Ctx } from './context';
 import { imageObj, layerObj } from './context';
-import { decodeGlobalId } from '../subscriptions';
+import { decodeGlobalId } from '../globalId';
 import { offsetConnection, connectionOf, decodeCursor, encodeCursor, pageSize } from './connection';
 import { imageLayer, mergedFile, eventNode } from './mappers';
 import { readEventsPage } from './events';
