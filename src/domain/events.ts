@@ -106,4 +106,6 @@ export type DomainEvent =
   | { type: 'ContainerCommitted'; data: ContainerCommittedData }
   | { type: 'ContainerRemoved'; data: ContainerRemovedData }
   | { type: 'BlobsCollected'; data: BlobsCollectedData };
+
+export type EventType = DomainEvent['type'];
 export const EVENT_SCHEMA_VERSION = 1;
