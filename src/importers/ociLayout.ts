@@ -118,7 +118,10 @@ async function manifestPlan(ctx: Ctx, d: Descriptor, ann: Record<string, string>
   const own = annotationsOf(doc['annotations']);
   const repoTags = tagsFromAnnotations(ann, ctx.opts.repo);
   const bareTag = bareTagWithoutRepository(ann, ctx.opts.repo);
-  if (bareTag) ctx.opts.onNotice?.(`ref.name "${bareTag}" is only a tag (as buildah push oci:DIR:TAG writes it); the image stays untagged: give --repo NAME to import it as NAME:${bareTag}`);
+  if (bareTag) {
+    ctx.opts.onNotice?.(`ref.name "${bareTag}" is only a tag (as buildah push oci:DIR:TAG writes it); `
+      + `the image stays untagged: give --repo NAME to import it as NAME:${bareTag}`);
+  }
   return [{
     label: repoTags[0] ? `image ${repoTags[0]}` : what,
     configPath: blobPath(config.digest),

@@ -77,7 +77,8 @@ export async function openArchive(source: Source, budget: Budget, onProgress?: (
   const { head, all } = await peek(counted(stream, (n) => p.add(n)), Math.max(MAGIC_BYTES, TAR_HEADER));
   const c = sniffCompression(head);
   if (c === 'none' && looksLikeJson(head)) {
-    throw invalidArchive(`not an image archive: ${describe} is a JSON document, not a tar; give the docker save tar, the OCI layout tar, or the OCI layout directory that holds it`);
+    throw invalidArchive(`not an image archive: ${describe} is a JSON document, not a tar; `
+      + 'give the docker save tar, the OCI layout tar, or the OCI layout directory that holds it');
   }
   let input: Readable = Readable.from(all);
   if (c !== 'none') {
