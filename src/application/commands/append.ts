@@ -15,7 +15,8 @@ import { DomainError } from '../../domain/errors';
 import type { DomainEvent } from '../../domain/events';
 import { groupByStream } from '../../domain/eventStream';
 import type { AppendOptions, AppendResult, KeyedRequest, StoredEvent, StreamAppend } from '../../eventStore/types';
-import { KEY_REUSED, readPositions } from '../../eventStore/appendCore';
+import { KEY_REUSED } from '../../eventStore/appendCore';
+import { eventsOfKey } from '../../eventStore/keyRequests';
 import type { ReadModel } from '../../projections/readModel';
 import type { LayerContent, Strata } from '../strata';
 import { streamVersion } from './ports';
@@ -75,11 +76,7 @@ export async function withRetries<T>(pinned: boolean, attempt: () => Promise<T>)
 
 /** The events a used idempotency key recorded, or null when the key is new. */
 export async function priorEvents(app: Strata, key: string | null | undefined): Promise<StoredEvent[] | null> {
-  if (!key) return null;
-  const rows = await app.store.sql.query<{ first_position: number | string; last_position: number | string }>(
-    'SELECT first_position, last_position FROM idempotency_keys WHERE key = ?', [key]);
-  const row = rows[0];
-  return row ? readPositions(app.store.sql, Number(row.first_position), Number(row.last_position)) : null;
+  return key ? eventsOfKey(app.store.sql, key) : null;
 }
 
 /** The replayed events did not come from this kind of command: the key was reused for something else. */
