@@ -1,6 +1,8 @@
 /**
- * `npm install` on the Node the project supports prints no EBADENGINE warning:
- * every locked package accepts the lowest Node of package.json's engines.
+ * `npm install` on the Node the project supports prints no warning: every
+ * locked package accepts the lowest Node of package.json's engines (no
+ * EBADENGINE), and every install script is decided in allowScripts (npm 11
+ * warns about the others).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,4 +19,13 @@ test('every locked package supports the lowest Node we support', () => {
     .filter(([, p]) => !semver.satisfies(lowest, (p.engines as { node: string }).node))
     .map(([name, p]) => `${name} needs node ${(p.engines as { node: string }).node}`);
   expect(refusing).toEqual([]);
+});
+
+test('every package with an install script is allowed or refused in allowScripts', () => {
+  const decided = pkg.allowScripts as Record<string, boolean>;
+  const undecided = Object.entries(lock.packages as Record<string, { hasInstallScript?: boolean; version?: string }>)
+    .filter(([, p]) => p.hasInstallScript)
+    .map(([key]) => key.replace(/^.*node_modules\//, ''))
+    .filter((name) => !(name in decided));
+  expect(undecided).toEqual([]);
 });
