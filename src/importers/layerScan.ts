@@ -11,6 +11,8 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Header } from 'tar-stream';
 import { entriesDigestOf } from '../domain/entryList';
+import { LayerLinkCheck } from '../domain/hardLinks';
+import { invalidArchive } from '../domain/errors';
 import type { LayerEntry } from '../domain/layerEntry';
 import { asArchiveError } from './archiveError';
 import { decompressor, MAGIC_BYTES, sniffCompression, type Compression } from './compression';
@@ -18,7 +20,7 @@ import { Budget, MAX_KEPT_FILE_BYTES } from './limits';
 import { sha256Hex } from '../support/sha256';
 import { TarFramer } from './tarFramer';
 import { isRegular, toLayerEntry } from './tarEntry';
-import { newExtract } from './tarWalk';
+import { layerNames, newLayerExtract } from './tarWalk';
 import { peek } from './peek';
 
 export interface KeptFile { path: string; content: Buffer }
@@ -76,8 +78,10 @@ export async function scanLayer(src: AsyncIterable<Buffer>, budget: Budget, what
   const keptFiles: KeptFile[] = [];
   let size = 0;
   let fileCount = 0;
+  const links = new LayerLinkCheck();
 
-  const onEntry = async (h: Header, stream: AsyncIterable<Buffer>): Promise<void> => {
+  const onEntry = async (raw: Header, stream: AsyncIterable<Buffer>): Promise<void> => {
+    const h = layerNames(raw);
     budget.addEntry();
     const regular = isRegular(h);
     const fileHash = regular ? createHash('sha256') : null;
@@ -92,6 +96,8 @@ export async function scanLayer(src: AsyncIterable<Buffer>, budget: Budget, what
       if (keepIt) { keep.push(c); keptBytes += c.length; }
     }
     if (!probe) return;
+    const linkProblem = links.next(probe);
+    if (linkProblem) throw invalidArchive(`layer hard link ${JSON.stringify(probe.path)} ${linkProblem}; Docker cannot extract it`);
     const entry = regular ? { ...probe, contentDigest: `sha256:${fileHash!.digest('hex')}` } : probe;
     entries.push(entry);
     if (entry.kind === 'FILE') size += entry.size;
@@ -104,7 +110,7 @@ export async function scanLayer(src: AsyncIterable<Buffer>, budget: Budget, what
     }
   };
 
-  const ex = newExtract();
+  const ex = newLayerExtract();
   ex.on('entry', (h, stream, next) => {
     onEntry(h, stream as unknown as AsyncIterable<Buffer>).then(() => next(),
       (e: unknown) => next(e instanceof Error ? e : new Error(String(e))));

@@ -7,12 +7,56 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { extract as tarExtract, type Header } from 'tar-stream';
 import { TarFramer } from './tarFramer';
+import { decodeFileName } from '../domain/fileName';
 
 /**
  * tar-stream's extractor accepting pre-POSIX (v7) headers too, as Go's
  * archive/tar does; TarFramer has already verified each header's checksum.
  */
 export const newExtract = () => tarExtract({ allowUnknownFormat: true } as Parameters<typeof tarExtract>[0]);
+
+/** PAX records with every value as raw bytes (latin1: one char per byte), as Go's archive/tar keeps them. */
+function decodePaxBytes(buf: Buffer): Record<string, string> {
+  const result: Record<string, string> = {};
+  let rest = buf;
+  while (rest.length) {
+    let i = 0;
+    while (i < rest.length && rest[i] !== 32) i++;
+    const len = parseInt(rest.subarray(0, i).toString('latin1'), 10);
+    if (!len) return result;
+    const record = rest.subarray(i + 1, len - 1).toString('latin1');
+    const eq = record.indexOf('=');
+    if (eq === -1) return result;
+    result[record.slice(0, eq)] = record.slice(eq + 1);
+    rest = rest.subarray(len);
+  }
+  return result;
+}
+
+/**
+ * The extractor for layer tars: names, link names and PAX records arrive as
+ * raw bytes (latin1 strings) instead of being decoded as UTF-8 with
+ * replacement, so `layerNames` can map them losslessly (src/domain/fileName.ts).
+ * tar-stream 3 decodes PAX records itself, with replacement; its
+ * `_decodeLongHeader` is taken over for the two PAX types only.
+ */
+export function newLayerExtract(): ReturnType<typeof tarExtract> {
+  const ex = tarExtract({ allowUnknownFormat: true, filenameEncoding: 'latin1' } as Parameters<typeof tarExtract>[0]) as any;
+  const decodeLong = ex._decodeLongHeader.bind(ex);
+  ex._decodeLongHeader = (buf: Buffer) => {
+    const type = ex._header?.type;
+    if (type === 'pax-global-header') { ex._paxGlobal = decodePaxBytes(buf); return; }
+    if (type === 'pax-header') { ex._pax = { ...(ex._paxGlobal ?? {}), ...decodePaxBytes(buf) }; return; }
+    decodeLong(buf);
+  };
+  return ex;
+}
+
+/** A header from newLayerExtract with its name and link name as Strata records them (lossless, docs/domain.md §2.1). */
+export function layerNames(h: Header): Header {
+  const text = (s: string) => decodeFileName(Buffer.from(s, 'latin1'));
+  return { ...h, name: text(h.name), linkname: h.linkname == null ? h.linkname : text(h.linkname) };
+}
 
 /** An entry's data: iterate it at most once; what is not read is drained. */
 export interface EntryData extends AsyncIterable<Buffer> {}

@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import type { BlobStore, IngestSession } from '../../blobs';
 import type { LayerEntry } from '../../domain/layerEntry';
 import { decompressor, sniffCompression } from '../../importers/compression';
-import { newExtract } from '../../importers/tarWalk';
+import { layerNames, newLayerExtract } from '../../importers/tarWalk';
 import { toLayerEntry } from '../../importers/tarEntry';
 
 export interface LowerLayer { diffId: string; digest: string | null }
@@ -30,10 +30,10 @@ async function extractFrom(
   blobs: BlobStore, session: IngestSession, layerDigest: string, wanted: Map<string, string>,
 ): Promise<Set<string>> {
   const found = new Set<string>();
-  const ex = newExtract();
+  const ex = newLayerExtract();
   ex.on('entry', (h, stream, next) => {
     void (async () => {
-      const probe = h.type === 'file' || h.type === 'contiguous-file' ? toLayerEntry(h, null) : null;
+      const probe = h.type === 'file' || h.type === 'contiguous-file' ? toLayerEntry(layerNames(h), null) : null;
       const digest = probe ? wanted.get(probe.path) : undefined;
       const w = digest && !found.has(digest) ? await session.writer() : null;
       for await (const c of stream as AsyncIterable<Buffer>) if (w) await w.write(c);

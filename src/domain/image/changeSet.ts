@@ -86,7 +86,15 @@ function hardLinkTarget(c: CheckedChange, byPath: Map<string, CheckedChange>, lo
   }
   const below = visibleBelow(target, byPath, lookup);
   if (below?.kind === 'FILE') return target;
-  if (below?.kind === 'HARDLINK' && below.linkTarget) return below.linkTarget;
+  if (below?.kind === 'HARDLINK' && below.linkTarget) {
+    // The file it resolves to must still be there (not whited out below, not deleted or replaced by this set).
+    const final = below.linkTarget;
+    const finalInSet = byPath.get(final);
+    const finalKind = finalInSet ? (finalInSet.change === 'DELETED' ? null : finalInSet.kind) : visibleBelow(final, byPath, lookup)?.kind;
+    if (finalKind === 'FILE') return final;
+    throw badInput(`${c.path}: hard link target ${target} is a hard link to ${final}, which is not a FILE after this change set`,
+      { path: c.path });
+  }
   throw badInput(`${c.path}: hard link target ${target} is not a FILE of the image`, { path: c.path });
 }
 
