@@ -7,6 +7,7 @@
  * allowlist rather than with Host.
  */
 import os from 'node:os';
+import { isIP } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 
 /** Host names (no port) a request may name; null: any. */
@@ -60,7 +61,16 @@ function hostNameOf(host: string | undefined): string | undefined {
 export function hostAllowed(req: IncomingMessage, allowed: AllowedHosts): boolean {
   if (allowed === null || req.headers.host === undefined) return true;
   const name = hostNameOf(req.headers.host);
-  return name !== undefined && allowed.has(name);
+  return name !== undefined && (allowed.has(name) || isAddressLiteral(name));
+}
+
+/**
+ * An IP address as Host (`127.0.0.1`, `[::1]`, the printed `0.0.0.0`, a
+ * container's address) names no DNS record, so no attacker's page can be
+ * served under it: rebinding needs a name.
+ */
+function isAddressLiteral(name: string): boolean {
+  return isIP(name.replace(/^\[(.*)\]$/, '$1')) !== 0;
 }
 
 /**
@@ -81,5 +91,5 @@ export function wsOriginAllowed(req: IncomingMessage, corsOrigins: readonly stri
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
   if (url.host !== req.headers.host) return false;
   // Host "any" (STRATA_ALLOWED_HOSTS=*) was the operator's choice: same-origin is all we can check.
-  return allowed === null || allowed.has(normalizeHostName(url.hostname));
+  return allowed === null || allowed.has(normalizeHostName(url.hostname)) || isAddressLiteral(normalizeHostName(url.hostname));
 }

@@ -80,7 +80,8 @@ describe('DNS rebinding: Host and Origin (SQLite; the check is the server\'s)', 
     expect((await gql(s.url, '{ head }', undefined, null, rebound)).status).toBe(403);
     expect((await raw(s.url, { path: '/healthz', headers: rebound })).status).toBe(403);
     expect((await raw(s.url, { path: '/', headers: rebound })).status).toBe(403);
-    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LOCALHOST.:${port}`, `strata.internal:${port}`]) {
+    // IP literals name no DNS record, so no rebinding: the printed 0.0.0.0 URL and container addresses work.
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LOCALHOST.:${port}`, `strata.internal:${port}`, `0.0.0.0:${port}`, `[::1]:${port}`]) {
       const r = await gql(s.url, '{ head }', undefined, null, { host });
       expect({ host, status: r.status, head: r.json?.data?.head }).toEqual({ host, status: 200, head: seededHead });
     }
