@@ -16,6 +16,7 @@ import { serve } from './serve';
 import { verify } from './verify';
 import { history } from './history';
 import { df } from './df';
+import { watchCommand } from './watch';
 
 function program(): Command {
   const p = new Command('strata')
@@ -91,6 +92,10 @@ function program(): Command {
   p.command('import-log').description('restore a log written by export-log into an empty database, verifying its chain')
     .argument('<file>', 'JSON lines file, or - for standard input').option(...db)
     .action(async (file, o) => { await importLog(file, o); });
+  p.command('watch').description('follow a Docker Engine ($DOCKER_HOST) and record its image and container events as they happen')
+    .argument('<source>', 'docker-daemon:').option(...db).option(...blobs).option('--json', 'one JSON object per recorded event')
+    .action(async (source, o) => { await watchCommand(source, o); });
+
   p.command('history').description('docker history of an image, from the ledger (sizes as Docker counts them)')
     .argument('<ref>', 'tag, repository digest or image ID').option(...db)
     .option('--accounting <a>', 'docker (default) or content').option('--format <f>', 'table (default) or json')

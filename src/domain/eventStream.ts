@@ -18,6 +18,7 @@ export function streamOf(event: DomainEvent): string {
     case 'ContainerCommitted':
     case 'ContainerRemoved': return streams.container(event.data.containerId);
     case 'BlobsCollected': return streams.blobStore();
+    case 'EngineEventObserved': return streams.engine(event.data.engineId);
   }
 }
 

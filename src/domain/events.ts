@@ -17,6 +17,8 @@ export const streams = {
   container: (id: string) => `container:${id}`,
   /** The blob store's housekeeping (gc). */
   blobStore: () => 'blobstore',
+  /** A Docker Engine `strata watch docker-daemon:` follows, by the Engine's ID (GET /info). */
+  engine: (id: string) => `engine:${id}`,
 };
 
 export interface LayerCommittedData {
@@ -94,6 +96,23 @@ export interface ContainerRemovedData { containerId: string }
 /** `strata gc` deleted these blobs (no live image or container referenced them); `leftovers`: temp files of dead writers removed. */
 export interface BlobsCollectedData { removed: { digest: string; size: number }[]; bytes: number; leftovers: number }
 
+/**
+ * One Docker Engine event `strata watch docker-daemon:` has recorded, appended
+ * with whatever it changed: the stream's last one is the watch's cursor.
+ */
+export interface EngineEventObservedData {
+  engineId: string;
+  /** The Engine's event time, nanoseconds since the epoch, as a decimal string (beyond 2^53). */
+  timeNano: string;
+  /** image or container. */
+  type: string;
+  action: string;
+  /** The Engine's actor ID: an image ID or name, or a container ID. */
+  actorId: string;
+  /** "recorded", or why nothing was (e.g. the image was gone before it could be read). */
+  outcome: string;
+}
+
 export type DomainEvent =
   | { type: 'LayerCommitted'; data: LayerCommittedData }
   | { type: 'ImageCommitted'; data: ImageCommittedData }
@@ -105,7 +124,8 @@ export type DomainEvent =
   | { type: 'ContainerFileChanged'; data: ContainerFileChangedData }
   | { type: 'ContainerCommitted'; data: ContainerCommittedData }
   | { type: 'ContainerRemoved'; data: ContainerRemovedData }
-  | { type: 'BlobsCollected'; data: BlobsCollectedData };
+  | { type: 'BlobsCollected'; data: BlobsCollectedData }
+  | { type: 'EngineEventObserved'; data: EngineEventObservedData };
 
 export type EventType = DomainEvent['type'];
 export const EVENT_SCHEMA_VERSION = 1;
