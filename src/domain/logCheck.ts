@@ -33,6 +33,7 @@ const isDig = (v: unknown): v is string => isStr(v) && isDigest(v);
 const KNOWN_TYPES: Record<EventType, true> = {
   LayerCommitted: true, ImageCommitted: true, ManifestDigestAdded: true, ImageRemoved: true, TagMoved: true, TagRemoved: true,
   ContainerCreated: true, ContainerFileChanged: true, ContainerCommitted: true, ContainerRemoved: true, BlobsCollected: true,
+  EngineEventObserved: true,
 };
 
 class Refusal extends Error {}
@@ -158,6 +159,10 @@ export class LogChecker {
         fields(d, { removed: Array.isArray, bytes: isCount, leftovers: isCount });
         streamIs(streams.blobStore());
         for (const b of d.removed as unknown[]) need(isObj(b) && isDig(b.digest) && isCount(b.size), 'data.removed holds a malformed blob');
+        break;
+      case 'EngineEventObserved':
+        fields(d, { engineId: isStr, timeNano: (v) => isStr(v) && /^\d{1,30}$/.test(v), type: isStr, action: isStr, actorId: isStr, outcome: isStr });
+        streamIs(streams.engine(d.engineId as string));
         break;
       default:
         throw new Refusal('unknown event type');

@@ -11,6 +11,7 @@ import { tempDir } from '../helpers/backends';
 import { BASE_DOCKERFILE, build, childDockerfile, cleanup, docker, engineGet, strata, unique } from '../helpers/dockerEngine';
 
 describeWithPeers(['docker'])('strata export … docker-daemon:NAME:TAG', () => {
+  jest.setTimeout(300000); // a shared, loaded machine: builds and the Engine take their time
   const base = `${unique('xbase')}:1`;
   const child = `${unique('xchild')}:1`;
   const loaded = `${unique('xloaded')}:7`;

@@ -15,6 +15,7 @@ import {
 } from '../helpers/dockerEngine';
 
 describeWithPeers(['docker'])('strata import docker-daemon:', () => {
+  jest.setTimeout(300000); // a shared, loaded machine: builds and the Engine take their time
   const base = `${unique('dbase')}:1`;
   const child = `${unique('dchild')}:2`;
   let dir: string;

@@ -38,6 +38,7 @@ async function tarRows(tar: Buffer): Promise<TarRow[]> {
 }
 
 describeWithPeers(['docker'])('DOCKER accounting against Docker Engine', () => {
+  jest.setTimeout(300000); // a shared, loaded machine: builds and the Engine take their time
   const base = `${unique('base')}:1`;
   const child = `${unique('child')}:1`;
   const container = unique('run');

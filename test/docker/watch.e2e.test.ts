@@ -55,6 +55,7 @@ async function until<T>(what: string, probe: () => T | null | undefined | false,
 }
 
 describeWithPeers(['docker'])('strata watch docker-daemon:', () => {
+  jest.setTimeout(300000); // a shared, loaded machine: the Engine and the watch take their time
   const base = `${unique('wbase')}:1`;
   const child = `${unique('wchild')}:1`;
   const tag1 = `${unique('wtag')}:1`;
