@@ -119,6 +119,8 @@ describe.each(backendNames())('import-log into %s is all or nothing', (backend) 
     ['a tag moved from where it did not point', (evs) => { find(evs, 'TagMoved', 1).data.from = `sha256:${'e'.repeat(64)}`; }, /data.from is not where the tag pointed/],
     ['a tag moved to an image never committed', (evs) => { find(evs, 'TagMoved').data.to = `sha256:${'f'.repeat(64)}`; }, /never committed/],
     ['an image removed twice', (evs) => { const e = find(evs, 'ImageRemoved'); evs.push({ ...e, position: evs.length + 1, version: e.version + 1 }); }, /the image is not live/],
+    ['a lone surrogate in an actor (issue 15 item 1)', (evs) => { find(evs, 'TagMoved').metadata.actor = 'cli:\ud800'; }, /metadata\.actor is not valid Unicode/],
+    ['a NUL in a tag name (issue 15 item 1)', (evs) => { find(evs, 'TagMoved').data.tag = 'a\u0000:1'; }, /data\.tag holds a NUL character/],
     ['an event in the wrong stream', (evs) => { Object.assign(find(evs, 'ContainerRemoved'), { stream: 'container:nobody', version: 1 }); }, /belongs in stream/],
   ];
 
