@@ -7,11 +7,11 @@
  * CONFLICT; we then re-read and retry, so racing imports of shared layers
  * both succeed.
  */
-import type { ImageCommittedData, LayerCommittedData } from '../domain/events';
+import type { ImageCommittedData, ImageTransferredData, LayerCommittedData } from '../domain/events';
 import { streams } from '../domain/events';
 import { normalizeTag } from '../domain/reference';
 import { DomainError } from '../domain/errors';
-import type { NewEvent, StreamAppend } from '../eventStore/types';
+import type { KeyedRequest, NewEvent, StoredEvent, StreamAppend } from '../eventStore/types';
 import type { ImportedImage } from '../importers';
 import type { LayerContent, Strata } from './strata';
 import { appendRacing, withRetries } from './commands/append';
@@ -26,9 +26,17 @@ export interface ImportSummaryImage {
   status: 'imported' | 'already present' | 'new manifest' | 'retagged';
 }
 
-export interface ImportSummary { images: ImportSummaryImage[]; appended: number; head: number }
+export interface ImportSummary {
+  images: ImportSummaryImage[]; appended: number; head: number;
+  /** The events appended (empty when nothing was new or the idempotency key was seen). */
+  events?: readonly StoredEvent[];
+}
 
-export interface ImportRecordOptions { actor?: string | null; extraTags?: string[]; idempotencyKey?: string | null }
+export interface ImportRecordOptions {
+  actor?: string | null; extraTags?: string[]; idempotencyKey?: string | null; request?: KeyedRequest | null;
+  /** A pull or push to record with the image in the same append (null: nothing to record for it). */
+  transfer?: (img: ImportedImage, status: ImportSummaryImage['status']) => ImageTransferredData | null;
+}
 
 export async function recordImport(app: Strata, images: readonly ImportedImage[], opts: ImportRecordOptions = {}): Promise<ImportSummary> {
   return withRetries(false, () => attemptImport(app, images, opts));
@@ -89,6 +97,8 @@ async function attemptImport(app: Strata, images: readonly ImportedImage[], opts
       push(streams.tag(t), cur?.version ?? 0, { type: 'TagMoved', data: { tag: t, from: cur?.imageId ?? null, to: img.imageId } });
       if (status === 'already present') status = 'retagged';
     }
+    const transfer = opts.transfer?.(img, status);
+    if (transfer) push(stream, version, { type: 'ImageTransferred', data: transfer });
     summary.push({
       imageId: img.imageId, manifestDigest: img.manifestDigest, tags, layers: img.layers.length, newLayers: fresh,
       size: img.layers.reduce((s, l) => s + l.size, 0), status,
@@ -97,8 +107,9 @@ async function attemptImport(app: Strata, images: readonly ImportedImage[], opts
   // Layers first, then images, then tags: a reader folding the log meets facts before their uses.
   const ordered = [...perStream.values()].sort((a, b) => rank(a.stream) - rank(b.stream));
   if (ordered.length === 0) return { images: summary, appended: 0, head: model.position };
-  const r = await appendRacing(app, ordered, { actor: opts.actor ?? null, idempotencyKey: opts.idempotencyKey ?? null }, contents);
-  return { images: summary, appended: r.duplicate ? 0 : r.events.length, head: r.head };
+  const who = { actor: opts.actor ?? null, idempotencyKey: opts.idempotencyKey ?? null, request: opts.request ?? null };
+  const r = await appendRacing(app, ordered, who, contents);
+  return { images: summary, appended: r.duplicate ? 0 : r.events.length, head: r.head, events: r.duplicate ? [] : r.events };
 }
 
 const rank = (stream: string) => (stream.startsWith('layer:') ? 0 : stream.startsWith('image:') ? 1 : 2);

@@ -12,9 +12,42 @@ import { cliActor } from './output';
 import { PROGRESS_FORMAT, progressPayload } from './progressLine';
 import { daemonImageName, isDaemonSource, openDaemonImage } from '../engine/source';
 import { keepBlobs, openBlobStore, type IngestSession } from '../blobs';
+import { pullFromRegistry } from '../application/registryPull';
+import { isRegistrySource } from '../registry';
 
 export interface ImportCliOptions {
   db?: string; blobs?: string; tag?: string; repo?: string; platform?: string; json?: boolean; maxBytes?: string; maxEntries?: string;
+  allTags?: boolean; creds?: string; authfile?: string; tlsVerify?: string;
+}
+
+/** --tls-verify=false|true (default true). */
+export function tlsVerifyOption(v: string | undefined): boolean | null {
+  if (v === undefined) return null;
+  if (v === 'false') return false;
+  if (v === 'true') return true;
+  throw badInput('--tls-verify takes true or false');
+}
+
+async function pullCommand(source: string, opts: ImportCliOptions): Promise<void> {
+  if (opts.tag || opts.repo || opts.maxBytes || opts.maxEntries) throw badInput('--tag, --repo and the caps apply to archives, not docker://');
+  const app = await Strata.open(opts.db, { blobs: opts.blobs });
+  try {
+    const r = await pullFromRegistry(app, source, {
+      platform: opts.platform, allTags: !!opts.allTags, creds: opts.creds, authFile: opts.authfile,
+      tlsVerify: tlsVerifyOption(opts.tlsVerify), actor: cliActor(),
+    });
+    const { transferEvents: _e, ...rest } = r;
+    if (opts.json) { process.stdout.write(`${JSON.stringify(rest, null, 2)}\n`); return; }
+    for (const i of r.summary.images) {
+      const tags = i.tags.length ? i.tags.join(', ') : '<untagged>';
+      process.stdout.write(`${i.status}: ${i.imageId.slice(7, 19)} ${tags} (${i.layers} layers, ${i.newLayers} new, ${i.size} bytes)\n`);
+    }
+    process.stdout.write(`fetched ${r.fetchedBlobs} blobs (${r.fetchedBytes} bytes), `
+      + `reused ${r.reusedBlobs} blobs (${r.reusedBytes} bytes)\n`);
+    process.stdout.write(`appended ${r.summary.appended} events; head ${r.summary.head}\n`);
+  } finally {
+    await app.close();
+  }
 }
 
 const intOption = (v: string | undefined, name: string) => {
@@ -82,6 +115,10 @@ async function importWith(path: string, opts: ImportCliOptions, progress: Return
 }
 
 export async function importCommand(path: string, opts: ImportCliOptions): Promise<void> {
+  if (isRegistrySource(path)) { await pullCommand(path, opts); return; }
+  if (opts.allTags || opts.creds || opts.authfile || opts.tlsVerify) {
+    throw badInput('--all-tags, --creds, --authfile and --tls-verify apply to docker:// sources');
+  }
   const summary = await importSource(path, opts);
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

@@ -26,6 +26,11 @@ function program(): Command {
     .showHelpAfterError()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   const db = ['--db <url>', 'SQLite file path or postgres:// URL (default $STRATA_DB, then ./data/strata.db)'] as const;
+  const registryFlags = [
+    ['--creds <user:pass>', 'registry credentials (docker://)'],
+    ['--authfile <file>', 'containers-auth.json or Docker config.json with registry credentials (default $REGISTRY_AUTH_FILE)'],
+    ['--tls-verify <bool>', 'false: allow plain HTTP and self-signed certificates (docker://; default true)'],
+  ] as const;
   const blobs = ['--blobs <dir>', 'blob store directory (default $STRATA_BLOBS, then blobs/ next to the database)'] as const;
 
   p.command('serve').description('serve GraphQL over HTTP and WebSocket at /graphql')
@@ -52,19 +57,23 @@ function program(): Command {
   p.command('import')
     .description('import every image of a docker save archive, an OCI layout directory or an OCI layout tar, '
       + 'or one image from a Docker Engine')
-    .argument('<path>', 'archive path, OCI layout directory, - for standard input, or docker-daemon:NAME[:TAG] ($DOCKER_HOST)')
+    .argument('<path>', 'archive path, OCI layout directory, - for standard input, docker-daemon:NAME[:TAG] ($DOCKER_HOST), '
+      + 'or docker://HOST/REPO[:TAG|@DIGEST] (a registry)')
     .option(...db).option(...blobs).option('--tag <ref>', 'tag the imported image (only when the archive holds one image)')
     .option('--repo <name>', 'repository for OCI ref.name annotations that hold only a tag')
     .option('--platform <os/arch>', 'platform to pick from a multi-platform index (default linux/amd64)')
     .option('--json', 'print a machine-readable summary on stdout')
     .option('--max-bytes <n>', 'cap on total uncompressed bytes').option('--max-entries <n>', 'cap on tar entries')
+    .option('--all-tags', 'docker://HOST/REPO: every tag of the repository').option(...registryFlags[0]).option(...registryFlags[1])
+    .option(...registryFlags[2])
     .action(async (path, o) => { await importCommand(path, o); });
 
   p.command('export')
-    .description('write an image to oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:NAME:TAG] '
-      + 'or load it into a Docker Engine: docker-daemon:NAME:TAG')
+    .description('write an image to oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE[:NAME:TAG], '
+      + 'load it into a Docker Engine (docker-daemon:NAME:TAG) or push it to a registry (docker://HOST/REPO:TAG)')
     .argument('<ref>', 'the image: tag, name@digest or image ID').argument('<dest>', 'destination')
     .option(...db).option(...blobs).option('--json', 'print a machine-readable result')
+    .option(...registryFlags[0]).option(...registryFlags[1]).option(...registryFlags[2])
     .action(async (ref, dest, o) => { await exportCommand(ref, dest, o); });
 
   p.command('bases').description('layer stacks several images share (unnamed bases), as a tree, with distribution and image counts')

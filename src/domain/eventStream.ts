@@ -10,7 +10,8 @@ export function streamOf(event: DomainEvent): string {
     case 'LayerCommitted': return streams.layer(event.data.diffId);
     case 'ImageCommitted':
     case 'ManifestDigestAdded':
-    case 'ImageRemoved': return streams.image(event.data.imageId);
+    case 'ImageRemoved':
+    case 'ImageTransferred': return streams.image(event.data.imageId);
     case 'TagMoved':
     case 'TagRemoved': return streams.tag(event.data.tag);
     case 'ContainerCreated':

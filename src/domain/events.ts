@@ -75,6 +75,23 @@ export interface ImageRemovedData { imageId: string }
 export interface TagMovedData { tag: string; from: string | null; to: string }
 export interface TagRemovedData { tag: string; from: string }
 
+/**
+ * An image moved to or from somewhere (a registry, an archive, an engine):
+ * where, which manifest, and how many compressed bytes travelled versus were
+ * skipped because the other side had them (issue 18, Image.transfers).
+ */
+export interface ImageTransferredData {
+  imageId: string;
+  direction: 'PULL' | 'PUSH';
+  /** e.g. docker://registry.example:5000/app:1 */
+  location: string;
+  manifestDigest: string;
+  transferredBytes: number;
+  skippedBytes: number;
+  transferredBlobs: number;
+  skippedBlobs: number;
+}
+
 export interface ContainerCreatedData { containerId: string; imageId: string; name: string | null }
 export interface ContainerFileChangedData {
   containerId: string;
@@ -120,6 +137,7 @@ export type DomainEvent =
   | { type: 'ImageRemoved'; data: ImageRemovedData }
   | { type: 'TagMoved'; data: TagMovedData }
   | { type: 'TagRemoved'; data: TagRemovedData }
+  | { type: 'ImageTransferred'; data: ImageTransferredData }
   | { type: 'ContainerCreated'; data: ContainerCreatedData }
   | { type: 'ContainerFileChanged'; data: ContainerFileChangedData }
   | { type: 'ContainerCommitted'; data: ContainerCommittedData }

@@ -34,6 +34,7 @@ const KNOWN_TYPES: Record<EventType, true> = {
   LayerCommitted: true, ImageCommitted: true, ManifestDigestAdded: true, ImageRemoved: true, TagMoved: true, TagRemoved: true,
   ContainerCreated: true, ContainerFileChanged: true, ContainerCommitted: true, ContainerRemoved: true, BlobsCollected: true,
   EngineEventObserved: true,
+  ImageTransferred: true,
 };
 
 class Refusal extends Error {}
@@ -104,6 +105,12 @@ export class LogChecker {
         fields(d, { imageId: isDig, manifestDigest: isDig });
         streamIs(streams.image(d.imageId as string));
         need(this.images.get(d.imageId as string) === true, 'the image is not live');
+        break;
+      case 'ImageTransferred':
+        fields(d, { imageId: isDig, direction: (v) => v === 'PULL' || v === 'PUSH', location: isStr, manifestDigest: isDig,
+          transferredBytes: isCount, skippedBytes: isCount, transferredBlobs: isCount, skippedBlobs: isCount });
+        streamIs(streams.image(d.imageId as string));
+        need(this.images.has(d.imageId as string), 'the image was never committed');
         break;
       case 'ImageRemoved':
         fields(d, { imageId: isDig });

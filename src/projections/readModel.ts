@@ -9,8 +9,8 @@
  */
 import { chainIdsOf } from '../domain/digest';
 import type {
-  ContainerCreatedData, ContainerFileChangedData, ImageCommittedData, LayerCommittedData, ManifestDigestAddedData,
-  TagMovedData, TagRemovedData,
+  ContainerCreatedData, ContainerFileChangedData, ImageCommittedData, ImageTransferredData, LayerCommittedData,
+  ManifestDigestAddedData, TagMovedData, TagRemovedData,
 } from '../domain/events';
 import { createdByPerLayer } from '../domain/history';
 import { buildLineage, type Lineage } from '../domain/lineage';
@@ -20,7 +20,7 @@ import { StorageLedger } from '../domain/storageLedger';
 import { sha256Hex } from '../support/sha256';
 import type { ShareKey, StorageImage } from '../domain/storage';
 import type { StoredEvent } from '../eventStore/types';
-import type { ContainerRecord, ImageRecord, LayerRecord, TagRecord } from './records';
+import type { ContainerRecord, ImageRecord, LayerRecord, TagRecord, TransferRecord } from './records';
 
 
 export class ReadModel {
@@ -32,6 +32,8 @@ export class ReadModel {
   /** Stream versions of every stream seen (for expectedVersion answers). */
   readonly streamVersions = new Map<string, number>();
   private readonly manifestIndex = new Map<string, string>();
+  /** imageId → its pulls and pushes, oldest first (kept across removal: history). */
+  readonly transfers = new Map<string, TransferRecord[]>();
   private readonly ledgers: Record<ShareKey, StorageLedger> = {
     CHAIN_ID: new StorageLedger('CHAIN_ID'),
     DIFF_ID: new StorageLedger('DIFF_ID'),
@@ -56,6 +58,7 @@ export class ReadModel {
       case 'ImageRemoved': this.onRemoved(e); break;
       case 'TagMoved': this.onTagMoved(e, e.data as TagMovedData); break;
       case 'TagRemoved': this.onTagRemoved(e, e.data as TagRemovedData); break;
+      case 'ImageTransferred': this.onTransferred(e, e.data as ImageTransferredData); break;
       case 'ContainerCreated': this.onContainerCreated(e, e.data as ContainerCreatedData); break;
       case 'ContainerFileChanged': this.onContainerChange(e, e.data as ContainerFileChangedData); break;
       case 'ContainerRemoved': this.onContainerRemoved(e); break;
@@ -108,6 +111,15 @@ export class ReadModel {
     if (!img) return;
     if (!img.manifestDigests.includes(d.manifestDigest)) img.manifestDigests.push(d.manifestDigest);
     this.manifestIndex.set(d.manifestDigest, d.imageId);
+  }
+
+  private onTransferred(e: StoredEvent, d: ImageTransferredData): void {
+    const img = this.images.get(d.imageId);
+    if (img) img.version = e.version;
+    const list = this.transfers.get(d.imageId) ?? [];
+    list.push({ direction: d.direction, location: d.location, manifestDigest: d.manifestDigest, transferredBytes: d.transferredBytes,
+      skippedBytes: d.skippedBytes, at: e.metadata.recordedAt, actor: e.metadata.actor, position: e.position });
+    this.transfers.set(d.imageId, list);
   }
 
   private onRemoved(e: StoredEvent): void {

@@ -80,3 +80,15 @@ export interface ContainerRecord {
   changes: ContainerChangeRecord[];
   copiedUpBytes: number;
 }
+
+/** One pull or push of an image (ImageTransferred). */
+export interface TransferRecord {
+  direction: 'PULL' | 'PUSH';
+  location: string;
+  manifestDigest: string;
+  transferredBytes: number;
+  skippedBytes: number;
+  at: string;
+  actor: string | null;
+  position: number;
+}

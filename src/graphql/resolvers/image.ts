@@ -44,6 +44,7 @@ export const imageResolvers = {
   descendants: (o: ImageObj) => related(o, o.model.lineage().descendants(o.rec.imageId)),
   history: (o: ImageObj) => imageHistory(o.rec),
   exportable: (o: ImageObj, _a: unknown, ctx: Ctx) => isExportable(ctx.app.blobs, o.rec),
+  transfers: (o: ImageObj) => o.model.transfers.get(o.rec.imageId) ?? [],
   async file(o: ImageObj, args: { path: string }, ctx: Ctx) {
     const view = await ctx.loaders.view.load(o.rec);
     const e = view.lookup(args.path);

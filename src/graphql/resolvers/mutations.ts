@@ -15,6 +15,9 @@ import {
 } from '../../application/commands/containers';
 import type { FileChange } from '../../domain/image/fileChange';
 import { toGraphQLEvent } from '../subscriptions';
+import { pullFromRegistry } from '../../application/registryPull';
+import { pushImage } from '../../application/registryPush';
+import { isRegistrySource } from '../../registry';
 import type { Ctx } from './context';
 import { imageObj, layerObj } from './context';
 import { imageLayer } from './mappers';
@@ -35,6 +38,24 @@ export function commitPayload(r: CommitResult) {
 }
 
 export const mutationResolvers: Record<string, (...args: any[]) => unknown> = {
+  async pullImage(_: unknown, args: { source: string; platform?: string | null; idempotencyKey?: string | null }, ctx: Ctx) {
+    const who = writer(ctx, args.idempotencyKey);
+    if (!isRegistrySource(args.source)) {
+      throw new DomainError('BAD_USER_INPUT', `pullImage takes docker://HOST/REPO[:TAG|@DIGEST]; "${args.source}" is not one `
+        + '(archives and engines: strata import)');
+    }
+    const r = await pullFromRegistry(ctx.app, args.source, { platform: args.platform, ...who });
+    const model = await ctx.app.models.current();
+    const images = r.imageIds.map((id) => model.images.get(id)).filter((i) => model.isLive(i)).map((i) => imageObj(i!, model));
+    const event = r.transferEvents[0] ?? r.summary.events?.[0] ?? null;
+    return { images, fetchedBlobs: r.fetchedBlobs, fetchedBytes: r.fetchedBytes, reusedBlobs: r.reusedBlobs, reusedBytes: r.reusedBytes,
+      event: event ? toGraphQLEvent(event) : null };
+  },
+  async pushImage(_: unknown, args: { image: string; destination: string; idempotencyKey?: string | null }, ctx: Ctx) {
+    const r = await pushImage(ctx.app, args.image, args.destination, writer(ctx, args.idempotencyKey));
+    if (!r.event) throw new DomainError('CONFLICT', `idempotency key "${args.idempotencyKey}" was already used`);
+    return { ...r, event: toGraphQLEvent(r.event) };
+  },
   async commit(_: unknown, args: { input: CommitInput }, ctx: Ctx) {
     return commitPayload(await commitImage(ctx.app, args.input, writer(ctx)));
   },
