@@ -62,6 +62,11 @@ export interface BlobStore {
    * could be using it (see fsBlobStore.ts). Returns what was (or, dry, would be) removed.
    */
   collect(keep: () => Promise<ReadonlySet<string>>, options?: { dryRun?: boolean }): Promise<{ removed: BlobInfo[]; leftovers: number }>;
+  /**
+   * Optional, for stores that are an OCI image layout: replaces its index.json with these
+   * manifests (tagged live images), so skopeo and umoci can open the store by tag.
+   */
+  publishIndex?(manifests: readonly { mediaType: string; digest: string; size: number; refName: string }[]): Promise<void>;
 }
 
 export class BlobDamagedError extends Error {

@@ -175,6 +175,20 @@ export class FsBlobStore implements BlobStore {
     await fsyncDir(path.dirname(final));
   }
 
+  async publishIndex(manifests: readonly { mediaType: string; digest: string; size: number; refName: string }[]): Promise<void> {
+    await this.init();
+    const index = {
+      schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: manifests.map((m) => ({
+        mediaType: m.mediaType, digest: m.digest, size: m.size, annotations: { 'org.opencontainers.image.ref.name': m.refName },
+      })),
+    };
+    const file = path.join(this.location, 'index.json');
+    const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+    await fs.writeFile(tmp, `${JSON.stringify(index)}\n`);
+    await fs.rename(tmp, file);
+  }
+
   async *list(): AsyncIterable<BlobInfo & { mtimeMs: number }> {
     const dir = path.join(this.location, 'blobs', 'sha256');
     let names: string[];

@@ -20,7 +20,7 @@ const ok = (args: string[]) => {
 const id = process.pid;
 const BASE = `strata-cg-base:${id}`;
 
-describeWithPeers(['docker'])('strata commit --layer/--from-dir, gc, verify --blobs', () => {
+describeWithPeers(['docker', 'skopeo'])('strata commit --layer/--from-dir, gc, verify --blobs', () => {
   let dir: string;
   let db: string;
   let saved: string;
@@ -95,6 +95,9 @@ describeWithPeers(['docker'])('strata commit --layer/--from-dir, gc, verify --bl
     const ev = q('{ events(types: ["BlobsCollected"]) { edges { node { data } } } }').data.events.edges;
     expect(ev).toHaveLength(1);
     expect(ev[0].node.data.removed.map((b: any) => b.digest)).toContain(layerDigest);
+    // gc also refreshed the store's index.json: skopeo opens the store itself by tag.
+    const inspected = JSON.parse(sh('skopeo', ['inspect', `oci:${path.join(dir, 'data', 'blobs')}:cg-dir:1`]));
+    expect(inspected.Layers.at(-1)).toBe(q('{ image(ref: "cg-dir:1") { layers { digest } } }').data.image.layers.at(-1).digest);
     // Live images still export and run.
     expect(run(BASE, 'cat /keep')).toBe('keep\n');
     expect(q(`{ image(ref: "cg-dir:1") { exportable } }`).data.image.exportable).toBe(true);
