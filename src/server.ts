@@ -21,6 +21,8 @@ import { DEFAULT_LIMITS, checkOperation, checkVariables, type CostModel, type Li
 import { createLogger, type Logger } from './graphql/logger';
 import { SLOW_CONSUMER_CLOSE_CODE, SlowConsumerError, type SubscriptionContext } from './graphql/subscriptions';
 import { allowedHostsFor, hostAllowed, wsOriginAllowed, type AllowedHosts } from './graphql/hosts';
+import { rejectionReason, type Metrics } from './metrics/metrics';
+import type { Readiness } from './metrics/readiness';
 
 export interface ServerOptions {
   schema: GraphQLSchema;
@@ -51,6 +53,10 @@ export interface ServerOptions {
   shutdownGraceMs?: number;
   /** Answer __schema/__type (default true, whatever NODE_ENV says: codegen, GraphiQL and audits need it). */
   introspection?: boolean;
+  /** Served at GET /metrics (absent: no /metrics). */
+  metrics?: Metrics;
+  /** Answers GET /readyz (absent: ready while the database answers). */
+  readiness?: Readiness;
 }
 
 export interface RunningServer {
@@ -85,7 +91,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxBodyBytes });
   const introspection = opts.introspection ?? true;
   const ws = startWebSocket({ wss, httpServer, schema: opts.schema, introspection, auth, createContext: opts.createContext, corsOrigins,
-    allowedHosts, logger, limits, costModel: opts.costModel });
+    allowedHosts, logger, limits, costModel: opts.costModel, metrics: opts.metrics });
 
   const apollo = new ApolloServer<BaseContext>({
     schema: opts.schema,
@@ -113,7 +119,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const publicDir = opts.publicDir === undefined ? (existsSync(DEFAULT_PUBLIC_DIR) ? DEFAULT_PUBLIC_DIR : null) : opts.publicDir;
   httpServer.on('request', createRequestHandler({ apollo, schema: opts.schema, store: opts.store, auth, createContext: opts.createContext,
-    corsOrigins, allowedHosts, logger, limits, publicDir }));
+    corsOrigins, allowedHosts, logger, limits, publicDir, metrics: opts.metrics, readiness: opts.readiness }));
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(opts.port, opts.host, () => resolve());
@@ -154,6 +160,7 @@ interface WsOptions {
   logger: Logger;
   limits: Limits;
   costModel?: () => Promise<CostModel>;
+  metrics?: Metrics;
 }
 
 /**
@@ -172,39 +179,56 @@ function startWebSocket(o: WsOptions): { dispose(): Promise<void> } {
     o.wss.handleUpgrade(req, socket, head, (client) => o.wss.emit('connection', client, req));
   });
   const log = o.logger.child({ transport: 'ws' });
+  // graphql-ws keeps each connection's running operations in ctx.subscriptions.
+  const open = new Set<{ subscriptions: Record<string, unknown> }>();
+  o.metrics?.watchWebSockets(() => ({ connections: open.size,
+    operations: [...open].reduce((n, c) => n + Object.keys(c.subscriptions).length, 0) }));
+  const refusedOp = (type: string, errors: readonly GraphQLError[]) => {
+    const code = errors[0]?.extensions?.code;
+    const outcome = typeof code === 'string' ? code : 'GRAPHQL_VALIDATION_FAILED';
+    o.metrics?.operations.inc({ transport: 'ws', type, operation: 'anonymous', outcome });
+    o.metrics?.rejected.inc({ reason: rejectionReason(outcome) ?? 'invalid' });
+    return errors as GraphQLError[];
+  };
   const cleanup = useServer<Record<string, unknown> | undefined, { auth: RequestAuth }>(
     {
       onConnect(ctx) {
         const p = ctx.connectionParams ?? {};
         const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
         ctx.extra.auth = authenticate(o.auth, str(p.authorization ?? p.Authorization), str(p['x-strata-actor'] ?? p.actor));
+        open.add(ctx as unknown as { subscriptions: Record<string, unknown> });
         return true;
+      },
+      onClose(ctx) {
+        open.delete(ctx as unknown as { subscriptions: Record<string, unknown> });
       },
       async onSubscribe(ctx, _id, payload) {
         const auth = ctx.extra.auth ?? authenticate(o.auth, undefined);
         // graphql-ws has already registered this operation in ctx.subscriptions.
         if (Object.keys(ctx.subscriptions).length > o.limits.maxSubscriptionsPerConnection) {
           const most = o.limits.maxSubscriptionsPerConnection;
-          return [codedError('QUERY_TOO_COMPLEX', `At most ${most} operations at once on one connection`)];
+          return refusedOp('unknown', [codedError('QUERY_TOO_COMPLEX', `At most ${most} operations at once on one connection`)]);
         }
         // The token first: a refused client learns nothing of the schema
         // (validation's "Did you mean …?" hints name fields).
-        if (!auth.canRead) return [authorizeOperation(auth, 'query')!];
+        if (!auth.canRead) return refusedOp('unknown', [authorizeOperation(auth, 'query')!]);
         let document: DocumentNode;
         try {
           document = parse(payload.query, { maxTokens: o.limits.maxTokens });
         } catch (e) {
-          return [e instanceof GraphQLError ? e : codedError('BAD_USER_INPUT', 'Could not parse the document')];
+          return refusedOp('unknown', [e instanceof GraphQLError ? e : codedError('BAD_USER_INPUT', 'Could not parse the document')]);
         }
         const invalid = validate(o.schema, document, o.introspection ? undefined : [...specifiedRules, NoSchemaIntrospectionCustomRule]);
-        if (invalid.length) return invalid;
+        if (invalid.length) return refusedOp('unknown', invalid);
         const op = getOperationAST(document, payload.operationName);
         if (!op) return [codedError('BAD_USER_INPUT', 'Unable to identify the operation')];
         const costs = o.costModel ? await o.costModel().catch(() => undefined) : undefined;
         const refused = authorizeOperation(auth, op.operation) ?? checkVariables(payload.variables, o.limits) ?? checkOperation(o.schema,
           document, op, payload.variables ?? undefined, o.limits, costs);
-        if (refused) return [refused];
+        if (refused) return refusedOp(op.operation, [refused]);
         log.info({ operation: payload.operationName ?? op.name?.value ?? null, type: op.operation }, 'operation');
+        o.metrics?.operations.inc({ transport: 'ws', type: op.operation, operation: o.metrics.operationLabel(op.name?.value),
+          outcome: 'ok' });
         try {
           const socket = ctx.extra.socket;
           const subscription: SubscriptionContext = {

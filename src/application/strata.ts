@@ -27,6 +27,9 @@ export class Strata {
   /** Layer blobs, configs and manifests (src/blobs; docs/architecture.md "Blob store"). */
   readonly blobs: BlobStore;
 
+  /** Told when a command is answered from an idempotency key's first result (serve counts these for /metrics). */
+  onIdempotentReplay?: () => void;
+
   constructor(readonly store: EventStore, blobs?: BlobStore) {
     this.models = new ReadModelSource(store);
     this.views = new MergedViewCache(store.sql);

@@ -6,6 +6,10 @@ import { createLogger } from '../graphql/logger';
 import { startServer } from '../server';
 import { costModelFor } from '../graphql/costs';
 import { loadWriteToken, requireTokenForHost } from './writeToken';
+import { Metrics } from '../metrics/metrics';
+import { instrumentStore } from '../metrics/instrumentStore';
+import { sourcesFor } from '../metrics/sources';
+import { DEFAULT_MAX_LAG, readinessOf } from '../metrics/readiness';
 
 export interface ServeOptions { port?: string; host?: string; db?: string; blobs?: string }
 
@@ -13,7 +17,16 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const logger = createLogger();
   const host = opts.host ?? process.env.HOST ?? '127.0.0.1';
   requireTokenForHost(host, opts.db);
-  const app = await Strata.open(opts.db, { blobs: opts.blobs });
+  const opened = await Strata.open(opts.db, { blobs: opts.blobs });
+  // STRATA_METRICS=false: no /metrics and no counting.
+  let metrics: Metrics | undefined;
+  const app = process.env.STRATA_METRICS === 'false' ? opened
+    : new Strata(instrumentStore(opened.store, (metrics = new Metrics(sourcesFor(opened)))), opened.blobs);
+  if (metrics) app.onIdempotentReplay = () => metrics!.replays.inc();
+  const maxLag = Number(process.env.STRATA_READY_MAX_LAG) >= 0 && process.env.STRATA_READY_MAX_LAG
+    ? Number(process.env.STRATA_READY_MAX_LAG) : DEFAULT_MAX_LAG;
+  const readiness = readinessOf(app.store, { position: () => app.models.position,
+    catchUp: () => void app.models.current().catch(() => undefined) }, maxLag);
   const { token: writeToken, source, file } = loadWriteToken(opts.db);
   if (source === 'generated') process.stderr.write(`strata: generated a write token (${writeToken}), kept in ${file}\n`);
   else if (source === 'file') process.stderr.write(`strata: write token in ${file} (STRATA_WRITE_TOKEN overrides it)\n`);
@@ -29,6 +42,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
     corsOrigins: process.env.STRATA_CORS_ORIGINS ? process.env.STRATA_CORS_ORIGINS.split(',').map((s) => s.trim()) : [],
     allowedHosts: process.env.STRATA_ALLOWED_HOSTS ? process.env.STRATA_ALLOWED_HOSTS.split(',').map((s) => s.trim()) : [],
     logger,
+    metrics,
+    readiness,
     introspection: process.env.STRATA_INTROSPECTION !== 'false',
     ...(Number(process.env.STRATA_REQUEST_TIMEOUT_MS) > 0 ? { requestTimeoutMs: Number(process.env.STRATA_REQUEST_TIMEOUT_MS) } : {}),
   });

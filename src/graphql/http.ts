@@ -12,6 +12,9 @@ import type { Logger } from './logger';
 import { sendGraphiQL, serveGraphiQLAsset, wantsGraphiQL } from './graphiql';
 import { hostAllowed, type AllowedHosts } from './hosts';
 import { RETRY_AFTER_SECONDS } from '../eventStore/faults';
+import type { Metrics } from '../metrics/metrics';
+import { recordHttpOperation, type OperationRecord } from '../metrics/httpOperations';
+import type { Readiness } from '../metrics/readiness';
 
 export interface HttpOptions {
   apollo: ApolloServer<BaseContext>;
@@ -26,6 +29,10 @@ export interface HttpOptions {
   publicDir: string | null;
   /** Host names the server answers to (null: any); see hosts.ts. */
   allowedHosts?: AllowedHosts;
+  /** Served at /metrics (null: off, STRATA_METRICS=false). */
+  metrics?: Metrics | null;
+  /** Answers /readyz (absent: /readyz mirrors /healthz's reachability). */
+  readiness?: Readiness;
 }
 
 /** What the Apollo plugin learns about an HTTP request, for auth and the access log. */
@@ -35,6 +42,8 @@ interface RequestInfo {
   auth: RequestAuth;
   operationName?: string | null;
   operationType?: string;
+  /** The operation's name as the document spells it (metrics label it; never the client's operationName alone). */
+  documentName?: string;
   errorCodes: string[];
 }
 
@@ -61,6 +70,7 @@ export function strataPlugin(
           if (info) {
             info.operationName = rc.operationName;
             info.operationType = rc.operation.operation;
+            info.documentName = rc.operation.name?.value;
           }
           const refused = authorizeOperation(info?.auth ?? NOBODY, rc.operation.operation);
           if (refused) throw refused;
@@ -95,13 +105,17 @@ export function createRequestHandler(o: HttpOptions) {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const reqId = randomUUID().slice(0, 8);
     const log: Record<string, unknown> = { reqId, method: req.method, path: url.pathname };
+    const op: OperationRecord = {};
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (o.metrics && url.pathname === GRAPHQL_PATH && (req.method === 'POST' || req.method === 'GET') && !wantsGraphiQL(req)) {
+        recordHttpOperation(o.metrics, op, log.errors as string[] | undefined, res.statusCode, ms / 1000);
+      }
       const level = url.pathname === '/healthz' ? 'debug' : 'info';
       o.logger[level]({ ...log, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
     });
     res.setHeader('x-content-type-options', 'nosniff');
-    route(o, req, res, url, log).catch((err) => {
+    route(o, req, res, url, log, op).catch((err) => {
       o.logger.error({ err }, 'request handler failed');
       if (!res.headersSent) send(res, 500, 'application/json; charset=utf-8', errorBody('INTERNAL_SERVER_ERROR', INTERNAL_MESSAGE));
       else res.destroy();
@@ -109,7 +123,8 @@ export function createRequestHandler(o: HttpOptions) {
   };
 }
 
-async function route(o: HttpOptions, req: IncomingMessage, res: ServerResponse, url: URL, log: Record<string, unknown>) {
+async function route(o: HttpOptions, req: IncomingMessage, res: ServerResponse, url: URL, log: Record<string, unknown>,
+  op: OperationRecord) {
   if (!hostAllowed(req, o.allowedHosts ?? null)) {
     // DNS rebinding (hosts.ts): a name we were not configured with.
     return send(res, 403, 'application/json; charset=utf-8', JSON.stringify({ error: 'host not allowed; add it to STRATA_ALLOWED_HOSTS' }));
@@ -122,10 +137,12 @@ async function route(o: HttpOptions, req: IncomingMessage, res: ServerResponse, 
   if (url.pathname === GRAPHQL_PATH) {
     if (wantsGraphiQL(req)) return sendGraphiQL(req, res);
     if (req.method !== 'GET' && req.method !== 'POST') return methodNotAllowed(res, 'GET, POST');
-    return graphql(o, req, res, url, log);
+    return graphql(o, req, res, url, log, op);
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD');
   if (url.pathname === '/healthz') return healthz(o, req, res);
+  if (url.pathname === '/readyz') return readyz(o, res);
+  if (url.pathname === '/metrics' && o.metrics) return metrics(o, o.metrics, req, res);
   if (await serveGraphiQLAsset(url.pathname, req, res)) return;
   if (o.publicDir && (await serveStatic(o.publicDir, url.pathname, req, res))) return;
   send(res, 404, 'application/json; charset=utf-8', JSON.stringify({ error: 'not found' }));
@@ -181,20 +198,53 @@ async function healthz(o: HttpOptions, req: IncomingMessage, res: ServerResponse
   }
 }
 
-async function graphql(o: HttpOptions, req: IncomingMessage, res: ServerResponse, url: URL, log: Record<string, unknown>) {
+/** Prometheus text; behind the read token when reads are (a scrape config sends it as a bearer token). */
+async function metrics(o: HttpOptions, m: Metrics, req: IncomingMessage, res: ServerResponse) {
+  if (!authenticate(o.auth, req.headers.authorization).canRead) {
+    res.setHeader('www-authenticate', 'Bearer');
+    return send(res, 401, 'application/json; charset=utf-8', JSON.stringify({ error: 'send the read token' }));
+  }
+  const { contentType, body } = await m.text();
+  res.setHeader('cache-control', 'no-store');
+  send(res, 200, contentType, req.method === 'HEAD' ? undefined : body);
+}
+
+/**
+ * Readiness (liveness is /healthz): 200 when this instance can serve, else 503
+ * with the reason. The reason names no data, so it is shown to anyone.
+ */
+async function readyz(o: HttpOptions, res: ServerResponse) {
+  const state = o.readiness ? await o.readiness().catch(() => ({ ready: false, reason: 'the database is unavailable' }))
+    : await o.store.head().then(() => ({ ready: true }), () => ({ ready: false, reason: 'the database is unavailable' }));
+  res.setHeader('cache-control', 'no-store');
+  if (!state.ready) res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
+  send(res, state.ready ? 200 : 503, 'application/json; charset=utf-8', JSON.stringify(state));
+}
+
+async function graphql(o: HttpOptions, req: IncomingMessage, res: ServerResponse, url: URL, log: Record<string, unknown>,
+  op: OperationRecord) {
   const auth = authenticate(o.auth, req.headers.authorization, header(req, 'x-strata-actor'));
   // Refuse early when no operation could be allowed: no parsing, no schema hints.
   const refused = auth.canRead ? null : authorizeOperation(auth, 'query');
-  if (refused) return sendError(req, res, refused.extensions.code as string, refused.message, 401);
+  if (refused) {
+    op.early = 'auth';
+    return sendError(req, res, refused.extensions.code as string, refused.message, 401);
+  }
 
   let body: unknown;
   if (req.method === 'POST') {
     const parsed = await readJsonBody(req, o.limits.maxBodyBytes);
-    if (parsed.error) return sendError(req, res, 'BAD_USER_INPUT', parsed.error, parsed.status);
+    if (parsed.error) {
+      op.early = 'body';
+      return sendError(req, res, 'BAD_USER_INPUT', parsed.error, parsed.status);
+    }
     body = parsed.value;
     const vars = body && typeof body === 'object' ? (body as Record<string, unknown>).variables : undefined;
     const tooBig = checkVariables(vars, o.limits);
-    if (tooBig) return sendError(req, res, 'BAD_USER_INPUT', tooBig.message, 400);
+    if (tooBig) {
+      op.early = 'limits';
+      return sendError(req, res, 'BAD_USER_INPUT', tooBig.message, 400);
+    }
   }
 
   const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers: toHeaderMap(req), search: url.search, body };
@@ -211,6 +261,7 @@ async function graphql(o: HttpOptions, req: IncomingMessage, res: ServerResponse
   const result = await withTimeout(o.apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context }), o.limits.requestTimeoutMs);
   Object.assign(log, { operation: info.operationName ?? null, type: info.operationType,
     errors: info.errorCodes.length ? info.errorCodes : undefined });
+  Object.assign(op, { type: info.operationType, documentName: info.documentName });
   if (result === TIMEOUT) {
     if (info.operationType === 'mutation') {
       // graphql-js cannot cancel: the write may still commit. Say so (ADR 0005).

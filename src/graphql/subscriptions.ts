@@ -135,6 +135,12 @@ class LogHub {
   }
 }
 
+/** Live feeds, for the subscriber-lag gauge (metrics/metrics.ts). */
+const openFeeds = new Set<EventFeed>();
+
+/** The last position each live subscriber was given. */
+export const subscriberPositions = (): number[] => [...openFeeds].map((f) => f.delivered);
+
 class EventFeed implements AsyncIterableIterator<StoredEvent> {
   private queue: StoredEvent[] = [];
   private readonly waiting: Array<{ resolve: (r: IteratorResult<StoredEvent>) => void; reject: (e: unknown) => void }> = [];
@@ -153,7 +159,10 @@ class EventFeed implements AsyncIterableIterator<StoredEvent> {
   constructor(private readonly options: FollowOptions, private readonly detach: () => void) {
     this.types = options.types?.length ? new Set(options.types) : null;
     this.maxBuffered = options.maxBuffered ?? DEFAULT_MAX_BUFFERED;
+    openFeeds.add(this);
   }
+
+  get delivered(): number { return this.lastDelivered; }
 
   startAt(from: number, after: number, store: EventStore): void {
     this.from = from;
@@ -201,6 +210,7 @@ class EventFeed implements AsyncIterableIterator<StoredEvent> {
     this.failure = new SlowConsumerError(this.lastDelivered);
     this.queue = [];
     this.done = true;
+    openFeeds.delete(this);
     this.detach();
     for (const w of this.waiting.splice(0)) w.reject(this.failure);
     this.options.onSlowConsumer?.(this.lastDelivered);
@@ -231,6 +241,7 @@ class EventFeed implements AsyncIterableIterator<StoredEvent> {
   }
 
   return(): Promise<IteratorResult<StoredEvent>> {
+    openFeeds.delete(this);
     if (!this.done) {
       this.done = true;
       this.detach();

@@ -22,6 +22,9 @@ export class ReadModelSource {
 
   constructor(private readonly store: EventStore, private readonly keepHistoric = 4) {}
 
+  /** The log position the current model has folded up to (readiness: metrics/readiness.ts). */
+  get position(): number { return this.model.position; }
+
   /**
    * Folds every event after the model's position. Callers arriving while a
    * catch-up runs do not share it — it may have read the head before their

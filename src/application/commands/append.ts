@@ -76,7 +76,10 @@ export async function withRetries<T>(pinned: boolean, attempt: () => Promise<T>)
 
 /** The events a used idempotency key recorded, or null when the key is new. */
 export async function priorEvents(app: Strata, key: string | null | undefined): Promise<StoredEvent[] | null> {
-  return key ? eventsOfKey(app.store.sql, key) : null;
+  if (!key) return null;
+  const events = await eventsOfKey(app.store.sql, key);
+  if (events) app.onIdempotentReplay?.();
+  return events;
 }
 
 /** The replayed events did not come from this kind of command: the key was reused for something else. */
