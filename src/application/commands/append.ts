@@ -87,3 +87,37 @@ export const keyReused = (key: string | null | undefined) =>
   new DomainError('CONFLICT', `idempotency key "${key ?? ''}" was already used for a different command`, { idempotencyKey: key });
 
 export const pinnedVersion = (v: number | null | undefined): boolean => v !== undefined && v !== null;
+
+/** What a command decided: the events to append and the layer contents they reference. */
+export interface Decision { events: readonly DomainEvent[]; contents?: readonly LayerContent[] }
+
+/** One command, as runCommand runs it. */
+export interface CommandRun<D extends Decision, R> {
+  /** A user-given expectedVersion: a race surfaces as CONFLICT instead of being re-decided. */
+  pinned: boolean;
+  /** Decides on a fresh read model (throws a DomainError to refuse). */
+  decide(model: ReadModel): Promise<D>;
+  /** The answer to a fresh decision once its events are appended (none appended: `appended` is empty). */
+  answer(decision: D, appended: readonly StoredEvent[]): Promise<R>;
+  /** The answer rebuilt from the events a used idempotency key recorded. */
+  replay(events: readonly StoredEvent[]): Promise<R>;
+  /** Wraps the decide-append-answer loop (not a replay), e.g. to hold a blob-store session. */
+  around?<T>(body: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * The one pipeline of every command: a used key replays its first answer;
+ * otherwise decide on a fresh model, append at the versions decided on,
+ * answer — re-deciding a raced append unless the version was pinned.
+ */
+export async function runCommand<D extends Decision, R>(app: Strata, who: Who, run: CommandRun<D, R>): Promise<R> {
+  const prior = await priorEvents(app, who.idempotencyKey);
+  if (prior) return run.replay(prior);
+  const loop = () => withRetries(run.pinned, async () => {
+    const model = await app.models.current();
+    const d = await run.decide(model);
+    const r = await appendDecision(app, model, d.events, who, d.contents ?? []);
+    return r.duplicate ? run.replay(r.events) : run.answer(d, r.events);
+  });
+  return run.around ? run.around(loop) : loop();
+}

@@ -12,7 +12,7 @@ import type { StoredEvent } from '../../eventStore/types';
 import type { ReadModel } from '../../projections/readModel';
 import type { ImageRecord } from '../../projections/records';
 import type { Strata } from '../strata';
-import { appendDecision, keyReused, pinnedVersion, priorEvents, withRetries, type Who } from './append';
+import { keyReused, pinnedVersion, runCommand, type Who } from './append';
 import { commandMetadata, commitPorts, imageStateOf, tagStateOf } from './ports';
 import { eventOfType, imageCommittedEvent, imageRecord, modelAfter } from './result';
 import { RealLayers, type RealLayerPorts } from '../realLayers/realLayers';
@@ -78,17 +78,21 @@ async function decideRealCommit(app: Strata, model: ReadModel, input: CommitInpu
 }
 
 export async function commitImage(app: Strata, input: CommitInput, who: Who): Promise<CommitResult> {
-  const prior = await priorEvents(app, input.idempotencyKey);
-  if (prior) return commitResult(app, replayedImageId(prior, input.idempotencyKey), prior);
-  return RealLayers.using(app, async (real) => {
-    const changes = await real.contents(input.changes);
-    return withRetries(pinnedVersion(input.expectedVersion), async () => {
-      const model = await app.models.current();
+  let real: RealLayers;
+  let changes: CommitInput['changes'];
+  return runCommand(app, { ...who, idempotencyKey: input.idempotencyKey }, {
+    pinned: pinnedVersion(input.expectedVersion),
+    // The change set's contents are stored once, before the first decision (a replay needs none).
+    around: (body) => RealLayers.using(app, async (r) => {
+      real = r;
+      changes = await real.contents(input.changes);
+      return body();
+    }),
+    async decide(model) {
       const out = await decideRealCommit(app, model, { ...input, changes }, who.actor, real);
-      const r = await appendDecision(app, model, out.events, { ...who, idempotencyKey: input.idempotencyKey },
-        [{ diffId: out.layer.diffId, entries: out.entries, entriesDigest: out.layer.entriesDigest }]);
-      const imageId = r.duplicate ? replayedImageId(r.events, input.idempotencyKey) : out.imageId;
-      return commitResult(app, imageId, r.events);
-    });
+      return { ...out, contents: [{ diffId: out.layer.diffId, entries: out.entries, entriesDigest: out.layer.entriesDigest }] };
+    },
+    answer: (d, appended) => commitResult(app, d.imageId, appended),
+    replay: (events) => commitResult(app, replayedImageId(events, input.idempotencyKey), events),
   });
 }

@@ -19,7 +19,7 @@ import type { StoredEvent } from '../../eventStore/types';
 import type { ReadModel } from '../../projections/readModel';
 import type { ContainerRecord } from '../../projections/records';
 import type { Strata } from '../strata';
-import { appendDecision, keyReused, pinnedVersion, priorEvents, withRetries, type Who } from './append';
+import { keyReused, pinnedVersion, runCommand, type Who } from './append';
 import { commitResult, replayedImageId, type CommitResult } from './commit';
 import { commandMetadata, commitPorts, containerStateOf, imageStateOf, tagStateOf } from './ports';
 import { modelAfter } from './result';
@@ -57,13 +57,11 @@ function replayedContainer(events: readonly StoredEvent[], key: string | null | 
 /** Decide on a fresh model, append, answer (or replay the key's first answer). */
 async function run(app: Strata, who: Who, types: readonly string[],
   decide: (model: ReadModel) => Promise<{ id: string; events: DomainEvent[] }>) {
-  const prior = await priorEvents(app, who.idempotencyKey);
-  if (prior) return answer(app, replayedContainer(prior, who.idempotencyKey, types));
-  return withRetries(false, async () => {
-    const model = await app.models.current();
-    const d = await decide(model);
-    const r = await appendDecision(app, model, d.events, who);
-    return answer(app, r.duplicate ? replayedContainer(r.events, who.idempotencyKey, types) : d.id);
+  return runCommand(app, who, {
+    pinned: false,
+    decide,
+    answer: (d) => answer(app, d.id),
+    replay: (events) => answer(app, replayedContainer(events, who.idempotencyKey, types)),
   });
 }
 
@@ -123,29 +121,33 @@ export interface ContainerCommitInput { container: string; tag?: string | null; 
 
 /** docker commit: the RW layer's net changes become a layer on the container's image (a CommitPayload, like Mutation.commit). */
 export async function commitContainer(app: Strata, input: ContainerCommitInput, who: Who): Promise<CommitResult> {
-  const prior = await priorEvents(app, who.idempotencyKey);
-  if (prior) return commitResult(app, replayedImageId(prior, who.idempotencyKey), prior);
-  return RealLayers.using(app, (real) => withRetries(pinnedVersion(input.expectedVersion), async () => {
-    const model = await app.models.current();
-    const rec = requireContainer(model, input.container);
-    const image = model.images.get(rec.imageId);
-    const tag = input.tag ? normalizeTag(input.tag) : null;
-    const now = new Date().toISOString();
-    const decide = async (extra?: RealLayerPorts) => planContainerCommit({
-      type: 'CommitContainer',
-      data: { containerId: rec.containerId, tag, createdBy: input.createdBy ?? null, expectedVersion: input.expectedVersion ?? null },
-      metadata: { ...commandMetadata(who.actor), now },
-      ports: { ...(await commitPorts(app, model, image?.layers ?? [])), ...extra },
-    }, { container: containerStateOf(model, rec), image: imageStateOf(model, rec.imageId),
-      tag: tag ? tagStateOf(model, tag) : initialTagState() });
-    // Twice on one clock: the entries first, then with the real layer written from them (realLayers.ts).
-    const lower = image?.layers ?? [];
-    const out = await decide(await real.portsFor((await decide()).entries, lower, lower, now));
-    await real.finish();
-    const r = await appendDecision(app, model, out.events, who,
-      [{ diffId: out.layer.diffId, entries: out.entries, entriesDigest: out.layer.entriesDigest }]);
-    return commitResult(app, r.duplicate ? replayedImageId(r.events, who.idempotencyKey) : out.imageId, r.events);
-  }));
+  let real: RealLayers;
+  return runCommand(app, who, {
+    pinned: pinnedVersion(input.expectedVersion),
+    around: (body) => RealLayers.using(app, (r) => { real = r; return body(); }),
+    decide: (model) => decideContainerCommit(app, model, input, who, real),
+    answer: (d, appended) => commitResult(app, d.imageId, appended),
+    replay: (events) => commitResult(app, replayedImageId(events, who.idempotencyKey), events),
+  });
+}
+
+async function decideContainerCommit(app: Strata, model: ReadModel, input: ContainerCommitInput, who: Who, real: RealLayers) {
+  const rec = requireContainer(model, input.container);
+  const image = model.images.get(rec.imageId);
+  const tag = input.tag ? normalizeTag(input.tag) : null;
+  const now = new Date().toISOString();
+  const decide = async (extra?: RealLayerPorts) => planContainerCommit({
+    type: 'CommitContainer',
+    data: { containerId: rec.containerId, tag, createdBy: input.createdBy ?? null, expectedVersion: input.expectedVersion ?? null },
+    metadata: { ...commandMetadata(who.actor), now },
+    ports: { ...(await commitPorts(app, model, image?.layers ?? [])), ...extra },
+  }, { container: containerStateOf(model, rec), image: imageStateOf(model, rec.imageId),
+    tag: tag ? tagStateOf(model, tag) : initialTagState() });
+  // Twice on one clock: the entries first, then with the real layer written from them (realLayers.ts).
+  const lower = image?.layers ?? [];
+  const out = await decide(await real.portsFor((await decide()).entries, lower, lower, now));
+  await real.finish();
+  return { ...out, contents: [{ diffId: out.layer.diffId, entries: out.entries, entriesDigest: out.layer.entriesDigest }] };
 }
 
 export interface ContainerView {

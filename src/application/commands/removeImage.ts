@@ -11,7 +11,7 @@ import type { StoredEvent } from '../../eventStore/types';
 import type { ReadModel } from '../../projections/readModel';
 import type { ImageRecord, LayerRecord } from '../../projections/records';
 import type { Strata } from '../strata';
-import { appendDecision, keyReused, pinnedVersion, priorEvents, withRetries, type Who } from './append';
+import { keyReused, pinnedVersion, runCommand, type Who } from './append';
 import { commandMetadata, imageStateOf } from './ports';
 import { eventOfType, imageRecord, modelAfter } from './result';
 
@@ -35,25 +35,25 @@ async function replayed(app: Strata, events: readonly StoredEvent[], key: string
 }
 
 export async function removeImage(app: Strata, input: RemoveInput, who: Who): Promise<RemoveResult> {
-  const prior = await priorEvents(app, input.idempotencyKey);
-  if (prior) return replayed(app, prior, input.idempotencyKey);
-  return withRetries(pinnedVersion(input.expectedVersion), async () => {
-    const model = await app.models.current();
-    const rec = model.resolve(input.ref);
-    if (!rec) throw notFound(`no image "${input.ref}"`, { ref: input.ref });
-    const impact = model.ledger('DIFF_ID').removalImpact(rec.imageId);
-    const out = planRemoval({
-      type: 'RemoveImage',
-      data: { imageId: rec.imageId, force: input.force === true, expectedVersion: input.expectedVersion ?? null },
-      metadata: commandMetadata(who.actor),
-      ports: {
-        containersUsing: model.liveContainersOf(rec.imageId).map((c) => c.containerId),
-        tagsPointing: model.repoTags(rec.imageId),
-        impact,
-      },
-    }, imageStateOf(model, rec.imageId));
-    const r = await appendDecision(app, model, out.events, { ...who, idempotencyKey: input.idempotencyKey });
-    if (r.duplicate) return replayed(app, r.events, input.idempotencyKey);
-    return removeResult(app, rec.imageId, impact);
+  return runCommand(app, { ...who, idempotencyKey: input.idempotencyKey }, {
+    pinned: pinnedVersion(input.expectedVersion),
+    async decide(model) {
+      const rec = model.resolve(input.ref);
+      if (!rec) throw notFound(`no image "${input.ref}"`, { ref: input.ref });
+      const impact = model.ledger('DIFF_ID').removalImpact(rec.imageId);
+      const out = planRemoval({
+        type: 'RemoveImage',
+        data: { imageId: rec.imageId, force: input.force === true, expectedVersion: input.expectedVersion ?? null },
+        metadata: commandMetadata(who.actor),
+        ports: {
+          containersUsing: model.liveContainersOf(rec.imageId).map((c) => c.containerId),
+          tagsPointing: model.repoTags(rec.imageId),
+          impact,
+        },
+      }, imageStateOf(model, rec.imageId));
+      return { events: out.events, imageId: rec.imageId, impact };
+    },
+    answer: (d) => removeResult(app, d.imageId, d.impact),
+    replay: (events) => replayed(app, events, input.idempotencyKey),
   });
 }

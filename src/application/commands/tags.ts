@@ -11,7 +11,7 @@ import { normalizeTag } from '../../domain/reference';
 import type { ReadModel } from '../../projections/readModel';
 import type { ImageRecord } from '../../projections/records';
 import type { Strata } from '../strata';
-import { appendDecision, keyReused, pinnedVersion, priorEvents, withRetries, type Who } from './append';
+import { keyReused, pinnedVersion, runCommand, type Who } from './append';
 import { commandMetadata, imageStateOf, tagStateOf } from './ports';
 import { eventOfType, imageRecord, modelAfter } from './result';
 
@@ -23,50 +23,49 @@ export async function tagImage(app: Strata, input: TagInput, who: Who): Promise<
     const model = await modelAfter(app);
     return { model, image: imageRecord(model, imageId) };
   };
-  const prior = await priorEvents(app, input.idempotencyKey);
-  if (prior) {
-    const to = eventOfType(prior, 'TagMoved')?.data?.to;
-    if (typeof to !== 'string') throw keyReused(input.idempotencyKey);
-    return answer(to);
-  }
-  return withRetries(pinnedVersion(input.expectedVersion), async () => {
-    const model = await app.models.current();
-    const target = model.resolve(input.image);
-    if (!target) throw notFound(`no image "${input.image}"`, { ref: input.image });
-    const tag = normalizeTag(input.tag);
-    const events = decideTag(
-      { type: 'TagImage', data: { tag, imageId: target.imageId, expectedVersion: input.expectedVersion ?? null },
-        metadata: commandMetadata(who.actor) },
-      { tag: tagStateOf(model, tag), image: imageStateOf(model, target.imageId) },
-    );
-    const r = await appendDecision(app, model, events, { ...who, idempotencyKey: input.idempotencyKey });
-    const to = r.duplicate ? eventOfType(r.events, 'TagMoved')?.data?.to : target.imageId;
-    if (typeof to !== 'string') throw keyReused(input.idempotencyKey);
-    return answer(to);
+  return runCommand(app, { ...who, idempotencyKey: input.idempotencyKey }, {
+    pinned: pinnedVersion(input.expectedVersion),
+    async decide(model) {
+      const target = model.resolve(input.image);
+      if (!target) throw notFound(`no image "${input.image}"`, { ref: input.image });
+      const tag = normalizeTag(input.tag);
+      const events = decideTag(
+        { type: 'TagImage', data: { tag, imageId: target.imageId, expectedVersion: input.expectedVersion ?? null },
+          metadata: commandMetadata(who.actor) },
+        { tag: tagStateOf(model, tag), image: imageStateOf(model, target.imageId) },
+      );
+      return { events, imageId: target.imageId };
+    },
+    answer: (d) => answer(d.imageId),
+    replay(events) {
+      const to = eventOfType(events, 'TagMoved')?.data?.to;
+      if (typeof to !== 'string') throw keyReused(input.idempotencyKey);
+      return answer(to);
+    },
   });
 }
 
 export async function untag(app: Strata, input: UntagInput, who: Who): Promise<boolean> {
-  const prior = await priorEvents(app, input.idempotencyKey);
-  if (prior) {
-    if (!eventOfType(prior, 'TagRemoved')) throw keyReused(input.idempotencyKey);
-    return true;
-  }
-  return withRetries(pinnedVersion(input.expectedVersion), async () => {
-    const model = await app.models.current();
-    const tag = normalizeTag(input.tag);
-    let events;
-    try {
-      events = decideTag(
-        { type: 'Untag', data: { tag, expectedVersion: input.expectedVersion ?? null }, metadata: commandMetadata(who.actor) },
-        { tag: tagStateOf(model, tag) },
-      );
-    } catch (e) {
-      if (e instanceof DomainError && e.code === 'NOT_FOUND') return false;
-      throw e;
-    }
-    const r = await appendDecision(app, model, events, { ...who, idempotencyKey: input.idempotencyKey });
-    if (r.duplicate && !eventOfType(r.events, 'TagRemoved')) throw keyReused(input.idempotencyKey);
-    return true;
+  return runCommand(app, { ...who, idempotencyKey: input.idempotencyKey }, {
+    pinned: pinnedVersion(input.expectedVersion),
+    async decide(model) {
+      const tag = normalizeTag(input.tag);
+      try {
+        const events = decideTag(
+          { type: 'Untag', data: { tag, expectedVersion: input.expectedVersion ?? null }, metadata: commandMetadata(who.actor) },
+          { tag: tagStateOf(model, tag) },
+        );
+        return { events, removed: true };
+      } catch (e) {
+        // No such tag: nothing to append, and the answer is false.
+        if (e instanceof DomainError && e.code === 'NOT_FOUND') return { events: [], removed: false };
+        throw e;
+      }
+    },
+    answer: async (d) => d.removed,
+    async replay(events) {
+      if (!eventOfType(events, 'TagRemoved')) throw keyReused(input.idempotencyKey);
+      return true;
+    },
   });
 }

@@ -14,7 +14,7 @@ import type { StoredEvent } from '../../eventStore/types';
 import type { ReadModel } from '../../projections/readModel';
 import type { ImageRecord } from '../../projections/records';
 import type { Strata } from '../strata';
-import { appendDecision, keyReused, pinnedVersion, priorEvents, withRetries, type Who } from './append';
+import { keyReused, pinnedVersion, runCommand, type Who } from './append';
 import { commandMetadata, commitPorts, imageStateOf, tagStateOf } from './ports';
 import { eventOfType, imageRecord, modelAfter } from './result';
 import { RealLayers, type RealLayerPorts } from '../realLayers/realLayers';
@@ -135,21 +135,27 @@ async function decideReal(app: Strata, model: ReadModel, input: UpgradeInput, ac
 }
 
 export async function upgradeTag(app: Strata, input: UpgradeInput, who: Who): Promise<UpgradeResult> {
-  const prior = await priorEvents(app, input.idempotencyKey);
-  if (prior) return replayed(app, prior, input.idempotencyKey);
-  return RealLayers.using(app, async (real) => {
-    const changes = input.changes != null ? await real.contents(input.changes) : input.changes;
-    return withRetries(pinnedVersion(input.expectedVersion), async () => {
-      const model = await app.models.current();
+  let real: RealLayers;
+  let changes: UpgradeInput['changes'];
+  return runCommand(app, { ...who, idempotencyKey: input.idempotencyKey }, {
+    pinned: pinnedVersion(input.expectedVersion),
+    // The change set's contents are stored once, before the first decision (a replay needs none).
+    around: (body) => RealLayers.using(app, async (r) => {
+      real = r;
+      changes = input.changes != null ? await real.contents(input.changes) : input.changes;
+      return body();
+    }),
+    async decide(model) {
       const out = await decideReal(app, model, { ...input, changes }, who.actor, real);
       const top = out.image.layers[out.image.layers.length - 1];
       // A new layer on top stores its entries; a rebase only re-uses stored layers.
-      const contents = input.changes != null && top ? [{ diffId: top.diffId, entries: out.entries }] : [];
-      const r = await appendDecision(app, model, out.events, { ...who, idempotencyKey: input.idempotencyKey }, contents);
-      if (r.duplicate) return replayed(app, r.events, input.idempotencyKey);
-      const moved = eventOfType(r.events, 'TagMoved');
+      return { ...out, contents: input.changes != null && top ? [{ diffId: top.diffId, entries: out.entries }] : [] };
+    },
+    answer(d, appended) {
+      const moved = eventOfType(appended, 'TagMoved');
       if (!moved) throw keyReused(input.idempotencyKey);
-      return answer(app, out.previousImageId, out.imageId, out.shadowedPaths, moved);
-    });
+      return answer(app, d.previousImageId, d.imageId, d.shadowedPaths, moved);
+    },
+    replay: (events) => replayed(app, events, input.idempotencyKey),
   });
 }
