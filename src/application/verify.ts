@@ -10,7 +10,8 @@ import { readPositions } from '../eventStore/appendCore';
 import { headSql } from '../eventStore/reads';
 import type { ReadOnlyLog } from '../eventStore/readOnly';
 import { compareSnapshots, replayInto, snapshotTables, type TableDifference } from '../projections/tables';
-import { loadLayerEntries } from '../projections/layerContents';
+import { keptFileLinks, loadLayerEntries } from '../projections/layerContents';
+import { keyedEventsWithoutKey, keyRecords } from '../eventStore/keyRequests';
 import { DomainError } from '../domain/errors';
 import { sha256Digest } from '../support/sha256';
 
@@ -120,9 +121,7 @@ export async function verifyContents(store: LogReader): Promise<ContentProblem[]
  * content must hash to its digest.
  */
 async function verifyKeptFiles(store: LogReader, layerPositions: Map<string, number>): Promise<ContentProblem[]> {
-  const rows = await store.sql.query<{ diff_id: string; path: string; digest: string; content: Buffer | Uint8Array | null }>(
-    `SELECT l.diff_id, l.path, l.digest, k.content FROM layer_kept_files l LEFT JOIN kept_files k ON k.digest = l.digest
-      ORDER BY l.diff_id, l.path`);
+  const rows = await keptFileLinks(store.sql);
   if (rows.length === 0) return [];
   const entries = await loadLayerEntries(store.sql, rows.map((r) => r.diff_id));
   const problems: ContentProblem[] = [];
@@ -192,14 +191,7 @@ const wellFormedKeyRequest = (operation: string | null, inputDigest: string | nu
 
 export async function verifyIdempotencyKeys(store: LogReader): Promise<KeyProblem[]> {
   const problems: KeyProblem[] = [];
-  type KeyRow = {
-    key: string; first_position: unknown; last_position: unknown; carried: string | null; last_exists: unknown;
-    operation: string | null; input_digest: string | null;
-  };
-  const rows = await store.sql.query<KeyRow>(
-    `SELECT k.key, k.first_position, k.last_position, e.idempotency_key AS carried, k.operation, k.input_digest,
-            (SELECT COUNT(*) FROM events l WHERE l.position = k.last_position) AS last_exists
-       FROM idempotency_keys k LEFT JOIN events e ON e.position = k.first_position ORDER BY k.first_position`);
+  const rows = await keyRecords(store.sql);
   for (const r of rows) {
     const first = Number(r.first_position);
     if (r.carried !== r.key) problems.push({ position: first, key: r.key,
@@ -210,9 +202,7 @@ export async function verifyIdempotencyKeys(store: LogReader): Promise<KeyProble
     else if (!wellFormedKeyRequest(r.operation, r.input_digest)) problems.push({ position: first, key: r.key,
       reason: `idempotency key "${r.key}" records a malformed request (operation and input digest go together)` });
   }
-  const orphans = await store.sql.query<{ position: unknown; idempotency_key: string }>(
-    `SELECT e.position, e.idempotency_key FROM events e LEFT JOIN idempotency_keys k ON k.key = e.idempotency_key
-      WHERE e.idempotency_key IS NOT NULL AND k.key IS NULL ORDER BY e.position`);
+  const orphans = await keyedEventsWithoutKey(store.sql);
   for (const o of orphans) problems.push({ position: Number(o.position), key: o.idempotency_key,
     reason: `the event at position ${Number(o.position)} carries idempotency key "${o.idempotency_key}" but the key table lost it` });
   return problems.sort((a, b) => a.position - b.position);

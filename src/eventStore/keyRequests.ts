@@ -18,3 +18,22 @@ export async function eventsOfKey(sql: Sql, key: string): Promise<StoredEvent[] 
   const row = rows[0];
   return row ? readPositions(sql, Number(row.first_position), Number(row.last_position)) : null;
 }
+
+/** Every idempotency key with the key the event at its first position carries and whether its last position exists. */
+export function keyRecords(sql: Sql) {
+  type KeyRow = {
+    key: string; first_position: unknown; last_position: unknown; carried: string | null; last_exists: unknown;
+    operation: string | null; input_digest: string | null;
+  };
+  return sql.query<KeyRow>(
+    `SELECT k.key, k.first_position, k.last_position, e.idempotency_key AS carried, k.operation, k.input_digest,
+            (SELECT COUNT(*) FROM events l WHERE l.position = k.last_position) AS last_exists
+       FROM idempotency_keys k LEFT JOIN events e ON e.position = k.first_position ORDER BY k.first_position`);
+}
+
+/** Events that carry an idempotency key the key table does not hold. */
+export function keyedEventsWithoutKey(sql: Sql) {
+  return sql.query<{ position: unknown; idempotency_key: string }>(
+    `SELECT e.position, e.idempotency_key FROM events e LEFT JOIN idempotency_keys k ON k.key = e.idempotency_key
+      WHERE e.idempotency_key IS NOT NULL AND k.key IS NULL ORDER BY e.position`);
+}

@@ -73,3 +73,10 @@ export async function loadKeptFiles(sql: Sql, diffIds: readonly string[]): Promi
   }
   return out;
 }
+
+/** Every (layer, path) → kept file link, with the content when the file is stored (null when it is not). */
+export function keptFileLinks(sql: Sql) {
+  return sql.query<{ diff_id: string; path: string; digest: string; content: Buffer | Uint8Array | null }>(
+    `SELECT l.diff_id, l.path, l.digest, k.content FROM layer_kept_files l LEFT JOIN kept_files k ON k.digest = l.digest
+      ORDER BY l.diff_id, l.path`);
+}
