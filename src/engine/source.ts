@@ -9,7 +9,7 @@ import { familiarRepository, parseReference } from '../domain/reference';
 import { connectEngine, engineError, type Engine } from './client';
 
 export const DAEMON_PREFIX = 'docker-daemon:';
-const READ_AHEAD_BYTES = 32 << 20;
+const READ_AHEAD_BYTES = 4 << 20;
 
 export const isDaemonSource = (s: string) => s.startsWith(DAEMON_PREFIX);
 
