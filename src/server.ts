@@ -234,8 +234,10 @@ function startWebSocket(o: WsOptions): { dispose(): Promise<void> } {
           const subscription: SubscriptionContext = {
             maxBuffered: o.limits.subscriberBuffer,
             // A client that does not read is cut off, not buffered for without bound.
-            onSlowConsumer: (last) =>
-              socket.close(SLOW_CONSUMER_CLOSE_CODE, `slow consumer; resume with Query.events after position ${last}`),
+            onSlowConsumer: (last) => {
+              log.info({ lastDelivered: last }, 'slow consumer disconnected');
+              socket.close(SLOW_CONSUMER_CLOSE_CODE, `slow consumer; resume with Query.events after position ${last}`);
+            },
           };
           const contextValue = Object.assign(o.createContext({ actor: auth.actor, canWrite: auth.canWrite }), { subscription });
           return { schema: o.schema, document, operationName: payload.operationName, variableValues: payload.variables, contextValue };
@@ -246,9 +248,8 @@ function startWebSocket(o: WsOptions): { dispose(): Promise<void> } {
       },
       onError(_ctx, _id, payload, errors) {
         const slow = errors.find((e) => e.originalError instanceof SlowConsumerError)?.originalError as SlowConsumerError | undefined;
-        // Cut off on purpose (the socket is already closing with 4008): one line, no stack.
-        if (slow) log.info({ lastDelivered: slow.lastDelivered }, 'slow consumer disconnected');
-        else logMaskedErrors(log, errors, { operation: payload.operationName ?? null });
+        // Cut off on purpose (the socket is already closing with 4008); logged when it was cut off (onSlowConsumer); the client sees the close code, not this error.
+        if (!slow) logMaskedErrors(log, errors, { operation: payload.operationName ?? null });
         return errors.map((e) => formatError(e.toJSON(), e));
       },
       onNext(_ctx, _id, payload, _args, result) {
