@@ -16,6 +16,7 @@ import { serve } from './serve';
 import { verify } from './verify';
 import { history } from './history';
 import { df } from './df';
+import { backup, restore } from './backup';
 import { watchCommand } from './watch';
 
 function program(): Command {
@@ -105,6 +106,14 @@ function program(): Command {
     .argument('<source>', 'docker-daemon:').option(...db).option(...blobs).option('--json', 'one JSON object per recorded event')
     .action(async (source, o) => { await watchCommand(source, o); });
 
+  p.command('backup').description('consistent copy of a SQLite database while serve keeps writing (online backup API), verified')
+    .argument('<file>', 'the new backup file (never overwritten)').option(...db)
+    .action(async (file, o) => { await backup(file, o); });
+
+  p.command('restore').description('put a backup in place as a new SQLite database, after verifying it')
+    .argument('<file>', 'a file written by strata backup').option(...db)
+    .action(async (file, o) => { await restore(file, o); });
+
   p.command('history').description('docker history of an image, from the ledger (sizes as Docker counts them)')
     .argument('<ref>', 'tag, repository digest or image ID').option(...db)
     .option('--accounting <a>', 'docker (default) or content').option('--format <f>', 'table (default) or json')
@@ -118,7 +127,7 @@ function program(): Command {
 
   // Only these create a database; any other command given a --db that names
   // nothing refuses (a typo must not answer from a new, empty database).
-  const creates = new Set(['serve', 'import', 'migrate', 'import-log', 'watch', 'ci']);
+  const creates = new Set(['serve', 'import', 'migrate', 'import-log', 'watch', 'ci', 'restore']);
   p.hook('preAction', (_p, cmd) => {
     if (!creates.has(cmd.name()) && cmd.options.some((o) => o.long === '--db')) requireExistingDatabase(cmd.opts().db);
   });
