@@ -16,7 +16,7 @@ const { useServer } = require('graphql-ws/use/ws') as { useServer: typeof UseSer
 import type { EventStore } from './eventStore/types';
 import { authenticate, authorizeOperation, type AuthConfig, type ContextAuth, type RequestAuth } from './graphql/auth';
 import { formatError, logMaskedErrors, codedError, INTERNAL_MESSAGE } from './graphql/errors';
-import { createRequestHandler, strataPlugin, GRAPHQL_PATH } from './graphql/http';
+import { createRequestHandler, strataPlugin, GRAPHQL_PATH, type HttpOptions } from './graphql/http';
 import { DEFAULT_LIMITS, checkOperation, checkVariables, type CostModel, type Limits } from './graphql/limits';
 import { createLogger, type Logger } from './graphql/logger';
 import { SLOW_CONSUMER_CLOSE_CODE, SlowConsumerError, type SubscriptionContext } from './graphql/subscriptions';
@@ -49,6 +49,8 @@ export interface ServerOptions {
   limits?: Partial<Limits>;
   /** Served at /; default public/ at the repository root when it exists. */
   publicDir?: string | null;
+  /** Other endpoints by path (POST /hooks/registry). */
+  routes?: HttpOptions['routes'];
   /** How long close() lets in-flight requests finish before cutting them. */
   shutdownGraceMs?: number;
   /** Answer __schema/__type (default true, whatever NODE_ENV says: codegen, GraphiQL and audits need it). */
@@ -119,7 +121,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const publicDir = opts.publicDir === undefined ? (existsSync(DEFAULT_PUBLIC_DIR) ? DEFAULT_PUBLIC_DIR : null) : opts.publicDir;
   httpServer.on('request', createRequestHandler({ apollo, schema: opts.schema, store: opts.store, auth, createContext: opts.createContext,
-    corsOrigins, allowedHosts, logger, limits, publicDir, metrics: opts.metrics, readiness: opts.readiness }));
+    corsOrigins, allowedHosts, logger, limits, publicDir, metrics: opts.metrics, readiness: opts.readiness, routes: opts.routes }));
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(opts.port, opts.host, () => resolve());

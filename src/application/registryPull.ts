@@ -28,6 +28,10 @@ export interface PullOptions extends RegistryAccess {
   actor?: string | null;
   idempotencyKey?: string | null;
   request?: KeyedRequest | null;
+  /** With a @DIGEST source: the tag the pulled image gets (a notification names both). */
+  tagAs?: string | null;
+  /** Record the transfer even when nothing is new (a notification's pull, so its event id is kept). */
+  alwaysRecord?: boolean;
 }
 
 export interface PullResult {
@@ -69,7 +73,8 @@ export async function pullFromRegistry(app: Strata, source: string, opts: PullOp
       const location = formatRegistryRef({ ...ref, tag: t.tag, digest: t.digest });
       for (const plan of plans) {
         const img = await assembleImage(archive, plan);
-        img.repoTags = t.tag ? [ledgerTag(ref, t.tag)] : [];
+        const tag = t.tag ?? opts.tagAs ?? null;
+        img.repoTags = tag ? [ledgerTag(ref, tag)] : [];
         images.push(img);
         perImage.set(img.imageId, {
           direction: 'PULL', location, manifestDigest: top.digest,
@@ -87,7 +92,8 @@ export async function pullFromRegistry(app: Strata, source: string, opts: PullOp
       actor: opts.actor ?? null, idempotencyKey: opts.idempotencyKey ?? null, request: opts.request ?? null,
       transfer: (img, status) => {
         const t = perImage.get(img.imageId)!;
-        return status === 'already present' && seen(img.imageId, t.location, t.manifestDigest) ? null : { imageId: img.imageId, ...t };
+        const nothingNew = status === 'already present' && seen(img.imageId, t.location, t.manifestDigest);
+        return !opts.alwaysRecord && nothingNew ? null : { imageId: img.imageId, ...t };
       },
     });
     for (const d of reused.keys()) if (fetched.has(d)) reused.delete(d);

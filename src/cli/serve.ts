@@ -4,6 +4,7 @@ import { buildExecutableSchema } from '../graphql/buildSchema';
 import { createContext } from '../graphql/resolvers/context';
 import { createLogger } from '../graphql/logger';
 import { startServer } from '../server';
+import { HOOK_PATH, registryHook } from '../graphql/registryHook';
 import { costModelFor } from '../graphql/costs';
 import { loadWriteToken, requireTokenForHost } from './writeToken';
 import { Metrics } from '../metrics/metrics';
@@ -44,6 +45,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     logger,
     metrics,
     readiness,
+    routes: { [HOOK_PATH]: registryHook(app, logger) },
     introspection: process.env.STRATA_INTROSPECTION !== 'false',
     ...(Number(process.env.STRATA_REQUEST_TIMEOUT_MS) > 0 ? { requestTimeoutMs: Number(process.env.STRATA_REQUEST_TIMEOUT_MS) } : {}),
   });

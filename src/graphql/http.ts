@@ -33,6 +33,8 @@ export interface HttpOptions {
   metrics?: Metrics | null;
   /** Answers /readyz (absent: /readyz mirrors /healthz's reachability). */
   readiness?: Readiness;
+  /** Other endpoints by path (POST /hooks/registry); each does its own auth. */
+  routes?: Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>;
 }
 
 /** What the Apollo plugin learns about an HTTP request, for auth and the access log. */
@@ -134,6 +136,8 @@ async function route(o: HttpOptions, req: IncomingMessage, res: ServerResponse, 
     res.setHeader('allow', 'GET, HEAD, POST, OPTIONS');
     return send(res, 204);
   }
+  const extra = o.routes?.[url.pathname];
+  if (extra) return extra(req, res);
   if (url.pathname === GRAPHQL_PATH) {
     if (wantsGraphiQL(req)) return sendGraphiQL(req, res);
     if (req.method !== 'GET' && req.method !== 'POST') return methodNotAllowed(res, 'GET, POST');

@@ -14,6 +14,8 @@ import http from 'node:http';
 export interface TestRegistry { host: string; dir: string; storage: string; child: ChildProcess; log(): string; stop(): Promise<void> }
 
 export interface RegistryConfig {
+  /** Default: a free port. */
+  port?: number;
   htpasswd?: { user: string; pass: string };
   notify?: { url: string; token: string };
   /** Distribution's `auth: token` mode. */
@@ -40,7 +42,7 @@ function ping(port: number): Promise<boolean> {
 
 export async function startRegistry(dir: string, cfg: RegistryConfig = {}): Promise<TestRegistry> {
   fs.mkdirSync(dir, { recursive: true });
-  const port = await freePort();
+  const port = cfg.port ?? await freePort();
   const storage = path.join(dir, 'storage');
   const lines = [
     'version: 0.1',
