@@ -7,6 +7,8 @@
  *   same request; another operation or input with that key is a CONFLICT;
  * - hash = sha256(prevHash + canonical(immutable fields)); the first prevHash is 64 zeros.
  */
+import type { DomainEvent } from '../domain/events';
+
 export type ExpectedVersion = number | 'any' | 'no_stream';
 
 export interface NewEvent {
@@ -103,3 +105,13 @@ export interface EventStore {
   writeProblem?(): Promise<string | null>;
   close(): Promise<void>;
 }
+
+/** A stored event read as one of the domain's events: its `type` narrows its `data` (docs/domain.md §7). */
+export type StoredDomainEvent = Omit<StoredEvent, 'type' | 'data'> & DomainEvent;
+
+/**
+ * The domain's view of a stored event. Rows are parsed once when read
+ * (rows.ts), and only the domain's deciders write events, so the log holds
+ * DomainEvents; projections switch on `type` and get typed `data`.
+ */
+export const asDomainEvent = (e: StoredEvent): StoredDomainEvent => e as StoredDomainEvent;

@@ -19,7 +19,7 @@ import { normalizeTag, parseReference, familiarRepository, looksLikeImageId } fr
 import { StorageLedger } from '../domain/storageLedger';
 import { sha256Hex } from '../support/sha256';
 import type { ShareKey, StorageImage } from '../domain/storage';
-import type { StoredEvent } from '../eventStore/types';
+import { asDomainEvent, type StoredEvent } from '../eventStore/types';
 import type { ContainerRecord, ImageRecord, LayerRecord, TagRecord, TransferRecord } from './records';
 
 
@@ -51,16 +51,17 @@ export class ReadModel {
     }
     this.position = e.position;
     this.streamVersions.set(e.stream, e.version);
-    switch (e.type) {
-      case 'LayerCommitted': this.onLayer(e, e.data as LayerCommittedData); break;
-      case 'ImageCommitted': this.onImage(e, e.data as ImageCommittedData); break;
-      case 'ManifestDigestAdded': this.onManifest(e.data as ManifestDigestAddedData); break;
+    const d = asDomainEvent(e);
+    switch (d.type) {
+      case 'LayerCommitted': this.onLayer(e, d.data); break;
+      case 'ImageCommitted': this.onImage(e, d.data); break;
+      case 'ManifestDigestAdded': this.onManifest(d.data); break;
       case 'ImageRemoved': this.onRemoved(e); break;
-      case 'TagMoved': this.onTagMoved(e, e.data as TagMovedData); break;
-      case 'TagRemoved': this.onTagRemoved(e, e.data as TagRemovedData); break;
-      case 'ImageTransferred': this.onTransferred(e, e.data as ImageTransferredData); break;
-      case 'ContainerCreated': this.onContainerCreated(e, e.data as ContainerCreatedData); break;
-      case 'ContainerFileChanged': this.onContainerChange(e, e.data as ContainerFileChangedData); break;
+      case 'TagMoved': this.onTagMoved(e, d.data); break;
+      case 'TagRemoved': this.onTagRemoved(e, d.data); break;
+      case 'ImageTransferred': this.onTransferred(e, d.data); break;
+      case 'ContainerCreated': this.onContainerCreated(e, d.data); break;
+      case 'ContainerFileChanged': this.onContainerChange(e, d.data); break;
       case 'ContainerRemoved': this.onContainerRemoved(e); break;
       default: break; // unknown or informational events (ContainerCommitted) change no state here
     }

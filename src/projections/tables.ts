@@ -6,11 +6,8 @@
  * (`strata verify`).
  */
 import { chainIdsOf } from '../domain/digest';
-import type {
-  ContainerCreatedData, ContainerFileChangedData, ImageCommittedData, LayerCommittedData, ManifestDigestAddedData,
-  TagMovedData, TagRemovedData,
-} from '../domain/events';
-import type { Sql, StoredEvent } from '../eventStore/types';
+import type { ImageCommittedData } from '../domain/events';
+import { asDomainEvent, type Sql, type StoredEvent } from '../eventStore/types';
 
 import { sha256Hex as sha } from '../support/sha256';
 
@@ -62,9 +59,10 @@ async function onTag(tx: Sql, e: StoredEvent, tag: string, to: string | null): P
 
 /** Projects one event into the tables. */
 export async function projectEvent(tx: Sql, e: StoredEvent): Promise<void> {
-  switch (e.type) {
+  const ev = asDomainEvent(e);
+  switch (ev.type) {
     case 'LayerCommitted': {
-      const d = e.data as LayerCommittedData;
+      const d = ev.data;
       const have = await tx.query('SELECT diff_id FROM proj_layers WHERE diff_id = ?', [d.diffId]);
       if (have.length === 0) {
         await tx.run(`INSERT INTO proj_layers (diff_id, size, file_count, entries_digest, digest, media_type, compressed_size,
@@ -74,9 +72,9 @@ export async function projectEvent(tx: Sql, e: StoredEvent): Promise<void> {
       }
       break;
     }
-    case 'ImageCommitted': await onImage(tx, e, e.data as ImageCommittedData); break;
+    case 'ImageCommitted': await onImage(tx, e, ev.data); break;
     case 'ManifestDigestAdded': {
-      const d = e.data as ManifestDigestAddedData;
+      const d = ev.data;
       const rows = await tx.query<{ manifest_digests: string }>('SELECT manifest_digests FROM proj_images WHERE image_id = ?', [d.imageId]);
       if (rows[0]) {
         const m = new Set<string>(JSON.parse(rows[0].manifest_digests));
@@ -87,18 +85,18 @@ export async function projectEvent(tx: Sql, e: StoredEvent): Promise<void> {
     }
     case 'ImageRemoved':
       await tx.run('UPDATE proj_images SET removed_position = ? WHERE image_id = ? AND removed_position IS NULL',
-        [e.position, (e.data as { imageId: string }).imageId]);
+        [e.position, ev.data.imageId]);
       break;
-    case 'TagMoved': { const d = e.data as TagMovedData; await onTag(tx, e, d.tag, d.to); break; }
-    case 'TagRemoved': { const d = e.data as TagRemovedData; await onTag(tx, e, d.tag, null); break; }
+    case 'TagMoved': { const d = ev.data; await onTag(tx, e, d.tag, d.to); break; }
+    case 'TagRemoved': { const d = ev.data; await onTag(tx, e, d.tag, null); break; }
     case 'ContainerCreated': {
-      const d = e.data as ContainerCreatedData;
+      const d = ev.data;
       await tx.run(`INSERT INTO proj_containers (container_id, image_id, name, change_count, rw_size, copied_up_bytes, removed_position)
         VALUES (?, ?, ?, 0, 0, 0, NULL)`, [d.containerId, d.imageId, d.name]);
       break;
     }
     case 'ContainerFileChanged': {
-      const d = e.data as ContainerFileChangedData;
+      const d = ev.data;
       const written = d.change === 'DELETED' ? 0 : d.kind === 'FILE' ? d.size : 0;
       await tx.run(`UPDATE proj_containers SET change_count = change_count + 1, rw_size = rw_size + ?,
           copied_up_bytes = copied_up_bytes + ? WHERE container_id = ?`,
@@ -107,7 +105,7 @@ export async function projectEvent(tx: Sql, e: StoredEvent): Promise<void> {
     }
     case 'ContainerRemoved':
       await tx.run('UPDATE proj_containers SET removed_position = ? WHERE container_id = ?',
-        [e.position, (e.data as { containerId: string }).containerId]);
+        [e.position, ev.data.containerId]);
       break;
     default: break;
   }
