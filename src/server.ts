@@ -250,7 +250,8 @@ function startWebSocket(o: WsOptions): { dispose(): Promise<void> } {
       },
       onError(_ctx, _id, payload, errors) {
         const slow = errors.find((e) => e.originalError instanceof SlowConsumerError)?.originalError as SlowConsumerError | undefined;
-        // Cut off on purpose (the socket is already closing with 4008); logged when it was cut off (onSlowConsumer); the client sees the close code, not this error.
+        // Cut off on purpose (the socket is already closing with 4008); logged when it was cut off (onSlowConsumer);
+        // the client sees the close code, not this error.
         if (!slow) logMaskedErrors(log, errors, { operation: payload.operationName ?? null });
         return errors.map((e) => formatError(e.toJSON(), e));
       },
