@@ -54,6 +54,7 @@ const infos = new WeakMap<HTTPGraphQLRequest, RequestInfo>();
 const NOBODY: RequestAuth = { credential: 'none', actor: null, canRead: false, canWrite: false };
 
 export const GRAPHQL_PATH = '/graphql';
+const PROBE_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 const ALLOWED_HEADERS = 'authorization, content-type, accept, x-strata-actor, apollo-require-preflight, x-apollo-operation-name';
 
 /**
@@ -113,7 +114,8 @@ export function createRequestHandler(o: HttpOptions) {
       if (o.metrics && url.pathname === GRAPHQL_PATH && (req.method === 'POST' || req.method === 'GET') && !wantsGraphiQL(req)) {
         recordHttpOperation(o.metrics, op, log.errors as string[] | undefined, res.statusCode, ms / 1000);
       }
-      const level = url.pathname === '/healthz' ? 'debug' : 'info';
+      // Probes and scrapes come every few seconds: they would drown the access log.
+      const level = PROBE_PATHS.has(url.pathname) ? 'debug' : 'info';
       o.logger[level]({ ...log, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
     });
     res.setHeader('x-content-type-options', 'nosniff');
