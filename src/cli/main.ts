@@ -17,6 +17,7 @@ import { verify } from './verify';
 import { history } from './history';
 import { df } from './df';
 import { backup, restore } from './backup';
+import { catCommand } from './cat';
 import { watchCommand } from './watch';
 
 function program(): Command {
@@ -154,6 +155,10 @@ function program(): Command {
     .argument('<from>', 'the image compared from').argument('<to>', 'the image compared to')
     .option(...db).option('--json', 'machine-readable output')
     .action(async (a, b, o) => { await diffCommand(a, b, o); });
+  p.command('cat').description("print a file of an image's merged view, read from the blob store (hard links followed)")
+    .argument('<image>', 'tag, repository digest or image ID').argument('<path>', 'absolute path in the image, e.g. /etc/os-release')
+    .option(...db).option(...blobs).option('--as-of <position>', 'read the image as the log knew it at this position')
+    .action(async (ref, path, o) => { await catCommand(ref, path, o); });
   return p;
 }
 

@@ -11,7 +11,9 @@ import { imageObj } from './context';
 import { connectionOf, decodeCursor, encodeCursor, offsetConnection, pageSize } from './connection';
 import { eventNode, imageLayer, mergedFile } from './mappers';
 import { readStreamPage } from './events';
-import type { TagRecord } from '../../projections/records';
+import type { ImageRecord, TagRecord } from '../../projections/records';
+import type { MergedEntry } from '../../domain/layerEntry';
+import { readFileContent } from '../../application/fileContent';
 import type { ReadModel } from '../../projections/readModel';
 import { accountingOf, imageSizeOf, layerSize, sharedSizeOf, type AccountingArgs } from './sizes';
 
@@ -48,14 +50,14 @@ export const imageResolvers = {
   async file(o: ImageObj, args: { path: string }, ctx: Ctx) {
     const view = await ctx.loaders.view.load(o.rec);
     const e = view.lookup(args.path);
-    return e ? mergedFile(e) : null;
+    return e ? { ...mergedFile(e), image: o.rec } : null;
   },
   async files(o: ImageObj, args: { path: string; recursive?: boolean; first?: number; after?: string }, ctx: Ctx) {
     const first = pageSize(args.first, 100);
     const after = decodeCursor('file', args.after);
     const view = await ctx.loaders.view.load(o.rec);
     const page = view.list(args.path ?? '/', { recursive: !!args.recursive, after, first });
-    return connectionOf(page.entries.map(mergedFile), (e) => encodeCursor('file', e.path), page.totalCount, page.hasNextPage,
+    return connectionOf(page.entries.map((e) => ({ ...mergedFile(e), image: o.rec })), (e) => encodeCursor('file', e.path), page.totalCount, page.hasNextPage,
       after !== null);
   },
   async pathHistory(o: ImageObj, args: { path: string }, ctx: Ctx) {
@@ -72,6 +74,18 @@ export const imageResolvers = {
   },
   version: (o: ImageObj) => o.model.streamVersions.get(`image:${o.rec.imageId}`) ?? 0,
   removedAt: (o: ImageObj) => o.rec.removedPosition,
+};
+
+/** MergedFile.content: read from the blob store for files reached through an image (file, files). */
+export const mergedFileResolvers = {
+  async content(f: MergedEntry & { image?: ImageRecord }, args: { offset?: number; length?: number }, ctx: Ctx) {
+    if (!f.image) return null;
+    const view = await ctx.loaders.view.load(f.image);
+    const c = await readFileContent(f.image, f.path, {
+      blobs: ctx.app.blobs, view, entriesOf: (d) => ctx.loaders.entries.load(d),
+    }, args);
+    return { base64: c.bytes.toString('base64'), size: c.size, truncated: c.truncated };
+  },
 };
 
 export interface TagObj { rec: TagRecord; model: ReadModel }

@@ -1,5 +1,5 @@
 /** The resolver map, by type; everything not listed uses graphql's default property resolver. */
-import { historyStepResolvers, imageLayerResolvers, imageResolvers, tagResolvers } from './image';
+import { historyStepResolvers, imageLayerResolvers, imageResolvers, mergedFileResolvers, tagResolvers } from './image';
 import { imageCheckResolvers } from './check';
 import { layerResolvers } from './layer';
 import { queryResolvers } from './query';
@@ -21,5 +21,6 @@ export const resolverMap = {
   HistoryStep: historyStepResolvers,
   Container: containerResolvers,
   Tag: tagResolvers,
+  MergedFile: mergedFileResolvers,
   Mutation: guardMutations(mutationResolvers),
 };
