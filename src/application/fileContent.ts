@@ -45,22 +45,28 @@ function window(offset: unknown, length: unknown): { offset: number; length: num
 }
 
 /** Where the bytes of `e` live: the entry (path, layer) whose tar data is the file's content. */
-async function contentSource(e: MergedEntry, reads: ContentReads, rec: ImageRecord): Promise<{ path: string; layerIndex: number; size: number }> {
+async function contentSource(e: MergedEntry, reads: ContentReads, rec: ImageRecord):
+  Promise<{ path: string; layerIndex: number; size: number }> {
   if (e.kind === 'FILE') return { path: e.path, layerIndex: e.layerIndex, size: e.size };
-  if (e.kind !== 'HARDLINK' || !e.linkTarget) throw badInput(`${e.path} is a ${e.kind.toLowerCase()}, not a regular file: it has no content`);
+  if (e.kind !== 'HARDLINK' || !e.linkTarget) {
+    throw badInput(`${e.path} is a ${e.kind.toLowerCase()}, not a regular file: it has no content`);
+  }
   const own = (await reads.entriesOf(rec.layers[e.layerIndex]!.diffId)).find((x) => x.path === e.linkTarget && x.kind === 'FILE');
   if (own) return { path: own.path, layerIndex: e.layerIndex, size: own.size };
   throw notFound(`hard link ${e.path} points at ${e.linkTarget}, which is not a regular file of this image`);
 }
 
 /** The located content of `path`: which blob holds it, at which tar path, and its size. */
-export async function locateContent(rec: ImageRecord, path: string, reads: ContentReads): Promise<{ digest: string; path: string; size: number }> {
+export async function locateContent(rec: ImageRecord, path: string, reads: ContentReads):
+  Promise<{ digest: string; path: string; size: number }> {
   const e = reads.view.lookup(path);
   if (!e) throw notFound(`no file ${path} in image ${rec.imageId}`);
   const src = await contentSource(e, reads, rec);
   const layer = rec.layers[src.layerIndex]!;
   if (!layer.digest) throw blobsNotKept(rec, src.layerIndex, 'has no stored blob');
-  if ((await reads.blobs.stat(layer.digest)) === null) throw blobsNotKept(rec, src.layerIndex, `blob ${layer.digest} is not in the blob store`);
+  if ((await reads.blobs.stat(layer.digest)) === null) {
+    throw blobsNotKept(rec, src.layerIndex, `blob ${layer.digest} is not in the blob store`);
+  }
   return { digest: layer.digest, path: src.path, size: src.size };
 }
 

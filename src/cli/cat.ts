@@ -15,7 +15,9 @@ export async function catCommand(ref: string, path: string, opts: CatCliOptions)
   let asOf: number | undefined;
   if (opts.asOf !== undefined) {
     asOf = Number(opts.asOf);
-    if (!/^\d+$/.test(opts.asOf) || !Number.isSafeInteger(asOf)) throw badInput(`--as-of must be a log position (a non-negative integer), not "${opts.asOf}"`);
+    if (!/^\d+$/.test(opts.asOf) || !Number.isSafeInteger(asOf)) {
+      throw badInput(`--as-of must be a log position (a non-negative integer), not "${opts.asOf}"`);
+    }
   }
   const app = await Strata.open(opts.db, { blobs: opts.blobs });
   try {

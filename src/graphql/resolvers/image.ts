@@ -57,7 +57,8 @@ export const imageResolvers = {
     const after = decodeCursor('file', args.after);
     const view = await ctx.loaders.view.load(o.rec);
     const page = view.list(args.path ?? '/', { recursive: !!args.recursive, after, first });
-    return connectionOf(page.entries.map((e) => ({ ...mergedFile(e), image: o.rec })), (e) => encodeCursor('file', e.path), page.totalCount, page.hasNextPage,
+    const nodes = page.entries.map((e) => ({ ...mergedFile(e), image: o.rec }));
+    return connectionOf(nodes, (e) => encodeCursor('file', e.path), page.totalCount, page.hasNextPage,
       after !== null);
   },
   async pathHistory(o: ImageObj, args: { path: string }, ctx: Ctx) {
@@ -78,7 +79,8 @@ export const imageResolvers = {
 
 /** MergedFile.content: read from the blob store for files reached through an image (file, files). */
 export const mergedFileResolvers = {
-  async content(f: MergedEntry & { image?: ImageRecord }, args: { offset?: number; length?: number }, ctx: Ctx) {
+  async content(f: MergedEntry & { image?: ImageRecord }, args: { offset?: number; length?: number },
+    ctx: Ctx) {
     if (!f.image) return null;
     const view = await ctx.loaders.view.load(f.image);
     const c = await readFileContent(f.image, f.path, {
