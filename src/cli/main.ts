@@ -104,7 +104,10 @@ function program(): Command {
     .argument('<file>', 'JSON lines file, or - for standard input').option(...db)
     .action(async (file, o) => { await importLog(file, o); });
   p.command('watch').description('follow a Docker Engine ($DOCKER_HOST) and record its image and container events as they happen')
-    .argument('<source>', 'docker-daemon:').option(...db).option(...blobs).option('--json', 'one JSON object per recorded event')
+    .argument('<source>', 'docker-daemon: or docker://HOST[/REPO] (polls the registry\'s tags)').option(...db).option(...blobs)
+    .option('--json', 'one JSON object per recorded event')
+    .option('--interval <seconds>', 'docker://: seconds between polls (default 30)').option('--once', 'docker://: poll once and exit')
+    .option(...registryFlags[0]).option(...registryFlags[1]).option(...registryFlags[2])
     .action(async (source, o) => { await watchCommand(source, o); });
 
   p.command('backup').description('consistent copy of a SQLite database while serve keeps writing (online backup API), verified')

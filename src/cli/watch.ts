@@ -12,12 +12,45 @@ import { connectEngine, engineError } from '../engine/client';
 import { followEngine, sinceOf } from '../engine/events';
 import { DAEMON_PREFIX } from '../engine/source';
 import { cliActor } from './output';
+import { tlsVerifyOption } from './import';
+import { isRegistrySource } from '../registry';
+import { pollRegistry } from '../application/registryWatch';
 
-export interface WatchCliOptions { db?: string; blobs?: string; json?: boolean }
+export interface WatchCliOptions {
+  db?: string; blobs?: string; json?: boolean; interval?: string; once?: boolean; creds?: string; authfile?: string; tlsVerify?: string;
+}
+
+/** docker://HOST[/REPO]: polls the registry's tags every --interval seconds (default 30); --once polls once. */
+async function watchRegistry(source: string, opts: WatchCliOptions): Promise<void> {
+  const interval = opts.interval === undefined ? 30 : Number(opts.interval);
+  if (!Number.isFinite(interval) || interval <= 0) throw badInput('--interval must be a positive number of seconds');
+  const access = { creds: opts.creds, authFile: opts.authfile, tlsVerify: tlsVerifyOption(opts.tlsVerify), actor: cliActor() };
+  const app = await Strata.open(opts.db, { blobs: opts.blobs });
+  let stopped = false;
+  let wake: (() => void) | null = null;
+  const onSignal = () => { stopped = true; wake?.(); };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  process.stderr.write(`strata: polling ${source} every ${interval} s\n`);
+  try {
+    while (!stopped) {
+      for (const c of await pollRegistry(app, source, access)) {
+        process.stdout.write(`${opts.json ? JSON.stringify(c) : `${c.kind} ${c.tag}${c.digest ? ` ${c.digest}` : ''}`}\n`);
+      }
+      if (opts.once) break;
+      await new Promise<void>((r) => { wake = r; setTimeout(r, interval * 1000).unref(); });
+    }
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    await app.close();
+  }
+}
 
 export async function watchCommand(source: string, opts: WatchCliOptions): Promise<void> {
+  if (isRegistrySource(source)) { await watchRegistry(source, opts); return; }
   if (source !== DAEMON_PREFIX && source !== 'docker-daemon') {
-    throw badInput(`strata watch follows a Docker Engine: use docker-daemon: (not "${source}")`);
+    throw badInput(`strata watch follows a Docker Engine (docker-daemon:) or a registry (docker://HOST[/REPO]), not "${source}"`);
   }
   const engine = await connectEngine();
   let engineId: string;
