@@ -75,7 +75,8 @@ async function attemptImport(app: Strata, images: readonly ImportedImage[], opts
     if (!existing || existing.removedPosition !== null) {
       if (!perStream.has(stream)) {
         const data: ImageCommittedData = {
-          imageId: img.imageId, config: img.config, manifestDigest: img.manifestDigest, created: img.created,
+          imageId: img.imageId, config: img.config, manifestDigest: img.manifestDigest,
+          manifestMediaType: img.manifestMediaType ?? null, created: img.created,
           architecture: img.architecture, os: img.os,
           layers: img.layers.map((l) => ({ diffId: l.diffId, digest: l.digest, mediaType: l.mediaType, compressedSize: l.compressedSize })),
           history: img.history, baseName: img.baseName, baseDigest: img.baseDigest, source: 'import', parentImageId: null,
@@ -84,7 +85,10 @@ async function attemptImport(app: Strata, images: readonly ImportedImage[], opts
       }
       status = 'imported';
     } else if (img.manifestDigest && !existing.manifestDigests.includes(img.manifestDigest)) {
-      push(stream, version, { type: 'ManifestDigestAdded', data: { imageId: img.imageId, manifestDigest: img.manifestDigest } });
+      push(stream, version, { type: 'ManifestDigestAdded', data: {
+        imageId: img.imageId, manifestDigest: img.manifestDigest, mediaType: img.manifestMediaType ?? null,
+        layers: img.layers.map((l) => ({ diffId: l.diffId, digest: l.digest, mediaType: l.mediaType, compressedSize: l.compressedSize })),
+      } });
       status = 'new manifest';
     }
     const tags = [...new Set([...img.repoTags, ...(opts.extraTags ?? [])].map(normalizeTag))];

@@ -56,6 +56,8 @@ export interface ImageCommittedData {
   /** The raw config JSON, exactly the bytes whose sha256 is imageId. */
   config: string;
   manifestDigest: string | null;
+  /** Media type of the manifest named by manifestDigest (absent in events written before it was recorded). */
+  manifestMediaType?: string | null;
   created: string | null;
   architecture: string | null;
   os: string | null;
@@ -70,7 +72,19 @@ export interface ImageCommittedData {
   parentImageId: string | null;
 }
 
-export interface ManifestDigestAddedData { imageId: string; manifestDigest: string }
+/**
+ * A known image arrived under another manifest (another packaging or
+ * compression). `mediaType` and `layers` say what that manifest lists, so its
+ * compressed figures are its own (issue 14 item 5); events written before they
+ * existed lack both, and their manifest's figures are unknown.
+ */
+export interface ManifestDigestAddedData {
+  imageId: string;
+  manifestDigest: string;
+  mediaType?: string | null;
+  /** The manifest's layer blobs as it lists them, bottom first. */
+  layers?: ImageLayerRef[];
+}
 export interface ImageRemovedData { imageId: string }
 export interface TagMovedData { tag: string; from: string | null; to: string }
 export interface TagRemovedData { tag: string; from: string }

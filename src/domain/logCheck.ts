@@ -47,6 +47,11 @@ function fields(d: Data, spec: Record<string, (v: unknown) => boolean>): void {
   for (const [name, test] of Object.entries(spec)) need(test(d[name]), `data.${name} is missing or malformed`);
 }
 
+/** Fields later versions added: absent in older logs, checked when present. */
+function optional(d: Data, spec: Record<string, (v: unknown) => boolean>): void {
+  for (const [name, test] of Object.entries(spec)) need(d[name] === undefined || test(d[name]), `data.${name} is malformed`);
+}
+
 export class LogChecker {
   private readonly versions = new Map<string, number>();
   private readonly layers = new Set<string>();
@@ -89,6 +94,7 @@ export class LogChecker {
         fields(d, { imageId: isDig, config: isStr, manifestDigest: orNull(isDig), created: orNull(isStr), architecture: orNull(isStr),
           os: orNull(isStr), baseName: orNull(isStr), baseDigest: orNull(isStr), parentImageId: orNull(isDig),
           layers: Array.isArray, history: Array.isArray, source: (v) => v === 'import' || v === 'commit' || v === 'upgrade' });
+        optional(d, { manifestMediaType: orNull(isStr) });
         const id = d.imageId as string;
         streamIs(streams.image(id));
         need(`sha256:${this.sha256Hex(d.config as string)}` === id, 'imageId is not the sha256 of its config');
@@ -103,6 +109,13 @@ export class LogChecker {
       }
       case 'ManifestDigestAdded':
         fields(d, { imageId: isDig, manifestDigest: isDig });
+        // mediaType and layers came later (issue 14 item 5): absent in older logs, well formed when present.
+        optional(d, { mediaType: orNull(isStr), layers: Array.isArray });
+        for (const l of (d.layers ?? []) as unknown[]) {
+          need(isObj(l) && isDig(l.diffId) && orNull(isDig)(l.digest) && orNull(isStr)(l.mediaType) && orNull(isCount)(l.compressedSize),
+            'data.layers holds a malformed layer blob');
+          need(this.layers.has(l.diffId as string), `layer ${String(l.diffId)} is used before its LayerCommitted`);
+        }
         streamIs(streams.image(d.imageId as string));
         need(this.images.get(d.imageId as string) === true, 'the image is not live');
         break;

@@ -76,7 +76,7 @@ function listSizes(s: Stats): Record<string, number> {
   return {
     'Query.tags': s.tags, 'Query.containers': s.containers, 'Query.distributions': s.images,
     'DistributionGroup.images': s.images, 'Container.changes': s.maxChanges,
-    'Image.repoTags': s.maxTagsPerImage, 'Image.manifestDigests': s.maxManifests,
+    'Image.repoTags': s.maxTagsPerImage, 'Image.manifestDigests': s.maxManifests, 'Image.manifests': s.maxManifests,
     'Image.children': s.maxChildren, 'Image.descendants': s.images, 'Layer.images': s.maxImagesPerLayer,
     'Tag.history': s.maxTagMoves,
     'StorageReport.images': s.images, 'StorageReport.layers': s.layers, 'StorageReport.reclaimableLayers': s.layers,

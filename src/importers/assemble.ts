@@ -21,6 +21,7 @@ export interface ImagePlan {
   configNamedDigest?: string;
   layers: LayerRef[];
   manifestDigest: string | null;
+  manifestMediaType?: string | null;
   repoTags: string[];
   baseName: string | null;
   baseDigest: string | null;
@@ -78,6 +79,7 @@ export async function assembleImage(files: ArchiveFiles, plan: ImagePlan, concur
     imageId,
     config: text,
     manifestDigest: plan.manifestDigest,
+    manifestMediaType: plan.manifestMediaType ?? null,
     repoTags: plan.repoTags,
     created: config.created,
     architecture: config.architecture,

@@ -128,6 +128,7 @@ async function manifestPlan(ctx: Ctx, d: Descriptor, ann: Record<string, string>
     configExpect: { size: config.size, digest: config.digest },
     layers,
     manifestDigest: d.digest,
+    manifestMediaType: mediaType ?? (d.mediaType || null),
     repoTags,
     baseName: own['org.opencontainers.image.base.name'] ?? ann['org.opencontainers.image.base.name'] ?? null,
     baseDigest: own['org.opencontainers.image.base.digest'] ?? ann['org.opencontainers.image.base.digest'] ?? null,

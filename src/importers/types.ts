@@ -53,6 +53,8 @@ export interface ImportedImage {
   /** Raw config JSON (utf8); sha256 of its bytes is imageId. */
   config: string;
   manifestDigest: string | null;
+  /** Media type of that manifest, when there is one. */
+  manifestMediaType?: string | null;
   /** Familiar short form, e.g. "app:1". */
   repoTags: string[];
   created: string | null;

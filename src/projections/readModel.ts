@@ -20,7 +20,16 @@ import { StorageLedger } from '../domain/storageLedger';
 import { sha256Hex } from '../support/sha256';
 import type { ShareKey, StorageImage } from '../domain/storage';
 import { asDomainEvent, type StoredEvent } from '../eventStore/types';
-import type { ContainerRecord, ImageRecord, LayerRecord, TagRecord, TransferRecord } from './records';
+import type { ContainerRecord, ImageRecord, LayerRecord, ManifestRecord, TagRecord, TransferRecord } from './records';
+
+/** A named manifest and the blobs it lists (layers null: recorded before events carried them). */
+function manifestRecordOf(config: string, digest: string, mediaType: string | null,
+  layers: readonly { digest: string | null; mediaType: string | null; compressedSize: number | null }[] | null): ManifestRecord {
+  return {
+    digest, mediaType, configSize: Buffer.byteLength(config, 'utf8'),
+    layers: layers ? layers.map((l) => ({ digest: l.digest, mediaType: l.mediaType, compressedSize: l.compressedSize })) : null,
+  };
+}
 
 
 export class ReadModel {
@@ -90,8 +99,12 @@ export class ReadModel {
     }));
     const manifests = new Set(previous?.manifestDigests ?? []);
     if (d.manifestDigest) manifests.add(d.manifestDigest);
+    const manifestRecords = [...(previous?.manifests ?? [])];
+    if (d.manifestDigest && !manifestRecords.some((m) => m.digest === d.manifestDigest)) {
+      manifestRecords.push(manifestRecordOf(d.config, d.manifestDigest, d.manifestMediaType ?? null, d.layers));
+    }
     const rec: ImageRecord = {
-      imageId: d.imageId, config: d.config, manifestDigests: [...manifests], created: d.created,
+      imageId: d.imageId, config: d.config, manifestDigests: [...manifests], manifests: manifestRecords, created: d.created,
       architecture: d.architecture, os: d.os, layers, history: d.history, baseName: d.baseName, baseDigest: d.baseDigest,
       source: d.source, parentImageId: d.parentImageId, committedPosition: e.position,
       firstPosition: previous?.firstPosition ?? e.position, removedPosition: null, version: e.version,
@@ -111,6 +124,9 @@ export class ReadModel {
     const img = this.images.get(d.imageId);
     if (!img) return;
     if (!img.manifestDigests.includes(d.manifestDigest)) img.manifestDigests.push(d.manifestDigest);
+    if (!img.manifests.some((m) => m.digest === d.manifestDigest)) {
+      img.manifests.push(manifestRecordOf(img.config, d.manifestDigest, d.mediaType ?? null, d.layers ?? null));
+    }
     this.manifestIndex.set(d.manifestDigest, d.imageId);
   }
 

@@ -23,10 +23,23 @@ export interface ImageLayerRecord {
   createdBy: string | null;
 }
 
+/** One manifest an image is known under, with the blobs it lists (issue 14 item 5). */
+export interface ManifestRecord {
+  digest: string;
+  /** Null when the event that named it predates media types being recorded. */
+  mediaType: string | null;
+  /** Bytes of the config blob (the config as stored; its sha256 is the image ID). */
+  configSize: number;
+  /** Its layer blobs as it lists them; null when the event that named it predates them. */
+  layers: { digest: string | null; mediaType: string | null; compressedSize: number | null }[] | null;
+}
+
 export interface ImageRecord {
   imageId: string;
   config: string;
   manifestDigests: string[];
+  /** The named manifests, in the order they became known (manifestDigests, with what each lists). */
+  manifests: ManifestRecord[];
   created: string | null;
   architecture: string | null;
   os: string | null;

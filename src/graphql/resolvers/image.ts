@@ -17,6 +17,25 @@ import { readFileContent } from '../../application/fileContent';
 import type { ReadModel } from '../../projections/readModel';
 import { accountingOf, imageSizeOf, layerSize, sharedSizeOf, type AccountingArgs } from './sizes';
 
+/** Sum of the layer blob sizes, null when any is unknown (or the list itself is). */
+function manifestLayersSize(layers: readonly { compressedSize: number | null }[] | null): number | null {
+  if (!layers || layers.some((l) => l.compressedSize === null)) return null;
+  return layers.reduce((s, l) => s + (l.compressedSize ?? 0), 0);
+}
+
+/**
+ * The image's compressed figure comes from the manifest shown beside it
+ * (manifestDigest, the first named), never from another packaging's layers;
+ * with no named manifest, from the layers as first stored.
+ */
+function imageCompressedSize(rec: ImageRecord): number | null {
+  const shown = rec.manifestDigests[0];
+  const named = shown === undefined ? undefined : rec.manifests.find((m) => m.digest === shown);
+  if (named) return manifestLayersSize(named.layers);
+  if (shown !== undefined) return null;
+  return manifestLayersSize(rec.layers);
+}
+
 const related = (o: ImageObj, ids: readonly string[]) =>
   ids.map((id) => o.model.images.get(id)).filter((r) => r !== undefined).map((r) => imageObj(r!, o.model));
 
@@ -32,8 +51,10 @@ export const imageResolvers = {
   config: (o: ImageObj) => JSON.parse(o.rec.config),
   layers: (o: ImageObj) => o.rec.layers.map((l) => imageLayer(l, o.model)),
   size: (o: ImageObj, args: AccountingArgs, ctx: Ctx) => imageSizeOf(ctx, o.rec, args),
-  compressedSize: (o: ImageObj) => o.rec.layers.every((l) => l.compressedSize !== null)
-    ? o.rec.layers.reduce((s, l) => s + (l.compressedSize ?? 0), 0) : null,
+  compressedSize: (o: ImageObj) => imageCompressedSize(o.rec),
+  manifests: (o: ImageObj) => o.rec.manifests.map((m) => ({
+    digest: m.digest, mediaType: m.mediaType, compressedSize: manifestLayersSize(m.layers) === null ? null : m.configSize + manifestLayersSize(m.layers)!,
+  })),
   sharedSize: (o: ImageObj, args: AccountingArgs, ctx: Ctx) => sharedSizeOf(ctx, o.rec, o.model, args),
   async uniqueSize(o: ImageObj, args: AccountingArgs, ctx: Ctx) {
     return (await imageSizeOf(ctx, o.rec, args)) - (await sharedSizeOf(ctx, o.rec, o.model, args));
