@@ -126,6 +126,26 @@ export const tagResolvers = {
     to: m.to && t.model.images.get(m.to) ? imageObj(t.model.images.get(m.to)!, t.model) : null,
     fromImageId: m.from, toImageId: m.to,
   })),
+  /** One point per move; an untag is a point of size 0 (the tag holds nothing). */
+  sizeHistory: (t: TagObj): TagSizePoint[] => t.rec.history.map((m, i) => {
+    const rec = m.to ? t.model.images.get(m.to) ?? null : null;
+    const prevId = i > 0 ? t.rec.history[i - 1]!.to : null;
+    const prev = prevId ? t.model.images.get(prevId) ?? null : null;
+    return { position: m.position, at: m.at, rec, prev, model: t.model };
+  }),
+};
+
+interface TagSizePoint { position: number; at: string; rec: ImageRecord | null; prev: ImageRecord | null; model: ReadModel }
+const contentSize = (r: ImageRecord | null) => (r ? r.layers.reduce((s, l) => s + l.size, 0) : 0);
+
+/**
+ * TagSizePoint: size under the accounting asked for; delta has no accounting
+ * argument in the contract, so it is the CONTENT (default) size change.
+ */
+export const tagSizePointResolvers = {
+  image: (p: TagSizePoint) => (p.rec ? imageObj(p.rec, p.model) : null),
+  size: (p: TagSizePoint, args: AccountingArgs, ctx: Ctx) => (p.rec ? imageSizeOf(ctx, p.rec, args) : 0),
+  delta: (p: TagSizePoint) => contentSize(p.rec) - contentSize(p.prev),
 };
 
 /** ImageLayer.size and HistoryStep.size: the layer's size under the accounting asked for. */

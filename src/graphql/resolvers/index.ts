@@ -1,5 +1,5 @@
 /** The resolver map, by type; everything not listed uses graphql's default property resolver. */
-import { historyStepResolvers, imageLayerResolvers, imageResolvers, mergedFileResolvers, tagResolvers } from './image';
+import { historyStepResolvers, imageLayerResolvers, imageResolvers, mergedFileResolvers, tagResolvers, tagSizePointResolvers } from './image';
 import { imageCheckResolvers } from './check';
 import { layerResolvers } from './layer';
 import { queryResolvers } from './query';
@@ -22,5 +22,6 @@ export const resolverMap = {
   Container: containerResolvers,
   Tag: tagResolvers,
   MergedFile: mergedFileResolvers,
+  TagSizePoint: tagSizePointResolvers,
   Mutation: guardMutations(mutationResolvers),
 };
