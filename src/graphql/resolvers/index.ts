@@ -1,5 +1,7 @@
 /** The resolver map, by type; everything not listed uses graphql's default property resolver. */
-import { historyStepResolvers, imageLayerResolvers, imageResolvers, mergedFileResolvers, tagResolvers, tagSizePointResolvers } from './image';
+import {
+  historyStepResolvers, imageLayerResolvers, imageResolvers, mergedFileResolvers, tagResolvers, tagSizePointResolvers,
+} from './image';
 import { imageCheckResolvers } from './check';
 import { layerResolvers } from './layer';
 import { queryResolvers } from './query';
