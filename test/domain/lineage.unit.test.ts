@@ -166,3 +166,59 @@ describe('lineage scale', () => {
     expect(Date.now() - t0).toBeLessThan(1000);
   });
 });
+
+describe('lineage tie-breaks and annotation edges (issue 25), each family built in its test', () => {
+  test('equal chains: the parent is the image committed first, even when its ID sorts last', () => {
+    const l = buildLineage([
+      img('child', ['a', 'b'], 3),
+      img('aaa-later', ['a'], 2),
+      img('zzz-first', ['a'], 1),
+    ]);
+    expect(l.parent('child')).toBe('zzz-first');
+    expect(l.children('aaa-later')).toEqual([]);
+  });
+
+  test('children are listed in commit order, not name order', () => {
+    const l = buildLineage([
+      img('base', ['a'], 1),
+      img('aaa-kid', ['a', 'y'], 3),
+      img('zzz-kid', ['a', 'x'], 2),
+    ]);
+    expect(l.children('base')).toEqual(['zzz-kid', 'aaa-kid']);
+    expect(l.descendants('base')).toEqual(['zzz-kid', 'aaa-kid']);
+  });
+
+  test('equal chains committed at the same position fall back to image ID order (deterministic)', () => {
+    const l = buildLineage([img('child', ['a', 'b'], 3), img('b-img', ['a'], 1), img('a-img', ['a'], 1)]);
+    expect(l.parent('child')).toBe('a-img');
+  });
+
+  test('a manifest digest two images share names the one committed first', () => {
+    const l = buildLineage([
+      img('aaa-second', ['a', 'b'], 2, { manifestDigests: ['sha256:m-shared'] }),
+      img('zzz-first', ['a'], 1, { manifestDigests: ['sha256:m-shared'] }),
+      img('app', ['a', 'b', 'c'], 3, { baseDigest: 'sha256:m-shared' }),
+    ]);
+    expect([l.parent('app'), l.lineageSource('app'), l.chainParent('app')]).toEqual(['zzz-first', 'ANNOTATION', 'aaa-second']);
+  });
+
+  test('an annotation naming the image itself (by image ID) is stale: the chain decides', () => {
+    const l = buildLineage([img('base', ['a'], 1), img('me', ['a', 'b'], 2, { baseDigest: 'me' })]);
+    expect([l.parent('me'), l.lineageSource('me')]).toEqual(['base', 'CHAIN']);
+    expect(l.ancestors('me')).toEqual(['base']);
+  });
+
+  test('an annotation naming an unknown image ID is stale: the chain decides', () => {
+    const l = buildLineage([img('base', ['a'], 1), img('app', ['a', 'b'], 2, { baseDigest: 'ghost' })]);
+    expect([l.parent('app'), l.lineageSource('app')]).toEqual(['base', 'CHAIN']);
+  });
+
+  test('an annotation naming a layerless image gives no parent (the empty chain proves nothing)', () => {
+    const l = buildLineage([
+      img('scratch', [], 1, { manifestDigests: ['sha256:m-scratch'] }),
+      img('app', ['a'], 2, { baseDigest: 'sha256:m-scratch' }),
+    ]);
+    expect([l.parent('app'), l.lineageSource('app'), l.base('app')]).toEqual([null, null, null]);
+    expect(l.children('scratch')).toEqual([]);
+  });
+});

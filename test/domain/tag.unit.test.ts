@@ -44,6 +44,30 @@ describe('tag decisions (given events, when command, then events)', () => {
   });
 });
 
+describe('tag optimistic concurrency (docs/domain.md §7)', () => {
+  test('expectedVersion null skips the check, for tagImage and untag alike', () => {
+    const tag = foldTag([moved(null, 'sha256:old'), moved('sha256:old', 'sha256:older')]);
+    const tagNull: TagCommand = { type: 'TagImage', data: { tag: 'app:1', imageId: PARENT_ID, expectedVersion: null }, metadata: meta };
+    const untagNull: TagCommand = { type: 'Untag', data: { tag: 'app:1', expectedVersion: null }, metadata: meta };
+    expect(decideTag(tagNull, { tag, image: parentState })).toEqual([moved('sha256:older', PARENT_ID)]);
+    expect(decideTag(untagNull, { tag })).toEqual([{ type: 'TagRemoved', data: { tag: 'app:1', from: 'sha256:older' } }]);
+  });
+  test('a stale expectedVersion names the tag, both versions, in message and details', () => {
+    const tag = foldTag([moved(null, 'x')]);
+    try {
+      decideTag(tagImage(PARENT_ID, 0), { tag, image: parentState });
+      throw new Error('accepted');
+    } catch (e) {
+      const err = e as DomainError;
+      expect([err.code, err.message, err.details]).toEqual(['CONFLICT', 'tag app:1 is at version 1, not 0', { tag: 'app:1', expectedVersion: 0, actualVersion: 1 }]);
+    }
+  });
+  test('the matching version is accepted, 0 included for a tag never written', () => {
+    expect(decideTag(tagImage(PARENT_ID, 0), { tag: initialTagState(), image: parentState })).toEqual([moved(null, PARENT_ID)]);
+    expect(decideTag(untag(1), { tag: foldTag([moved(null, 'x')]) })).toEqual([{ type: 'TagRemoved', data: { tag: 'app:1', from: 'x' } }]);
+  });
+});
+
 describe('event streams (docs/domain.md §7)', () => {
   test('each event goes to its stream; groups keep order', () => {
     const events: DomainEvent[] = [
