@@ -30,6 +30,9 @@ export class Strata {
   /** Told when a command is answered from an idempotency key's first result (serve counts these for /metrics). */
   onIdempotentReplay?: () => void;
 
+  /** Told the bytes a registry pull fetched or a push uploaded, and how long it took (serve counts these for /metrics). */
+  onTransfer?: (direction: 'pull' | 'push', bytes: number, seconds: number) => void;
+
   constructor(readonly store: EventStore, blobs?: BlobStore) {
     this.models = new ReadModelSource(store);
     this.views = new MergedViewCache(store.sql);

@@ -23,7 +23,14 @@ export async function serve(opts: ServeOptions): Promise<void> {
   let metrics: Metrics | undefined;
   const app = process.env.STRATA_METRICS === 'false' ? opened
     : new Strata(instrumentStore(opened.store, (metrics = new Metrics(sourcesFor(opened)))), opened.blobs);
-  if (metrics) app.onIdempotentReplay = () => metrics!.replays.inc();
+  if (metrics) {
+    const m = metrics;
+    app.onIdempotentReplay = () => m.replays.inc();
+    app.onTransfer = (direction, bytes, seconds) => {
+      m.transferBytes.inc({ direction }, bytes);
+      m.transferSeconds.observe({ direction }, seconds);
+    };
+  }
   const maxLag = Number(process.env.STRATA_READY_MAX_LAG) >= 0 && process.env.STRATA_READY_MAX_LAG
     ? Number(process.env.STRATA_READY_MAX_LAG) : DEFAULT_MAX_LAG;
   const readiness = readinessOf(app.store, { position: () => app.models.position,

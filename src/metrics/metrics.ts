@@ -46,9 +46,10 @@ export class Metrics {
   readonly rejected = new Counter({ name: 'strata_graphql_rejected_total',
     help: 'Operations refused before executing, by reason (auth, limits, invalid, body)', labelNames: ['reason'],
     registers: [this.registry] });
-  readonly transferBytes = new Counter({ name: 'strata_transfer_bytes_total', help: 'Bytes read by imports or written by exports',
+  readonly transferBytes = new Counter({ name: 'strata_transfer_bytes_total',
+    help: 'Bytes fetched by registry pulls (pullImage) and uploaded by pushes (pushImage)',
     labelNames: ['direction'], registers: [this.registry] });
-  readonly transferSeconds = new Histogram({ name: 'strata_transfer_duration_seconds', help: 'Import and export durations',
+  readonly transferSeconds = new Histogram({ name: 'strata_transfer_duration_seconds', help: 'Registry pull and push durations',
     labelNames: ['direction'], buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900], registers: [this.registry] });
 
   constructor(sources: MetricSources = {}) {

@@ -14,6 +14,7 @@ import { describeWithPeers } from '../helpers/peers';
 import { startRegistry, skopeo, type TestRegistry } from '../helpers/registry';
 import { buildImage, indexJson, manifestDescriptor, ociLayout, writeDir, type BuiltImage, sha256 } from '../helpers/archiveBuilder';
 import { gqlHttp, startServerProcess } from '../helpers/serverProcess';
+import { parseExposition, valueOf } from '../ops/exposition';
 
 const BIN = path.resolve(__dirname, '..', '..', 'bin', 'strata.js');
 const strata = (args: string[], env: Record<string, string> = {}) =>
@@ -187,13 +188,20 @@ describeWithPeers(['registry', 'skopeo'])('pull and push over the OCI Distributi
       expect(pull.data.pullImage).toMatchObject({ images: [{ imageId: v2.configDigest, manifestDigest: v2.manifestDigest }],
         fetchedBlobs: 4, reusedBlobs: 0, event: { type: 'ImageTransferred' } });
       const push = await gqlHttp(srv.url, `mutation($i: String!, $d: String!) { pushImage(image: $i, destination: $d) {
-        manifestDigest uploadedBlobs skippedBlobs event { type } } }`, { i: `${H}/app:2`, d: `docker://${H}/api:2` });
+        manifestDigest uploadedBlobs uploadedBytes skippedBlobs event { type } } }`, { i: `${H}/app:2`, d: `docker://${H}/api:2` });
       expect(push.errors).toBeUndefined();
       expect(push.data.pushImage.manifestDigest).toBe(v2.manifestDigest);
       expect(inspectDigest(`docker://${H}/api:2`)).toBe(v2.manifestDigest);
       const local = await gqlHttp(srv.url, `mutation($i: String!, $d: String!) { pushImage(image: $i, destination: $d) {
-        manifestDigest uploadedBlobs event { type } } }`, { i: `${H}/app:2`, d: `oci:${path.join(dir, 'api-oci')}:v2` });
-      expect(local.data.pushImage).toEqual({ manifestDigest: v2.manifestDigest, uploadedBlobs: 3, event: { type: 'ImageTransferred' } });
+        manifestDigest uploadedBlobs uploadedBytes event { type } } }`, { i: `${H}/app:2`, d: `oci:${path.join(dir, 'api-oci')}:v2` });
+      expect(local.data.pushImage).toMatchObject({ manifestDigest: v2.manifestDigest, uploadedBlobs: 3, event: { type: 'ImageTransferred' } });
+      expect(local.data.pushImage.uploadedBytes).toBeGreaterThan(0);
+      // /metrics counts what the answers said was moved (issue 24).
+      const metrics = parseExposition(await (await fetch(new URL('/metrics', srv.url))).text());
+      expect(valueOf(metrics, 'strata_transfer_bytes_total', { direction: 'pull' })).toBe(pull.data.pullImage.fetchedBytes);
+      expect(valueOf(metrics, 'strata_transfer_bytes_total', { direction: 'push' })).toBe(push.data.pushImage.uploadedBytes
+        + local.data.pushImage.uploadedBytes);
+      expect(valueOf(metrics, 'strata_transfer_duration_seconds_count', { direction: 'push' })).toBe(2);
     } finally {
       await srv.stop();
     }

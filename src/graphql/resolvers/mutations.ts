@@ -44,7 +44,9 @@ export const mutationResolvers: Record<string, (...args: any[]) => unknown> = {
       throw new DomainError('BAD_USER_INPUT', `pullImage takes docker://HOST/REPO[:TAG|@DIGEST]; "${args.source}" is not one `
         + '(archives and engines: strata import)');
     }
+    const started = process.hrtime.bigint();
     const r = await pullFromRegistry(ctx.app, args.source, { platform: args.platform, ...who });
+    ctx.app.onTransfer?.('pull', r.fetchedBytes, Number(process.hrtime.bigint() - started) / 1e9);
     const model = await ctx.app.models.current();
     const images = r.imageIds.map((id) => model.images.get(id)).filter((i) => model.isLive(i)).map((i) => imageObj(i!, model));
     const event = r.transferEvents[0] ?? r.summary.events?.[0] ?? null;
@@ -52,7 +54,9 @@ export const mutationResolvers: Record<string, (...args: any[]) => unknown> = {
       event: event ? toGraphQLEvent(event) : null };
   },
   async pushImage(_: unknown, args: { image: string; destination: string; idempotencyKey?: string | null }, ctx: Ctx) {
+    const started = process.hrtime.bigint();
     const r = await pushImage(ctx.app, args.image, args.destination, writer(ctx, args.idempotencyKey));
+    ctx.app.onTransfer?.('push', r.uploadedBytes, Number(process.hrtime.bigint() - started) / 1e9);
     if (!r.event) throw new DomainError('CONFLICT', `idempotency key "${args.idempotencyKey}" was already used`);
     return { ...r, event: toGraphQLEvent(r.event) };
   },
