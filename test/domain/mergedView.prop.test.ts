@@ -7,6 +7,14 @@ import { buildMergedViews } from '../../src/domain/mergedView';
 import { naiveApply, naiveEntries, type NaiveView } from './naiveMerge';
 import { pathArb, stackArb } from './layerGen';
 
+/**
+ * Pinned seed, printed, so a run is repeatable and a failure reproducible: STRATA_FC_SEED=<n> npx jest test/domain/mergedView.prop.test.ts
+ * (fast-check also prints the seed and counterexample path of a failing property).
+ */
+const SEED = Number(process.env.STRATA_FC_SEED ?? 20251125);
+fc.configureGlobal({ seed: SEED });
+beforeAll(() => console.info(`mergedView properties: fast-check seed ${SEED} (STRATA_FC_SEED to change)`));
+
 describe('merged view = naive reference (docs/domain.md §2)', () => {
   it('gives the same entries, lookups and pages after every layer, and never mutates the lower view', () => {
     fc.assert(

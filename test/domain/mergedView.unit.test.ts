@@ -60,6 +60,19 @@ describe('applyLayer: docs/domain.md §2 rules', () => {
     expect(t.lookup('/z')).toMatchObject({ kind: 'HARDLINK', size: 0, contentDigest: null });
   });
 
+  it('§2.6 hard link → hard link → file: the outer link reports the file\'s size and digest, its own link target', () => {
+    const t = merged([file('/a', 7, 'sha256:a')], [hardlink('/b', '/a')], [hardlink('/c', '/b')]);
+    expect(t.lookup('/c')).toMatchObject({ kind: 'HARDLINK', linkTarget: '/b', size: 7, contentDigest: 'sha256:a', layerIndex: 2 });
+    const sameLayer = merged([file('/a', 3, 'sha256:a3'), hardlink('/b', '/a'), hardlink('/c', '/b')]);
+    expect(sameLayer.lookup('/c')).toMatchObject({ kind: 'HARDLINK', linkTarget: '/b', size: 3, contentDigest: 'sha256:a3' });
+  });
+
+  it('§2.6 a hard link to a directory or symlink takes nothing from it (reports its own size)', () => {
+    const t = merged([dir('/d', { size: 4096 }), symlink('/s', '/d')], [hardlink('/hd', '/d'), hardlink('/hs', '/s')]);
+    expect(t.lookup('/hd')).toMatchObject({ kind: 'HARDLINK', size: 0, contentDigest: null });
+    expect(t.lookup('/hs')).toMatchObject({ kind: 'HARDLINK', size: 0, contentDigest: null });
+  });
+
   it('§2.6 symlinks are never followed', () => {
     const t = merged([dir('/real'), file('/real/f'), symlink('/link', '/real')], [wh('/link/f')]);
     expect(t.lookup('/real/f')).not.toBeNull();
