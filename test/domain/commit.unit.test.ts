@@ -137,40 +137,47 @@ describe('commit: copy-up, opaque directories, links, the empty layer', () => {
 
 describe('commit rejections', () => {
   const bad = (changes: FileChange[]) => failsWith('BAD_USER_INPUT', { changes });
-  test.each<[string, FileChange[]]>([
-    ['relative path', [{ change: 'ADDED', path: 'etc/x', kind: 'FILE' }]],
-    ['".." component', [{ change: 'ADDED', path: '/etc/../x', kind: 'FILE' }]],
-    ['"." component', [{ change: 'ADDED', path: '/etc/./x', kind: 'FILE' }]],
-    ['the root', [{ change: 'MODIFIED', path: '/', kind: 'DIRECTORY' }]],
-    ['a whiteout name', [{ change: 'ADDED', path: '/etc/.wh.x', kind: 'FILE' }]],
-    ['ADDED without kind', [{ change: 'ADDED', path: '/x' }]],
-    ['ADDED a WHITEOUT', [{ change: 'ADDED', path: '/x', kind: 'WHITEOUT' }]],
-    ['ADDED an OTHER', [{ change: 'ADDED', path: '/x', kind: 'OTHER' }]],
-    ['ADDED an existing path', [{ change: 'ADDED', path: '/etc/passwd', kind: 'FILE' }]],
-    ['MODIFIED a missing path', [{ change: 'MODIFIED', path: '/nope', kind: 'FILE' }]],
-    ['DELETED a missing path', [{ change: 'DELETED', path: '/nope' }]],
-    ['DELETED under a symlink', [{ change: 'DELETED', path: '/lib/libc.so' }]],
-    ['the same path twice', [{ change: 'ADDED', path: '/x', kind: 'FILE' }, { change: 'ADDED', path: '/x/', kind: 'FILE' }]],
-    ['delete a dir and add under it', [{ change: 'DELETED', path: '/usr/lib' }, { change: 'ADDED', path: '/usr/lib/x', kind: 'FILE' }]],
-    ['delete a dir and a file in it', [{ change: 'DELETED', path: '/etc' }, { change: 'DELETED', path: '/etc/hosts' }]],
-    ['DELETED under an opaque dir of the same set', [{ change: 'MODIFIED', path: '/usr/lib', kind: 'DIRECTORY', opaque: true }, { change: 'DELETED', path: '/usr/lib/libc.so' }]],
-    ['add under a lower file', [{ change: 'ADDED', path: '/etc/passwd/x', kind: 'FILE' }]],
-    ['add under a lower symlink', [{ change: 'ADDED', path: '/lib/x', kind: 'FILE' }]],
-    ['add under a path the set makes a file', [{ change: 'ADDED', path: '/new', kind: 'FILE' }, { change: 'ADDED', path: '/new/x', kind: 'FILE' }]],
-    ['negative size', [{ change: 'ADDED', path: '/x', kind: 'FILE', size: -1 }]],
-    ['a directory with a size', [{ change: 'ADDED', path: '/x', kind: 'DIRECTORY', size: 5 }]],
-    ['a bad content digest', [{ change: 'ADDED', path: '/x', kind: 'FILE', contentDigest: 'md5:abc' }]],
-    ['a symlink without target', [{ change: 'ADDED', path: '/x', kind: 'SYMLINK' }]],
-    ['a file with a link target', [{ change: 'ADDED', path: '/x', kind: 'FILE', linkTarget: '/etc' }]],
-    ['a hard link to nothing', [{ change: 'ADDED', path: '/x', kind: 'HARDLINK', linkTarget: '/nope' }]],
-    ['a hard link to a directory', [{ change: 'ADDED', path: '/x', kind: 'HARDLINK', linkTarget: '/etc' }]],
-    ['a hard link to a file the set deletes', [{ change: 'DELETED', path: '/etc/hosts' }, { change: 'ADDED', path: '/x', kind: 'HARDLINK', linkTarget: '/etc/hosts' }]],
-    ['opaque on DELETED', [{ change: 'DELETED', path: '/etc', opaque: true }]],
-    ['opaque on a file', [{ change: 'MODIFIED', path: '/etc/passwd', kind: 'FILE', opaque: true }]],
-    ['mode out of range', [{ change: 'ADDED', path: '/x', kind: 'FILE', mode: 0o170000 }]],
-    ['an unknown change', [{ change: 'RENAMED' as 'ADDED', path: '/x', kind: 'FILE' }]],
-  ])('%s → BAD_USER_INPUT', (_name, changes) => {
-    bad(changes);
+  test.each<[string, FileChange[], RegExp]>([
+    ['relative path', [{ change: 'ADDED', path: 'etc/x', kind: 'FILE' }], /must be an absolute path/],
+    ['".." component', [{ change: 'ADDED', path: '/etc/../x', kind: 'FILE' }], /must not contain \"\.\" or \"\.\.\" components/],
+    ['"." component', [{ change: 'ADDED', path: '/etc/./x', kind: 'FILE' }], /must not contain \"\.\" or \"\.\.\" components/],
+    ['the root', [{ change: 'MODIFIED', path: '/', kind: 'DIRECTORY' }], /names the root directory/],
+    ['a whiteout name', [{ change: 'ADDED', path: '/etc/.wh.x', kind: 'FILE' }], /reserved for whiteouts/],
+    ['ADDED without kind', [{ change: 'ADDED', path: '/x' }], /needs kind FILE, DIRECTORY, SYMLINK or HARDLINK \(got none\)/],
+    ['ADDED a WHITEOUT', [{ change: 'ADDED', path: '/x', kind: 'WHITEOUT' }], /needs kind .*\(got WHITEOUT\)/],
+    ['ADDED an OTHER', [{ change: 'ADDED', path: '/x', kind: 'OTHER' }], /needs kind .*\(got OTHER\)/],
+    ['ADDED an existing path', [{ change: 'ADDED', path: '/etc/passwd', kind: 'FILE' }], /already exists in the parent image: use MODIFIED/],
+    ['MODIFIED a missing path', [{ change: 'MODIFIED', path: '/nope', kind: 'FILE' }], /does not exist in the parent image: use ADDED/],
+    ['DELETED a missing path', [{ change: 'DELETED', path: '/nope' }], /does not exist in the parent image, so it cannot be DELETED/],
+    ['DELETED under a symlink', [{ change: 'DELETED', path: '/lib/libc.so' }], /its parent \/lib is a SYMLINK, not a directory/],
+    ['the same path twice', [{ change: 'ADDED', path: '/x', kind: 'FILE' }, { change: 'ADDED', path: '/x/', kind: 'FILE' }], /\/x appears twice in the change set/],
+    ['delete a dir and add under it', [{ change: 'DELETED', path: '/usr/lib' }, { change: 'ADDED', path: '/usr/lib/x', kind: 'FILE' }], /its parent \/usr\/lib is DELETED in the same change set/],
+    ['delete a dir and a file in it', [{ change: 'DELETED', path: '/etc' }, { change: 'DELETED', path: '/etc/hosts' }], /its parent \/etc is DELETED in the same change set/],
+    ['DELETED under an opaque dir of the same set', [{ change: 'MODIFIED', path: '/usr/lib', kind: 'DIRECTORY', opaque: true }, { change: 'DELETED', path: '/usr/lib/libc.so' }], /cannot be DELETED/],
+    ['add under a lower file', [{ change: 'ADDED', path: '/etc/passwd/x', kind: 'FILE' }], /its parent \/etc\/passwd is a FILE, not a directory/],
+    ['add under a lower symlink', [{ change: 'ADDED', path: '/lib/x', kind: 'FILE' }], /its parent \/lib is a SYMLINK, not a directory/],
+    ['add under a path the set makes a file', [{ change: 'ADDED', path: '/new', kind: 'FILE' }, { change: 'ADDED', path: '/new/x', kind: 'FILE' }], /its parent \/new becomes a FILE/],
+    ['negative size', [{ change: 'ADDED', path: '/x', kind: 'FILE', size: -1 }], /size must be an integer between 0 and/],
+    ['a directory with a size', [{ change: 'ADDED', path: '/x', kind: 'DIRECTORY', size: 5 }], /only a FILE has a size above 0 \(got DIRECTORY\)/],
+    ['a bad content digest', [{ change: 'ADDED', path: '/x', kind: 'FILE', contentDigest: 'md5:abc' }], /contentDigest/],
+    ['a symlink without target', [{ change: 'ADDED', path: '/x', kind: 'SYMLINK' }], /a SYMLINK needs a linkTarget/],
+    ['a file with a link target', [{ change: 'ADDED', path: '/x', kind: 'FILE', linkTarget: '/etc' }], /only links have a linkTarget/],
+    ['a hard link to nothing', [{ change: 'ADDED', path: '/x', kind: 'HARDLINK', linkTarget: '/nope' }], /hard link target \/nope is not a FILE of the image/],
+    ['a hard link to a directory', [{ change: 'ADDED', path: '/x', kind: 'HARDLINK', linkTarget: '/etc' }], /hard link target \/etc is not a FILE of the image/],
+    ['a hard link to a file the set deletes', [{ change: 'DELETED', path: '/etc/hosts' }, { change: 'ADDED', path: '/x', kind: 'HARDLINK', linkTarget: '/etc/hosts' }], /hard link target \/etc\/hosts is not a FILE after this change set/],
+    ['a hard link to a directory the set writes', [{ change: 'ADDED', path: '/newdir', kind: 'DIRECTORY' }, { change: 'ADDED', path: '/x', kind: 'HARDLINK', linkTarget: '/newdir' }], /hard link target \/newdir is not a FILE after this change set/],
+    ['a hard link to a symlink the set writes', [{ change: 'ADDED', path: '/sl', kind: 'SYMLINK', linkTarget: '/etc' }, { change: 'ADDED', path: '/x', kind: 'HARDLINK', linkTarget: '/sl' }], /hard link target \/sl is not a FILE after this change set/],
+    ['opaque on DELETED', [{ change: 'DELETED', path: '/etc', opaque: true }], /opaque does not apply to DELETED/],
+    ['opaque on a file', [{ change: 'MODIFIED', path: '/etc/passwd', kind: 'FILE', opaque: true }], /opaque applies to a DIRECTORY only/],
+    ['mode out of range', [{ change: 'ADDED', path: '/x', kind: 'FILE', mode: 0o170000 }], /mode must be an integer between 0 and/],
+    ['an unknown change', [{ change: 'RENAMED' as 'ADDED', path: '/x', kind: 'FILE' }], /change must be ADDED, MODIFIED or DELETED \(got RENAMED\)/],
+  ])('%s → BAD_USER_INPUT naming the rule', (_name, changes, rule) => {
+    expect(bad(changes).message).toMatch(rule);
+  });
+
+  test('a hard link straight to a FILE of the parent image is accepted and reports that file', () => {
+    const out = planCommit(cmd({ changes: [{ change: 'ADDED', path: '/x', kind: 'HARDLINK', linkTarget: '/etc/passwd' }] }), given());
+    expect(out.entries.find((e) => e.path === '/x')).toMatchObject({ kind: 'HARDLINK', linkTarget: '/etc/passwd' });
   });
 
   test('the messages say what to do', () => {
