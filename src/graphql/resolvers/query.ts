@@ -2,6 +2,7 @@
 import { badInput, notFound } from '../../domain/errors';
 import { planPull } from '../../domain/pullPlan';
 import { diffMergedViews } from '../../domain/imageDiff';
+import { matchLayers } from '../../domain/layerDiff';
 import { sharedVerification } from '../../application/sharedVerification';
 import { distributionOf } from '../../application/distribution';
 import type { ShareKey } from '../../domain/storage';
@@ -17,6 +18,24 @@ import { storageReportOf } from './storage';
 import { requireImage, type TagObj } from './image';
 
 export const queryResolvers = {
+  async layerDiff(_: unknown, args: { from: string; to: string }, ctx: Ctx) {
+    const model = await ctx.app.models.at(undefined);
+    const recs = [args.from, args.to].map((ref) => {
+      const r = model.resolve(ref);
+      if (!r) throw notFound(`no image "${ref}"`);
+      return r;
+    });
+    const [a, b] = await Promise.all(recs.map(async (r) => Promise.all(r.layers.map(async (l) => ({
+      diffId: l.diffId, size: l.size, entries: await ctx.loaders.entries.load(l.diffId),
+    })))));
+    const layers = matchLayers(a!, b!).map((p) => ({
+      ...p,
+      from: p.from === null ? null : imageLayer(recs[0]!.layers[p.from]!, model),
+      to: p.to === null ? null : imageLayer(recs[1]!.layers[p.to]!, model),
+    }));
+    const total = (r: typeof recs[0]) => r.layers.reduce((s, l) => s + l.size, 0);
+    return { from: imageObj(recs[0]!, model), to: imageObj(recs[1]!, model), layers, sizeDelta: total(recs[1]!) - total(recs[0]!) };
+  },
   head: (_: unknown, __: unknown, ctx: Ctx) => ctx.app.store.head(),
   async node(_: unknown, args: { id: string }, ctx: Ctx) {
     const g = decodeGlobalId(args.id);

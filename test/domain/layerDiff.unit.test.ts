@@ -1,0 +1,69 @@
+/**
+ * Query.layerDiff's matching (issue 23), as a property over generated image
+ * pairs: `to` is built from `from` by keeping some layers (same DiffID),
+ * rebuilding some (same entries, new DiffID: bytes differing only in
+ * timestamps), dropping some, adding new ones, and shuffling the order.
+ * The generator knows the truth; matchLayers must recover it.
+ */
+import { matchLayers, type DiffLayer } from '../../src/domain/layerDiff';
+import type { LayerEntry } from '../../src/domain/layerEntry';
+
+function prng(seed: number) {
+  let s = seed >>> 0;
+  return () => { s = (s * 1664525 + 1013904223) >>> 0; return s / 2 ** 32; };
+}
+
+const entry = (path: string, size: number): LayerEntry =>
+  ({ path, kind: 'FILE', size, mode: 0o644, uid: 0, gid: 0, linkTarget: null, contentDigest: `sha256:${path}:${size}` });
+
+let serial = 0;
+function layer(rand: () => number): DiffLayer {
+  const id = serial++;
+  const entries = Array.from({ length: 1 + Math.floor(rand() * 4) }, (_, k) => entry(`/l${id}/f${k}`, 1 + Math.floor(rand() * 1000)));
+  return { diffId: `sha256:d${id}`, size: entries.reduce((s, e) => s + e.size, 0), entries };
+}
+
+describe('matchLayers', () => {
+  it('recovers kept, rebuilt, removed and added layers whatever the order (200 generated pairs)', () => {
+    for (let seed = 1; seed <= 200; seed++) {
+      const rand = prng(seed);
+      const from = Array.from({ length: 1 + Math.floor(rand() * 6) }, () => layer(rand));
+      const truth = new Map<string, string>(); // to diffId -> expected status
+      const to: DiffLayer[] = [];
+      let removed = 0;
+      for (const l of from) {
+        const r = rand();
+        if (r < 0.4) { to.push(l); truth.set(l.diffId, 'SAME'); } else if (r < 0.7) {
+          // Rebuilt: same entries (shuffled: tar order may differ too), new DiffID.
+          const rebuilt = { ...l, diffId: `${l.diffId}-rebuilt`, entries: [...l.entries].reverse() };
+          to.push(rebuilt); truth.set(rebuilt.diffId, 'CHANGED');
+        } else removed++;
+      }
+      const added = Math.floor(rand() * 3);
+      for (let k = 0; k < added; k++) { const l = layer(rand); to.push(l); truth.set(l.diffId, 'ADDED'); }
+      for (let i = to.length - 1; i > 0; i--) { const j = Math.floor(rand() * (i + 1)); [to[i], to[j]] = [to[j]!, to[i]!]; }
+
+      const pairs = matchLayers(from, to);
+      for (const p of pairs.filter((x) => x.to !== null)) {
+        const t = to[p.to!]!;
+        expect([seed, p.status]).toEqual([seed, truth.get(t.diffId)]);
+        if (p.status !== 'ADDED') {
+          expect(from[p.from!]!.diffId).toBe(t.diffId.replace(/-rebuilt$/, ''));
+          expect(p.changedPaths).toBe(0);
+        }
+      }
+      expect(pairs.filter((p) => p.status === 'REMOVED')).toHaveLength(removed);
+      // Each layer of either image appears exactly once.
+      expect(pairs.filter((p) => p.from !== null).map((p) => p.from).sort()).toEqual(from.map((_, i) => i));
+      expect(pairs.filter((p) => p.to !== null).map((p) => p.to).sort()).toEqual(to.map((_, i) => i));
+      const size = (ls: DiffLayer[]) => ls.reduce((s, l) => s + l.size, 0);
+      expect(pairs.reduce((s, p) => s + p.sizeDelta, 0)).toBe(size(to) - size(from));
+    }
+  });
+
+  it('a rebuilt layer with one file more is not matched by content (ADDED and REMOVED)', () => {
+    const a: DiffLayer = { diffId: 'sha256:a', size: 10, entries: [entry('/x', 10)] };
+    const b: DiffLayer = { diffId: 'sha256:b', size: 15, entries: [entry('/x', 10), entry('/y', 5)] };
+    expect(matchLayers([a], [b]).map((p) => [p.status, p.sizeDelta])).toEqual([['ADDED', 15], ['REMOVED', -10]]);
+  });
+});
