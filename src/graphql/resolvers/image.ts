@@ -52,9 +52,10 @@ export const imageResolvers = {
   layers: (o: ImageObj) => o.rec.layers.map((l) => imageLayer(l, o.model)),
   size: (o: ImageObj, args: AccountingArgs, ctx: Ctx) => imageSizeOf(ctx, o.rec, args),
   compressedSize: (o: ImageObj) => imageCompressedSize(o.rec),
-  manifests: (o: ImageObj) => o.rec.manifests.map((m) => ({
-    digest: m.digest, mediaType: m.mediaType, compressedSize: manifestLayersSize(m.layers) === null ? null : m.configSize + manifestLayersSize(m.layers)!,
-  })),
+  manifests: (o: ImageObj) => o.rec.manifests.map((m) => {
+    const layers = manifestLayersSize(m.layers);
+    return { digest: m.digest, mediaType: m.mediaType, compressedSize: layers === null ? null : m.configSize + layers };
+  }),
   sharedSize: (o: ImageObj, args: AccountingArgs, ctx: Ctx) => sharedSizeOf(ctx, o.rec, o.model, args),
   async uniqueSize(o: ImageObj, args: AccountingArgs, ctx: Ctx) {
     return (await imageSizeOf(ctx, o.rec, args)) - (await sharedSizeOf(ctx, o.rec, o.model, args));
