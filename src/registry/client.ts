@@ -1,5 +1,5 @@
 /**
- * A client of the OCI Distribution Spec v1.1 API (docs/adr/0006-registry-client.md):
+ * A client of the OCI Distribution Spec v1.1 API (docs/adr/0008-registry-client.md):
  * manifests and indexes (OCI, Docker schema 2, manifest lists; schema 1
  * refused), blobs (redirects followed, every byte verified against its
  * digest), monolithic and chunked uploads, cross-repository mounts, tag

@@ -1,5 +1,5 @@
 /**
- * The registry port (docs/adr/0006-registry-client.md): a client per host,
+ * The registry port (docs/adr/0008-registry-client.md): a client per host,
  * configured from what the user gave (--creds, --authfile, --tls-verify) or,
  * for the server, from the environment: $REGISTRY_AUTH_FILE for credentials
  * and $STRATA_INSECURE_REGISTRIES (comma-separated hosts) for registries
