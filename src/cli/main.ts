@@ -1,4 +1,4 @@
-/** The `strata` command line (../shared/contract/cli.md). */
+/** The `strata` command line (docs/cli.md). */
 import { Command, CommanderError } from 'commander';
 import { reportAndExit } from './output';
 import { requireExistingDatabase } from './existingDatabase';

@@ -1,7 +1,7 @@
 /**
  * Errors the domain raises, each with a code a client can act on.
  * The codes are the GraphQL `extensions.code` values of the contract
- * (../shared/contract/cli.md), so the API maps them one to one.
+ * (docs/cli.md), so the API maps them one to one.
  */
 export type ErrorCode =
   | 'BAD_USER_INPUT'

@@ -7,7 +7,7 @@ export const SCHEMA_DIR = path.resolve(__dirname, '..', '..', 'schema');
 /**
  * Reads every schema/*.graphql file, in name order, and returns one SDL string.
  * Read at start rather than bundled: the SDL files are the source of truth
- * that ../shared/tools/contract-check.js also reads.
+ * that the CI contract check also reads (.ci/run).
  */
 export function loadSchemaSDL(dir: string = SCHEMA_DIR): string {
   const files = readdirSync(dir)
