@@ -145,7 +145,8 @@ describe('first run', () => {
       child.stderr!.on('data', (d) => { err += d; if (/serving GraphQL at/.test(err)) resolve(); });
       child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
     });
-    await new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); });
+    // 'close', not 'exit': the exit event can arrive before the last stdout chunk is read.
+    await new Promise<void>((resolve) => { child.once('close', () => resolve()); child.kill('SIGTERM'); });
     const lines = out.trim().split('\n').map((l) => JSON.parse(l) as { msg: string; url?: string });
     const announcing = lines.filter((l) => l.url !== undefined && /listen|serving/.test(l.msg));
     expect(announcing.map((l) => l.msg)).toEqual(['listening']);

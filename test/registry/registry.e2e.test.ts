@@ -29,7 +29,7 @@ const strataAsync = (args: string[]) => new Promise<{ status: number | null; std
   const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, LOG_LEVEL: 'silent' } });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => { stderr += d; });
-  child.on('exit', (status) => resolve({ status, stderr }));
+  child.on('close', (status) => resolve({ status, stderr }));
 });
 const REF = 'org.opencontainers.image.ref.name';
 const AUTH = ['--creds', 'tester:s3cret', '--tls-verify=false'];
