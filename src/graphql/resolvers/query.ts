@@ -13,7 +13,7 @@ import { imageObj, layerObj } from './context';
 import { decodeGlobalId } from '../globalId';
 import { offsetConnection, connectionOf, decodeCursor, encodeCursor, pageSize } from './connection';
 import { imageLayer, mergedFile, eventNode } from './mappers';
-import { readEventsPage } from './events';
+import { readEventsPage, readPositionAt, type EventsArgs } from './events';
 import { storageReportOf } from './storage';
 import { requireImage, type TagObj } from './image';
 
@@ -108,7 +108,8 @@ export const queryResolvers = {
       reuseBytes: plan.reuseBytes,
     };
   },
-  events: (_: unknown, args: { first?: number; after?: string; stream?: string; types?: string[] }, ctx: Ctx) => readEventsPage(ctx, args),
+  events: (_: unknown, args: EventsArgs, ctx: Ctx) => readEventsPage(ctx, args),
+  positionAt: (_: unknown, args: { at: string }, ctx: Ctx) => readPositionAt(ctx, args.at),
   async tag(_: unknown, args: { name: string; asOf?: number }, ctx: Ctx): Promise<TagObj | null> {
     const model = await ctx.app.models.at(args.asOf);
     const rec = model.tag(args.name);
