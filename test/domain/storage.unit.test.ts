@@ -1,5 +1,5 @@
 import { EMPTY_LAYER_DIFF_ID } from '../../src/domain/digest';
-import { KnownLayer, removalImpact, ShareKey, StorageImage, storageReport } from '../../src/domain/storage';
+import { KnownLayer, removalImpact, ShareKey, StorageFigures, StorageImage, storageReport } from '../../src/domain/storage';
 import { StorageLedger } from '../../src/domain/storageLedger';
 import { chains, d } from './domainTestKit';
 
@@ -18,8 +18,9 @@ const image = (imageId: string, letters: string[]): StorageImage => {
 /**
  * alpine [a] 100 · app1 [a,b,c] 160 · app2 [a,b,d] 170 · rebased [n,b,c] 260 (app1 rebased onto n)
  * twice [a,d,d] 140 (d repeated) · withEmpty [a,E] 100. Logical 930.
+ * Built per test (not when the file loads), so a broken builder fails tests, not the whole file.
  */
-const family = [
+const family = (): StorageImage[] => [
   image('alpine', ['a']),
   image('app1', ['a', 'b', 'c']),
   image('app2', ['a', 'b', 'd']),
@@ -32,7 +33,8 @@ const figures = (r: ReturnType<typeof storageReport>) =>
   Object.fromEntries(r.images.map((i) => [i.imageId, [i.size, i.sharedSize, i.uniqueSize]]));
 
 describe('storage report by CHAIN_ID (docker system df -v, docs/domain.md §3)', () => {
-  const r = storageReport('CHAIN_ID', family);
+  let r: StorageFigures;
+  beforeEach(() => { r = storageReport('CHAIN_ID', family()); });
   test('totals', () => {
     // keys: C(a)×5 100, C(ab)×2 50, C(abc) 10, C(abd) 20, C(n) 200, C(nb) 50, C(nbc) 10, C(ad) 20, C(add) 20, C(aE) 0
     expect(r).toMatchObject({
@@ -55,7 +57,8 @@ describe('storage report by CHAIN_ID (docker system df -v, docs/domain.md §3)',
 });
 
 describe('storage report by DIFF_ID (a registry, docs/domain.md §3)', () => {
-  const r = storageReport('DIFF_ID', family);
+  let r: StorageFigures;
+  beforeEach(() => { r = storageReport('DIFF_ID', family()); });
   test('totals', () => {
     // keys: a×5 100, b×3 50, c×2 10, d×2 20 (twice counts once), n 200, E 0
     expect(r).toMatchObject({
@@ -87,16 +90,16 @@ describe('storage report by DIFF_ID (a registry, docs/domain.md §3)', () => {
 
 describe('removal (Docker semantics, docs/domain.md §3)', () => {
   test('removalImpact: what would be freed', () => {
-    expect(removalImpact('DIFF_ID', family, 'app1')).toEqual({ imageId: 'app1', freedLayers: [], freedBytes: 0 });
-    expect(removalImpact('CHAIN_ID', family, 'app1')?.freedBytes).toBe(10);
-    expect(removalImpact('DIFF_ID', family, 'rebased')?.freedLayers.map((l) => l.diffId)).toEqual([d('n')]);
-    expect(removalImpact('CHAIN_ID', family, 'rebased')?.freedBytes).toBe(260);
-    expect(removalImpact('DIFF_ID', family, 'ghost')).toBeNull();
+    expect(removalImpact('DIFF_ID', family(), 'app1')).toEqual({ imageId: 'app1', freedLayers: [], freedBytes: 0 });
+    expect(removalImpact('CHAIN_ID', family(), 'app1')?.freedBytes).toBe(10);
+    expect(removalImpact('DIFF_ID', family(), 'rebased')?.freedLayers.map((l) => l.diffId)).toEqual([d('n')]);
+    expect(removalImpact('CHAIN_ID', family(), 'rebased')?.freedBytes).toBe(260);
+    expect(removalImpact('DIFF_ID', family(), 'ghost')).toBeNull();
   });
 
   test('ledger: removing rebased then app1 leaves c and n reclaimable', () => {
     const ledger = new StorageLedger('DIFF_ID');
-    family.forEach((i) => ledger.addImage(i));
+    family().forEach((i) => ledger.addImage(i));
     ledger.addKnownLayer({ diffId: d('o'), chainId: null, size: 7 });
     expect(ledger.report()).toMatchObject({ reclaimableLayerCount: 1, reclaimableBytes: 7 });
     expect(ledger.removeImage('rebased')?.freedBytes).toBe(200);
@@ -151,5 +154,59 @@ describe('incremental ledger = from-scratch report', () => {
       }
       expect(ledger.report()).toEqual(storageReport(by, live, known));
     }
+  });
+});
+
+/**
+ * "Sorted by key", checked against an order the code does not share: the keys'
+ * bytes compared with Buffer.compare (keys are ASCII "sha256:<hex>"), not the
+ * `byKey` comparator both the report and the ledger use.
+ */
+describe('lists sorted by key (independent order: bytes of the key)', () => {
+  const byBytes = (keys: string[]) => [...keys].sort((a, b) => Buffer.compare(Buffer.from(a, 'latin1'), Buffer.from(b, 'latin1')));
+  const keysOf = (layers: { key: string }[]) => layers.map((l) => l.key);
+  /** Layers no live image holds, in an order that is not the byte order of their keys. */
+  const removed = (by: ShareKey): KnownLayer[] => {
+    const gone = ['p', 'q', 'r', 's', 't', 'u'].map((l) => image(`gone-${l}`, [l]).layers[0] as KnownLayer);
+    const sorted = byBytes(gone.map((l) => (by === 'CHAIN_ID' ? (l.chainId as string) : l.diffId)));
+    return [...gone].sort((a, b) => sorted.indexOf(b.chainId as string) - sorted.indexOf(a.chainId as string)
+      || sorted.indexOf(b.diffId) - sorted.indexOf(a.diffId));
+  };
+
+  test.each<ShareKey>(['CHAIN_ID', 'DIFF_ID'])('report by %s: layers and reclaimable', (by) => {
+    const live = family();
+    const firstSeen = [...new Set(live.flatMap((i) => i.layers.map((l) => (by === 'CHAIN_ID' ? l.chainId : l.diffId))))];
+    expect(firstSeen).not.toEqual(byBytes(firstSeen)); // the input alone is not in key order
+    const known = removed(by);
+    const r = storageReport(by, live, known);
+    expect(keysOf(r.layers)).toEqual(byBytes(firstSeen));
+    expect(keysOf(r.reclaimable)).toEqual(byBytes(known.map((k) => (by === 'CHAIN_ID' ? (k.chainId as string) : k.diffId))));
+    expect(keysOf(r.reclaimable)).not.toEqual(known.map((k) => (by === 'CHAIN_ID' ? k.chainId : k.diffId)));
+  });
+
+  /** [o, x, a]: neither its ChainIDs nor its DiffIDs are in key order. */
+  const lone = () => image('lone', ['o', 'x', 'a']);
+
+  test.each<ShareKey>(['CHAIN_ID', 'DIFF_ID'])('ledger by %s: report, removal impact and removal', (by) => {
+    const ledger = new StorageLedger(by);
+    [...family(), lone()].forEach((i) => ledger.addImage(i));
+    removed(by).forEach((k) => ledger.addKnownLayer(k));
+    const report = ledger.report();
+    expect(keysOf(report.layers)).toEqual(byBytes(keysOf(report.layers)));
+    expect(report.layers).toHaveLength(by === 'CHAIN_ID' ? 13 : 8);
+    expect(keysOf(report.reclaimable)).toEqual(byBytes(keysOf(report.reclaimable)));
+    expect(report.reclaimable).toHaveLength(6);
+    // lone's own keys: o, ox, oxa by ChainID; o and x by DiffID (a is shared)
+    const own = lone().layers.map((l) => (by === 'CHAIN_ID' ? l.chainId : l.diffId)).slice(0, by === 'CHAIN_ID' ? 3 : 2);
+    const freed = ledger.removalImpact('lone')?.freedLayers ?? [];
+    expect(keysOf(freed)).toEqual(byBytes(own));
+    expect(keysOf(ledger.removeImage('lone')?.freedLayers ?? [])).toEqual(byBytes(own));
+  });
+
+  test('removalImpact from scratch: freed keys in byte order, not the image\'s layer order', () => {
+    const chainOrder = lone().layers.map((l) => l.chainId);
+    const freed = removalImpact('CHAIN_ID', [...family(), lone()], 'lone')?.freedLayers ?? [];
+    expect(keysOf(freed)).toEqual(byBytes(chainOrder));
+    expect(keysOf(freed)).not.toEqual(chainOrder);
   });
 });
