@@ -11,7 +11,7 @@ import { imageObj } from './context';
 import { connectionOf, decodeCursor, encodeCursor, offsetConnection, pageSize } from './connection';
 import { eventNode, imageLayer, mergedFile } from './mappers';
 import { readStreamPage } from './events';
-import type { ImageRecord, TagRecord } from '../../projections/records';
+import type { ImageRecord, TagMoveRecord, TagRecord } from '../../projections/records';
 import type { MergedEntry } from '../../domain/layerEntry';
 import { readFileContent } from '../../application/fileContent';
 import type { ReadModel } from '../../projections/readModel';
@@ -114,6 +114,14 @@ export const mergedFileResolvers = {
 
 export interface TagObj { rec: TagRecord; model: ReadModel }
 
+/** A TagMove object: the images as of the model (null once removed), their IDs always. */
+export const tagMoveOf = (m: TagMoveRecord, model: ReadModel) => ({
+  position: m.position, at: m.at, actor: m.actor, tag: m.tag,
+  from: m.from && model.images.get(m.from) ? imageObj(model.images.get(m.from)!, model) : null,
+  to: m.to && model.images.get(m.to) ? imageObj(model.images.get(m.to)!, model) : null,
+  fromImageId: m.from, toImageId: m.to,
+});
+
 export const tagResolvers = {
   name: (t: TagObj) => t.rec.name,
   image: (t: TagObj) => {
@@ -121,12 +129,7 @@ export const tagResolvers = {
     return img && img.removedPosition === null ? imageObj(img, t.model) : null;
   },
   version: (t: TagObj) => t.rec.version,
-  history: (t: TagObj) => t.rec.history.map((m) => ({
-    position: m.position, at: m.at, actor: m.actor,
-    from: m.from && t.model.images.get(m.from) ? imageObj(t.model.images.get(m.from)!, t.model) : null,
-    to: m.to && t.model.images.get(m.to) ? imageObj(t.model.images.get(m.to)!, t.model) : null,
-    fromImageId: m.from, toImageId: m.to,
-  })),
+  history: (t: TagObj) => t.rec.history.map((m) => tagMoveOf(m, t.model)),
   /** One point per move; an untag is a point of size 0 (the tag holds nothing). */
   sizeHistory: (t: TagObj): TagSizePoint[] => t.rec.history.map((m, i) => {
     const rec = m.to ? t.model.images.get(m.to) ?? null : null;

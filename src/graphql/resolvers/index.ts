@@ -10,13 +10,14 @@ import { mutationResolvers } from './mutations';
 import { containerQueryResolvers, containerResolvers } from './containers';
 import { guardMutations } from '../mutationGuard';
 import { baseChainQueryResolvers, baseChainResolvers, imageBaseChainResolvers } from './baseChains';
+import { imageTimelineResolvers, timelineQueryResolvers } from './timeline';
 
 export const resolverMap = {
   Bytes,
   DateTime,
   JSON: JSONScalar,
-  Query: { ...queryResolvers, ...containerQueryResolvers, ...baseChainQueryResolvers },
-  Image: { ...imageResolvers, ...imageBaseChainResolvers, ...imageCheckResolvers },
+  Query: { ...queryResolvers, ...containerQueryResolvers, ...baseChainQueryResolvers, ...timelineQueryResolvers },
+  Image: { ...imageResolvers, ...imageBaseChainResolvers, ...imageCheckResolvers, ...imageTimelineResolvers },
   BaseChain: baseChainResolvers,
   Layer: layerResolvers,
   ImageLayer: imageLayerResolvers,
