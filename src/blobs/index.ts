@@ -1,8 +1,9 @@
 /**
- * Opening the blob store for a database (contract cli.md "Blob store"):
+ * Opening the blob store for a database (docs/cli.md, Environment):
  * `--blobs`, then `$STRATA_BLOBS`, then `blobs/` next to a SQLite database
  * (./data/blobs for the default ./data/strata.db), or ./data/blobs with
  * PostgreSQL (several instances point STRATA_BLOBS at one shared directory).
+ * `--blobs docker://HOST/REPO` keeps them in a registry repository (registryBlobStore.ts).
  * `STRATA_KEEP_BLOBS=0` keeps the ledger metadata-only: imports keep no blobs.
  */
 import path from 'node:path';
@@ -10,6 +11,9 @@ import { resolveBackend } from '../../ormconfig';
 import { badInput } from '../domain/errors';
 import type { BlobStore } from './blobStore';
 import { FsBlobStore } from './fsBlobStore';
+import { RegistryBlobStore } from './registryBlobStore';
+import { isRegistrySource, parseRegistryRef } from '../registry/reference';
+import { registryClient } from '../registry';
 
 export type { BlobInfo, BlobStore, BlobWriter, Expected, IngestSession } from './blobStore';
 export { BlobDamagedError } from './blobStore';
@@ -17,16 +21,30 @@ export { FsBlobStore } from './fsBlobStore';
 
 export function blobsLocation(db?: string | null, blobs?: string | null): string {
   const given = blobs || process.env.STRATA_BLOBS;
-  if (given) {
-    if (/^docker:\/\//.test(given)) throw badInput(`a registry-backed blob store (${given}) is not supported yet; give a directory`);
-    return path.resolve(given);
-  }
+  if (given) return isRegistrySource(given) ? registryStoreRef(given).location : path.resolve(given);
   const backend = resolveBackend(db);
   return backend.kind === 'sqlite' ? path.join(path.dirname(backend.file), 'blobs') : path.resolve('data', 'blobs');
 }
 
 export function openBlobStore(db?: string | null, blobs?: string | null): BlobStore {
+  const given = blobs || process.env.STRATA_BLOBS;
+  if (given && isRegistrySource(given)) {
+    const { host, repository, location } = registryStoreRef(given);
+    return new RegistryBlobStore(location, registryClient(host), repository);
+  }
   return new FsBlobStore(blobsLocation(db, blobs));
+}
+
+/**
+ * `docker://HOST/REPO`: a repository, no tag or digest (the store's tags are its own).
+ * Credentials come from $REGISTRY_AUTH_FILE, plain HTTP from $STRATA_INSECURE_REGISTRIES.
+ */
+function registryStoreRef(given: string): { host: string; repository: string; location: string } {
+  const ref = parseRegistryRef(given, { repoOptional: true });
+  if (ref.repository === '' || ref.digest !== null || ref.tag !== null) {
+    throw badInput(`blob store ${given}: give a registry repository, docker://HOST/REPO (no tag or digest)`);
+  }
+  return { host: ref.host, repository: ref.repository, location: `docker://${ref.host}/${ref.repository}` };
 }
 
 /** False when STRATA_KEEP_BLOBS=0: imports record metadata only. */

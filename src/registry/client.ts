@@ -224,6 +224,19 @@ export class RegistryClient {
     return theirs;
   }
 
+  /** DELETE of a manifest by digest (removes every tag naming it); a registry with deletes disabled says so. */
+  async deleteManifest(repo: string, digest: string): Promise<void> {
+    const res = await this.request(`/v2/${repo}/manifests/${digest}`, { method: 'DELETE' }, push(repo), repo);
+    if (res.statusCode === 404) { discard(res); return; }
+    if (res.statusCode === 405) {
+      discard(res);
+      throw new DomainError('BAD_USER_INPUT', `registry ${this.host} does not allow deletes in ${repo} `
+        + '(Distribution: storage.delete.enabled: true)');
+    }
+    if (res.statusCode !== 202 && res.statusCode !== 200) await this.fail(res, `delete of manifest ${repo}@${digest}`, repo);
+    discard(res);
+  }
+
   // ---- blobs -----------------------------------------------------------------
 
   /** The blob as a stream that fails at its end unless the bytes hash to `digest` (and count `size`). */
