@@ -193,6 +193,12 @@ export class BaseChainIndex {
     return { imageIds: n.built.slice(offset, offset + limit).map((m) => m.imageId), total: n.built.length };
   }
 
+  /** Live images having the stack as a prefix (its own images first), shared or not: what base drift scans (drift.ts). */
+  imagesHaving(chainId: string): string[] {
+    const n = this.stacks.get(chainId);
+    return n ? [...n.exact, ...n.built].map((m) => m.imageId) : [];
+  }
+
   /** Image IDs whose chain is exactly the stack, in order (the first is the stack's own image). */
   imagesExactly(chainId: string): string[] {
     return this.shared(chainId)?.exact.map((m) => m.imageId) ?? [];

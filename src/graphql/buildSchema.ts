@@ -8,12 +8,14 @@ import type { EventStore } from '../eventStore/types';
 import { loadSchemaSDL } from './schemaLoader';
 import { resolverMap } from './resolvers';
 import { subscriptionResolvers } from './subscriptions';
+import { driftSubscription } from './driftSubscription';
 
 type FieldResolver = ((...args: any[]) => unknown) | { subscribe: (...args: any[]) => unknown; resolve?: (...args: any[]) => unknown };
 
 export function buildExecutableSchema(store: EventStore): GraphQLSchema {
   const schema = buildSchema(loadSchemaSDL());
-  const map: Record<string, Record<string, FieldResolver> | GraphQLScalarType> = { ...resolverMap, ...subscriptionResolvers(store) } as any;
+  const subscriptions = { Subscription: { ...subscriptionResolvers(store).Subscription, drift: driftSubscription(store) } };
+  const map: Record<string, Record<string, FieldResolver> | GraphQLScalarType> = { ...resolverMap, ...subscriptions } as any;
   for (const [typeName, fields] of Object.entries(map)) {
     const type = schema.getType(typeName);
     if (!type) throw new Error(`resolvers for unknown type ${typeName}`);

@@ -15,6 +15,7 @@ import type {
 import { createdByPerLayer } from '../domain/history';
 import { buildLineage, type Lineage } from '../domain/lineage';
 import { BaseChainIndex } from '../domain/baseChains';
+import { DriftIndex } from '../domain/drift';
 import { normalizeTag, parseReference, familiarRepository, looksLikeImageId } from '../domain/reference';
 import { StorageLedger } from '../domain/storageLedger';
 import { sha256Hex } from '../support/sha256';
@@ -50,6 +51,8 @@ export class ReadModel {
   private lineageCache: Lineage | null = null;
   /** Shared layer stacks (unnamed bases), kept up to date event by event. */
   readonly baseChains = new BaseChainIndex();
+  /** Images behind on a base tag (docs/domain.md §4, base drift), recomputed once per tag move. */
+  readonly drift = new DriftIndex(this.baseChains);
   private liveOrderCache: ImageRecord[] | null = null;
   /** imageId → sorted tag names; rebuilt lazily after a tag moves (listing N images was O(N × tags)). */
   private tagsByImageCache: Map<string, string[]> | null = null;
@@ -117,6 +120,7 @@ export class ReadModel {
       layers: layers.map((l) => ({ diffId: l.diffId, chainId: l.chainId, size: l.size })) };
     for (const l of Object.values(this.ledgers)) l.addImage(storage);
     this.baseChains.add({ imageId: d.imageId, chainIds, order: e.position });
+    this.drift.addImage({ imageId: d.imageId, chainIds, order: e.position }, e.position);
     this.invalidate();
   }
 
@@ -147,6 +151,7 @@ export class ReadModel {
     img.version = e.version;
     for (const l of Object.values(this.ledgers)) l.removeImage(imageId);
     this.baseChains.remove(imageId);
+    this.drift.removeImage(imageId, e.position);
     this.invalidate();
   }
 
@@ -160,6 +165,7 @@ export class ReadModel {
     const t = this.tagRecord(d.tag);
     t.history.push({ position: e.position, tag: d.tag, from: t.imageId, to: d.to, at: e.metadata.recordedAt, actor: e.metadata.actor });
     t.imageId = d.to;
+    this.drift.moveTag(d.tag, { position: e.position, at: e.metadata.recordedAt, to: d.to });
     t.version = e.version;
     this.tagsByImageCache = null;
   }
@@ -168,6 +174,7 @@ export class ReadModel {
     const t = this.tagRecord(d.tag);
     t.history.push({ position: e.position, tag: d.tag, from: t.imageId, to: null, at: e.metadata.recordedAt, actor: e.metadata.actor });
     t.imageId = null;
+    this.drift.moveTag(d.tag, { position: e.position, at: e.metadata.recordedAt, to: null });
     t.version = e.version;
     this.tagsByImageCache = null;
   }

@@ -11,14 +11,16 @@ import { containerQueryResolvers, containerResolvers } from './containers';
 import { guardMutations } from '../mutationGuard';
 import { baseChainQueryResolvers, baseChainResolvers, imageBaseChainResolvers } from './baseChains';
 import { imageTimelineResolvers, timelineQueryResolvers } from './timeline';
+import { baseDriftResolvers, driftQueryResolvers, imageDriftResolvers } from './drift';
 
 export const resolverMap = {
   Bytes,
   DateTime,
   JSON: JSONScalar,
-  Query: { ...queryResolvers, ...containerQueryResolvers, ...baseChainQueryResolvers, ...timelineQueryResolvers },
-  Image: { ...imageResolvers, ...imageBaseChainResolvers, ...imageCheckResolvers, ...imageTimelineResolvers },
+  Query: { ...queryResolvers, ...containerQueryResolvers, ...baseChainQueryResolvers, ...timelineQueryResolvers, ...driftQueryResolvers },
+  Image: { ...imageResolvers, ...imageBaseChainResolvers, ...imageCheckResolvers, ...imageTimelineResolvers, ...imageDriftResolvers },
   BaseChain: baseChainResolvers,
+  BaseDrift: baseDriftResolvers,
   Layer: layerResolvers,
   ImageLayer: imageLayerResolvers,
   HistoryStep: historyStepResolvers,

@@ -1,0 +1,46 @@
+/**
+ * Subscription.drift (docs/domain.md §4, base drift): each TagMoved appended
+ * from now on, as one message per image behind on that tag right after the
+ * move. Built on the log feed (followEvents), so moves made by another
+ * process (an import, a registry or engine watch) arrive too. The entries are
+ * the ones the read model computed at the move: read from the current model
+ * when nothing has changed that tag's drift since, else from a fold of the
+ * log up to the move (exact, and rare: the tag moved again meanwhile).
+ */
+import type { Strata } from '../application/strata';
+import { normalizeTag } from '../domain/reference';
+import type { EventStore, StoredEvent } from '../eventStore/types';
+import type { TagMovedData } from '../domain/events';
+import type { ReadModel } from '../projections/readModel';
+import { driftObj, type BaseDriftObj } from './resolvers/drift';
+import { followEvents, type SubscriptionContext } from './subscriptions';
+
+async function modelAtMove(app: Strata, e: StoredEvent, tag: string): Promise<ReadModel> {
+  const now = await app.models.current();
+  if (now.position >= e.position && now.drift.changedAt(tag) <= e.position) return now;
+  return app.models.at(e.position);
+}
+
+async function* driftMessages(app: Strata, feed: AsyncIterableIterator<StoredEvent>, tag: string | null): AsyncGenerator<BaseDriftObj> {
+  try {
+    for await (const e of feed) {
+      const moved = (e.data as TagMovedData).tag;
+      if (tag !== null && moved !== tag) continue;
+      const model = await modelAtMove(app, e, moved);
+      for (const entry of model.drift.list(moved)) yield driftObj(entry, model);
+    }
+  } finally {
+    await feed.return?.();
+  }
+}
+
+export function driftSubscription(store: EventStore) {
+  return {
+    async subscribe(_root: unknown, args: { tag?: string | null }, ctx: { app: Strata; subscription?: SubscriptionContext }) {
+      const tag = args.tag === undefined || args.tag === null ? null : normalizeTag(args.tag);
+      const feed = await followEvents(store, { types: ['TagMoved'], ...ctx.subscription });
+      return driftMessages(ctx.app, feed, tag);
+    },
+    resolve: (o: BaseDriftObj) => o,
+  };
+}
