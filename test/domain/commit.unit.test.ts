@@ -8,7 +8,7 @@ import { d, sha256Hex } from './domainTestKit';
 import { entriesDigest, meta, NOW, PARENT_DIFF_IDS, PARENT_ID, parentState, ports } from './imageFixtures';
 
 const cmd = (data: CommitData, p = ports()): CommitImage => ({ type: 'CommitImage', data, metadata: meta, ports: p });
-const given = (tag: TagState = initialTagState()): CommitState => ({ parent: parentState, tag });
+const given = (tag: TagState = initialTagState()): CommitState => ({ parent: parentState(), tag });
 const failsWith = (code: string, data: CommitData, state = given(), p = ports()) => {
   let err: unknown;
   try { decideCommit(cmd(data, p), state); } catch (e) { err = e; }
@@ -22,7 +22,8 @@ const passwd: FileChange = { change: 'MODIFIED', path: '/etc/passwd', kind: 'FIL
 const hosts: FileChange = { change: 'DELETED', path: '/etc/hosts' };
 
 describe('commit: given a parent, when a change set is committed, then a layer and an image', () => {
-  const out = planCommit(cmd({ changes: [hosts, app, passwd], tag: 'myapp', createdBy: 'edit config' }), given());
+  let out: ReturnType<typeof planCommit>;
+  beforeEach(() => { out = planCommit(cmd({ changes: [hosts, app, passwd], tag: 'myapp', createdBy: 'edit config' }), given()); });
 
   test('entries: implied parent dir, whiteout for DELETED, copied-up file; sorted by path', () => {
     expect(out.entries.map((e) => [e.path, e.kind, e.size])).toEqual([
@@ -188,7 +189,7 @@ describe('commit rejections', () => {
 
   test('unknown or removed parent → NOT_FOUND', () => {
     failsWith('NOT_FOUND', { changes: [] }, { parent: initialImageState(), tag: initialTagState() });
-    failsWith('NOT_FOUND', { changes: [] }, { parent: { ...parentState, status: 'removed' }, tag: initialTagState() });
+    failsWith('NOT_FOUND', { changes: [] }, { parent: { ...parentState(), status: 'removed' }, tag: initialTagState() });
   });
 
   test('stale expectedVersion of the tag → CONFLICT (0: must not exist yet)', () => {

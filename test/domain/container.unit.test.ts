@@ -26,7 +26,7 @@ const code = (f: () => unknown) => { try { f(); } catch (e) { return (e as Domai
 
 describe('container: create', () => {
   test('given an image, when create, then ContainerCreated with an empty RW layer', () => {
-    expect(decideCreate({ type: 'CreateContainer', data: { containerId: 'c1', imageId: PARENT_ID, name: 'web' }, metadata: meta }, { container: foldContainer([]), image: parentState })).toEqual([created]);
+    expect(decideCreate({ type: 'CreateContainer', data: { containerId: 'c1', imageId: PARENT_ID, name: 'web' }, metadata: meta }, { container: foldContainer([]), image: parentState() })).toEqual([created]);
     const s = foldContainer([created]);
     expect(s).toMatchObject({ status: 'live', imageId: PARENT_ID, version: 1 });
     expect(rwSize(s)).toBe(0);
@@ -35,13 +35,15 @@ describe('container: create', () => {
   });
   test('a taken id → CONFLICT; an unknown image → NOT_FOUND', () => {
     const create = { type: 'CreateContainer' as const, data: { containerId: 'c1', imageId: PARENT_ID }, metadata: meta };
-    expect(code(() => decideCreate(create, { container: foldContainer([created]), image: parentState }))).toBe('CONFLICT');
+    expect(code(() => decideCreate(create, { container: foldContainer([created]), image: parentState() }))).toBe('CONFLICT');
     expect(code(() => decideCreate(create, { container: foldContainer([]), image: initialImageState() }))).toBe('NOT_FOUND');
   });
 });
 
 describe('container: copy-on-write changes, docker diff, sizes, commit', () => {
-  let s = foldContainer([created]);
+  // one container through the steps below, in order; folded in beforeAll so a broken fold fails tests, not the file
+  let s: ReturnType<typeof foldContainer>;
+  beforeAll(() => { s = foldContainer([created]); });
   const step = (change: FileChange) => { const r = apply(s, change); s = r.state; return summary(r.events); };
 
   test('MODIFIED of an image file copies it up whole, once', () => {
@@ -79,7 +81,7 @@ describe('container: copy-on-write changes, docker diff, sizes, commit', () => {
   });
   test('commit container = commit of its net change set', () => {
     const out = planContainerCommit({ type: 'CommitContainer', data: { containerId: 'c1', tag: 'web:snap' }, metadata: meta, ports: ports() },
-      { container: s, image: parentState, tag: initialTagState() });
+      { container: s, image: parentState(), tag: initialTagState() });
     expect(out.entries.map((e) => [e.path, e.kind, e.size])).toEqual([
       ['/etc/hosts', 'WHITEOUT', 0], ['/etc/passwd', 'FILE', 150], ['/tmp', 'DIRECTORY', 0], ['/tmp/x', 'DIRECTORY', 0], ['/tmp/x/y', 'FILE', 5],
       ['/usr/lib', 'OPAQUE_WHITEOUT', 0], ['/usr/lib', 'DIRECTORY', 0], ['/usr/lib/new', 'FILE', 3],
@@ -87,13 +89,14 @@ describe('container: copy-on-write changes, docker diff, sizes, commit', () => {
     expect(out.layer.size).toBe(158);
     expect(out.events.map((e) => e.type)).toEqual(['LayerCommitted', 'ImageCommitted', 'TagMoved', 'ContainerCommitted']);
     expect(out.events[3]).toEqual({ type: 'ContainerCommitted', data: { containerId: 'c1', imageId: out.imageId } });
-    const direct = planCommit({ type: 'CommitImage', data: { changes: netChanges(s, lookup) }, metadata: meta, ports: ports() }, { parent: parentState, tag: initialTagState() });
+    const direct = planCommit({ type: 'CommitImage', data: { changes: netChanges(s, lookup) }, metadata: meta, ports: ports() }, { parent: parentState(), tag: initialTagState() });
     expect(direct.layer.diffId).toBe(out.layer.diffId);
   });
 });
 
 describe('container rejections', () => {
-  const live = foldContainer([created]);
+  let live: ReturnType<typeof foldContainer>;
+  beforeEach(() => { live = foldContainer([created]); });
   test.each<[string, FileChange]>([
     ['ADDED an existing path', { change: 'ADDED', path: '/etc/passwd', kind: 'FILE' }],
     ['MODIFIED a missing path', { change: 'MODIFIED', path: '/nope', kind: 'FILE' }],

@@ -40,7 +40,8 @@ export const committed = (imageId: string, config: string, diffIds: string[], ex
   history: [], baseName: null, baseDigest: null, source: 'import', parentImageId: null, ...extra,
 });
 
-export const parentState: ImageState = evolveImage(initialImageState(), {
+/** The parent image's state, folded when a test asks for it (not when a file loads: a broken fold fails tests, not files). */
+export const parentState = (): ImageState => evolveImage(initialImageState(), {
   type: 'ImageCommitted', data: committed(PARENT_ID, parentConfig, PARENT_DIFF_IDS),
 });
 

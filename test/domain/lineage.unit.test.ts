@@ -1,4 +1,4 @@
-import { buildLineage, LineageImage } from '../../src/domain/lineage';
+import { buildLineage, Lineage, LineageImage } from '../../src/domain/lineage';
 import { EMPTY_LAYER_DIFF_ID } from '../../src/domain/digest';
 import { chains, d } from './domainTestKit';
 
@@ -24,7 +24,8 @@ const img = (imageId: string, letters: string[], pos: number, extra: Partial<Lin
   ...extra,
 });
 
-const family: LineageImage[] = [
+/** Built per test (not when the file loads): a broken builder fails tests, not the file. */
+const family = (): LineageImage[] => [
   img('deep', ['a', 'b', 'c', 'f', 'g'], 7),
   img('alpine2', ['a'], 2),
   img('alpine', ['a'], 1),
@@ -40,7 +41,8 @@ const family: LineageImage[] = [
 ];
 
 describe('lineage by ChainID (docs/domain.md §4)', () => {
-  const l = buildLineage(family);
+  let l: Lineage;
+  beforeEach(() => { l = buildLineage(family()); });
 
   test('parent is the longest proper prefix; equal chains are not ancestors', () => {
     expect(l.parent('alpine')).toBeNull();

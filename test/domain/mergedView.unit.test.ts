@@ -110,7 +110,8 @@ describe('applyLayer: docs/domain.md §2 rules', () => {
 });
 
 describe('list: sorted, paged, with totalCount', () => {
-  const t = merged([file('/d/c'), file('/d/a'), file('/d/b/x'), file('/d/b.y'), file('/e')]);
+  let t: MergedTree;
+  beforeEach(() => { t = merged([file('/d/c'), file('/d/a'), file('/d/b/x'), file('/d/b.y'), file('/e')]); });
   it.each<[string, Parameters<MergedTree['list']>, string[], number, boolean]>([
     ['direct children', ['/d'], ['/d/a', '/d/b', '/d/b.y', '/d/c'], 4, false],
     ['recursive', ['/d', { recursive: true }], ['/d/a', '/d/b', '/d/b.y', '/d/b/x', '/d/c'], 5, false],

@@ -6,20 +6,24 @@ import { chains, d } from './domainTestKit';
 import { meta, PARENT_ID, parentState } from './imageFixtures';
 
 /** Ledger by DiffID: the parent [x 30, y 5] and another image [x 30]: removing the parent frees y. */
-const ledger = new StorageLedger('DIFF_ID');
 const [X, Y] = [d('x'), d('y')] as [string, string];
-ledger.addImage({ imageId: PARENT_ID, layers: [X, Y].map((diffId, i) => ({ diffId, chainId: chains([X, Y])[i] as string, size: diffId === X ? 30 : 5 })) });
-ledger.addImage({ imageId: 'other', layers: [{ diffId: X, chainId: X, size: 30 }] });
+/** Built per call (not when the file loads): a broken ledger fails tests, not the file. */
+const ledgerOf = (): StorageLedger => {
+  const ledger = new StorageLedger('DIFF_ID');
+  ledger.addImage({ imageId: PARENT_ID, layers: [X, Y].map((diffId, i) => ({ diffId, chainId: chains([X, Y])[i] as string, size: diffId === X ? 30 : 5 })) });
+  ledger.addImage({ imageId: 'other', layers: [{ diffId: X, chainId: X, size: 30 }] });
+  return ledger;
+};
 
 const cmd = (data: Partial<RemoveImage['data']> = {}, p: Partial<RemovePorts> = {}): RemoveImage => ({
   type: 'RemoveImage', data: { imageId: PARENT_ID, ...data }, metadata: meta,
-  ports: { containersUsing: [], tagsPointing: [], impact: ledger.removalImpact(PARENT_ID), ...p },
+  ports: { containersUsing: [], tagsPointing: [], impact: ledgerOf().removalImpact(PARENT_ID), ...p },
 });
-const code = (c: RemoveImage, state = parentState) => { try { planRemoval(c, state); } catch (e) { return (e as DomainError).code; } return 'none'; };
+const code = (c: RemoveImage, state = parentState()) => { try { planRemoval(c, state); } catch (e) { return (e as DomainError).code; } return 'none'; };
 
 describe('removeImage (given a live image, when removed, then ImageRemoved)', () => {
   test('tags pointing at it are removed with it; freed layers come from the ledger', () => {
-    const out = planRemoval(cmd({ expectedVersion: 1 }, { tagsPointing: ['b:1', 'a:1'] }), parentState);
+    const out = planRemoval(cmd({ expectedVersion: 1 }, { tagsPointing: ['b:1', 'a:1'] }), parentState());
     expect(out.events).toEqual([
       { type: 'TagRemoved', data: { tag: 'a:1', from: PARENT_ID } },
       { type: 'TagRemoved', data: { tag: 'b:1', from: PARENT_ID } },
@@ -27,17 +31,17 @@ describe('removeImage (given a live image, when removed, then ImageRemoved)', ()
     ]);
     expect(out.freedLayers.map((l) => [l.diffId, l.size])).toEqual([[Y, 5]]);
     expect(out.freedBytes).toBe(5);
-    const after = out.events.slice(2).reduce(evolveImage, parentState);
+    const after = out.events.slice(2).reduce(evolveImage, parentState());
     expect(after).toMatchObject({ status: 'removed', version: 2 });
   });
   test('a container uses it → CONFLICT, unless forced', () => {
     expect(code(cmd({}, { containersUsing: ['c1'] }))).toBe('CONFLICT');
-    expect(planRemoval(cmd({ force: true }, { containersUsing: ['c1'] }), parentState).events.map((e) => e.type)).toEqual(['ImageRemoved']);
+    expect(planRemoval(cmd({ force: true }, { containersUsing: ['c1'] }), parentState()).events.map((e) => e.type)).toEqual(['ImageRemoved']);
   });
   test('missing, other or removed image → NOT_FOUND; stale version → CONFLICT', () => {
     expect(code(cmd(), initialImageState())).toBe('NOT_FOUND');
     expect(code(cmd({ imageId: 'sha256:nope' }))).toBe('NOT_FOUND');
-    expect(code(cmd(), evolveImage(parentState, { type: 'ImageRemoved', data: { imageId: PARENT_ID } }))).toBe('NOT_FOUND');
+    expect(code(cmd(), evolveImage(parentState(), { type: 'ImageRemoved', data: { imageId: PARENT_ID } }))).toBe('NOT_FOUND');
     expect(code(cmd({ expectedVersion: 0 }))).toBe('CONFLICT');
   });
 });

@@ -13,23 +13,23 @@ const code = (f: () => unknown) => { try { f(); } catch (e) { return (e as Domai
 
 describe('tag decisions (given events, when command, then events)', () => {
   test('given no tag, when tagImage, then TagMoved from null (familiar name)', () => {
-    expect(decideTag(tagImage(PARENT_ID, 0), { tag: initialTagState(), image: parentState })).toEqual([moved(null, PARENT_ID)]);
+    expect(decideTag(tagImage(PARENT_ID, 0), { tag: initialTagState(), image: parentState() })).toEqual([moved(null, PARENT_ID)]);
   });
   test('given the tag on another image, when tagImage, then TagMoved from it', () => {
     const tag = foldTag([moved(null, 'sha256:old')]);
     expect(tag).toEqual({ tag: 'app:1', imageId: 'sha256:old', version: 1 });
-    expect(decideTag(tagImage(PARENT_ID, 1), { tag, image: parentState })).toEqual([moved('sha256:old', PARENT_ID)]);
+    expect(decideTag(tagImage(PARENT_ID, 1), { tag, image: parentState() })).toEqual([moved('sha256:old', PARENT_ID)]);
   });
   test('given the tag already there, when tagImage, then nothing', () => {
-    expect(decideTag(tagImage(PARENT_ID), { tag: foldTag([moved(null, PARENT_ID)]), image: parentState })).toEqual([]);
+    expect(decideTag(tagImage(PARENT_ID), { tag: foldTag([moved(null, PARENT_ID)]), image: parentState() })).toEqual([]);
   });
   test('when tagImage of a missing or removed image, then NOT_FOUND', () => {
     expect(code(() => decideTag(tagImage(PARENT_ID), { tag: initialTagState(), image: initialImageState() }))).toBe('NOT_FOUND');
-    expect(code(() => decideTag(tagImage(PARENT_ID), { tag: initialTagState(), image: { ...parentState, status: 'removed' } }))).toBe('NOT_FOUND');
-    expect(code(() => decideTag(tagImage('sha256:other'), { tag: initialTagState(), image: parentState }))).toBe('NOT_FOUND');
+    expect(code(() => decideTag(tagImage(PARENT_ID), { tag: initialTagState(), image: { ...parentState(), status: 'removed' } }))).toBe('NOT_FOUND');
+    expect(code(() => decideTag(tagImage('sha256:other'), { tag: initialTagState(), image: parentState() }))).toBe('NOT_FOUND');
   });
   test('when the expected version is stale, then CONFLICT', () => {
-    expect(code(() => decideTag(tagImage(PARENT_ID, 0), { tag: foldTag([moved(null, 'x')]), image: parentState }))).toBe('CONFLICT');
+    expect(code(() => decideTag(tagImage(PARENT_ID, 0), { tag: foldTag([moved(null, 'x')]), image: parentState() }))).toBe('CONFLICT');
     expect(code(() => decideTag(untag(3), { tag: foldTag([moved(null, 'x')]) }))).toBe('CONFLICT');
   });
   test('given a tag, when untag, then TagRemoved; version counts every event', () => {
@@ -49,13 +49,13 @@ describe('tag optimistic concurrency (docs/domain.md §7)', () => {
     const tag = foldTag([moved(null, 'sha256:old'), moved('sha256:old', 'sha256:older')]);
     const tagNull: TagCommand = { type: 'TagImage', data: { tag: 'app:1', imageId: PARENT_ID, expectedVersion: null }, metadata: meta };
     const untagNull: TagCommand = { type: 'Untag', data: { tag: 'app:1', expectedVersion: null }, metadata: meta };
-    expect(decideTag(tagNull, { tag, image: parentState })).toEqual([moved('sha256:older', PARENT_ID)]);
+    expect(decideTag(tagNull, { tag, image: parentState() })).toEqual([moved('sha256:older', PARENT_ID)]);
     expect(decideTag(untagNull, { tag })).toEqual([{ type: 'TagRemoved', data: { tag: 'app:1', from: 'sha256:older' } }]);
   });
   test('a stale expectedVersion names the tag, both versions, in message and details', () => {
     const tag = foldTag([moved(null, 'x')]);
     try {
-      decideTag(tagImage(PARENT_ID, 0), { tag, image: parentState });
+      decideTag(tagImage(PARENT_ID, 0), { tag, image: parentState() });
       throw new Error('accepted');
     } catch (e) {
       const err = e as DomainError;
@@ -63,7 +63,7 @@ describe('tag optimistic concurrency (docs/domain.md §7)', () => {
     }
   });
   test('the matching version is accepted, 0 included for a tag never written', () => {
-    expect(decideTag(tagImage(PARENT_ID, 0), { tag: initialTagState(), image: parentState })).toEqual([moved(null, PARENT_ID)]);
+    expect(decideTag(tagImage(PARENT_ID, 0), { tag: initialTagState(), image: parentState() })).toEqual([moved(null, PARENT_ID)]);
     expect(decideTag(untag(1), { tag: foldTag([moved(null, 'x')]) })).toEqual([{ type: 'TagRemoved', data: { tag: 'app:1', from: 'x' } }]);
   });
 });

@@ -4,7 +4,7 @@ import type { LayerEntry } from '../../src/domain/layerEntry';
 import { foldImage, ImageState, initialImageState } from '../../src/domain/image/state';
 import { planUpgrade, UpgradeData, UpgradeImage, UpgradePorts, UpgradeState } from '../../src/domain/image/upgrade';
 import { storageReport } from '../../src/domain/storage';
-import { foldTag } from '../../src/domain/tag/state';
+import { foldTag, TagState } from '../../src/domain/tag/state';
 import { chains, d, sha256Hex } from './domainTestKit';
 import { committed, meta, NOW, ports } from './imageFixtures';
 
@@ -15,11 +15,19 @@ const imageOf = (diffIds: string[], history: object[], extra = {}): ImageState =
   return foldImage([{ type: 'ImageCommitted', data: committed(`sha256:${sha256Hex(config)}`, config, diffIds, extra) }]);
 };
 const [A, B, C, N] = [d('a'), d('b'), d('c'), d('n')] as [string, string, string, string];
-const oldBase = imageOf([A], [{ created_by: 'ADD alpine 3.19' }]);
-const newBase = imageOf([N], [{ created_by: 'ADD alpine 3.20' }, { created_by: 'CMD sh', empty_layer: true }], { manifestDigest: 'sha256:' + 'f'.repeat(64) });
-const app = imageOf([A, B, C], [{ created_by: 'ADD alpine 3.19' }, { created_by: 'COPY certs' }, { created_by: 'RUN build' }]);
-const appId = app.imageId as string;
-const tag = foldTag([{ type: 'TagMoved', data: { tag: 'app:1', from: null, to: appId } }]);
+// Folded per test (beforeEach), not when the file loads: a broken fold fails tests, not the file.
+let oldBase: ImageState;
+let newBase: ImageState;
+let app: ImageState;
+let appId: string;
+let tag: TagState;
+beforeEach(() => {
+  oldBase = imageOf([A], [{ created_by: 'ADD alpine 3.19' }]);
+  newBase = imageOf([N], [{ created_by: 'ADD alpine 3.20' }, { created_by: 'CMD sh', empty_layer: true }], { manifestDigest: 'sha256:' + 'f'.repeat(64) });
+  app = imageOf([A, B, C], [{ created_by: 'ADD alpine 3.19' }, { created_by: 'COPY certs' }, { created_by: 'RUN build' }]);
+  appId = app.imageId as string;
+  tag = foldTag([{ type: 'TagMoved', data: { tag: 'app:1', from: null, to: appId } }]);
+});
 
 const entry = (path: string, kind: LayerEntry['kind']): LayerEntry => ({ path, kind, size: kind === 'FILE' ? 1 : 0, mode: null, uid: null, gid: null, linkTarget: null, contentDigest: null });
 const OWN: Record<string, LayerEntry[]> = {
@@ -36,7 +44,8 @@ const cmd = (data: Partial<UpgradeData>, p = upgradePorts()): UpgradeImage => ({
 const given = (extra: Partial<UpgradeState> = {}): UpgradeState => ({ tag, current: app, oldBase, newBase, ...extra });
 
 describe('upgrade (b): rebase onto a newer base', () => {
-  const out = planUpgrade(cmd({ onto: 'alpine:3.20', createdBy: 'strata upgrade --onto alpine:3.20', expectedVersion: 1 }), given());
+  let out: ReturnType<typeof planUpgrade>;
+  beforeEach(() => { out = planUpgrade(cmd({ onto: 'alpine:3.20', createdBy: 'strata upgrade --onto alpine:3.20', expectedVersion: 1 }), given()); });
 
   test('the own layers [b, c] go on top of the new base [n]', () => {
     expect(out.image.layers.map((l) => l.diffId)).toEqual([N, B, C]);
