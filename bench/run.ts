@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [--quick] [--only=import,append,queries,scaling,bases,engine,blobs,latency] [--md]`
+ * `npm run bench [-- --json] [--quick] [--only=import,append,queries,scaling,bases,engine,blobs,registry,latency] [--md]`
  * Runs the benchmarks in turn and prints one table (or JSON); every figure is
  * a ratio against a floor or a peer measured in the same run. Results are
  * also written to bench/out/results.json.
@@ -15,13 +15,14 @@ import { importBench } from './importBench';
 import { engineImportBench } from './engineImportBench';
 import { latencyBench } from './latencyBench';
 import { queryBench } from './queryBench';
+import { registryBench } from './registryBench';
 import { scalingBench } from './scaling';
 import { renderMarkdown, renderText, type Row } from './table';
 import { log, now, type BenchOptions } from './util';
 
 const BENCHES: Record<string, (o: BenchOptions) => Promise<Row[]>> = {
   import: importBench, append: appendBench, queries: queryBench, scaling: scalingBench, bases: basesBench, engine: engineImportBench,
-  blobs: blobsBench,
+  blobs: blobsBench, registry: registryBench,
   latency: latencyBench,
 };
 
