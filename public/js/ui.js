@@ -74,3 +74,21 @@ export function table(columns, rows, { caption, rowAttrs } = {}) {
     h('thead', {}, h('tr', {}, columns.map((c) => h('th', { scope: 'col', class: c.class }, c.label)))),
     h('tbody', {}, rows.map((r) => h('tr', rowAttrs ? rowAttrs(r) : {}, columns.map((c) => h('td', { class: c.class }, c.cell(r)))))));
 }
+
+/**
+ * A bar chart with its text equivalent: the SVG (role="img", labelled) and the
+ * same rows as a table under "Show as a table" (a <details>, keyboard-operable).
+ */
+export function chartWithTable(rows, opts = {}) {
+  const fmt = opts.fmt ?? bytes;
+  const segLabels = [...new Set(rows.flatMap((r) => (r.segments ?? []).map((s) => s.label)))].filter(Boolean);
+  return h('figure', { class: 'chart-figure' },
+    barChart(rows, opts),
+    h('details', { class: 'chart-table' },
+      h('summary', {}, 'Show as a table'),
+      table([
+        { label: opts.rowLabel ?? 'Item', cell: (r) => r.label },
+        { label: opts.valueLabel ?? 'Value', class: 'num', cell: (r) => h('span', { title: fmt === bytes ? `${int(r.value)} bytes` : null }, fmt(r.value)) },
+        ...segLabels.map((l) => ({ label: l, class: 'num', cell: (r) => fmt(r.segments?.find((s) => s.label === l)?.value ?? 0) })),
+      ], rows, { caption: opts.title })));
+}

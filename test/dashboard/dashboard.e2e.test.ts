@@ -274,7 +274,7 @@ async function gql(url: string, query: string, variables: Record<string, unknown
     expect(types.length).toBe(events.totalCount);
     expect(new Set(types)).toEqual(new Set(['TagMoved']));
     // Filter by stream (clicking a stream fills it in).
-    await page.locator('#event-log tbody tr', { hasText: 'tag:x:1' }).getByRole('button').click();
+    await page.locator('#event-log tbody tr', { hasText: 'tag:x:1' }).getByRole('button', { name: 'tag:x:1' }).click();
     await page.locator('#log-count', { hasText: /^1 of 1 events/ }).waitFor();
     await expect(page.inputValue('#filter-stream')).resolves.toBe('tag:x:1');
   });

@@ -1,24 +1,34 @@
-// One image: summary, layers, the merged filesystem (lazy tree), efficiency, diff.
-import { gql, gqlAll } from '../api.js';
+// One image: summary, timeline, transfers, gate verdicts, layers, the merged
+// filesystem (lazy tree), efficiency, diff — as of the time-travel position,
+// sizes in the accounting chosen in the header.
+import { gql } from '../api.js';
 import { h, mount } from '../dom.js';
 import { bytes, date, exactBytes, imageName, int, percent, shortId } from '../format.js';
 import { byteCard, card, errorBox, loading, section, table } from '../ui.js';
+import { asOf, link } from '../time.js';
+import { accounting, accountingName } from '../settings.js';
+import { timelineSection, transfersSection } from './imageTimeline.js';
+import { gateSection } from './imageGate.js';
 
-const QUERY = `query Image($ref: String!) {
-  image(ref: $ref) {
-    imageId manifestDigest repoTags created architecture os size sharedSize uniqueSize compressedSize lineageSource
+const QUERY = `query Image($ref: String!, $asOf: Int, $acct: SizeAccounting) {
+  image(ref: $ref, asOf: $asOf) {
+    imageId manifestDigest repoTags created architecture os compressedSize lineageSource removedAt
+    size(accounting: $acct) sharedSize(accounting: $acct) uniqueSize(accounting: $acct)
     distribution { prettyName }
     parent { imageId repoTags }
     base { imageId repoTags }
     baseChain { chainId depth imageCount distribution image { imageId repoTags } }
     children { imageId repoTags }
-    layers { index diffId chainId digest size createdBy layer { imageCount fileCount } }
+    layers { index diffId chainId digest size(accounting: $acct) createdBy layer { imageCount fileCount } }
+    transfers { direction location manifestDigest transferredBytes skippedBytes at actor position }
+    tagMoves { position tag at actor fromImageId toImageId from { imageId repoTags parent { imageId } } to { imageId repoTags parent { imageId } } }
+    events(first: 100) { edges { node { position type actor recordedAt data } } }
     efficiency { score wastedBytes userWastedPercent hiddenBytes userSizeBytes inefficientFiles { path count wastedBytes } }
   }
 }`;
 
-const FILES = `query Files($ref: String!, $path: String!, $first: Int!, $after: String) {
-  image(ref: $ref) {
+const FILES = `query Files($ref: String!, $path: String!, $first: Int!, $after: String, $asOf: Int) {
+  image(ref: $ref, asOf: $asOf) {
     files(path: $path, first: $first, after: $after) {
       totalCount
       pageInfo { hasNextPage endCursor }
@@ -35,34 +45,40 @@ const DIFF = `query Diff($from: String!, $to: String!, $first: Int!, $after: Str
   }
 }`;
 
-const ALL_IMAGES = `query AllImages($first: Int!, $after: String) {
-  images(first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { imageId repoTags created } } }
+/** The diff picker asks the server: a page of images matching what was typed (never every image). */
+const PICK = `query PickImages($search: String, $asOf: Int) {
+  images(first: 25, search: $search, asOf: $asOf) { totalCount edges { node { imageId repoTags created } } }
 }`;
 
-const imageLink = (img) => h('a', { href: `#/image/${encodeURIComponent(img.imageId)}` }, imageName(img));
+const imageLink = (img) => h('a', { href: link(`#/image/${encodeURIComponent(img.imageId)}`) }, imageName(img));
 
 export async function render(root, [ref], _query, ctx) {
   mount(root, loading(`Loading ${ref}…`));
   let img;
   try {
-    img = (await gql(QUERY, { ref })).image;
+    img = (await gql(QUERY, { ref, asOf: asOf(), acct: accounting() })).image;
   } catch (e) {
     mount(root, h('h1', {}, 'Image'), errorBox(e, `Could not load ${ref}`));
     return;
   }
   if (!ctx.isCurrent()) return;
   if (!img) {
-    mount(root, h('h1', {}, 'Image not found'), h('p', {}, 'No image is known by ', h('code', {}, ref), '. ', h('a', { href: '#/images' }, 'All images')));
+    mount(root, h('h1', {}, 'Image not found'), h('p', {}, 'No image is known by ', h('code', {}, ref),
+      asOf() === null ? '' : ` as of position ${int(asOf())}`, '. ', h('a', { href: link('#/images') }, 'All images')));
     return;
   }
   document.title = `${imageName(img)} · Strata`;
   const layerTops = new Map(img.layers.map((l) => [l.index, l]));
   mount(root,
-    h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: '#/images' }, 'Images'), ' / ', imageName(img)),
+    h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: link('#/images') }, 'Images'), ' / ', imageName(img),
+      ' · ', h('a', { href: link(`#/lineage?image=${encodeURIComponent(img.imageId)}`) }, 'its lineage')),
     h('div', { class: 'page-head' },
       h('h1', {}, imageName(img), img.repoTags.slice(1).map((t) => h('span', { class: 'tag' }, t))),
       h('code', { class: 'digest', title: 'Image ID (config digest)' }, img.imageId)),
     summary(img),
+    timelineSection(img),
+    transfersSection(img),
+    gateSection(img),
     layersSection(img),
     efficiencySection(img),
     filesSection(img, layerTops),
@@ -74,7 +90,7 @@ function summary(img) {
   const rel = (label, list) => (list.length ? h('div', {}, h('dt', {}, label), h('dd', {}, list.map((i, k) => [k ? ', ' : '', imageLink(i)]))) : null);
   return h('div', {},
     h('div', { class: 'cards', id: 'image-figures' },
-      byteCard('Size', img.size, { id: 'image-size' }),
+      byteCard(`Size (${accountingName()})`, img.size, { id: 'image-size', 'data-accounting': accounting() }),
       card('Layers', int(img.layers.length), null, { id: 'image-layers' }),
       byteCard('Shared with other images', img.sharedSize),
       byteCard('Unique', img.uniqueSize),
@@ -110,7 +126,7 @@ function layersSection(img) {
     h('div', { class: 'table-wrap' }, table([
       { label: '#', class: 'num', cell: (l) => String(l.index) },
       { label: 'Created by', class: 'created-by', cell: (l) => h('code', { title: l.createdBy ?? '' }, l.createdBy ?? '—') },
-      { label: 'Size', class: 'num', cell: (l) => h('span', { title: exactBytes(l.size) }, bytes(l.size)) },
+      { label: 'Size', class: 'num', cell: (l) => h('span', { title: exactBytes(l.size), 'data-bytes': l.size }, bytes(l.size)) },
       { label: '', class: 'spark', cell: (l) => h('span', { class: 'spark-bar', 'aria-hidden': 'true' }, h('span', { class: `spark-fill w${Math.round((l.size / max) * 20) * 5}` })) },
       { label: 'Entries (no whiteouts)', class: 'num', cell: (l) => int(l.layer.fileCount) },
       { label: 'Images sharing it', class: 'num', cell: (l) => h('span', { class: l.layer.imageCount > 1 ? 'pill shared' : 'pill' }, int(l.layer.imageCount)) },
@@ -148,7 +164,7 @@ async function loadDir(img, path, list, layers, level, after = null) {
   const status = h('li', { class: 'tree-status', role: 'none' }, 'Loading…');
   list.append(status);
   try {
-    const d = await gql(FILES, { ref: img.imageId, path, first: 500, after });
+    const d = await gql(FILES, { ref: img.imageId, path, first: 500, after, asOf: asOf() });
     status.remove();
     const conn = d.image.files;
     if (!conn.edges.length && !after) list.append(h('li', { class: 'tree-status', role: 'none' }, '(empty)'));
@@ -174,7 +190,7 @@ function fileItem(img, f, layers, level) {
       name, f.linkTarget ? h('span', { class: 'muted' }, ` → ${f.linkTarget}`) : null),
     h('span', { class: 'num' }, isDir ? '' : bytes(f.size)),
     h('span', { class: 'mono muted' }, f.mode === null || f.mode === undefined ? '' : (f.mode & 0o7777).toString(8).padStart(4, '0')),
-    h('a', { href: `#/image/${encodeURIComponent(img.imageId)}`, class: 'layer-ref', title: layer?.createdBy ?? f.diffId, 'data-layer-index': f.layerIndex,
+    h('a', { href: link(`#/image/${encodeURIComponent(img.imageId)}`), class: 'layer-ref', title: layer?.createdBy ?? f.diffId, 'data-layer-index': f.layerIndex,
       onclick: (ev) => { ev.preventDefault(); ev.stopPropagation(); document.getElementById(`layer-${f.layerIndex}`)?.scrollIntoView({ block: 'center' }); } }, `#${f.layerIndex}`));
   const li = h('li', { role: 'treeitem', 'data-path': f.path, 'aria-level': level, tabindex: level === 1 ? 0 : -1 }, row);
   if (isDir) {
@@ -208,26 +224,45 @@ function fileItem(img, f, layers, level) {
 }
 
 function diffSection(img, ctx) {
+  const search = h('input', { type: 'search', id: 'diff-search', placeholder: 'Search by tag or ID', spellcheck: 'false', 'aria-controls': 'diff-target' });
   const select = h('select', { id: 'diff-target' }, h('option', { value: '' }, 'Loading images…'));
+  const found = h('span', { class: 'muted', id: 'diff-found', role: 'status' });
   const out = h('div', { id: 'diff-result', 'aria-live': 'polite' });
   const byId = new Map();
+  // The parent (else the first child) is offered first, whatever the search finds.
+  const prefer = img.parent ?? img.children[0] ?? null;
+  if (prefer) byId.set(prefer.imageId, prefer);
+  const option = (n) => h('option', { value: n.imageId }, `${n.repoTags[0] ?? '<none>'} (${shortId(n.imageId)})`);
+  let asked = 0;
+  const lookup = async () => {
+    const id = ++asked;
+    const q = search.value.trim();
+    try {
+      const d = (await gql(PICK, { search: q || null, asOf: asOf() })).images;
+      if (id !== asked || !ctx.isCurrent()) return;
+      const others = d.edges.map((e) => e.node).filter((n) => n.imageId !== img.imageId);
+      others.forEach((n) => byId.set(n.imageId, n));
+      const keep = select.value;
+      const list = prefer && !others.some((n) => n.imageId === prefer.imageId) ? [prefer, ...others] : others;
+      select.replaceChildren(h('option', { value: '' }, list.length ? 'Choose an image…' : 'No image matches'), ...list.map(option));
+      select.value = list.some((n) => n.imageId === keep) ? keep : prefer && !q ? prefer.imageId : list[0]?.imageId ?? '';
+      found.textContent = `${int(d.totalCount)} image${d.totalCount === 1 ? '' : 's'} match${d.totalCount === 1 ? 'es' : ''}${d.totalCount > 25 ? ', first 25 listed' : ''}`;
+    } catch (e) {
+      if (id === asked) out.replaceChildren(errorBox(e, 'Could not search the images'));
+    }
+  };
+  let debounce = null;
+  search.addEventListener('input', () => { clearTimeout(debounce); debounce = setTimeout(lookup, 200); });
   const form = h('form', { class: 'toolbar', onsubmit: (ev) => {
     ev.preventDefault();
     const other = byId.get(select.value);
     if (other) runDiff(oldestFirst(img, other), out);
   } },
+    h('label', { for: 'diff-search' }, 'Find an image'), search,
     h('label', { for: 'diff-target' }, 'Compare ', h('strong', {}, imageName(img)), ' with'),
-    select, h('button', { type: 'submit' }, 'Diff'));
-  gqlAll(ALL_IMAGES, {}, (d) => d.images).then(({ nodes }) => {
-    if (!ctx.isCurrent()) return;
-    const others = nodes.filter((n) => n.imageId !== img.imageId);
-    others.forEach((n) => byId.set(n.imageId, n));
-    const prefer = img.parent?.imageId ?? img.children[0]?.imageId;
-    select.replaceChildren(h('option', { value: '' }, 'Choose an image…'),
-      ...others.map((n) => h('option', { value: n.imageId }, `${n.repoTags[0] ?? '<none>'} (${shortId(n.imageId)})`)));
-    if (prefer) select.value = prefer;
-  }, (e) => out.replaceChildren(errorBox(e, 'Could not list images')));
-  return section('Diff', h('p', { class: 'muted' }, 'File-level changes from the older image to the newer one (Query.diff).'), form, out);
+    select, h('button', { type: 'submit' }, 'Diff'), found);
+  void lookup();
+  return section('Diff', h('p', { class: 'muted' }, 'File-level changes from the older image to the newer one (Query.diff, on the images as they are now).'), form, out);
 }
 
 /**

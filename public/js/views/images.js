@@ -4,13 +4,15 @@ import { gql } from '../api.js';
 import { h, mount } from '../dom.js';
 import { bytes, date, int, shortId } from '../format.js';
 import { errorBox, loading } from '../ui.js';
+import { asOf, link } from '../time.js';
+import { accounting, accountingName } from '../settings.js';
 
 const PAGE = 100;
-const QUERY = `query Images($first: Int!, $after: String, $search: String) {
-  images(first: $first, after: $after, search: $search) {
+const QUERY = `query Images($first: Int!, $after: String, $search: String, $asOf: Int, $acct: SizeAccounting) {
+  images(first: $first, after: $after, search: $search, asOf: $asOf) {
     totalCount
     pageInfo { hasNextPage endCursor }
-    edges { node { imageId repoTags created size sharedSize uniqueSize layers { index } } }
+    edges { node { imageId repoTags created size(accounting: $acct) sharedSize(accounting: $acct) uniqueSize(accounting: $acct) layers { index } } }
   }
 }`;
 
@@ -40,7 +42,7 @@ export async function render(root, _params, query, ctx) {
     more.disabled = true;
     try {
       const q = st.q.trim();
-      const d = await gql(QUERY, { first: PAGE, after: st.next, search: q || null });
+      const d = await gql(QUERY, { first: PAGE, after: st.next, search: q || null, asOf: asOf(), acct: accounting() });
       if (!ctx.isCurrent() || q !== st.q.trim()) return;
       st.rows.push(...d.images.edges.map((e) => e.node));
       st.total = d.images.totalCount;
@@ -63,7 +65,7 @@ export async function render(root, _params, query, ctx) {
         const x = col.get(a), y = col.get(b);
         return (x < y ? -1 : x > y ? 1 : 0) * st.dir;
       });
-    count.textContent = `${int(rows.length)} shown · ${int(st.rows.length)} loaded of ${int(st.total)} images`;
+    count.textContent = `${int(rows.length)} shown · ${int(st.rows.length)} loaded of ${int(st.total)} images · sizes in ${accountingName()}`;
     more.hidden = !st.hasNext;
     const th = (c) => h('th', { scope: 'col', class: c.num ? 'num' : null, 'aria-sort': c.key === st.sort ? (st.dir > 0 ? 'ascending' : 'descending') : 'none' },
       h('button', { type: 'button', class: 'sort', onclick: () => { st.dir = st.sort === c.key ? -st.dir : 1; st.sort = c.key; draw(); } },
@@ -75,7 +77,7 @@ export async function render(root, _params, query, ctx) {
         h('caption', { class: 'sr-only' }, 'Images; column headers sort'),
         h('thead', {}, h('tr', {}, COLUMNS.map(th))),
         h('tbody', {}, rows.map((i) => {
-          const href = `#/image/${encodeURIComponent(i.imageId)}`;
+          const href = link(`#/image/${encodeURIComponent(i.imageId)}`);
           return h('tr', { 'data-image-id': i.imageId, onclick: (ev) => { if (!ev.target.closest('a')) location.hash = href; } },
             h('td', {}, i.repoTags.length
               ? i.repoTags.map((t) => h('a', { href, class: 'tag' }, t))

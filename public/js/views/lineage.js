@@ -2,50 +2,127 @@
 // Layer stacks several images share without being imported as an image
 // (BaseChain, "unnamed bases") are drawn as nodes of their own above the
 // images built on them, labelled by distribution, short ChainID and image count.
-import { gqlAll } from '../api.js';
+//
+// A small ledger (up to FULL images) is drawn whole from one page. Otherwise,
+// or when an image is chosen (?image=ID), the view draws that image's line
+// (its stacks and ancestors), its siblings and its children, and each node
+// with more under it expands on demand (lineageLine.js): it never loads every image.
+import { gql } from '../api.js';
 import { h, mount, s } from '../dom.js';
 import { bytes, imageName, int, shortId } from '../format.js';
 import { errorBox, legend, loading } from '../ui.js';
+import { asOf, link } from '../time.js';
+import { accounting } from '../settings.js';
+import { lineOf } from './lineageLine.js';
 
-const QUERY = `query Lineage($first: Int!, $after: String) {
-  images(first: $first, after: $after) {
-    totalCount pageInfo { hasNextPage endCursor }
-    edges { node { imageId repoTags size uniqueSize layers { index } parent { imageId } base { imageId } baseChain { chainId } } }
+/** Up to this many images the whole graph is drawn (one page of images, one of stacks). */
+const FULL = 200;
+
+const QUERY = `query Lineage($first: Int!, $asOf: Int, $acct: SizeAccounting, $whole: Boolean!) {
+  images(first: $first, asOf: $asOf) {
+    totalCount
+    edges { node { imageId repoTags size(accounting: $acct) uniqueSize(accounting: $acct) layers { index } parent { imageId } base { imageId } baseChain { chainId } } }
+  }
+  baseChains(first: 1000, asOf: $asOf) @include(if: $whole) {
+    totalCount
+    edges { node { chainId depth size(accounting: $acct) imageCount distribution image { imageId } parent { chainId } } }
   }
 }`;
 
-const CHAINS = `query Bases($first: Int!, $after: String) {
-  baseChains(first: $first, after: $after) {
-    totalCount pageInfo { hasNextPage endCursor }
-    edges { node { chainId depth size imageCount distribution image { imageId } parent { chainId } } }
-  }
+const SEARCH = `query LineageSearch($search: String, $asOf: Int) {
+  images(first: 10, search: $search, asOf: $asOf) { totalCount edges { node { imageId repoTags } } }
 }`;
 
 const NODE_W = 250, NODE_H = 46, COL = 310, ROW = 62, PAD = 24;
 
-export async function render(root, _p, _q, ctx) {
+const legendOf = () => legend([['node-base', 'base image (bottom of a line)'], ['node-derived', 'derived image'],
+  ['node-stack', 'unnamed base: layers images share, not imported as an image'], ['node-alone', 'no known relatives']]);
+
+export async function render(root, _p, query, ctx) {
   mount(root, h('h1', {}, 'Lineage'), loading());
-  let nodes, chains;
+  const chosen = query.get('image');
+  let d = null;
   try {
-    [{ nodes }, { nodes: chains }] = await Promise.all([gqlAll(QUERY, {}, (d) => d.images), gqlAll(CHAINS, {}, (d) => d.baseChains)]);
+    // One bounded page: it tells how many images there are, and is the whole graph when they are few.
+    d = await gql(QUERY, { first: chosen ? 1 : FULL, asOf: asOf(), acct: accounting(), whole: !chosen });
   } catch (e) {
     mount(root, h('h1', {}, 'Lineage'), errorBox(e, 'Could not load the images'));
     return;
   }
   if (!ctx.isCurrent()) return;
+  const total = d.images.totalCount;
+  const picker = searchBox(ctx);
+  if (!chosen && total <= FULL && d.baseChains && d.baseChains.totalCount <= 1000) {
+    drawWhole(root, d.images.edges.map((e) => e.node), d.baseChains.edges.map((e) => e.node), picker);
+    return;
+  }
+  const ref = chosen ?? d.images.edges[0]?.node.imageId;
+  if (!ref) { mount(root, h('h1', {}, 'Lineage'), picker, h('p', { class: 'empty' }, 'No images to draw.')); return; }
+  const graph = h('div', { class: 'graph-wrap', id: 'lineage-graph' }, loading());
+  const summary = h('p', { class: 'muted', id: 'lineage-summary' });
+  mount(root,
+    h('div', { class: 'page-head' }, h('h1', {}, 'Lineage'), summary),
+    h('div', { class: 'toolbar' }, picker, legendOf()),
+    graph,
+    h('p', { class: 'muted small' }, 'Click a node, or focus it and press Enter, to open the image; the "+" nodes expand (Enter or Space).',
+      chosen || total <= FULL ? null : ' No image was chosen: the first one is shown.'));
+  try {
+    const line = await lineOf(ref);
+    if (!ctx.isCurrent()) return;
+    if (!line) { mount(graph, h('p', { class: 'empty' }, `No image ${ref}.`)); return; }
+    const redraw = () => {
+      summary.textContent = `The line of ${imageName(line.selected)} (${int(line.lineLength)} above it), ${int(line.shownImages())} images shown of ${int(total)} · `
+        + 'an edge runs from an image, or a shared layer stack, to each image built on it (Image.parent / baseChain).';
+      mount(graph, drawGraph(line.roots, line.isBase, { selected: line.selected.imageId, expand }));
+    };
+    // Keyboard users stay where they were: focus returns to the node that was expanded.
+    const expand = (x) => x.expand().then(() => {
+      redraw();
+      graph.querySelector(`g.node[data-key="${CSS.escape(x.expandsKey)}"]`)?.focus();
+    }, (e) => graph.prepend(errorBox(e, 'Could not expand')));
+    redraw();
+  } catch (e) {
+    mount(graph, errorBox(e, 'Could not load the line'));
+  }
+}
+
+/** Server-side search (images(search:)): picks the image whose line is drawn. */
+function searchBox(ctx) {
+  const input = h('input', { type: 'search', id: 'lineage-search', placeholder: 'Find an image by tag or ID', spellcheck: 'false', 'aria-controls': 'lineage-results' });
+  const results = h('ul', { class: 'search-results', id: 'lineage-results', 'aria-live': 'polite' });
+  let asked = 0, t = null;
+  input.addEventListener('input', () => {
+    clearTimeout(t);
+    t = setTimeout(async () => {
+      const id = ++asked;
+      const q = input.value.trim();
+      if (!q) { results.replaceChildren(); return; }
+      try {
+        const d = (await gql(SEARCH, { search: q, asOf: asOf() })).images;
+        if (id !== asked || !ctx.isCurrent()) return;
+        results.replaceChildren(...d.edges.map(({ node: n }) => h('li', {},
+          h('a', { href: link(`#/lineage?image=${encodeURIComponent(n.imageId)}`) }, imageName(n), ' ', h('code', {}, shortId(n.imageId))))),
+        d.totalCount > 10 ? h('li', { class: 'muted' }, `${int(d.totalCount - 10)} more: type more of the name`) : null);
+        if (!d.edges.length) results.replaceChildren(h('li', { class: 'muted' }, 'No image matches.'));
+      } catch (e) { results.replaceChildren(h('li', {}, errorBox(e, 'Search failed'))); }
+    }, 200);
+  });
+  return h('div', { class: 'lineage-search' }, h('label', { for: 'lineage-search' }, 'Show the line of '), input, results);
+}
+
+function drawWhole(root, nodes, chains, picker) {
   const byId = graphOf(nodes, chains);
   const isBase = new Set(nodes.map((n) => n.base?.imageId).filter(Boolean));
   const stacks = [...byId.values()].filter((n) => n.stack).length;
   const showAlone = h('input', { type: 'checkbox', id: 'show-alone', checked: true });
   const graph = h('div', { class: 'graph-wrap', id: 'lineage-graph' });
   const families = [...byId.values()].filter((n) => !n.up);
-  const draw = () => mount(graph, drawGraph(families.filter((r) => showAlone.checked || r.kids.length), byId, isBase));
+  const draw = () => mount(graph, drawGraph(families.filter((r) => showAlone.checked || r.kids.length), isBase));
   showAlone.addEventListener('change', draw);
   mount(root,
     h('div', { class: 'page-head' }, h('h1', {}, 'Lineage'),
       h('p', { class: 'muted', id: 'lineage-summary' }, `${int(nodes.length)} images · ${int(isBase.size)} base image${isBase.size === 1 ? '' : 's'} · ${int(stacks)} unnamed base${stacks === 1 ? '' : 's'} · an edge runs from an image, or a shared layer stack, to each image built on it (Image.parent / baseChain).`)),
-    h('div', { class: 'toolbar' },
-      legend([['node-base', 'base image (bottom of a line)'], ['node-derived', 'derived image'], ['node-stack', 'unnamed base: layers images share, not imported as an image'], ['node-alone', 'no known relatives']]),
+    h('div', { class: 'toolbar' }, picker, legendOf(),
       h('label', { class: 'check' }, showAlone, ' Show images without relatives')),
     graph,
     h('p', { class: 'muted small' }, 'Click a node, or focus it and press Enter, to open the image. Hover or focus highlights its line.'));
@@ -100,7 +177,7 @@ function graphOf(images, chains) {
   return byId;
 }
 
-function drawGraph(roots, byId, isBase) {
+function drawGraph(roots, isBase, { selected = null, expand = null } = {}) {
   if (!roots.length) return h('p', { class: 'empty' }, 'No images to draw.');
   // Families with descendants first, larger first; then images standing alone.
   roots = [...roots].sort((a, b) => count(b) - count(a) || label(a).localeCompare(label(b)));
@@ -149,8 +226,10 @@ function drawGraph(roots, byId, isBase) {
     for (const el of edgeEls) el.classList.toggle('on', !!ids && ids.has(el.dataset.from) && ids.has(el.dataset.to));
   };
   for (const { x, y, n } of pos.values()) {
+    if (n.expander) { nodesG.append(expanderNode(n, x, y, expand)); continue; }
     const g = n.stack ? stackNode(n, x, y) : imageNode(n, x, y, isBase);
-    const href = n.stack ? null : `#/image/${encodeURIComponent(n.imageId)}`;
+    if (!n.stack && n.imageId === selected) { g.classList.add('selected'); g.setAttribute('aria-current', 'true'); }
+    const href = n.stack ? null : link(`#/image/${encodeURIComponent(n.imageId)}`);
     if (href) {
       g.addEventListener('click', () => { location.hash = href; });
       g.addEventListener('keydown', (ev) => { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); location.hash = href; } });
@@ -194,7 +273,19 @@ function stackNode(n, x, y) {
   s('text', { x: 12, y: 35, class: 'node-meta' }, `${shortId(n.chainId)} · ${images}`));
 }
 
-const label = (n) => (n.stack ? n.distribution ?? n.chainId : imageName(n));
+/** A "+" node: more siblings or children to load (Enter, Space or a click expands). */
+function expanderNode(n, x, y, expand) {
+  const g = s('g', { class: 'node lineage-expand', transform: `translate(${x} ${y})`, tabindex: 0, role: 'button', 'data-key': n.key,
+    'data-expands': n.expandsKey, 'aria-label': n.label },
+  s('rect', { width: NODE_W, height: NODE_H, rx: 8 }),
+  s('text', { x: 12, y: 28 }, `+ ${n.label}`));
+  const go = () => { if (expand) { g.setAttribute('aria-busy', 'true'); expand(n); } };
+  g.addEventListener('click', go);
+  g.addEventListener('keydown', (ev) => { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); go(); } });
+  return g;
+}
+
+const label = (n) => (n.expander ? '\uffff' : n.stack ? n.distribution ?? n.chainId : imageName(n));
 
 function count(n) {
   return n.kids.reduce((a, k) => a + count(k), n.kids.length);

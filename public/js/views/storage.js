@@ -2,7 +2,12 @@
 import { gql } from '../api.js';
 import { h, mount } from '../dom.js';
 import { bytes, exactBytes, imageName, int, percent, shortId } from '../format.js';
-import { barChart, byteCard, card, errorBox, legend, loading, section, table } from '../ui.js';
+import { byteCard, card, chartWithTable, errorBox, legend, loading, section, table } from '../ui.js';
+import { asOf } from '../time.js';
+import { accounting, accountingName } from '../settings.js';
+
+/** Per-image bars drawn (largest first); the table under the chart lists the same rows. */
+const TOP_IMAGES = 30;
 
 const REPORT = `
   by logicalSize physicalSize savedBytes savingsRatio imageCount layerCount sharedLayerCount
@@ -10,13 +15,16 @@ const REPORT = `
   images { image { imageId repoTags } size sharedSize uniqueSize }
   layers { key diffId size imageCount }
   reclaimableLayers { key diffId size }`;
-const QUERY = `query Storage { chain: storage(by: CHAIN_ID) { ${REPORT} } diff: storage(by: DIFF_ID) { ${REPORT} } }`;
+const QUERY = `query Storage($asOf: Int, $acct: SizeAccounting) {
+  chain: storage(by: CHAIN_ID, asOf: $asOf, accounting: $acct) { ${REPORT} }
+  diff: storage(by: DIFF_ID, asOf: $asOf, accounting: $acct) { ${REPORT} }
+}`;
 
 export async function render(root, _p, _q, ctx) {
   mount(root, h('h1', {}, 'Storage'), loading());
   let d;
   try {
-    d = await gql(QUERY);
+    d = await gql(QUERY, { asOf: asOf(), acct: accounting() });
   } catch (e) {
     mount(root, h('h1', {}, 'Storage'), errorBox(e, 'Could not load the storage report'));
     return;
@@ -25,7 +33,7 @@ export async function render(root, _p, _q, ctx) {
   const { chain, diff } = d;
   mount(root,
     h('div', { class: 'page-head' }, h('h1', {}, 'Storage'),
-      h('p', { class: 'muted' }, `${int(chain.imageCount)} images · ${int(chain.layerCount)} stored layers by ChainID · ${int(diff.layerCount)} blobs by DiffID`)),
+      h('p', { class: 'muted' }, `${int(chain.imageCount)} images · ${int(chain.layerCount)} stored layers by ChainID · ${int(diff.layerCount)} blobs by DiffID · sizes in ${accountingName()}`)),
     h('div', { class: 'cards', id: 'storage-figures' },
       byteCard('Logical (sum of image sizes)', chain.logicalSize, { id: 'logical' }),
       byteCard('Physical by ChainID', chain.physicalSize, { id: 'physical-chain' }),
@@ -35,22 +43,24 @@ export async function render(root, _p, _q, ctx) {
       byteCard('Reclaimable', chain.reclaimableBytes, { id: 'reclaimable' })),
     section('Logical vs physical',
       h('p', { class: 'muted' }, 'A host\'s layer store shares layers whose ChainIDs match (the whole stack below is the same); a registry or content store shares blobs whose DiffIDs match.'),
-      barChart([
+      chartWithTable([
         { label: 'Logical', value: chain.logicalSize, cls: 'bar-logical' },
         { label: 'Physical by ChainID', value: chain.physicalSize, cls: 'bar-a', title: `saves ${exactBytes(chain.savedBytes)} (${percent(chain.savingsRatio)})` },
         { label: 'Physical by DiffID', value: diff.physicalSize, cls: 'bar-b', title: `saves ${exactBytes(diff.savedBytes)} (${percent(diff.savingsRatio)})` },
         { label: 'Reclaimable', value: chain.reclaimableBytes, cls: 'bar-warn' },
-      ], { title: 'Logical and physical bytes', max: chain.logicalSize }),
+      ], { title: 'Logical and physical bytes', max: chain.logicalSize, rowLabel: 'Figure', valueLabel: 'Bytes' }),
       h('div', { class: 'cards compact' },
         card('Savings by ChainID', percent(chain.savingsRatio), `${int(chain.sharedLayerCount)} shared layers`, { id: 'ratio-chain' }),
         card('Savings by DiffID', percent(diff.savingsRatio), `${int(diff.sharedLayerCount)} shared blobs`, { id: 'ratio-diff' }))),
     section('Per image: shared and unique bytes',
       legend([['bar-shared', 'shared with another image (ChainID)'], ['bar-a', 'unique to the image']]),
+      chain.images.length > TOP_IMAGES
+        ? h('p', { class: 'muted', id: 'top-images' }, `The ${TOP_IMAGES} largest of ${int(chain.images.length)} images.`) : null,
       chain.images.length
-        ? barChart([...chain.images].sort((a, b) => b.size - a.size).map((i) => ({
+        ? chartWithTable([...chain.images].sort((a, b) => b.size - a.size).slice(0, TOP_IMAGES).map((i) => ({
           label: imageName(i.image), value: i.size,
           segments: [{ value: i.sharedSize, cls: 'bar-shared', label: 'shared' }, { value: i.uniqueSize, cls: 'bar-a', label: 'unique' }],
-        })), { title: 'Image sizes split into shared and unique bytes' })
+        })), { title: 'Image sizes split into shared and unique bytes', rowLabel: 'Image', valueLabel: 'Size' })
         : h('p', { class: 'empty' }, 'No images.')),
     savingsSection('Savings by ChainID', chain, 'ChainID'),
     savingsSection('Savings by DiffID', diff, 'DiffID'),
@@ -71,9 +81,9 @@ function savingsSection(title, report, keyName) {
   return section(title,
     h('p', { class: 'muted' }, `${int(report.sharedLayerCount)} of ${int(report.layerCount)} layers are referenced by two or more images; together they save ${bytes(report.savedBytes)} (${exactBytes(report.savedBytes)}).`),
     shared.length
-      ? barChart(shared.slice(0, 20).map((l) => ({
+      ? chartWithTable(shared.slice(0, 20).map((l) => ({
         label: `${shortId(l.key)} ×${l.imageCount}`, value: l.saved, cls: keyName === 'ChainID' ? 'bar-a' : 'bar-b',
         title: `${keyName} ${l.key}: ${exactBytes(l.size)} stored once for ${l.imageCount} images`,
-      })), { title: `Bytes saved per shared layer (${keyName})` })
+      })), { title: `Bytes saved per shared layer (${keyName})`, rowLabel: `${keyName} × images`, valueLabel: 'Bytes saved' })
       : h('p', { class: 'empty' }, `No layer is shared by ${keyName}.`));
 }
