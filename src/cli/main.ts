@@ -4,6 +4,7 @@ import { reportAndExit } from './output';
 import { requireExistingDatabase } from './existingDatabase';
 import { migrate, rebuild } from './admin';
 import { bases } from './bases';
+import { driftCommand } from './drift';
 import { importCommand } from './import';
 import { ciCommand } from './ci';
 import { diffCommand } from './diff';
@@ -82,6 +83,10 @@ function program(): Command {
     .option(...db).option('--min-images <n>', 'only stacks at least this many images share (default 2)')
     .option('--json', 'machine-readable list')
     .action(async (o) => { await bases(o); });
+
+  p.command('drift').description('images built on an earlier target of a base tag that has moved since, most behind first')
+    .argument('[tag]', 'only this base tag (default: every tag)').option(...db).option('--json', 'machine-readable list')
+    .action(async (tag, o) => { await driftCommand(tag, o); });
 
   p.command('commit')
     .description('a new layer on an image from a layer tar (--layer, as crane append) '
