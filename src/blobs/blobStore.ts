@@ -23,6 +23,8 @@ export interface BlobWriter {
   write(chunk: Uint8Array): Promise<void>;
   /** Bytes written so far. */
   readonly bytes: number;
+  /** "sha256:<hex>" of the bytes written so far (what commit will publish them as): callers need not hash them again. */
+  digest(): string;
   /** Verifies against `expected`, makes the blob visible (or keeps the existing copy) and returns it. */
   commit(expected?: Expected): Promise<BlobInfo>;
   /** Drops what was written (idempotent). */

@@ -314,9 +314,16 @@ class FsBlobWriter implements BlobWriter {
     }
   }
 
+  private final: string | null = null;
+
+  digest(): string {
+    return this.final ?? `sha256:${this.hash.copy().digest('hex')}`;
+  }
+
   async commit(expected: Expected = {}): Promise<BlobInfo> {
     if (!this.fh) throw new Error('blob writer is closed');
     const digest = `sha256:${this.hash.digest('hex')}`;
+    this.final = digest;
     const size = this.bytes;
     try {
       if (expected.size !== undefined && expected.size !== size) throw new DomainError('INVALID_ARCHIVE',

@@ -41,16 +41,19 @@ export interface LayerScan {
   keptFiles: KeptFile[];
 }
 
-/** Hashes and counts the decompressed stream, charging the import budget. */
+/**
+ * Counts the decompressed stream, charging the import budget, and hashes it
+ * (the DiffID) unless `hash` is null: an uncompressed blob IS the decompressed
+ * stream, so its digest is already the DiffID (docs/domain.md §1).
+ */
 class DiffTap extends Transform {
-  readonly hash = createHash('sha256');
   bytes = 0;
-  constructor(private readonly budget: Budget) { super(); }
+  constructor(private readonly budget: Budget, readonly hash: ReturnType<typeof createHash> | null) { super(); }
   override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
     try {
       this.bytes += chunk.length;
       this.budget.addBytes(chunk.length);
-      this.hash.update(chunk);
+      this.hash?.update(chunk);
       cb(null, chunk);
     } catch (e) {
       cb(e as Error);
@@ -68,7 +71,7 @@ async function* hashing(src: AsyncIterable<Buffer>, onChunk: (c: Buffer) => void
 /**
  * Scans one layer blob; throws INVALID_ARCHIVE (with `what` as context) on any defect.
  * `blobDigest`: the caller already hashes exactly the bytes of `src` (StreamArchive
- * does), so the blob is not hashed twice.
+ * does), so the blob is not hashed twice; it is asked for once `src` has ended.
  */
 export async function scanLayer(src: AsyncIterable<Buffer>, budget: Budget, what: string, blobDigest?: () => string): Promise<LayerScan> {
   const blobHash = blobDigest ? null : createHash('sha256');
@@ -116,21 +119,23 @@ export async function scanLayer(src: AsyncIterable<Buffer>, budget: Budget, what
       (e: unknown) => next(e instanceof Error ? e : new Error(String(e))));
   });
 
-  const tap = new DiffTap(budget);
+  let tap: DiffTap | null = null;
   const framer = new TarFramer();
   try {
     const { head, all } = await peek(src, MAGIC_BYTES);
     compression = sniffCompression(head);
+    tap = new DiffTap(budget, compression === 'none' ? null : createHash('sha256'));
     const blob = Readable.from(hashing(all, (c) => { blobHash?.update(c); compressedSize += c.length; }));
     await pipeline(blob, decompressor(compression), tap, framer, ex as unknown as NodeJS.WritableStream);
   } catch (e) {
     throw asArchiveError(e, what);
   }
+  const digest = blobDigest ? blobDigest() : `sha256:${blobHash!.digest('hex')}`;
   return {
-    digest: blobDigest ? blobDigest() : `sha256:${blobHash!.digest('hex')}`,
+    digest,
     compressedSize,
     compression,
-    diffId: `sha256:${tap.hash.digest('hex')}`,
+    diffId: tap.hash ? `sha256:${tap.hash.digest('hex')}` : digest,
     uncompressedSize: tap.bytes,
     entries,
     size,

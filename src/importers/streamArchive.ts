@@ -19,6 +19,7 @@ import { scanLayer, type LayerScan } from './layerScan';
 import { peek } from './peek';
 import { Budget, MAX_BUFFERED_JSON_BYTES, MAX_JSON_BYTES } from './limits';
 import { walkTar, type EntryData } from './tarWalk';
+import { ByteGate, LayerFeed, MAX_SCANS, QUEUED_BYTES_LIMIT, Slots } from './scanFeed';
 import type { IngestSession } from '../blobs/blobStore';
 import { sha256Digest } from '../support/sha256';
 
@@ -26,7 +27,14 @@ type Rec =
   | { type: 'link'; target: string }
   | { type: 'dir' }
   | { type: 'json'; size: number; digest: string; bytes: Buffer }
-  | { type: 'blob'; size: number; digest: string | null; scan: LayerScan | null; error: DomainError | null; jsonTooLarge: boolean };
+  | BlobRec;
+
+interface BlobRec {
+  type: 'blob'; size: number; digest: string | null; scan: LayerScan | null; error: DomainError | null; jsonTooLarge: boolean;
+}
+
+/** Limits of the whole import (entries, bytes): they end it, whichever file they are met in. */
+const isGlobal = (e: unknown): boolean => e instanceof DomainError && !!e.details?.['global'];
 
 const MAX_LINK_HOPS = 40;
 const SNIFF_BYTES = 512;
@@ -59,6 +67,12 @@ export class StreamArchive implements ArchiveFiles {
   private readonly scans = new Map<string, Promise<LayerScan>>();
   private jsonBytes = 0;
 
+  /** Layer scans still running behind the reader, and their feeds (to abort when the reader fails). */
+  private readonly pending: Promise<void>[] = [];
+  private readonly feeds = new Set<LayerFeed>();
+  private readonly gate = new ByteGate(QUEUED_BYTES_LIMIT);
+  private readonly slots = new Slots(MAX_SCANS);
+
   private constructor(private readonly budget: Budget, private readonly blobs?: IngestSession) {}
 
   /** Reads the whole tar once; throws INVALID_ARCHIVE if it is not a readable tar. */
@@ -67,8 +81,15 @@ export class StreamArchive implements ArchiveFiles {
     try {
       await walkTar(src, (h, data) => a.onEntry(h.name, String(h.type), h.linkname as string | null, h.size, data));
     } catch (e) {
-      throw asArchiveError(e, 'cannot read the archive as a tar');
+      const err = asArchiveError(e, 'cannot read the archive as a tar');
+      for (const f of a.feeds) f.abort(err);
+      // Nothing may still be writing or scanning when the import reports its failure.
+      await Promise.allSettled(a.pending);
+      throw err;
     }
+    const settled = await Promise.allSettled(a.pending);
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw asArchiveError(failed.reason, 'cannot read the archive as a tar');
     return a;
   }
 
@@ -87,31 +108,36 @@ export class StreamArchive implements ArchiveFiles {
 
     // Every byte of the entry passes through this one iterator, so the blob
     // digest is known even when the speculative layer scan fails half-way.
-    // The same pass keeps the file in the blob store as distributed (when one is given).
-    const blobHash = createHash('sha256');
-    let blobBytes = 0;
+    // The same pass keeps the file in the blob store as distributed (when one
+    // is given); its writer hashes what it writes, and that hash is the blob's
+    // digest: each byte is hashed once.
     const keep = this.blobs ? await this.blobs.writer() : null;
+    const blobHash = keep ? null : createHash('sha256');
+    const digestOf = (): string => (keep ? keep.digest() : `sha256:${blobHash!.copy().digest('hex')}`);
+    let blobBytes = 0;
     const base = data[Symbol.asyncIterator]();
     const it: AsyncIterator<Buffer> = {
       next: async () => {
         const r = await base.next();
-        if (!r.done) { blobHash.update(r.value); blobBytes += r.value.length; await keep?.write(r.value); }
+        if (!r.done) { blobHash?.update(r.value); blobBytes += r.value.length; await keep?.write(r.value); }
         return r;
       },
       return: async () => ({ done: true, value: undefined }),
     };
     try {
-      await this.readEntry(name, size, it, blobHash, () => blobBytes);
+      await this.readEntry(name, size, it, digestOf, () => blobBytes);
       if (keep) {
         while (!(await it.next()).done) { /* the rest belongs to the blob too */ }
-        await keep.commit();
+        // The fsync of this blob overlaps reading the next entry; collect() waits for it.
+        this.pending.push(keep.commit().then(() => undefined));
       }
-    } finally {
+    } catch (e) {
       await keep?.abort();
+      throw e;
     }
   }
 
-  private async readEntry(name: string, size: number, it: AsyncIterator<Buffer>, blobHash: ReturnType<typeof createHash>,
+  private async readEntry(name: string, size: number, it: AsyncIterator<Buffer>, digestOf: () => string,
     blobBytesOf: () => number): Promise<void> {
     const hashed: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => it };
     const { head, all } = await peek(hashed, SNIFF_BYTES);
@@ -125,17 +151,43 @@ export class StreamArchive implements ArchiveFiles {
       this.recs.set(name, { type: 'json', size: bytes.length, digest, bytes });
       return;
     }
+    // A later entry of the same name replaces this record; the scan fills the one it started with.
+    const rec: BlobRec = { type: 'blob', size: 0, digest: null, scan: null, error: null, jsonTooLarge: looksLikeJson(head) };
+    this.recs.set(name, rec);
+    const release = await this.slots.acquire();
+    const feed = new LayerFeed(this.gate);
+    this.feeds.add(feed);
+    let failure: unknown = null;
+    let entryDigest = '';
+    // Asked for when the scan ends, which is after the whole entry went through `it`.
+    const scanning = scanLayer(feed, this.budget, name, () => entryDigest);
+    const settled = scanning.then(() => undefined, (e: unknown) => { failure = e; })
+      .finally(() => { feed.close(); release(); this.feeds.delete(feed); });
     try {
-      const scan = await scanLayer(all, this.budget, name, () => `sha256:${blobHash.copy().digest('hex')}`);
-      this.recs.set(name, { type: 'blob', size: scan.compressedSize, digest: scan.digest, scan, error: null,
-        jsonTooLarge: looksLikeJson(head) });
+      for await (const c of all) {
+        if (isGlobal(failure)) throw failure;
+        await feed.push(c);
+      }
     } catch (e) {
-      if (e instanceof DomainError && e.details?.['global']) throw e;
-      while (!(await it.next()).done) { /* hash the rest */ }
-      const digest = `sha256:${blobHash.digest('hex')}`;
-      this.recs.set(name, { type: 'blob', size: blobBytesOf(), digest, scan: null, error: asArchiveError(e, name),
-        jsonTooLarge: looksLikeJson(head) });
+      feed.abort(e instanceof Error ? e : new Error(String(e)));
+      this.pending.push(settled);
+      throw e;
     }
+    // The entry is read whole: its size and digest are final, the scan may still run.
+    const blobSize = blobBytesOf();
+    const digest = digestOf();
+    entryDigest = digest;
+    feed.end();
+    this.pending.push(scanning.then((scan) => {
+      rec.size = scan.compressedSize;
+      rec.digest = scan.digest;
+      rec.scan = scan;
+    }, (e: unknown) => {
+      if (isGlobal(e)) throw e;
+      rec.size = blobSize;
+      rec.digest = digest;
+      rec.error = asArchiveError(e, name);
+    }));
   }
 
   private resolve(path: string): { name: string; rec: Rec } | null {
