@@ -19,6 +19,8 @@ export class ByteGate {
   private waiters: (() => void)[] = [];
   constructor(readonly limit: number) {}
 
+  get inUse(): number { return this.used; }
+
   /** Waits until `n` more bytes fit (a single chunk larger than the limit passes alone). */
   async acquire(n: number): Promise<void> {
     while (this.used > 0 && this.used + n > this.limit) await new Promise<void>((r) => this.waiters.push(r));
