@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [--quick] [--only=import,append,queries,scaling,bases,engine,blobs,registry,latency] [--md]`
+ * `npm run bench [-- --json] [--quick] [--only=import,append,queries,scaling,bases,engine,blobs,registry,latency,merged] [--md]`
  * Runs the benchmarks in turn and prints one table (or JSON); every figure is
  * a ratio against a floor or a peer measured in the same run. Results are
  * also written to bench/out/results.json.
@@ -17,6 +17,7 @@ import { latencyBench } from './latencyBench';
 import { queryBench } from './queryBench';
 import { registryBench } from './registryBench';
 import { scalingBench } from './scaling';
+import { wideDirBench } from './wideDirBench';
 import { renderMarkdown, renderText, type Row } from './table';
 import { log, now, type BenchOptions } from './util';
 
@@ -24,6 +25,7 @@ const BENCHES: Record<string, (o: BenchOptions) => Promise<Row[]>> = {
   import: importBench, append: appendBench, queries: queryBench, scaling: scalingBench, bases: basesBench, engine: engineImportBench,
   blobs: blobsBench, registry: registryBench,
   latency: latencyBench,
+  merged: wideDirBench,
 };
 
 function parseArgs(argv: string[]) {

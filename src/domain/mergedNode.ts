@@ -2,14 +2,25 @@
  * The node of a merged (union) view (docs/domain.md §2): an entry plus, for a
  * directory, its children by name. Nodes are immutable once a view is built,
  * so views derived from one another share every untouched subtree.
+
+ * A directory's children are a native Map when narrow and a persistent hash
+ * map when wide (childMap.ts); readers see only ChildMap.
  */
 import type { MergedEntry } from './layerEntry';
 import { ROOT, splitPath } from './pathUtil';
 
+/** What readers of a view use of a directory's children (native and persistent maps both satisfy it). */
+export interface ChildMap extends Iterable<[string, MergedNode]> {
+  readonly size: number;
+  get(name: string): MergedNode | undefined;
+  has(name: string): boolean;
+  values(): IterableIterator<MergedNode>;
+}
+
 export interface MergedNode {
   readonly entry: MergedEntry;
   /** Children by name; non-null exactly for directories. */
-  readonly children: ReadonlyMap<string, MergedNode> | null;
+  readonly children: ChildMap | null;
 }
 
 /** The entry of a directory a layer implies but does not list (docs/domain.md §2.5): 0755, root:root. */

@@ -5,13 +5,15 @@
  * directories on the paths the layer touches (path copying) and shares every
  * other subtree with the lower view, so views cached by ChainID cost memory in
  * proportion to what each layer changed, and applying a layer costs
- * O(layer entries × depth + children of the directories it touches), never a
- * copy of the whole lower view. Lookup walks one Map per path component.
+ * O(layer entries × (depth + log width)): a wide directory's children are a
+ * persistent map (childMap.ts), so touching it copies a few trie nodes, never
+ * its whole child map. Lookup walks one map per path component.
  */
 import type { LayerEntry, MergedEntry } from './layerEntry';
 import { isMarker } from './layerEntry';
 import { badInput } from './errors';
 import { EMPTY_ROOT, findNode, impliedDir, type MergedNode } from './mergedNode';
+import { deleteChild, editable, type EditableChildren, noChildren, sealed, setChild } from './childMap';
 import { listNode, sortedSubtree, type ListOptions, type MergedPage } from './listing';
 import { isNormalized, normalizePath, ROOT, splitPath } from './pathUtil';
 
@@ -54,7 +56,13 @@ export class MergedTree {
   }
 }
 
-type Node = { entry: MergedEntry; children: Map<string, Node> | null };
+/**
+ * A node while a layer is applied. Nodes the draft owns (created or copied by
+ * this layer) hold an editable child map (childMap.ts) changed in place;
+ * `seal` makes every one final before the view is published, so the nodes of
+ * a finished view never change again.
+ */
+type Node = { entry: MergedEntry; children: EditableChildren | null };
 
 /** Copy-on-write editing of one view while a layer is applied. */
 class Draft {
@@ -66,17 +74,31 @@ class Draft {
     if (root.entry.layerIndex < 0) this.root = { entry: impliedDir(ROOT, layerIndex, diffId), children: this.root.children };
   }
 
+  /** A new owned node; `children` must be private to it. */
+  private adopt(entry: MergedEntry, children: EditableChildren | null): Node {
+    const node: Node = { entry, children };
+    this.owned.add(node);
+    return node;
+  }
+
   /** A private copy of a directory node, so its children may change. */
   private own(node: Node): Node {
-    if (this.owned.has(node)) return node;
-    const copy: Node = { entry: node.entry, children: new Map(node.children) };
-    this.owned.add(copy);
-    return copy;
+    return this.owned.has(node) ? node : this.adopt(node.entry, node.children && editable(node.children));
   }
 
   private ownRoot(): Node {
     this.root = this.own(this.root);
     return this.root;
+  }
+
+  /** Sets a child of an owned directory. */
+  setChild(dir: Node, name: string, child: Node): void {
+    dir.children = setChild(dir.children as EditableChildren, name, child);
+  }
+
+  /** Removes a child of an owned directory. */
+  deleteChild(dir: Node, name: string): void {
+    dir.children = deleteChild(dir.children as EditableChildren, name);
   }
 
   /** The owned directory at `parts`, or null when some component is missing or not a directory. */
@@ -85,7 +107,7 @@ class Draft {
     let dir = this.ownRoot();
     for (const name of parts) {
       const owned = this.own(dir.children?.get(name) as Node);
-      dir.children?.set(name, owned);
+      this.setChild(dir, name, owned);
       dir = owned;
     }
     return dir;
@@ -97,14 +119,9 @@ class Draft {
     let path = '';
     for (const name of parts) {
       path += `/${name}`;
-      const child = dir.children?.get(name);
-      let next: Node;
-      if (child?.children) next = this.own(child);
-      else {
-        next = { entry: impliedDir(path, this.layerIndex, this.diffId), children: new Map() };
-        this.owned.add(next);
-      }
-      dir.children?.set(name, next);
+      const child = dir.children?.get(name) as Node | undefined;
+      const next = child?.children ? this.own(child) : this.adopt(impliedDir(path, this.layerIndex, this.diffId), noChildren());
+      if (next !== child) this.setChild(dir, name, next);
       dir = next;
     }
     return dir;
@@ -114,18 +131,26 @@ class Draft {
   replacement(entry: MergedEntry, existing: Node | undefined): Node {
     if (entry.kind !== 'DIRECTORY') return { entry, children: null };
     if (existing?.children) {
+      // An owned directory's transient map moves to the replacement (the old node leaves the view).
+      if (!this.owned.has(existing)) return { entry, children: existing.children };
+      this.owned.delete(existing);
       const node: Node = { entry, children: existing.children };
-      if (this.owned.has(existing)) this.owned.add(node);
+      this.owned.add(node);
       return node;
     }
-    const node: Node = { entry, children: new Map() };
-    this.owned.add(node);
-    return node;
+    return this.adopt(entry, noChildren());
+  }
+
+  /** The finished root: every transient child map made immutable again. */
+  seal(): MergedNode {
+    for (const node of this.owned) node.children = sealed(node.children as EditableChildren) as EditableChildren;
+    this.owned.clear();
+    return this.root;
   }
 }
 
-function findDir(root: Node, parts: readonly string[]): boolean {
-  let node: Node | undefined = root;
+function findDir(root: MergedNode, parts: readonly string[]): boolean {
+  let node: MergedNode | undefined = root;
   for (const name of parts) {
     node = node.children?.get(name);
     if (!node) return false;
@@ -145,15 +170,19 @@ function applyMarkers(draft: Draft, entries: readonly LayerEntry[]): void {
     if (e.kind === 'OPAQUE_WHITEOUT') {
       if (!target.children?.size) continue;
       if (last === undefined) draft.root = draft.replacement(draft.root.entry, undefined);
-      else draft.existingDir(parts)?.children?.set(last, draft.replacement(target.entry, undefined));
+      else {
+        const dir = draft.existingDir(parts);
+        if (dir) draft.setChild(dir, last, draft.replacement(target.entry, undefined));
+      }
     } else if (last !== undefined) {
-      draft.existingDir(parts)?.children?.delete(last); // the root itself cannot be hidden
+      const dir = draft.existingDir(parts); // the root itself cannot be hidden
+      if (dir) draft.deleteChild(dir, last);
     }
   }
 }
 
 /** §2.6: a hard link reports the size and digest of its target as visible when the link is applied. */
-function resolveHardLink(root: Node, entry: MergedEntry): MergedEntry {
+function resolveHardLink(root: MergedNode, entry: MergedEntry): MergedEntry {
   if (entry.kind !== 'HARDLINK' || !entry.linkTarget) return entry;
   const target = findNode(root, safeNormalize(entry.linkTarget));
   const kind = target?.entry.kind;
@@ -187,7 +216,7 @@ function addEntry(draft: Draft, e: LayerEntry): void {
     return;
   }
   const parent = draft.ensureDir(parts);
-  parent.children?.set(last, draft.replacement(entry, parent.children?.get(last)));
+  draft.setChild(parent, last, draft.replacement(entry, parent.children?.get(last) as Node | undefined));
 }
 
 /**
@@ -202,7 +231,7 @@ export function applyLayer(lower: MergedTree, entries: readonly LayerEntry[], la
   const draft = new Draft(lower.root, layerIndex, diffId);
   applyMarkers(draft, entries);
   for (const e of entries) if (!isMarker(e.kind)) addEntry(draft, e);
-  return new MergedTree(draft.root);
+  return new MergedTree(draft.seal());
 }
 
 /** The merged views of every prefix of a stack: result[i] = merged(0..i). */

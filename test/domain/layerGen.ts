@@ -32,3 +32,22 @@ export const entryArb: fc.Arbitrary<LayerEntry> = fc
 export const stackArb = fc.array(fc.array(entryArb, { maxLength: 12 }), { minLength: 1, maxLength: 6 }).map((layers) =>
   layers.map((entries, i) => ({ diffId: `sha256:layer${i}`, entries })),
 );
+
+/**
+ * Stacks whose directory /w grows past childMap.ts's WIDE (64) children, so
+ * views switch /w to a persistent map and later layers edit it: many names in
+ * /w, a few nested ones, whiteouts, opaque whiteouts and kind changes.
+ */
+export const widePathArb: fc.Arbitrary<string> = fc.oneof(
+  { weight: 300, arbitrary: fc.integer({ min: 0, max: 99 }).map((n) => `/w/f${n}`) },
+  { weight: 25, arbitrary: fc.integer({ min: 0, max: 5 }).map((n) => `/w/f${n}/x`) },
+  { weight: 1, arbitrary: fc.constant('/w') },
+);
+
+const wideEntryArb: fc.Arbitrary<LayerEntry> = fc
+  .tuple(entryArb, widePathArb, widePathArb)
+  .map(([e, path, target]) => ({ ...e, path, linkTarget: e.linkTarget === null ? null : target }));
+
+export const wideStackArb = fc
+  .array(fc.array(wideEntryArb, { minLength: 60, maxLength: 160 }), { minLength: 3, maxLength: 6 })
+  .map((layers) => layers.map((entries, i) => ({ diffId: `sha256:wide${i}`, entries })));

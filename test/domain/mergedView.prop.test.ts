@@ -5,7 +5,9 @@ import { compareCodePoints } from '../../src/domain/pathUtil';
 import { pathHistory } from '../../src/domain/mergedHistory';
 import { buildMergedViews } from '../../src/domain/mergedView';
 import { naiveApply, naiveEntries, type NaiveView } from './naiveMerge';
-import { pathArb, stackArb } from './layerGen';
+import { pathArb, stackArb, wideStackArb, widePathArb } from './layerGen';
+import type { LayerEntry, MergedEntry } from '../../src/domain/layerEntry';
+import type { MergedNode } from '../../src/domain/mergedNode';
 
 /**
  * Pinned seed, printed, so a run is repeatable and a failure reproducible: STRATA_FC_SEED=<n> npx jest test/domain/mergedView.prop.test.ts
@@ -15,41 +17,68 @@ const SEED = Number(process.env.STRATA_FC_SEED ?? 20251125);
 fc.configureGlobal({ seed: SEED });
 beforeAll(() => console.info(`mergedView properties: fast-check seed ${SEED} (STRATA_FC_SEED to change)`));
 
+/** Every entry under a node, walked afresh (no listing cache), sorted by path. */
+function walk(node: MergedNode): MergedEntry[] {
+  const out: MergedEntry[] = [];
+  for (const child of node.children?.values() ?? []) out.push(child.entry, ...walk(child));
+  return out.sort((x, y) => compareCodePoints(x.path, y.path));
+}
+
+/** diffMergedViews(a, b) = a comparison of the two views' entries by path. */
+function diffAgrees(a: MergedTree, b: MergedTree): void {
+  const ea = new Map(a.entries().map((e) => [e.path, e]));
+  const eb = new Map(b.entries().map((e) => [e.path, e]));
+  const expected: ImageDiffEntry[] = [];
+  for (const [path, x] of ea) {
+    const y = eb.get(path);
+    if (!y) expected.push({ path, change: 'DELETED', before: x, after: null });
+    else if (!sameFile(x, y)) expected.push({ path, change: 'MODIFIED', before: x, after: y });
+  }
+  for (const [path, y] of eb) if (!ea.has(path)) expected.push({ path, change: 'ADDED', before: null, after: y });
+  expected.sort((x, y) => compareCodePoints(x.path, y.path));
+  expect(diffMergedViews(a, b)).toEqual(expected);
+}
+
+/** Builds the stack layer by layer and checks every view against the naive reference model. */
+function agreesWithNaive(stack: { diffId: string; entries: LayerEntry[] }[], probes: string[], pageSize: number): void {
+  let view = MergedTree.EMPTY;
+  let naive: NaiveView = new Map();
+  stack.forEach((layer, i) => {
+    const before = walk(view.root);
+    const next = applyLayer(view, layer.entries, i, layer.diffId);
+    expect(walk(view.root)).toEqual(before); // walked afresh: entries() is cached per node and would not see a mutation
+    diffAgrees(view, next);
+    naive = naiveApply(naive, layer.entries, i, layer.diffId);
+    view = next;
+    const expected = naiveEntries(naive);
+    expect(view.entries()).toEqual(expected);
+    expect(view.lookup('/')).toEqual(naive.get('/') ?? null);
+    for (const p of probes) expect(view.lookup(p)).toEqual(naive.get(p) ?? null);
+    // paging through the recursive listing gives the whole listing
+    const paged = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = view.list('/', { recursive: true, first: pageSize, after });
+      expect(page.totalCount).toBe(expected.length);
+      paged.push(...page.entries);
+      if (!page.hasNextPage) break;
+      after = page.entries.at(-1)?.path;
+    }
+    expect(paged).toEqual(expected);
+    for (const p of probes) {
+      const kids = expected.filter((e) => e.path.startsWith(`${p}/`) && !e.path.slice(p.length + 1).includes('/'));
+      expect(view.list(p).entries).toEqual(naive.get(p)?.kind === 'DIRECTORY' ? kids : []);
+    }
+  });
+}
+
 describe('merged view = naive reference (docs/domain.md §2)', () => {
   it('gives the same entries, lookups and pages after every layer, and never mutates the lower view', () => {
-    fc.assert(
-      fc.property(stackArb, fc.array(pathArb, { maxLength: 10 }), fc.integer({ min: 1, max: 5 }), (stack, probes, pageSize) => {
-        let view = MergedTree.EMPTY;
-        let naive: NaiveView = new Map();
-        stack.forEach((layer, i) => {
-          const before = view.entries().slice();
-          const next = applyLayer(view, layer.entries, i, layer.diffId);
-          expect(view.entries()).toEqual(before);
-          naive = naiveApply(naive, layer.entries, i, layer.diffId);
-          view = next;
-          const expected = naiveEntries(naive);
-          expect(view.entries()).toEqual(expected);
-          expect(view.lookup('/')).toEqual(naive.get('/') ?? null);
-          for (const p of probes) expect(view.lookup(p)).toEqual(naive.get(p) ?? null);
-          // paging through the recursive listing gives the whole listing
-          const paged = [];
-          let after: string | undefined;
-          for (;;) {
-            const page = view.list('/', { recursive: true, first: pageSize, after });
-            expect(page.totalCount).toBe(expected.length);
-            paged.push(...page.entries);
-            if (!page.hasNextPage) break;
-            after = page.entries.at(-1)?.path;
-          }
-          expect(paged).toEqual(expected);
-          for (const p of probes) {
-            const kids = expected.filter((e) => e.path.startsWith(`${p}/`) && !e.path.slice(p.length + 1).includes('/'));
-            expect(view.list(p).entries).toEqual(naive.get(p)?.kind === 'DIRECTORY' ? kids : []);
-          }
-        });
-      }),
-      { numRuns: 300 },
-    );
+    fc.assert(fc.property(stackArb, fc.array(pathArb, { maxLength: 10 }), fc.integer({ min: 1, max: 5 }), agreesWithNaive), { numRuns: 300 });
+  });
+
+  it('also with a directory wider than a native child map holds (persistent map, childMap.ts), edited by later layers', () => {
+    fc.assert(fc.property(wideStackArb, fc.array(widePathArb, { maxLength: 10 }), fc.integer({ min: 7, max: 40 }), agreesWithNaive), { numRuns: 60 });
   });
 });
 
@@ -59,17 +88,7 @@ describe('diffMergedViews = naive map comparison', () => {
       fc.property(stackArb, stackArb, fc.boolean(), (s1, s2, shareBase) => {
         const a = mergeLayers(s1);
         const b = mergeLayers(shareBase ? [...s1, ...s2] : s2);
-        const ea = new Map(a.entries().map((e) => [e.path, e]));
-        const eb = new Map(b.entries().map((e) => [e.path, e]));
-        const expected: ImageDiffEntry[] = [];
-        for (const [path, x] of ea) {
-          const y = eb.get(path);
-          if (!y) expected.push({ path, change: 'DELETED', before: x, after: null });
-          else if (!sameFile(x, y)) expected.push({ path, change: 'MODIFIED', before: x, after: y });
-        }
-        for (const [path, y] of eb) if (!ea.has(path)) expected.push({ path, change: 'ADDED', before: null, after: y });
-        expected.sort((x, y) => compareCodePoints(x.path, y.path));
-        expect(diffMergedViews(a, b)).toEqual(expected);
+        diffAgrees(a, b);
       }),
       { numRuns: 300 },
     );
