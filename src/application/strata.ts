@@ -8,6 +8,7 @@ import type { LayerEntry } from '../domain/layerEntry';
 import type { AppendOptions, AppendResult, EventStore, StreamAppend } from '../eventStore/types';
 import { openEventStore } from '../eventStore';
 import { openBlobStore, type BlobStore } from '../blobs';
+import type { WebhookEndpoint } from '../domain/webhooks';
 import { saveKeptFiles, saveLayerEntries } from '../projections/layerContents';
 import { MergedViewCache } from '../projections/mergedViews';
 import { ReadModelSource } from '../projections/readModelSource';
@@ -32,6 +33,9 @@ export class Strata {
 
   /** Told the bytes a registry pull fetched or a push uploaded, and how long it took (serve counts these for /metrics). */
   onTransfer?: (direction: 'pull' | 'push', bytes: number, seconds: number) => void;
+
+  /** The outbound webhooks `strata serve` delivers (docs/webhooks.md); empty elsewhere. */
+  webhookEndpoints: readonly WebhookEndpoint[] = [];
 
   constructor(readonly store: EventStore, blobs?: BlobStore) {
     this.models = new ReadModelSource(store);

@@ -11,6 +11,8 @@ import { Metrics } from '../metrics/metrics';
 import { instrumentStore } from '../metrics/instrumentStore';
 import { sourcesFor } from '../metrics/sources';
 import { DEFAULT_MAX_LAG, readinessOf } from '../metrics/readiness';
+import { loadWebhookConfig } from '../webhooks/config';
+import { dispatcherOptionsFromEnv, WebhookDispatcher } from '../webhooks/dispatcher';
 
 export interface ServeOptions { port?: string; host?: string; db?: string; blobs?: string }
 
@@ -35,6 +37,8 @@ export async function serve(opts: ServeOptions): Promise<void> {
     ? Number(process.env.STRATA_READY_MAX_LAG) : DEFAULT_MAX_LAG;
   const readiness = readinessOf(app.store, { position: () => app.models.position,
     catchUp: () => void app.models.current().catch(() => undefined) }, maxLag);
+  // A configuration mistake stops serve before it listens: deliveries are never silently wrong.
+  app.webhookEndpoints = loadWebhookConfig(process.env.STRATA_WEBHOOKS || undefined);
   const { token: writeToken, source, file } = loadWriteToken(opts.db);
   if (source === 'generated') process.stderr.write(`strata: generated a write token (${writeToken}), kept in ${file}\n`);
   else if (source === 'file') process.stderr.write(`strata: write token in ${file} (STRATA_WRITE_TOKEN overrides it)\n`);
@@ -58,12 +62,18 @@ export async function serve(opts: ServeOptions): Promise<void> {
   });
   // Warm the read model so the first dashboard request does not pay the replay.
   await app.models.current();
+  const webhooks = new WebhookDispatcher(app, app.webhookEndpoints, dispatcherOptionsFromEnv(), logger);
+  await webhooks.start();
+  if (app.webhookEndpoints.length > 0) {
+    process.stderr.write(`strata: delivering webhooks to ${app.webhookEndpoints.map((e) => e.name).join(', ')}\n`);
+  }
   process.stderr.write(`strata: serving GraphQL at ${server.url}\n`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'draining');
+    await webhooks.stop();
     await server.close();
     await app.close();
     process.exit(0);

@@ -12,12 +12,14 @@ import { guardMutations } from '../mutationGuard';
 import { baseChainQueryResolvers, baseChainResolvers, imageBaseChainResolvers } from './baseChains';
 import { imageTimelineResolvers, timelineQueryResolvers } from './timeline';
 import { baseDriftResolvers, driftQueryResolvers, imageDriftResolvers } from './drift';
+import { webhookDeliveryResolvers, webhookQueryResolvers, webhookResolvers } from './webhooks';
 
 export const resolverMap = {
   Bytes,
   DateTime,
   JSON: JSONScalar,
-  Query: { ...queryResolvers, ...containerQueryResolvers, ...baseChainQueryResolvers, ...timelineQueryResolvers, ...driftQueryResolvers },
+  Query: { ...queryResolvers, ...containerQueryResolvers, ...baseChainQueryResolvers, ...timelineQueryResolvers, ...driftQueryResolvers,
+    ...webhookQueryResolvers },
   Image: { ...imageResolvers, ...imageBaseChainResolvers, ...imageCheckResolvers, ...imageTimelineResolvers, ...imageDriftResolvers },
   BaseChain: baseChainResolvers,
   BaseDrift: baseDriftResolvers,
@@ -28,5 +30,7 @@ export const resolverMap = {
   Tag: tagResolvers,
   MergedFile: mergedFileResolvers,
   TagSizePoint: tagSizePointResolvers,
+  Webhook: webhookResolvers,
+  WebhookDelivery: webhookDeliveryResolvers,
   Mutation: guardMutations(mutationResolvers),
 };
