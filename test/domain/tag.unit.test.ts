@@ -80,3 +80,29 @@ describe('event streams (docs/domain.md §7)', () => {
     expect(groupByStream(events).map((g) => [g.stream, g.events.length])).toEqual([['image:sha256:i', 2], ['tag:app:1', 1], ['container:c1', 1]]);
   });
 });
+
+describe('tag refusals name the rule (message and details), not only the code', () => {
+  const refusal = (f: () => unknown) => {
+    try { f(); } catch (e) { const err = e as DomainError; return [err.code, err.message, err.details]; }
+    return 'accepted';
+  };
+  test('tagging an image that is missing, removed or another one: NOT_FOUND naming the image asked for', () => {
+    const why = ['NOT_FOUND', `image ${PARENT_ID} does not exist`, { imageId: PARENT_ID }];
+    expect(refusal(() => decideTag(tagImage(PARENT_ID), { tag: initialTagState() }))).toEqual(why);
+    expect(refusal(() => decideTag(tagImage(PARENT_ID), { tag: initialTagState(), image: { ...parentState(), status: 'removed' } }))).toEqual(why);
+    expect(refusal(() => decideTag(tagImage('sha256:other'), { tag: initialTagState(), image: parentState() })))
+      .toEqual(['NOT_FOUND', 'image sha256:other does not exist', { imageId: 'sha256:other' }]);
+  });
+  test('untagging a tag that points nowhere: NOT_FOUND naming the normalized tag', () => {
+    const untagLong: TagCommand = { type: 'Untag', data: { tag: 'docker.io/library/app:1' }, metadata: meta };
+    expect(refusal(() => decideTag(untagLong, { tag: initialTagState() }))).toEqual(['NOT_FOUND', 'tag app:1 does not exist', { tag: 'app:1' }]);
+  });
+  test('the version is checked before the image: a stale version on a missing image is a CONFLICT', () => {
+    expect(refusal(() => decideTag(tagImage(PARENT_ID, 5), { tag: initialTagState() })))
+      .toEqual(['CONFLICT', 'tag app:1 is at version 0, not 5', { tag: 'app:1', expectedVersion: 5, actualVersion: 0 }]);
+  });
+  test('an invalid tag name is refused before anything else', () => {
+    const bad: TagCommand = { type: 'TagImage', data: { tag: 'UPPER:1', imageId: PARENT_ID, expectedVersion: 9 }, metadata: meta };
+    expect((refusal(() => decideTag(bad, { tag: initialTagState(), image: parentState() })) as unknown[])[0]).toBe('BAD_USER_INPUT');
+  });
+});
