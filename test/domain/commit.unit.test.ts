@@ -108,9 +108,10 @@ describe('commit: copy-up, opaque directories, links, the empty layer', () => {
       { change: 'ADDED', path: '/opt/b', kind: 'HARDLINK', linkTarget: '/opt/a' },
       { change: 'ADDED', path: '/sbin', kind: 'SYMLINK', linkTarget: 'bin' },
     ] }), given());
+    // /bin/sh, the parent's file the link resolves to, is copied up so the layer holds its link's target.
     expect(out.entries.map((e) => [e.path, e.kind, e.size, e.linkTarget])).toEqual([
-      ['/bin/dash', 'HARDLINK', 0, '/bin/sh'], ['/opt', 'DIRECTORY', 0, null], ['/opt/a', 'FILE', 3, null],
-      ['/opt/b', 'HARDLINK', 0, '/opt/a'], ['/sbin', 'SYMLINK', 0, 'bin'],
+      ['/bin/dash', 'HARDLINK', 0, '/bin/sh'], ['/bin/sh', 'FILE', 500, null], ['/opt', 'DIRECTORY', 0, null],
+      ['/opt/a', 'FILE', 3, null], ['/opt/b', 'HARDLINK', 0, '/opt/a'], ['/sbin', 'SYMLINK', 0, 'bin'],
     ]);
   });
 
@@ -179,6 +180,21 @@ describe('commit rejections', () => {
   test('a hard link straight to a FILE of the parent image is accepted and reports that file', () => {
     const out = planCommit(cmd({ changes: [{ change: 'ADDED', path: '/x', kind: 'HARDLINK', linkTarget: '/etc/passwd' }] }), given());
     expect(out.entries.find((e) => e.path === '/x')).toMatchObject({ kind: 'HARDLINK', linkTarget: '/etc/passwd' });
+  });
+
+  test('the parent file a hard link names is copied up whole into the layer, once, unless the set writes it itself', () => {
+    const passwd = ports().lookup('/etc/passwd')!;
+    const out = planCommit(cmd({ changes: [
+      { change: 'ADDED', path: '/x', kind: 'HARDLINK', linkTarget: '/etc/passwd' },
+      { change: 'ADDED', path: '/y', kind: 'HARDLINK', linkTarget: '/etc/passwd' },
+    ] }), given());
+    expect(out.entries.filter((e) => e.path === '/etc/passwd')).toEqual([{ ...passwd, path: '/etc/passwd' }]);
+    expect(out.entries.map((e) => e.path)).toEqual(['/etc/passwd', '/x', '/y']);
+    const own = planCommit(cmd({ changes: [
+      { change: 'MODIFIED', path: '/etc/passwd', kind: 'FILE', size: 4 },
+      { change: 'ADDED', path: '/x', kind: 'HARDLINK', linkTarget: '/etc/passwd' },
+    ] }), given());
+    expect(own.entries.filter((e) => e.path === '/etc/passwd').map((e) => e.size)).toEqual([4]);
   });
 
   test('the messages say what to do', () => {

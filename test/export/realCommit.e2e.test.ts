@@ -85,6 +85,20 @@ describeWithPeers(['docker', 'umoci'])('real layers with Docker Engine and umoci
     expect(runExported('strata-rc-http:1', 'cat /base.txt')).toBe('patched over HTTP\n');
   });
 
+  it('a hard link to a file of the parent image: the file is copied up, docker load accepts the layer, both names share one inode', () => {
+    const r = q(`mutation { commit(input: { image: "${BASE1}", tag: "strata-rc-hardlink:1", changes: [
+      { change: ADDED, path: "/base-link", kind: HARDLINK, linkTarget: "/base.txt" }] }) {
+      image { exportable } layer { diffId } } }`);
+    expect(r.errors).toBeUndefined();
+    expect(r.data.commit.image.exportable).toBe(true);
+    // Docker extracts the layer on its own: without the copied-up target, link(2) fails and the load is refused.
+    const out = runExported('strata-rc-hardlink:1', 'cat /base-link; /bin/busybox stat -c %i /base.txt /base-link; /bin/busybox stat -c %h /base.txt');
+    const [content, inodeA, inodeB, links] = out.trim().split('\n');
+    expect(content).toBe('one');
+    expect(inodeA).toBe(inodeB);
+    expect(links).toBe('2');
+  });
+
   it('a container commit with content runs in Docker Engine', () => {
     const c = q(`mutation { createContainer(image: "${BASE1}", name: "rc-${id}") { id } }`).data.createContainer.id;
     const ch = q(`mutation { changeFiles(container: "${c}", changes: [{ change: ADDED, path: "/from-container", kind: FILE, contentBase64: "${b64('container bytes\n')}" }]) { id } }`);

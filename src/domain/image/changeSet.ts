@@ -14,6 +14,11 @@
  * - a HARDLINK's target must be a FILE in the result (the parent's, or one this
  *   set writes); a target that is itself a hard link resolves to its file.
  *
+ * A hard link to a file of the parent image copies that file up into the new
+ * layer (as overlayfs does before link(2), and as `docker commit` then
+ * records it): Docker extracts each layer on its own and refuses a link whose
+ * target is not in the same tar (docs/domain.md §2.6).
+ *
  * Output, deterministic for the same input and parent: entries sorted by path
  * (code units: a directory precedes its contents); DELETED → WHITEOUT; opaque →
  * an OPAQUE_WHITEOUT right before the directory entry; parents that exist
@@ -123,5 +128,17 @@ export function layerEntriesOf(changes: readonly FileChange[], lookup: LookupPat
     entries.push(entryOf(c, existing));
   }
   for (const a of implied) entries.push(impliedDirectory(a));
+  entries.push(...copiedUpTargets(entries, byPath, lookup));
   return entries.sort(entryOrder);
+}
+
+/** The parent's files this set's hard links point at and the set does not write itself: copied up whole. */
+function copiedUpTargets(entries: readonly LayerEntry[], byPath: Map<string, CheckedChange>, lookup: LookupPath): LayerEntry[] {
+  const out = new Map<string, LayerEntry>();
+  for (const e of entries) {
+    if (e.kind !== 'HARDLINK' || !e.linkTarget || byPath.has(e.linkTarget) || out.has(e.linkTarget)) continue;
+    const below = visibleBelow(e.linkTarget, byPath, lookup);
+    if (below?.kind === 'FILE') out.set(e.linkTarget, { ...below, path: e.linkTarget });
+  }
+  return [...out.values()];
 }
