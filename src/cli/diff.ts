@@ -1,15 +1,17 @@
 /**
  * `strata diff A B`: the file-level difference between two images' merged
  * views (as container-diff's file analyzer shows it): what B added, modified
- * and deleted relative to A, with sizes. Exit 0; 2 when an image is unknown.
+ * and deleted relative to A, with sizes; `--markdown` for a pull request
+ * (diffMarkdown.ts). Exit 0; 2 when an image is unknown.
  */
 import { Strata } from '../application/strata';
 import { diffMergedViews, type ImageDiffEntry } from '../domain/imageDiff';
 import type { MergedEntry } from '../domain/layerEntry';
 import { groupedBytes } from '../domain/ci/byteSize';
 import { ExitError } from './output';
+import { layerDiffData, renderMarkdownDiff, type LayerDiffData } from './diffMarkdown';
 
-export interface DiffCliOptions { db?: string; json?: boolean }
+export interface DiffCliOptions { db?: string; json?: boolean; markdown?: boolean }
 
 const fileOf = (e: MergedEntry) => ({ kind: e.kind, size: e.size, contentDigest: e.contentDigest ?? null, layerIndex: e.layerIndex });
 
@@ -22,8 +24,10 @@ function table(title: string, header: string[], body: string[][]): string[] {
 }
 
 export async function diffCommand(a: string, b: string, opts: DiffCliOptions): Promise<void> {
+  if (opts.json && opts.markdown) throw new ExitError('--json and --markdown are two output formats: choose one', 2);
   const app = await Strata.open(opts.db);
   let changes: ImageDiffEntry[];
+  let layers: LayerDiffData | null = null;
   try {
     const model = await app.models.current();
     const from = model.resolve(a);
@@ -32,8 +36,13 @@ export async function diffCommand(a: string, b: string, opts: DiffCliOptions): P
     if (!to) throw new ExitError(`no image "${b}" in the ledger`, 2);
     const [va, vb] = await Promise.all([app.views.view(from.layers), app.views.view(to.layers)]);
     changes = diffMergedViews(va, vb);
+    if (opts.markdown) layers = await layerDiffData(app, a, b);
   } finally {
     await app.close();
+  }
+  if (layers) {
+    process.stdout.write(renderMarkdownDiff(a, b, layers, changes));
+    return;
   }
   const added = changes.filter((c) => c.change === 'ADDED');
   const modified = changes.filter((c) => c.change === 'MODIFIED');

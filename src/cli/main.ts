@@ -162,6 +162,7 @@ function program(): Command {
   p.command('diff').description("file-level difference between two images' merged views: added, modified, deleted, with sizes")
     .argument('<from>', 'the image compared from').argument('<to>', 'the image compared to')
     .option(...db).option('--json', 'machine-readable output')
+    .option('--markdown', 'a Markdown summary for a pull request: size and efficiency before/after, size change per matched layer, files')
     .action(async (a, b, o) => { await diffCommand(a, b, o); });
   p.command('cat').description("print a file of an image's merged view, read from the blob store (hard links followed)")
     .argument('<image>', 'tag, repository digest or image ID').argument('<path>', 'absolute path in the image, e.g. /etc/os-release')
