@@ -94,7 +94,13 @@ const PUSH = { direction: 'PUSH', location: 'docker://registry.test:5000/sample:
 
   test('tag timeline: every move from → to, when, by whom; a move made through the API appears live', async () => {
     const { page } = d;
-    await d.open('#/tag/app%3A1', '#tag-history');
+    // The tags list: each tag with the image it points to, as the API says; a tag opens its timeline.
+    await d.open('#/tags', '#tags-table tr[data-tag="app:1"] a[data-image-id]');
+    const tags = (await d.api('{ tags { name image { imageId } } }')).tags;
+    await expect(page.locator('#tags-table tbody tr').count()).resolves.toBe(tags.length);
+    for (const t of tags) await expect(page.locator(`#tags-table tr[data-tag="${t.name}"] a[data-image-id]`).getAttribute('data-image-id')).resolves.toBe(t.image.imageId);
+    await page.locator('#tags-table tr[data-tag="app:1"] a.tag').click();
+    await page.locator('#tag-history').waitFor();
     await page.locator('#tag-live[data-state="live"]').waitFor();
     const { tag } = await d.api('{ tag(name: "app:1") { history { position actor fromImageId toImageId } } }');
     const rows = page.locator('#tag-history tbody tr');
@@ -198,6 +204,26 @@ const PUSH = { direction: 'PUSH', location: 'docker://registry.test:5000/sample:
     await page.selectOption('#size-accounting', 'CONTENT');
     await page.locator(`tr[data-image-id="${sample}"] td[data-bytes="${image.content}"]`).first().waitFor();
     await page.evaluate(() => (globalThis as any).localStorage.removeItem('strata.checkRules'));
+  });
+
+  test('image timeline: an upgrade (new layers on the tag\'s image) and a rebase (onto another base) are named so', async () => {
+    const { page } = d;
+    const oci = (await d.api('{ images(first: 100) { edges { node { imageId repoTags layers { index } } } } }')).images.edges
+      .map((e: any) => e.node).find((n: any) => n.layers.length === 1 && n.imageId !== base);
+    await d.write('mutation($i: String!) { tagImage(image: $i, tag: "up:1") { imageId } }', { i: sample });
+    const up = (await d.write('mutation { upgrade(input: { tag: "up:1", changes: [{ change: ADDED, path: "/upgraded.txt", kind: FILE, size: 3 }] }) { image { imageId parent { imageId } } } }')).upgrade.image;
+    expect(up.parent.imageId).toBe(sample);
+    await d.open(`#/image/${encodeURIComponent(up.imageId)}`, 'section[aria-label=Timeline] tbody tr');
+    await expect(page.locator('section[aria-label=Timeline] tbody tr').first().getAttribute('data-kind')).resolves.toBe('upgraded');
+    // The image it came from says where its tag went.
+    await d.open(`#/image/${encodeURIComponent(sample)}`, 'section[aria-label=Timeline] tbody tr');
+    await expect(page.locator('section[aria-label=Timeline] tbody tr[data-kind=upgraded]').count()).resolves.toBe(1);
+
+    const rebased = (await d.write('mutation($o: String!) { upgrade(input: { tag: "up:1", onto: $o }) { image { imageId parent { imageId } } } }', { o: oci.imageId })).upgrade.image;
+    expect(rebased.parent.imageId).toBe(oci.imageId);
+    await d.open(`#/image/${encodeURIComponent(rebased.imageId)}`, 'section[aria-label=Timeline] tbody tr');
+    await expect(page.locator('section[aria-label=Timeline] tbody tr').first().getAttribute('data-kind')).resolves.toBe('rebased');
+    await expect(page.locator('section[aria-label=Timeline] tbody tr').first().textContent()).resolves.toContain('Made by a rebase onto');
   });
 
   test('accessibility: every control has a label and is reachable by keyboard; charts carry text equivalents', async () => {

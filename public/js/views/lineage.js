@@ -38,13 +38,16 @@ const NODE_W = 250, NODE_H = 46, COL = 310, ROW = 62, PAD = 24;
 const legendOf = () => legend([['node-base', 'base image (bottom of a line)'], ['node-derived', 'derived image'],
   ['node-stack', 'unnamed base: layers images share, not imported as an image'], ['node-alone', 'no known relatives']]);
 
+const COUNT = 'query LineageCount($asOf: Int) { images(first: 1, asOf: $asOf) { totalCount edges { node { imageId } } } }';
+
 export async function render(root, _p, query, ctx) {
   mount(root, h('h1', {}, 'Lineage'), loading());
   const chosen = query.get('image');
   let d = null;
   try {
-    // One bounded page: it tells how many images there are, and is the whole graph when they are few.
-    d = await gql(QUERY, { first: chosen ? 1 : FULL, asOf: asOf(), acct: accounting(), whole: !chosen });
+    // How many images there are decides the mode: the whole graph (one page) or one line.
+    d = await gql(COUNT, { asOf: asOf() });
+    if (!chosen && d.images.totalCount <= FULL) d = await gql(QUERY, { first: FULL, asOf: asOf(), acct: accounting(), whole: true });
   } catch (e) {
     mount(root, h('h1', {}, 'Lineage'), errorBox(e, 'Could not load the images'));
     return;

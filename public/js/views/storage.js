@@ -6,14 +6,15 @@ import { byteCard, card, chartWithTable, errorBox, legend, loading, section, tab
 import { asOf } from '../time.js';
 import { accounting, accountingName } from '../settings.js';
 
-/** Per-image bars drawn (largest first); the table under the chart lists the same rows. */
+/** Per-image bars drawn (largest first) and shared layers charted: the report's top lists, never every image. */
 const TOP_IMAGES = 30;
+const TOP_LAYERS = 20;
 
 const REPORT = `
   by logicalSize physicalSize savedBytes savingsRatio imageCount layerCount sharedLayerCount
   reclaimableLayerCount reclaimableBytes
-  images { image { imageId repoTags } size sharedSize uniqueSize }
-  layers { key diffId size imageCount }
+  largestImages(first: ${TOP_IMAGES}) { image { imageId repoTags } size sharedSize uniqueSize }
+  topSharedLayers(first: ${TOP_LAYERS}) { key diffId size imageCount }
   reclaimableLayers { key diffId size }`;
 const QUERY = `query Storage($asOf: Int, $acct: SizeAccounting) {
   chain: storage(by: CHAIN_ID, asOf: $asOf, accounting: $acct) { ${REPORT} }
@@ -54,10 +55,10 @@ export async function render(root, _p, _q, ctx) {
         card('Savings by DiffID', percent(diff.savingsRatio), `${int(diff.sharedLayerCount)} shared blobs`, { id: 'ratio-diff' }))),
     section('Per image: shared and unique bytes',
       legend([['bar-shared', 'shared with another image (ChainID)'], ['bar-a', 'unique to the image']]),
-      chain.images.length > TOP_IMAGES
-        ? h('p', { class: 'muted', id: 'top-images' }, `The ${TOP_IMAGES} largest of ${int(chain.images.length)} images.`) : null,
-      chain.images.length
-        ? chartWithTable([...chain.images].sort((a, b) => b.size - a.size).slice(0, TOP_IMAGES).map((i) => ({
+      chain.imageCount > TOP_IMAGES
+        ? h('p', { class: 'muted', id: 'top-images' }, `The ${TOP_IMAGES} largest of ${int(chain.imageCount)} images.`) : null,
+      chain.largestImages.length
+        ? chartWithTable(chain.largestImages.map((i) => ({
           label: imageName(i.image), value: i.size,
           segments: [{ value: i.sharedSize, cls: 'bar-shared', label: 'shared' }, { value: i.uniqueSize, cls: 'bar-a', label: 'unique' }],
         })), { title: 'Image sizes split into shared and unique bytes', rowLabel: 'Image', valueLabel: 'Size' })
@@ -75,13 +76,11 @@ export async function render(root, _p, _q, ctx) {
 
 /** The layers that two or more images share, by the bytes sharing saves (size × (images − 1)). */
 function savingsSection(title, report, keyName) {
-  const shared = report.layers.filter((l) => l.imageCount > 1)
-    .map((l) => ({ ...l, saved: l.size * (l.imageCount - 1) }))
-    .sort((a, b) => b.saved - a.saved);
+  const shared = report.topSharedLayers.map((l) => ({ ...l, saved: l.size * (l.imageCount - 1) }));
   return section(title,
     h('p', { class: 'muted' }, `${int(report.sharedLayerCount)} of ${int(report.layerCount)} layers are referenced by two or more images; together they save ${bytes(report.savedBytes)} (${exactBytes(report.savedBytes)}).`),
     shared.length
-      ? chartWithTable(shared.slice(0, 20).map((l) => ({
+      ? chartWithTable(shared.map((l) => ({
         label: `${shortId(l.key)} ×${l.imageCount}`, value: l.saved, cls: keyName === 'ChainID' ? 'bar-a' : 'bar-b',
         title: `${keyName} ${l.key}: ${exactBytes(l.size)} stored once for ${l.imageCount} images`,
       })), { title: `Bytes saved per shared layer (${keyName})`, rowLabel: `${keyName} × images`, valueLabel: 'Bytes saved' })

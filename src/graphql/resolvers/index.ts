@@ -11,6 +11,7 @@ import { containerQueryResolvers, containerResolvers } from './containers';
 import { guardMutations } from '../mutationGuard';
 import { baseChainQueryResolvers, baseChainResolvers, imageBaseChainResolvers } from './baseChains';
 import { imageTimelineResolvers, timelineQueryResolvers } from './timeline';
+import { storageTopResolvers } from './storageTop';
 import { baseDriftResolvers, driftQueryResolvers, imageDriftResolvers } from './drift';
 import { webhookDeliveryResolvers, webhookQueryResolvers, webhookResolvers } from './webhooks';
 
@@ -32,5 +33,6 @@ export const resolverMap = {
   TagSizePoint: tagSizePointResolvers,
   Webhook: webhookResolvers,
   WebhookDelivery: webhookDeliveryResolvers,
+  StorageReport: storageTopResolvers,
   Mutation: guardMutations(mutationResolvers),
 };
