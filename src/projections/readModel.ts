@@ -189,7 +189,7 @@ export class ReadModel {
   private onContainerChange(e: StoredEvent, d: ContainerFileChangedData): void {
     const c = this.containers.get(d.containerId);
     if (!c) return;
-    c.changes.push({ change: d.change, path: d.path, position: e.position, data: d as unknown as Record<string, unknown> });
+    c.changes.push({ change: d.change, path: d.path, position: e.position, data: d });
     c.copiedUpBytes += d.copiedUpBytes ?? 0;
     c.version = e.version;
   }

@@ -1,5 +1,5 @@
 /** The read model's records: what a replay of the log knows about each thing. */
-import type { HistoryStep } from '../domain/events';
+import type { ContainerFileChangedData, HistoryStep } from '../domain/events';
 
 export interface LayerRecord {
   diffId: string;
@@ -79,7 +79,7 @@ export interface ContainerChangeRecord {
   change: 'ADDED' | 'MODIFIED' | 'DELETED';
   path: string;
   position: number;
-  data: Record<string, unknown>;
+  data: ContainerFileChangedData;
 }
 
 export interface ContainerRecord {

@@ -5,7 +5,7 @@
  * States come from ONE read model, so the versions used as expected versions
  * at append time are the versions the decision was made on.
  */
-import { streams, type ContainerFileChangedData } from '../../domain/events';
+import { streams } from '../../domain/events';
 import type { CommitPorts } from '../../domain/image/commit';
 import { initialImageState, type ImageState } from '../../domain/image/state';
 import { initialTagState, type TagState } from '../../domain/tag/state';
@@ -46,8 +46,7 @@ export function containerStateOf(model: ReadModel, rec: ContainerRecord | undefi
   let s = evolveContainer(initialContainerState(), {
     type: 'ContainerCreated', data: { containerId: rec.containerId, imageId: rec.imageId, name: rec.name },
   });
-  for (const c of rec.changes) s = evolveContainer(s,
-    { type: 'ContainerFileChanged', data: c.data as unknown as ContainerFileChangedData });
+  for (const c of rec.changes) s = evolveContainer(s, { type: 'ContainerFileChanged', data: c.data });
   if (rec.removedPosition !== null) s = evolveContainer(s, { type: 'ContainerRemoved', data: { containerId: rec.containerId } });
   // ContainerCommitted events bump the stream without changing the RW layer: take the stream's own version.
   return { ...s, version: streamVersion(model, streams.container(rec.containerId)) };
