@@ -10,4 +10,6 @@ module.exports = {
   roots: ['<rootDir>/test/domain', '<rootDir>/test/importers', '<rootDir>/test/eventStore'],
   testMatch: ['<rootDir>/test/domain/**/*.test.ts', '<rootDir>/test/importers/*.unit.test.ts', '<rootDir>/test/eventStore/*.unit.test.ts'],
   maxWorkers: 1,
+  // These tests spawn no `strata`: no build before each run of the mutants.
+  globalSetup: undefined,
 };

@@ -2,24 +2,41 @@
 import { Command, CommanderError } from 'commander';
 import { reportAndExit } from './output';
 import { requireExistingDatabase } from './existingDatabase';
-import { migrate, rebuild } from './admin';
-import { bases } from './bases';
-import { driftCommand } from './drift';
-import { importCommand } from './import';
-import { ciCommand } from './ci';
-import { diffCommand } from './diff';
-import { exportLog, importLog } from './logTransfer';
-import { exportCommand } from './exportImage';
-import { commitCommand } from './commitCli';
-import { gcCommand } from './gc';
-import { query } from './query';
-import { serve } from './serve';
-import { verify } from './verify';
-import { history } from './history';
-import { df } from './df';
-import { backup, restore } from './backup';
-import { catCommand } from './cat';
-import { watchCommand } from './watch';
+
+type CommandAction = (...args: never[]) => Promise<unknown>;
+/**
+ * A command's module, loaded when the command runs: `strata --version` or
+ * `strata query` never load TypeORM's migrations runner, Apollo, dockerode or
+ * the importers they do not use (docs/adr/0009-compiled-at-install.md).
+ * require, not import(): under tsx's require hook (the sources, when dist/ is
+ * stale) an import() goes to Node's ESM loader, which cannot resolve './query'.
+ */
+function lazy<M extends Record<K, CommandAction>, K extends keyof M>(load: () => M, name: K) {
+  type Result = Awaited<ReturnType<M[K]>>;
+  return async (...args: Parameters<M[K]>): Promise<Result> => load()[name](...args) as Result;
+}
+
+const migrate = lazy(() => require('./admin') as typeof import('./admin'), 'migrate');
+const rebuild = lazy(() => require('./admin') as typeof import('./admin'), 'rebuild');
+const bases = lazy(() => require('./bases') as typeof import('./bases'), 'bases');
+const driftCommand = lazy(() => require('./drift') as typeof import('./drift'), 'driftCommand');
+const importCommand = lazy(() => require('./import') as typeof import('./import'), 'importCommand');
+const ciCommand = lazy(() => require('./ci') as typeof import('./ci'), 'ciCommand');
+const diffCommand = lazy(() => require('./diff') as typeof import('./diff'), 'diffCommand');
+const exportLog = lazy(() => require('./logTransfer') as typeof import('./logTransfer'), 'exportLog');
+const importLog = lazy(() => require('./logTransfer') as typeof import('./logTransfer'), 'importLog');
+const exportCommand = lazy(() => require('./exportImage') as typeof import('./exportImage'), 'exportCommand');
+const commitCommand = lazy(() => require('./commitCli') as typeof import('./commitCli'), 'commitCommand');
+const gcCommand = lazy(() => require('./gc') as typeof import('./gc'), 'gcCommand');
+const query = lazy(() => require('./query') as typeof import('./query'), 'query');
+const serve = lazy(() => require('./serve') as typeof import('./serve'), 'serve');
+const verify = lazy(() => require('./verify') as typeof import('./verify'), 'verify');
+const history = lazy(() => require('./history') as typeof import('./history'), 'history');
+const df = lazy(() => require('./df') as typeof import('./df'), 'df');
+const backup = lazy(() => require('./backup') as typeof import('./backup'), 'backup');
+const restore = lazy(() => require('./backup') as typeof import('./backup'), 'restore');
+const catCommand = lazy(() => require('./cat') as typeof import('./cat'), 'catCommand');
+const watchCommand = lazy(() => require('./watch') as typeof import('./watch'), 'watchCommand');
 
 function program(): Command {
   const p = new Command('strata')
