@@ -6,10 +6,17 @@
  * ours), and the Engine's failures turned into one-line errors naming the
  * endpoint.
  */
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { DomainError } from '../domain/errors';
 
 /** The newest Engine API version Strata speaks (Docker Engine 20.10 is 1.41). */
+/**
+ * dockerode (with ssh2, gRPC and protobufjs: ~190 modules, a third of a
+ * second) loads when an Engine is first used, not with every `strata` command
+ * that merely imports this module's callers (docs/adr/0009-compiled-at-install.md).
+ */
+const dockerode = (): typeof Docker => require('dockerode') as typeof Docker;
+
 export const MAX_API_VERSION = '1.43';
 export const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
 
@@ -59,7 +66,7 @@ export interface Engine { docker: Docker; endpoint: Endpoint; apiVersion: string
 /** Connects and negotiates the API version (GET /version, unversioned, as the Docker CLI does). */
 export async function connectEngine(host?: string): Promise<Engine> {
   const endpoint = endpointOf(host);
-  const probe = new Docker(endpoint.options);
+  const probe = new (dockerode())(endpoint.options);
   let server: string;
   try {
     const v = await probe.version();
@@ -68,5 +75,5 @@ export async function connectEngine(host?: string): Promise<Engine> {
     throw engineError(e, endpoint, 'GET /version');
   }
   const apiVersion = lowerVersion(server, MAX_API_VERSION);
-  return { docker: new Docker({ ...endpoint.options, version: `v${apiVersion}` }), endpoint, apiVersion };
+  return { docker: new (dockerode())({ ...endpoint.options, version: `v${apiVersion}` }), endpoint, apiVersion };
 }

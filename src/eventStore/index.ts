@@ -8,11 +8,13 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, resolveBackend, type Backend } from '../../ormconfig';
-import { MIGRATION_LOCK_KEY, PostgresEventStore } from './postgres';
 import { SqliteEventStore } from './sqlite';
 import type { EventStore } from './types';
 
 export type { EventStore } from './types';
+
+/** pg loads only for a postgres:// database: `strata` on SQLite never pays for it (docs/adr/0009-compiled-at-install.md). */
+const postgres = (): typeof import('./postgres') => require('./postgres') as typeof import('./postgres');
 
 export interface OpenOptions {
   /** Run pending migrations (default true). */
@@ -39,10 +41,10 @@ async function migratePostgres(ds: DataSource): Promise<string[]> {
   const qr = ds.createQueryRunner();
   await qr.connect();
   try {
-    await qr.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await qr.query('SELECT pg_advisory_lock($1)', [postgres().MIGRATION_LOCK_KEY]);
     return (await ds.runMigrations({ transaction: 'all' })).map((m) => m.name);
   } finally {
-    await qr.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await qr.query('SELECT pg_advisory_unlock($1)', [postgres().MIGRATION_LOCK_KEY]).catch(() => undefined);
     await qr.release();
   }
 }
@@ -62,7 +64,7 @@ export async function openEventStore(db?: string | null, options: OpenOptions = 
       const applied = backend.kind === 'sqlite' ? await migrateSqlite(ds) : await migratePostgres(ds);
       options.onMigrated?.(applied);
     }
-    if (backend.kind === 'postgres') return new PostgresEventStore(ds, backend.url);
+    if (backend.kind === 'postgres') return new (postgres().PostgresEventStore)(ds, backend.url);
     const writer = (ds.driver as any).databaseConnection as Database.Database;
     const reader = new Database(backend.file, { readonly: true, timeout: 5000 });
     return new SqliteEventStore(ds, writer, reader, backend.file);
