@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --json] [--quick] [--only=import,append,queries,scaling,bases,engine,blobs,registry,latency,merged] [--md]`
+ * `npm run bench [-- --json] [--quick] [--only=import,append,queries,scaling,bases,engine,blobs,registry,latency,merged,startup] [--md]`
  * Runs the benchmarks in turn and prints one table (or JSON); every figure is
  * a ratio against a floor or a peer measured in the same run. Results are
  * also written to bench/out/results.json.
@@ -18,6 +18,7 @@ import { queryBench } from './queryBench';
 import { registryBench } from './registryBench';
 import { scalingBench } from './scaling';
 import { wideDirBench } from './wideDirBench';
+import { startupBench } from './startupBench';
 import { renderMarkdown, renderText, type Row } from './table';
 import { log, now, type BenchOptions } from './util';
 
@@ -26,6 +27,7 @@ const BENCHES: Record<string, (o: BenchOptions) => Promise<Row[]>> = {
   blobs: blobsBench, registry: registryBench,
   latency: latencyBench,
   merged: wideDirBench,
+  startup: startupBench,
 };
 
 function parseArgs(argv: string[]) {
