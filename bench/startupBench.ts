@@ -98,6 +98,9 @@ export async function startupBench(opts: BenchOptions): Promise<Row[]> {
     }
   }
 
+  // A source edited meanwhile would have made strata run from the sources for part of the rounds.
+  const after = distStaleness();
+  if (after) throw new Error(`the compiled build went stale during the rounds (${after}): figures mixed`);
   const rows: Row[] = [];
   for (const p of probes) {
     const note = p.name.startsWith('npx') ? 'npm\'s own start-up included' : p.name.includes('query') ? 'SQLite, 20 images' : undefined;

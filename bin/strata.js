@@ -3,7 +3,7 @@
 // dist/ (scripts/build.js) when it is the compiled form of the sources as they
 // are now; otherwise (not built, or a source edited since) the TypeScript
 // sources through tsx: slower to start, never out of date
-// (docs/adr/0009-compiled-at-install.md). STRATA_FROM_SOURCE=1 forces the sources.
+// (docs/adr/0010-compiled-at-install.md). STRATA_FROM_SOURCE=1 forces the sources.
 // graphql-js's development-mode checks cost 13-18% of server CPU (bench/RESULTS.md).
 if (!process.env.NODE_ENV) process.env.NODE_ENV = 'production';
 const stale = process.env.STRATA_FROM_SOURCE === '1' ? 'STRATA_FROM_SOURCE=1' : require('./buildState').distStaleness();

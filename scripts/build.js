@@ -3,7 +3,7 @@
  * `npm run build` (and `prepare`, so `npm install` runs it): compiles the
  * TypeScript that `strata` runs (src/, migrations/, ormconfig.ts) to CommonJS
  * in dist/, one file at a time with SWC, with the options jest uses. No type
- * check here: that is `tsc --noEmit` (docs/adr/0009-compiled-at-install.md).
+ * check here: that is `tsc --noEmit` (docs/adr/0010-compiled-at-install.md).
  *
  * Incremental: a file whose mtime and size match dist/manifest.json is not
  * compiled again. The manifest is written last, after every output file, and

@@ -7,7 +7,7 @@ type CommandAction = (...args: never[]) => Promise<unknown>;
 /**
  * A command's module, loaded when the command runs: `strata --version` or
  * `strata query` never load TypeORM's migrations runner, Apollo, dockerode or
- * the importers they do not use (docs/adr/0009-compiled-at-install.md).
+ * the importers they do not use (docs/adr/0010-compiled-at-install.md).
  * require, not import(): under tsx's require hook (the sources, when dist/ is
  * stale) an import() goes to Node's ESM loader, which cannot resolve './query'.
  */

@@ -13,7 +13,7 @@ import { DomainError } from '../domain/errors';
 /**
  * dockerode (with ssh2, gRPC and protobufjs: ~190 modules, a third of a
  * second) loads when an Engine is first used, not with every `strata` command
- * that merely imports this module's callers (docs/adr/0009-compiled-at-install.md).
+ * that merely imports this module's callers (docs/adr/0010-compiled-at-install.md).
  */
 const dockerode = (): typeof Docker => require('dockerode') as typeof Docker;
 

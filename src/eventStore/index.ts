@@ -13,7 +13,7 @@ import type { EventStore } from './types';
 
 export type { EventStore } from './types';
 
-/** pg loads only for a postgres:// database: `strata` on SQLite never pays for it (docs/adr/0009-compiled-at-install.md). */
+/** pg loads only for a postgres:// database: `strata` on SQLite never pays for it (docs/adr/0010-compiled-at-install.md). */
 const postgres = (): typeof import('./postgres') => require('./postgres') as typeof import('./postgres');
 
 export interface OpenOptions {

@@ -1,6 +1,6 @@
 /**
  * bin/strata.js runs dist/ only while it is the compiled form of the sources
- * as they are now (docs/adr/0009-compiled-at-install.md). Checked on a copy of
+ * as they are now (docs/adr/0010-compiled-at-install.md). Checked on a copy of
  * the real bin/ and scripts/ around a one-file CLI, so editing its sources
  * never disturbs the suites running beside this one on the real dist/.
  */
