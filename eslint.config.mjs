@@ -16,7 +16,8 @@ const SQL = String.raw`/(^|[^A-Za-z_])(SELECT\s|INSERT\s+INTO|UPDATE\s+\w+\s+SET
 const SQL_MESSAGE = 'SQL belongs to src/eventStore and src/projections (docs/architecture.md); use their typed operations.';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'coverage/**', 'public/**'] },
+  // dist/: the build's output (scripts/build.js), linted as its sources.
+  { ignores: ['node_modules/**', 'data/**', 'coverage/**', 'public/**', 'dist/**'] },
   {
     files: ['**/*.ts', '**/*.mjs', '**/*.js'],
     languageOptions: {
