@@ -44,6 +44,9 @@ export async function render(root, _p, query, ctx) {
   mount(root, h('h1', {}, 'Lineage'), loading());
   const chosen = query.get('image');
   let d = null;
+  // A chosen image's line is fetched alongside the count (it does not depend on it).
+  const early = chosen ? lineOf(chosen) : null;
+  early?.catch(() => undefined);
   try {
     // How many images there are decides the mode: the whole graph (one page) or one line.
     d = await gql(COUNT, { asOf: asOf() });
@@ -70,7 +73,7 @@ export async function render(root, _p, query, ctx) {
     h('p', { class: 'muted small' }, 'Click a node, or focus it and press Enter, to open the image; the "+" nodes expand (Enter or Space).',
       chosen || total <= FULL ? null : ' No image was chosen: the first one is shown.'));
   try {
-    const line = await lineOf(ref);
+    const line = await (early ?? lineOf(ref));
     if (!ctx.isCurrent()) return;
     if (!line) { mount(graph, h('p', { class: 'empty' }, `No image ${ref}.`)); return; }
     const redraw = () => {
