@@ -92,6 +92,25 @@ const PUSH = { direction: 'PUSH', location: 'docker://registry.test:5000/sample:
     await page.waitForURL((u) => u.hash === `#/images?at=${expected}`);
   });
 
+  test('now follows the live head: the bar moves with each event; a drawn view offers Refresh instead of redrawing', async () => {
+    const { page } = d;
+    await d.open('#/images', '#images-table');
+    const before = await head();
+    await page.locator('#time-state', { hasText: `Now: live head, position ${before}` }).waitFor();
+    await d.write('mutation($i: String!) { tagImage(image: $i, tag: "live:1") { imageId } }', { i: base });
+    const after = await head();
+    await page.locator('#time-state', { hasText: `Now: live head, position ${after}` }).waitFor({ timeout: 15_000 });
+    await expect(page.inputValue('#time-slider')).resolves.toBe(String(after));
+    const refresh = page.locator('#time-refresh');
+    await refresh.waitFor();
+    await expect(refresh.textContent()).resolves.toBe(`Refresh (${after - before} new event${after - before === 1 ? '' : 's'})`);
+    // The table still shows what it showed; Refresh redraws it with the new tag.
+    await expect(page.locator(`tr[data-image-id="${base}"]`).textContent()).resolves.not.toContain('live:1');
+    await refresh.click();
+    await page.locator(`tr[data-image-id="${base}"]`, { hasText: 'live:1' }).waitFor();
+    await expect(refresh.isHidden()).resolves.toBe(true);
+  });
+
   test('tag timeline: every move from → to, when, by whom; a move made through the API appears live', async () => {
     const { page } = d;
     // The tags list: each tag with the image it points to, as the API says; a tag opens its timeline.
