@@ -3,30 +3,22 @@
  * from now on, as one message per image behind on that tag right after the
  * move. Built on the log feed (followEvents), so moves made by another
  * process (an import, a registry or engine watch) arrive too. The entries are
- * the ones the read model computed at the move: read from the current model
- * when nothing has changed that tag's drift since, else from a fold of the
- * log up to the move (exact, and rare: the tag moved again meanwhile).
+ * the ones the read model computed at the move (modelAtMove).
  */
 import type { Strata } from '../application/strata';
 import { normalizeTag } from '../domain/reference';
 import type { EventStore, StoredEvent } from '../eventStore/types';
 import type { TagMovedData } from '../domain/events';
-import type { ReadModel } from '../projections/readModel';
+import { modelAtMove } from '../application/driftAtMove';
 import { driftObj, type BaseDriftObj } from './resolvers/drift';
 import { followEvents, type SubscriptionContext } from './subscriptions';
-
-async function modelAtMove(app: Strata, e: StoredEvent, tag: string): Promise<ReadModel> {
-  const now = await app.models.current();
-  if (now.position >= e.position && now.drift.changedAt(tag) <= e.position) return now;
-  return app.models.at(e.position);
-}
 
 async function* driftMessages(app: Strata, feed: AsyncIterableIterator<StoredEvent>, tag: string | null): AsyncGenerator<BaseDriftObj> {
   try {
     for await (const e of feed) {
       const moved = (e.data as TagMovedData).tag;
       if (tag !== null && moved !== tag) continue;
-      const model = await modelAtMove(app, e, moved);
+      const model = await modelAtMove(app, e.position, moved);
       for (const entry of model.drift.list(moved)) yield driftObj(entry, model);
     }
   } finally {
