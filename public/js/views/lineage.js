@@ -87,6 +87,8 @@ export async function render(root, _p, query, ctx) {
       graph.querySelector(`g.node[data-key="${CSS.escape(x.expandsKey)}"]`)?.focus();
     }, (e) => graph.prepend(errorBox(e, 'Could not expand')));
     redraw();
+    // The chosen image may sit among many siblings: bring it into view.
+    graph.querySelector('g.node.selected')?.scrollIntoView({ block: 'center', inline: 'nearest' });
   } catch (e) {
     mount(graph, errorBox(e, 'Could not load the line'));
   }

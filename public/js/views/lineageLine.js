@@ -49,9 +49,12 @@ export async function lineOf(ref) {
   const selected = put(imageNodeOf(img));
 
   // Above: the image's shared stacks, bottom first (each drawn as its known image, else as a stack); else its ancestors.
-  const chains = chainList(img.baseChain).reverse();
+  // An unnamed stack whose only successor is another unnamed stack with the same images (a runtime's
+  // intermediate layers) is passed through, as in the whole graph: each drawn stack branches or carries images.
+  const chains = chainList(img.baseChain).reverse()
+    .filter((c, k, all) => c.image || !all[k + 1] || all[k + 1].image || all[k + 1].imageCount !== c.imageCount);
   const above = chains.length
-    ? chains.map((c) => (c.image ? put(imageNodeOf(c.image)) : put(stackNodeOf(c))))
+    ? chains.map((c) => (c.image ? put(imageNodeOf({ ...c.image, size: c.size })) : put(stackNodeOf(c))))
     : [...img.ancestors].reverse().map((a) => put(imageNodeOf(a)));
   const line = [...above, selected];
   for (let k = 1; k < line.length; k++) hang(line[k], line[k - 1]);
