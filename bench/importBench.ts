@@ -4,6 +4,7 @@
  * floor `gzip -dc <blobs> | sha256sum` and `umoci unpack` of the same OCI
  * layout. Runs are interleaved (floor, strata, umoci, floor, …) and the median
  * is kept, so a burst of load on the shared machine hits all three alike.
+ * Goals (issue 19 item 2): wall ≤ 0.8× the floor, peak RSS ≤ 200 MB.
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,13 +48,14 @@ export async function importBench(opts: BenchOptions): Promise<Row[]> {
   const wall = median(strata);
   const note = `${img.spec.layers} layers, ${img.entries} entries, ${(img.compressedBytes / MB).toFixed(0)} MB gzip / ${(img.uncompressedBytes / MB).toFixed(0)} MB tar; median of ${runs}`;
   const rows: Row[] = [
-    compare({ bench: 'import', metric: 'strata import (wall)', value: wall, unit: 'ms', peer: 'gzip -dc | sha256sum', peerValue: median(floor), better: 'lower', note }, 1.5),
+    // Issue 19 item 2: below the one-core floor by inflating layers in parallel.
+    compare({ bench: 'import', metric: 'strata import (wall)', value: wall, unit: 'ms', peer: 'gzip -dc | sha256sum', peerValue: median(floor), better: 'lower', note }, 0.8),
     compare({ bench: 'import', metric: 'strata import (CPU)', value: median(strataCpu), unit: 'ms', peer: 'gzip -dc | sha256sum CPU', peerValue: median(floorCpu), better: 'lower' }),
     umoci
       ? compare({ bench: 'import', metric: 'strata import (wall)', value: wall, unit: 'ms', peer: 'umoci unpack', peerValue: median(um), better: 'lower' }, 0.5)
       : { bench: 'import', metric: 'strata import (wall)', value: wall, unit: 'ms', peer: 'umoci unpack', peerValue: null, target: '<= 0.5x', met: null, note: 'umoci is not installed: not measured' },
     compare({ bench: 'import', metric: 'throughput', value: img.compressedBytes / MB / (wall / 1000), unit: 'MB/s', peer: 'floor', peerValue: img.compressedBytes / MB / (median(floor) / 1000), better: 'higher', note: 'compressed bytes per second' }),
-    compare({ bench: 'import', metric: 'peak RSS', value: Math.max(...rss), unit: 'MB', peer: 'limit', peerValue: 300, better: 'lower', target: '< 300 MB' }, 1),
+    compare({ bench: 'import', metric: 'peak RSS', value: Math.max(...rss), unit: 'MB', peer: 'limit', peerValue: 200, better: 'lower', target: '<= 200 MB' }, 1),
   ];
   return rows;
 }

@@ -8,8 +8,11 @@
  */
 import { availableParallelism } from 'node:os';
 
-/** Queued compressed bytes across all scans: enough for a typical layer to be read ahead whole. */
-export const QUEUED_BYTES_LIMIT = 32 << 20;
+/**
+ * Queued compressed bytes across all scans: more than a typical layer (the bench
+ * image's are 11-14 MB), so the next layer starts while the last one drains.
+ */
+export const QUEUED_BYTES_LIMIT = 16 << 20;
 /** Scans in flight: one per core (zlib's thread pool has 4 threads), at least 2 so reading overlaps scanning. */
 export const MAX_SCANS = Math.min(4, Math.max(2, availableParallelism()));
 
