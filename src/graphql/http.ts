@@ -105,7 +105,10 @@ export function strataPlugin(
 export function createRequestHandler(o: HttpOptions) {
   return (req: IncomingMessage, res: ServerResponse) => {
     const started = process.hrtime.bigint();
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    // A request target URL cannot parse (e.g. "//": an authority with no host) is refused,
+    // never thrown: an exception here would end the whole server process.
+    const url = URL.canParse(req.url ?? '/', 'http://localhost') ? new URL(req.url ?? '/', 'http://localhost') : null;
+    if (!url) return sendError(req, res, 'BAD_USER_INPUT', `Malformed request target ${JSON.stringify(req.url)}`, 400);
     const reqId = randomUUID().slice(0, 8);
     const log: Record<string, unknown> = { reqId, method: req.method, path: url.pathname };
     const op: OperationRecord = {};

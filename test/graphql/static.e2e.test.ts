@@ -36,6 +36,14 @@ describe('static files from public/', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  test('a request target that is not a URL path ("//") is a 400 with a code, and the server keeps serving', async () => {
+    // Before, new URL("//", base) threw in the request listener and ended the process.
+    const r = await rawGet(h.server.port, '//');
+    expect(r.status).toBe(400);
+    expect(JSON.parse(r.body).errors[0]).toMatchObject({ message: 'Malformed request target "//"', extensions: { code: 'BAD_USER_INPUT' } });
+    await expect(rawGet(h.server.port, '/')).resolves.toMatchObject({ status: 200 });
+  });
+
   test('index.html at /, with content types', async () => {
     const root = await rawGet(h.server.port, '/');
     expect(root).toMatchObject({ status: 200, type: 'text/html; charset=utf-8' });
