@@ -56,6 +56,9 @@ export interface LayerUsage {
   imageCount: number;
 }
 
+/** A report's totals (everything but its lists). */
+export type StorageSummary = Omit<StorageFigures, 'images' | 'layers' | 'reclaimable'>;
+
 export interface StorageFigures {
   by: ShareKey;
   logicalSize: number;

@@ -1,16 +1,33 @@
 /**
  * Incremental storage accounting (docs/domain.md §3): reference sets per key, so
- * adding or removing one image costs O(its layers) and a report is
- * O(images + layers). Same rules and figures as `storageReport` (storage.ts);
- * a test replays the same history through both.
+ * adding or removing one image costs O(its layers). The totals are kept as
+ * events arrive, so `summary()` is O(1); the per-image and per-layer lists are
+ * built on demand, O(images + layers), and kept until the next change (a
+ * report asked for again at the same position costs nothing). Keys are never
+ * forgotten, so their sorted order is kept too: keys added since the last
+ * list are sorted among themselves and merged in, never the whole set re-sorted
+ * (re-sorting 300,000 ChainIDs per report made it worse than linear).
+ * Same rules and figures as `storageReport` (storage.ts); tests replay the
+ * same history through both.
  */
 import {
-  byKey, ImageStorageFigures, keyCounts, KnownLayer, knownKeyOf, LayerUsage, ratio, RemovalImpact,
-  ShareKey, StorageFigures, StorageImage,
+  byKey, ImageStorageFigures, KnownLayer, knownKeyOf, LayerUsage, ratio, RemovalImpact,
+  ShareKey, shareKeyOf, StorageFigures, StorageImage, StorageSummary,
 } from './storage';
 
-interface KeyRecord { key: string; diffId: string; size: number; holders: Set<string> }
-interface ImageRecord { imageId: string; size: number; sharedSize: number; counts: Map<string, number> }
+interface KeyRecord { key: string; diffId: string; size: number; holders: Set<ImageRecord> }
+/**
+ * One live image: its distinct keys, and how often each occurs in it (null
+ * when each occurs once, as in every image by ChainID). Arrays, not a Map per
+ * image: at 100,000 images the Maps were most of the ledger's memory and GC.
+ */
+interface ImageRecord { imageId: string; size: number; sharedSize: number; keys: KeyRecord[]; counts: number[] | null }
+
+/** Index of `k` in `keys` (images have a few layers: a scan beats hashing). */
+function indexIn(keys: readonly KeyRecord[], k: KeyRecord): number {
+  for (let i = 0; i < keys.length; i++) if (keys[i] === k) return i;
+  return -1;
+}
 
 export class StorageLedger {
   private readonly keys = new Map<string, KeyRecord>();
@@ -21,6 +38,12 @@ export class StorageLedger {
   private sharedLayers = 0;
   private reclaimableCount = 0;
   private reclaimableBytes = 0;
+  /** Bumped by every change: the lists below belong to one version. */
+  private version = 0;
+  private lists: { version: number; images: ImageStorageFigures[]; layers: LayerUsage[]; reclaimable: LayerUsage[] } | null = null;
+  /** Every key in order, and those recorded since (not yet merged in). */
+  private sortedKeys: KeyRecord[] = [];
+  private newKeys: KeyRecord[] = [];
 
   constructor(readonly by: ShareKey) {}
 
@@ -33,19 +56,30 @@ export class StorageLedger {
   /** Adds a live image; a second add of the same imageId is ignored. O(its layers). */
   addImage(image: StorageImage): void {
     if (this.images.has(image.imageId)) return;
-    const rec: ImageRecord = { imageId: image.imageId, size: 0, sharedSize: 0, counts: new Map() };
-    for (const layer of image.layers) rec.size += layer.size;
-    for (const [key, { layer, count }] of keyCounts(image, this.by)) {
-      rec.counts.set(key, count);
-      const k = this.record(key, layer.diffId, layer.size);
+    const rec: ImageRecord = { imageId: image.imageId, size: 0, sharedSize: 0, keys: [], counts: null };
+    for (const layer of image.layers) {
+      rec.size += layer.size;
+      const k = this.record(shareKeyOf(layer, this.by), layer.diffId, layer.size);
+      const seen = image.layers.length > 1 ? indexIn(rec.keys, k) : -1;
+      if (seen >= 0) {
+        rec.counts ??= rec.keys.map(() => 1);
+        rec.counts[seen]!++;
+        continue;
+      }
+      rec.keys.push(k);
+      rec.counts?.push(1);
+    }
+    for (let i = 0; i < rec.keys.length; i++) {
+      const k = rec.keys[i]!;
       const before = k.holders.size;
       if (before === 0) this.becameLive(k);
       if (before === 1) this.becameShared(k);
-      if (before >= 1) rec.sharedSize += count * k.size;
-      k.holders.add(image.imageId);
+      if (before >= 1) rec.sharedSize += (rec.counts?.[i] ?? 1) * k.size;
+      k.holders.add(rec);
     }
     this.images.set(image.imageId, rec);
     this.logical += rec.size;
+    this.version++;
   }
 
   /** Removes a live image and returns what that freed (null when not live). O(its layers). */
@@ -55,9 +89,9 @@ export class StorageLedger {
     if (!impact || !rec) return null;
     this.images.delete(imageId);
     this.logical -= rec.size;
-    for (const key of rec.counts.keys()) {
-      const k = this.keys.get(key) as KeyRecord;
-      k.holders.delete(imageId);
+    this.version++;
+    for (const k of rec.keys) {
+      k.holders.delete(rec);
       if (k.holders.size === 0) this.becameReclaimable(k);
       if (k.holders.size === 1) this.becameUnshared(k);
     }
@@ -69,10 +103,7 @@ export class StorageLedger {
     const rec = this.images.get(imageId);
     if (!rec) return null;
     const freedLayers: LayerUsage[] = [];
-    for (const key of rec.counts.keys()) {
-      const k = this.keys.get(key) as KeyRecord;
-      if (k.holders.size === 1) freedLayers.push(usage(k));
-    }
+    for (const k of rec.keys) if (k.holders.size === 1) freedLayers.push(usage(k));
     freedLayers.sort(byKey);
     return { imageId, freedLayers, freedBytes: freedLayers.reduce((s, l) => s + l.size, 0) };
   }
@@ -91,8 +122,8 @@ export class StorageLedger {
     return k ? usage(k) : null;
   }
 
-  report(): StorageFigures {
-    const all = [...this.keys.values()].map(usage).sort(byKey);
+  /** The totals, O(1). */
+  summary(): StorageSummary {
     return {
       by: this.by,
       logicalSize: this.logical,
@@ -104,10 +135,46 @@ export class StorageLedger {
       sharedLayerCount: this.sharedLayers,
       reclaimableLayerCount: this.reclaimableCount,
       reclaimableBytes: this.reclaimableBytes,
-      images: [...this.images.values()].map(figures),
-      layers: all.filter((l) => l.imageCount > 0),
-      reclaimable: all.filter((l) => l.imageCount === 0),
     };
+  }
+
+  /** Per image, in the order they became live. O(images) after a change, then kept. */
+  imageList(): ImageStorageFigures[] { return this.currentLists().images; }
+
+  /** Live layers sorted by key. O(layers) after a change, then kept. */
+  layerList(): LayerUsage[] { return this.currentLists().layers; }
+
+  /** Known layers no live image references, sorted by key. */
+  reclaimableList(): LayerUsage[] { return this.currentLists().reclaimable; }
+
+  report(): StorageFigures {
+    return { ...this.summary(), images: this.imageList(), layers: this.layerList(), reclaimable: this.reclaimableList() };
+  }
+
+  private currentLists(): NonNullable<StorageLedger['lists']> {
+    if (this.lists?.version === this.version) return this.lists;
+    const layers: LayerUsage[] = [];
+    const reclaimable: LayerUsage[] = [];
+    for (const k of this.keysInOrder()) (k.holders.size > 0 ? layers : reclaimable).push(usage(k));
+    this.lists = { version: this.version, images: [...this.images.values()].map(figures), layers, reclaimable };
+    return this.lists;
+  }
+
+  /** All keys sorted: the new ones sorted (few, usually) and merged into the kept order, O(keys + new log new). */
+  private keysInOrder(): KeyRecord[] {
+    if (this.newKeys.length === 0) return this.sortedKeys;
+    const fresh = this.newKeys.sort(byRecordKey);
+    const old = this.sortedKeys;
+    const merged: KeyRecord[] = new Array<KeyRecord>(old.length + fresh.length);
+    let i = 0;
+    let j = 0;
+    let m = 0;
+    while (i < old.length && j < fresh.length) merged[m++] = old[i]!.key < fresh[j]!.key ? old[i++]! : fresh[j++]!;
+    while (i < old.length) merged[m++] = old[i++]!;
+    while (j < fresh.length) merged[m++] = fresh[j++]!;
+    this.sortedKeys = merged;
+    this.newKeys = [];
+    return merged;
   }
 
   /** Finds or creates the key; a new key starts reclaimable (no holders). First size seen wins. */
@@ -116,6 +183,8 @@ export class StorageLedger {
     if (!k) {
       k = { key, diffId, size, holders: new Set() };
       this.keys.set(key, k);
+      this.newKeys.push(k);
+      this.version++;
       this.reclaimableCount++;
       this.reclaimableBytes += size;
     }
@@ -149,11 +218,12 @@ export class StorageLedger {
   }
 
   private adjustSoleHolder(k: KeyRecord, sign: 1 | -1): void {
-    const [holder] = k.holders;
-    const rec = holder === undefined ? undefined : this.images.get(holder);
-    if (rec) rec.sharedSize += sign * (rec.counts.get(k.key) ?? 0) * k.size;
+    const [rec] = k.holders;
+    if (rec) rec.sharedSize += sign * (rec.counts?.[indexIn(rec.keys, k)] ?? 1) * k.size;
   }
 }
+
+const byRecordKey = (a: KeyRecord, b: KeyRecord): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
 const usage = (k: KeyRecord): LayerUsage => ({ key: k.key, diffId: k.diffId, size: k.size, imageCount: k.holders.size });
 

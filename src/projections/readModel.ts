@@ -7,7 +7,6 @@
  * layers for the storage ledgers; lineage is re-indexed lazily, O(total
  * layers), only when images changed and a lineage question is asked.
  */
-import { chainIdsOf } from '../domain/digest';
 import type {
   ContainerCreatedData, ContainerFileChangedData, ImageCommittedData, ImageTransferredData, LayerCommittedData,
   ManifestDigestAddedData, TagMovedData, TagRemovedData,
@@ -21,14 +20,25 @@ import { StorageLedger } from '../domain/storageLedger';
 import { sha256Hex } from '../support/sha256';
 import type { ShareKey, StorageImage } from '../domain/storage';
 import { asDomainEvent, type StoredEvent } from '../eventStore/types';
-import type { ContainerRecord, ImageRecord, LayerRecord, ManifestRecord, TagRecord, TransferRecord } from './records';
+import type { ContainerRecord, ImageLayerRecord, ImageRecord, LayerRecord, ManifestRecord, TagRecord, TransferRecord } from './records';
+import { SharedImageLayers } from './readModelLayers';
 
-/** A named manifest and the blobs it lists (layers null: recorded before events carried them). */
+type BlobRef = { digest: string | null; mediaType: string | null; compressedSize: number | null };
+
+const sameBlobs = (a: readonly BlobRef[], b: readonly BlobRef[]) => a.length === b.length
+  && a.every((l, i) => l.digest === b[i]!.digest && l.mediaType === b[i]!.mediaType && l.compressedSize === b[i]!.compressedSize);
+
+/**
+ * A named manifest and the blobs it lists (layers null: recorded before events
+ * carried them). A manifest listing exactly the image's layer blobs (nearly
+ * always) shares the image's layer records instead of copying each digest.
+ */
 function manifestRecordOf(config: string, digest: string, mediaType: string | null,
-  layers: readonly { digest: string | null; mediaType: string | null; compressedSize: number | null }[] | null): ManifestRecord {
+  layers: readonly BlobRef[] | null, imageLayers: readonly ImageLayerRecord[]): ManifestRecord {
   return {
     digest, mediaType, configSize: Buffer.byteLength(config, 'utf8'),
-    layers: layers ? layers.map((l) => ({ digest: l.digest, mediaType: l.mediaType, compressedSize: l.compressedSize })) : null,
+    layers: !layers ? null : sameBlobs(layers, imageLayers) ? imageLayers
+      : layers.map((l) => ({ digest: l.digest, mediaType: l.mediaType, compressedSize: l.compressedSize })),
   };
 }
 
@@ -48,6 +58,8 @@ export class ReadModel {
     CHAIN_ID: new StorageLedger('CHAIN_ID'),
     DIFF_ID: new StorageLedger('DIFF_ID'),
   };
+  /** ChainIDs and layer records shared between images (readModelLayers.ts). */
+  private readonly imageLayers = new SharedImageLayers(sha256Hex);
   private lineageCache: Lineage | null = null;
   /** Shared layer stacks (unnamed bases), kept up to date event by event. */
   readonly baseChains = new BaseChainIndex();
@@ -94,17 +106,19 @@ export class ReadModel {
 
   private onImage(e: StoredEvent, d: ImageCommittedData): void {
     const previous = this.images.get(d.imageId);
-    const chainIds = chainIdsOf(d.layers.map((l) => l.diffId), sha256Hex);
+    // The layer's own DiffID string (one copy per layer, not per image holding it).
+    const diffIds = d.layers.map((l) => this.layers.get(l.diffId)?.diffId ?? l.diffId);
+    const chainIds = this.imageLayers.chainIds(diffIds);
     const createdBy = createdByPerLayer(d.history, d.layers.length);
-    const layers = d.layers.map((l, index) => ({
-      index, diffId: l.diffId, chainId: chainIds[index]!, digest: l.digest, mediaType: l.mediaType,
+    const layers = d.layers.map((l, index) => this.imageLayers.record({
+      index, diffId: diffIds[index]!, chainId: chainIds[index]!, digest: l.digest, mediaType: l.mediaType,
       compressedSize: l.compressedSize, size: this.layers.get(l.diffId)?.size ?? 0, createdBy: createdBy[index] ?? null,
     }));
     const manifests = new Set(previous?.manifestDigests ?? []);
     if (d.manifestDigest) manifests.add(d.manifestDigest);
     const manifestRecords = [...(previous?.manifests ?? [])];
     if (d.manifestDigest && !manifestRecords.some((m) => m.digest === d.manifestDigest)) {
-      manifestRecords.push(manifestRecordOf(d.config, d.manifestDigest, d.manifestMediaType ?? null, d.layers));
+      manifestRecords.push(manifestRecordOf(d.config, d.manifestDigest, d.manifestMediaType ?? null, d.layers, layers));
     }
     const rec: ImageRecord = {
       imageId: d.imageId, config: d.config, manifestDigests: [...manifests], manifests: manifestRecords, created: d.created,
@@ -129,7 +143,7 @@ export class ReadModel {
     if (!img) return;
     if (!img.manifestDigests.includes(d.manifestDigest)) img.manifestDigests.push(d.manifestDigest);
     if (!img.manifests.some((m) => m.digest === d.manifestDigest)) {
-      img.manifests.push(manifestRecordOf(img.config, d.manifestDigest, d.mediaType ?? null, d.layers ?? null));
+      img.manifests.push(manifestRecordOf(img.config, d.manifestDigest, d.mediaType ?? null, d.layers ?? null, img.layers));
     }
     this.manifestIndex.set(d.manifestDigest, d.imageId);
   }

@@ -31,7 +31,7 @@ export interface ManifestRecord {
   /** Bytes of the config blob (the config as stored; its sha256 is the image ID). */
   configSize: number;
   /** Its layer blobs as it lists them; null when the event that named it predates them. */
-  layers: { digest: string | null; mediaType: string | null; compressedSize: number | null }[] | null;
+  layers: readonly { digest: string | null; mediaType: string | null; compressedSize: number | null }[] | null;
 }
 
 export interface ImageRecord {

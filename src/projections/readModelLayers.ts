@@ -1,0 +1,71 @@
+/**
+ * The image layers of the read model, shared between images. A fleet is a few
+ * dozen bases and hundreds of runtimes under many small application layers
+ * (bench/fleet.ts): nearly every image repeats layers another image already
+ * holds. Each ImageCommitted arrives as fresh JSON, so without this every
+ * image would hold its own copies of the same DiffIDs, ChainIDs, digests and
+ * layer records, and hash its own ChainIDs again. Here:
+ *
+ * - a ChainID is computed once per (parent ChainID, DiffID) and the same
+ *   string returned after (docs/domain.md: chainID(n) = sha256(chainID(n-1) + " " + diffID(n)));
+ * - a layer record is kept per ChainID and handed to every image whose layer
+ *   at that position has the same blob, size and history line; records are
+ *   never mutated after they are made, so sharing them is safe.
+ *
+ * Memory stays proportional to distinct layers, not images × layers.
+ */
+import type { Sha256Hex } from '../domain/digest';
+import type { ImageLayerRecord } from './records';
+
+/** A ChainID and the ChainIDs of the layers stacked on it, by their DiffID. */
+interface ChainNode { chainId: string; above: Map<string, ChainNode> | null }
+
+export class SharedImageLayers {
+  private readonly roots = new Map<string, ChainNode>();
+  private readonly records = new Map<string, ImageLayerRecord>();
+  private readonly mediaTypes = new Map<string, string>();
+
+  constructor(private readonly sha256Hex: Sha256Hex) {}
+
+  /** ChainIDs bottom first, equal to chainIdsOf (domain/digest.ts); O(layers) map lookups once each stack is known. */
+  chainIds(diffIds: readonly string[]): string[] {
+    const out: string[] = [];
+    let node: ChainNode | undefined;
+    for (const diffId of diffIds) {
+      let next: ChainNode | undefined;
+      if (node === undefined) {
+        next = this.roots.get(diffId);
+        if (!next) { next = { chainId: diffId, above: null }; this.roots.set(diffId, next); }
+      } else {
+        next = node.above?.get(diffId);
+        if (!next) {
+          next = { chainId: `sha256:${this.sha256Hex(`${node.chainId} ${diffId}`)}`, above: null };
+          (node.above ??= new Map()).set(diffId, next);
+        }
+      }
+      out.push(next.chainId);
+      node = next;
+    }
+    return out;
+  }
+
+  /** The one record for this layer at this ChainID, made on first sight. */
+  record(l: ImageLayerRecord): ImageLayerRecord {
+    const kept = this.records.get(l.chainId);
+    if (kept && kept.index === l.index && kept.diffId === l.diffId && kept.digest === l.digest && kept.mediaType === l.mediaType
+      && kept.compressedSize === l.compressedSize && kept.size === l.size && kept.createdBy === l.createdBy) return kept;
+    const digest = kept?.digest === l.digest ? kept.digest : l.digest;
+    const made = Object.freeze({ ...l, digest, mediaType: this.mediaType(l.mediaType) });
+    if (!kept) this.records.set(l.chainId, made);
+    return made;
+  }
+
+  /** One copy of each media type (a handful of values over the whole log). */
+  private mediaType(s: string | null): string | null {
+    if (s === null) return null;
+    const kept = this.mediaTypes.get(s);
+    if (kept !== undefined) return kept;
+    this.mediaTypes.set(s, s);
+    return s;
+  }
+}
