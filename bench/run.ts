@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- --json] [--quick] [--only=import,append,queries,scaling,bases,engine,blobs,registry,latency,merged,startup] [--md]`
+ * `npm run bench [-- --json] [--quick] [--only=import,append,queries,scaling,bases,engine,blobs,registry,latency,merged,startup,fleet] [--md]`
+ * `--fleet=1000,10000,100000`: the fleet sizes (default 1,000 and 10,000; bench/fleetScale.ts).
  * Runs the benchmarks in turn and prints one table (or JSON); every figure is
  * a ratio against a floor or a peer measured in the same run. Results are
  * also written to bench/out/results.json.
@@ -13,6 +14,7 @@ import { blobsBench } from './blobsBench';
 import { OUT } from './generate';
 import { importBench } from './importBench';
 import { engineImportBench } from './engineImportBench';
+import { fleetBench } from './fleetScale';
 import { latencyBench } from './latencyBench';
 import { queryBench } from './queryBench';
 import { registryBench } from './registryBench';
@@ -28,6 +30,7 @@ const BENCHES: Record<string, (o: BenchOptions) => Promise<Row[]>> = {
   latency: latencyBench,
   merged: wideDirBench,
   startup: startupBench,
+  fleet: fleetBench,
 };
 
 function parseArgs(argv: string[]) {

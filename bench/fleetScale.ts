@@ -1,0 +1,182 @@
+/**
+ * A real fleet at 1k, 10k (and on request 100k) images (issue 19 item 6):
+ * bench/fleet.ts's fleet (30 bases, 300 runtimes, 1–3 small own layers per
+ * image) appended through recordImport, then served by `strata serve` in a
+ * child process exactly as a user runs it. Per size:
+ *
+ * - import rate (images/s; peer: the previous size's rate, as throughput
+ *   should not fall as the log grows);
+ * - cold start: spawning `strata serve` on the database to the first answer
+ *   of `storage { savedBytes }` (open, fold the whole log, answer);
+ * - server RSS after the queries (VmRSS; VmHWM in the note);
+ * - over HTTP against a replay server answering the recorded bytes: the
+ *   storage report totals, the full report with its per-image and per-layer
+ *   lists, the dashboard's `images(first:100)`, a lookup of one image by tag,
+ *   and a `commit` of 10 changes (p50);
+ * - `strata verify` (hash chain, entry lists, projections = replay).
+ *
+ * Each figure also gets a "linear from the previous size" row: ratio > 1 is
+ * worse than linear. Sizes: `npm run bench -- --only=fleet` runs 1,000 and
+ * 10,000; `npm run bench -- --only=fleet --fleet=1000,10000,100000` adds
+ * 100,000 (about 30 minutes on 2 shared cores, most of it the import).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { Strata } from '../src/application/strata';
+import { appendFleet, generateFleet } from './fleet';
+import { Rng } from './generate';
+import { Client, startReplay } from './http';
+import { DASHBOARD } from './queryBench';
+import { compare, type Row } from './table';
+import { log, median, percentile, ROOT, scratch, timed, timedProcess, now, type BenchOptions } from './util';
+
+const TOKEN = 'fleet-bench-token';
+const TOTALS = '{ storage(by: CHAIN_ID) { logicalSize physicalSize savedBytes imageCount layerCount sharedLayerCount reclaimableBytes } }';
+const REPORT = `{ storage(by: CHAIN_ID) { logicalSize physicalSize savedBytes savingsRatio imageCount layerCount sharedLayerCount
+  images { image { imageId repoTags } size sharedSize uniqueSize } layers { key diffId size imageCount } } }`;
+const LOOKUP = 'query($ref: String!) { image(ref: $ref) { imageId repoTags size sharedSize layers { index diffId size } } }';
+const COMMIT = 'mutation Commit($input: CommitInput!) { commit(input: $input) { image { imageId } layer { index diffId } event { position } } }';
+
+export const DEFAULT_FLEET_SIZES = [1000, 10000];
+
+interface Served { child: ChildProcess; url: string; coldMs: number }
+
+/** `strata serve` on the database; resolves at the first answer to a query (polling until the port answers). */
+async function serve(db: string, port: number): Promise<Served> {
+  const t = now();
+  const child = spawn(process.execPath, ['bin/strata.js', 'serve', '--db', db, '--port', String(port)], {
+    cwd: ROOT, env: { ...process.env, STRATA_WRITE_TOKEN: TOKEN, STRATA_METRICS: 'true' }, stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => { stderr += c.toString(); });
+  const url = `http://127.0.0.1:${port}/graphql`;
+  const c = new Client(url);
+  for (const deadline = t + 600_000; now() < deadline;) {
+    if (child.exitCode !== null) throw new Error(`strata serve exited: ${stderr.slice(-300)}`);
+    try {
+      await c.gql(TOTALS);
+      return { child, url, coldMs: now() - t };
+    } catch (e) {
+      if (!/fetch failed|ECONNREFUSED/.test(String((e as Error).cause ?? e))) throw e;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+  child.kill();
+  throw new Error('strata serve did not answer within 10 minutes');
+}
+
+const stop = (child: ChildProcess) => new Promise<void>((resolve) => {
+  if (child.exitCode !== null) { resolve(); return; }
+  child.once('close', () => resolve());
+  child.kill('SIGTERM');
+});
+
+/** VmRSS and VmHWM of a process, in MB. */
+function rssOf(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
+  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+}
+
+interface Point {
+  n: number; importRate: number; coldMs: number; rssMb: number; peakMb: number; verifyMs: number;
+  /** metric → [strata, replay] medians */
+  q: Record<string, [number, number]>;
+}
+
+async function timeAgainstReplay(c: Client, sends: ((cl: Client) => Promise<unknown>)[]): Promise<[number[], number[]]> {
+  const s: number[] = [];
+  for (const send of sends) s.push((await timed(() => send(c))).ms);
+  const replay = await startReplay(c.recorded);
+  const f: number[] = [];
+  try { for (const send of sends) f.push((await timed(() => send(new Client(replay.url)))).ms); } finally { await replay.close(); }
+  return [s, f];
+}
+
+async function point(n: number, opts: BenchOptions, port: number): Promise<Point> {
+  const db = scratch(`fleet-${n}.db`);
+  log(`fleet: appending ${n} images`);
+  const app = await Strata.open(db);
+  let imported: number;
+  const t = await timed(async () => { imported = await appendFleet(app, generateFleet({ images: n }), 1000); });
+  await app.close();
+  const importRate = imported! / (t.ms / 1000);
+  log(`fleet: ${n} images at ${importRate.toFixed(0)} images/s; serving`);
+  const served = await serve(db, port);
+  const q: Point['q'] = {};
+  let mem: { rss: number; peak: number };
+  try {
+    const c = new Client(served.url, TOKEN);
+    const reps = opts.quick ? 3 : 7;
+    const r = new Rng(7);
+    const tags = Array.from({ length: opts.quick ? 50 : 200 }, () => `fleet/svc${r.int(n)}:1`);
+    const runs: [string, ((cl: Client) => Promise<unknown>)[], (xs: number[]) => number][] = [
+      ['storage totals', Array.from({ length: reps }, () => (cl: Client) => cl.gql(TOTALS)), median],
+      ['storage report (images + layers)', Array.from({ length: reps }, () => (cl: Client) => cl.gql(REPORT)), median],
+      ['images(first:100)', Array.from({ length: reps }, () => (cl: Client) => cl.gql(DASHBOARD, { first: 100 })), median],
+      ['lookup by tag p50', tags.map((ref) => (cl: Client) => cl.gql(LOOKUP, { ref })), median],
+      ['commit p50 (10 changes)', Array.from({ length: opts.quick ? 5 : 20 }, (_, k) => (cl: Client) => cl.gql(COMMIT, { input: {
+        image: tags[k]!, createdBy: `bench commit ${k}`,
+        changes: Array.from({ length: 10 }, (__, j) => ({ change: 'ADDED', path: `/srv/bench${k}/f${j}`, kind: 'FILE', size: 100 + j, mode: 420,
+          uid: 0, gid: 0, contentDigest: `sha256:${(k * 100 + j + 1).toString(16).padStart(64, '0')}` })),
+      } })), (xs) => percentile(xs, 50)],
+    ];
+    for (const [metric, sends, pick] of runs) {
+      const [s, f] = await timeAgainstReplay(c, sends);
+      // The first full report builds the lists (kept until the next write): the median is of the repeats.
+      q[metric] = [pick(s.length > 2 ? s.slice(1) : s), pick(f)];
+    }
+    mem = rssOf(served.child.pid!);
+  } finally {
+    await stop(served.child);
+  }
+  log('fleet: strata verify');
+  const v = await timedProcess([process.execPath, 'bin/strata.js', 'verify', '--db', db]);
+  if (v.code !== 0) throw new Error(`strata verify failed: ${v.stderr.slice(-300)}`);
+  return { n, importRate, coldMs: served.coldMs, rssMb: mem.rss, peakMb: mem.peak, verifyMs: v.wallMs, q };
+}
+
+export function parseFleetSizes(argv: readonly string[]): number[] {
+  const i = argv.findIndex((a) => a === '--fleet' || a.startsWith('--fleet='));
+  if (i < 0) return DEFAULT_FLEET_SIZES;
+  const text = argv[i]!.includes('=') ? argv[i]!.slice('--fleet='.length) : argv[i + 1] ?? '';
+  const sizes = text.split(',').map(Number);
+  if (sizes.length === 0 || sizes.some((s) => !Number.isInteger(s) || s < 10)) throw new Error(`--fleet takes sizes like 1000,10000,100000 (got "${text}")`);
+  return sizes.sort((a, b) => a - b);
+}
+
+export async function fleetBench(opts: BenchOptions): Promise<Row[]> {
+  const sizes = parseFleetSizes(process.argv.slice(2));
+  const points: Point[] = [];
+  for (const n of sizes) points.push(await point(n, opts, 4700 + points.length));
+  const rows: Row[] = [];
+  const goal100k = (p: Point, value: number, max: number, unit: string) =>
+    (p.n >= 100000 ? { target: `<= ${max} ${unit} at 100k`, met: value <= max } : {});
+  points.forEach((p, i) => {
+    const prev = points[i - 1];
+    const at = `@ ${p.n.toLocaleString('en')} images`;
+    const linear = (metric: string, value: number, prevValue: number | undefined, unit: string, extra: Partial<Row> = {}) => {
+      rows.push({
+        ...compare({ bench: 'fleet', metric: `${metric} ${at}`, value, unit, better: 'lower',
+          ...(prev && prevValue !== undefined ? { peer: `linear from ${prev.n.toLocaleString('en')}`, peerValue: prevValue * (p.n / prev.n) } : {}) }),
+        ...extra,
+      });
+    };
+    rows.push(compare({ bench: 'fleet', metric: `import ${at}`, value: p.importRate, unit: 'images/s', better: 'higher',
+      ...(prev ? { peer: `rate at ${prev.n.toLocaleString('en')}`, peerValue: prev.importRate } : {}), note: 'recordImport, 1,000 images per append' }));
+    linear('cold start (spawn serve → first answer)', p.coldMs, prev?.coldMs, 'ms', goal100k(p, p.coldMs, 10000, 'ms'));
+    linear('server RSS', p.rssMb, prev?.rssMb, 'MB', { ...goal100k(p, p.rssMb, 1024, 'MB'), note: `peak ${p.peakMb.toFixed(0)} MB` });
+    linear('strata verify', p.verifyMs, prev?.verifyMs, 'ms');
+    for (const [metric, [value, replay]] of Object.entries(p.q)) {
+      const goal = metric.startsWith('storage report') ? { target: '<= 3x replay', met: value / replay <= 3 }
+        : metric === 'storage totals' && p.n >= 100000 ? { target: '<= 100 ms at 100k', met: value <= 100 }
+        : metric.startsWith('commit') && p.n >= 100000 ? { target: '<= 10 ms at 100k', met: value <= 10 } : {};
+      rows.push({ ...compare({ bench: 'fleet', metric: `${metric} ${at}`, value, unit: 'ms', peer: 'replay', peerValue: replay, better: 'lower' }), ...goal });
+      if (prev?.q[metric]) {
+        rows.push(compare({ bench: 'fleet', metric: `${metric} ${at} vs linear`, value, unit: 'ms', better: 'lower',
+          peer: `linear from ${prev.n.toLocaleString('en')}`, peerValue: prev.q[metric]![0] * (p.n / prev.n) }));
+      }
+    }
+  });
+  return rows;
+}
