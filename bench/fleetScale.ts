@@ -41,28 +41,24 @@ export const DEFAULT_FLEET_SIZES = [1000, 10000];
 
 interface Served { child: ChildProcess; url: string; coldMs: number }
 
-/** `strata serve` on the database; resolves at the first answer to a query (polling until the port answers). */
-async function serve(db: string, port: number): Promise<Served> {
+/** `strata serve` on the database (a free port); resolves at its first answer to a query. */
+async function serve(db: string): Promise<Served> {
   const t = now();
-  const child = spawn(process.execPath, ['bin/strata.js', 'serve', '--db', db, '--port', String(port)], {
-    cwd: ROOT, env: { ...process.env, STRATA_WRITE_TOKEN: TOKEN, STRATA_METRICS: 'true' }, stdio: ['ignore', 'ignore', 'pipe'],
+  const child = spawn(process.execPath, ['bin/strata.js', 'serve', '--db', db, '--port', '0'], {
+    cwd: ROOT, env: { ...process.env, STRATA_WRITE_TOKEN: TOKEN }, stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => { stderr += c.toString(); });
-  const url = `http://127.0.0.1:${port}/graphql`;
-  const c = new Client(url);
-  for (const deadline = t + 600_000; now() < deadline;) {
-    if (child.exitCode !== null) throw new Error(`strata serve exited: ${stderr.slice(-300)}`);
-    try {
-      await c.gql(TOTALS);
-      return { child, url, coldMs: now() - t };
-    } catch (e) {
-      if (!/fetch failed|ECONNREFUSED/.test(String((e as Error).cause ?? e))) throw e;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-  child.kill();
-  throw new Error('strata serve did not answer within 10 minutes');
+  // serve prints its URL once it listens (after folding the log).
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr!.on('data', (c: Buffer) => {
+      stderr += c.toString();
+      const m = /serving GraphQL at (\S+)/.exec(stderr);
+      if (m) resolve(m[1]!);
+    });
+    child.once('close', (code) => reject(new Error(`strata serve exited (${code}): ${stderr.slice(-300)}`)));
+  });
+  await new Client(url).gql(TOTALS);
+  return { child, url, coldMs: now() - t };
 }
 
 const stop = (child: ChildProcess) => new Promise<void>((resolve) => {
@@ -93,7 +89,7 @@ async function timeAgainstReplay(c: Client, sends: ((cl: Client) => Promise<unkn
   return [s, f];
 }
 
-async function point(n: number, opts: BenchOptions, port: number): Promise<Point> {
+async function point(n: number, opts: BenchOptions): Promise<Point> {
   const db = scratch(`fleet-${n}.db`);
   log(`fleet: appending ${n} images`);
   const app = await Strata.open(db);
@@ -102,7 +98,7 @@ async function point(n: number, opts: BenchOptions, port: number): Promise<Point
   await app.close();
   const importRate = imported! / (t.ms / 1000);
   log(`fleet: ${n} images at ${importRate.toFixed(0)} images/s; serving`);
-  const served = await serve(db, port);
+  const served = await serve(db);
   const q: Point['q'] = {};
   let mem: { rss: number; peak: number };
   try {
@@ -148,7 +144,7 @@ export function parseFleetSizes(argv: readonly string[]): number[] {
 export async function fleetBench(opts: BenchOptions): Promise<Row[]> {
   const sizes = parseFleetSizes(process.argv.slice(2));
   const points: Point[] = [];
-  for (const n of sizes) points.push(await point(n, opts, 4700 + points.length));
+  for (const n of sizes) points.push(await point(n, opts));
   const rows: Row[] = [];
   const goal100k = (p: Point, value: number, max: number, unit: string) =>
     (p.n >= 100000 ? { target: `<= ${max} ${unit} at 100k`, met: value <= max } : {});
