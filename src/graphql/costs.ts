@@ -28,43 +28,14 @@ interface Stats {
   maxChildren: number;
 }
 
-const statsCache = new WeakMap<ReadModel, { position: number; stats: Stats }>();
-
+/** O(1): the read model keeps these as events arrive (projections/readModelStats.ts). */
 function statsOf(model: ReadModel): Stats {
-  const hit = statsCache.get(model);
-  if (hit && hit.position === model.position) return hit.stats;
-  const perLayer = new Map<string, number>();
-  const perImageTags = new Map<string, number>();
-  let maxLayers = 0, maxHistory = 0, maxManifests = 0, maxTagMoves = 0, maxChanges = 0;
-  for (const img of model.images.values()) {
-    maxLayers = Math.max(maxLayers, img.layers.length);
-    maxHistory = Math.max(maxHistory, img.history.length);
-    maxManifests = Math.max(maxManifests, img.manifestDigests.length);
-    for (const l of new Set(img.layers.map((x) => x.diffId))) perLayer.set(l, (perLayer.get(l) ?? 0) + 1);
-  }
-  for (const t of model.tags.values()) {
-    maxTagMoves = Math.max(maxTagMoves, t.history.length);
-    if (t.imageId) perImageTags.set(t.imageId, (perImageTags.get(t.imageId) ?? 0) + 1);
-  }
-  for (const c of model.containers.values()) maxChanges = Math.max(maxChanges, c.changes.length);
-  const lineage = model.lineage();
-  let maxChildren = 0;
-  for (const img of model.liveImages()) maxChildren = Math.max(maxChildren, lineage.children(img.imageId).length);
-  const stats: Stats = {
+  const s = model.stats;
+  return {
     images: model.images.size, layers: model.layers.size, tags: model.tags.size, containers: model.containers.size,
-    maxLayers, maxHistory, maxTagMoves, maxManifests, maxChanges, maxChildren,
-    maxTagsPerImage: largest(perImageTags.values()),
-    maxImagesPerLayer: largest(perLayer.values()),
+    maxLayers: s.maxLayers, maxHistory: s.maxHistory, maxTagMoves: s.maxTagMoves, maxManifests: s.maxManifests, maxChanges: s.maxChanges,
+    maxChildren: model.maxChildren(), maxTagsPerImage: s.maxTagsPerImage, maxImagesPerLayer: s.maxImagesPerLayer,
   };
-  statsCache.set(model, { position: model.position, stats });
-  return stats;
-}
-
-/** Math.max without spreading (a spread of 100,000 values overflows the call stack). */
-function largest(values: Iterable<number>): number {
-  let m = 0;
-  for (const v of values) if (v > m) m = v;
-  return m;
 }
 
 /**

@@ -22,6 +22,7 @@ import type { ShareKey, StorageImage } from '../domain/storage';
 import { asDomainEvent, type StoredEvent } from '../eventStore/types';
 import type { ContainerRecord, ImageLayerRecord, ImageRecord, LayerRecord, ManifestRecord, TagRecord, TransferRecord } from './records';
 import { SharedImageLayers } from './readModelLayers';
+import { ReadModelStats } from './readModelStats';
 
 type BlobRef = { digest: string | null; mediaType: string | null; compressedSize: number | null };
 
@@ -60,7 +61,11 @@ export class ReadModel {
   };
   /** ChainIDs and layer records shared between images (readModelLayers.ts). */
   private readonly imageLayers = new SharedImageLayers(sha256Hex);
+  /** Longest lists, for the cost model (readModelStats.ts). */
+  readonly stats = new ReadModelStats();
   private lineageCache: Lineage | null = null;
+  /** The lineage the widest family was last counted on. */
+  private childrenCountedOn: Lineage | null = null;
   /** Shared layer stacks (unnamed bases), kept up to date event by event. */
   readonly baseChains = new BaseChainIndex();
   /** Images behind on a base tag (docs/domain.md §4, base drift), recomputed once per tag move. */
@@ -135,6 +140,8 @@ export class ReadModel {
     for (const l of Object.values(this.ledgers)) l.addImage(storage);
     this.baseChains.add({ imageId: d.imageId, chainIds, order: e.position });
     this.drift.addImage({ imageId: d.imageId, chainIds, order: e.position }, e.position);
+    const top = chainIds[chainIds.length - 1];
+    this.stats.image(rec, previous === undefined, top !== undefined && this.baseChains.imagesOnPage(top, 0, 0).total > 0);
     this.invalidate();
   }
 
@@ -146,6 +153,10 @@ export class ReadModel {
       img.manifests.push(manifestRecordOf(img.config, d.manifestDigest, d.mediaType ?? null, d.layers ?? null, img.layers));
     }
     this.manifestIndex.set(d.manifestDigest, d.imageId);
+    this.stats.manifests(img);
+    this.stats.manifestAdded();
+    // Lineage resolves base.digest annotations through manifest digests: a new one can change parents.
+    this.invalidate();
   }
 
   private onTransferred(e: StoredEvent, d: ImageTransferredData): void {
@@ -166,6 +177,7 @@ export class ReadModel {
     for (const l of Object.values(this.ledgers)) l.removeImage(imageId);
     this.baseChains.remove(imageId);
     this.drift.removeImage(imageId, e.position);
+    this.stats.imageRemoved();
     this.invalidate();
   }
 
@@ -178,6 +190,7 @@ export class ReadModel {
   private onTagMoved(e: StoredEvent, d: TagMovedData): void {
     const t = this.tagRecord(d.tag);
     t.history.push({ position: e.position, tag: d.tag, from: t.imageId, to: d.to, at: e.metadata.recordedAt, actor: e.metadata.actor });
+    this.stats.tagMoved(t, t.imageId, d.to);
     t.imageId = d.to;
     this.drift.moveTag(d.tag, { position: e.position, at: e.metadata.recordedAt, to: d.to });
     t.version = e.version;
@@ -187,6 +200,7 @@ export class ReadModel {
   private onTagRemoved(e: StoredEvent, d: TagRemovedData): void {
     const t = this.tagRecord(d.tag);
     t.history.push({ position: e.position, tag: d.tag, from: t.imageId, to: null, at: e.metadata.recordedAt, actor: e.metadata.actor });
+    this.stats.tagMoved(t, t.imageId, null);
     t.imageId = null;
     this.drift.moveTag(d.tag, { position: e.position, at: e.metadata.recordedAt, to: null });
     t.version = e.version;
@@ -206,6 +220,7 @@ export class ReadModel {
     c.changes.push({ change: d.change, path: d.path, position: e.position, data: d });
     c.copiedUpBytes += d.copiedUpBytes ?? 0;
     c.version = e.version;
+    this.stats.containerChanged(c);
   }
 
   private onContainerRemoved(e: StoredEvent): void {
@@ -288,6 +303,23 @@ export class ReadModel {
       })));
     }
     return this.lineageCache;
+  }
+
+  /**
+   * An upper bound of the most children one live image has (exact when the
+   * lineage is at hand or the bound has drifted; readModelStats.ts).
+   */
+  maxChildren(): number {
+    if (this.lineageCache || this.stats.childrenNeedExact()) {
+      const lineage = this.lineage();
+      if (this.childrenCountedOn !== lineage) {
+        let max = 0;
+        for (const img of this.liveImages()) max = Math.max(max, lineage.children(img.imageId).length);
+        this.stats.childrenCounted(max);
+        this.childrenCountedOn = lineage;
+      }
+    }
+    return this.stats.maxChildren;
   }
 
   ledger(by: ShareKey): StorageLedger {
