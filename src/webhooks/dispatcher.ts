@@ -9,6 +9,7 @@
  * visible through the API (Query.webhooks) until they succeed or give up.
  */
 import { randomBytes } from 'node:crypto';
+import { modelAtMove } from '../application/driftAtMove';
 import type { Strata } from '../application/strata';
 import { payloadsOf, retryDelayMs, type DriftNotice, type WebhookEndpoint } from '../domain/webhooks';
 import type { StoredEvent } from '../eventStore/types';
@@ -75,7 +76,7 @@ export class WebhookDispatcher {
     for (const ev of events) {
       const driftAfter = async (tag: string): Promise<DriftNotice[]> => {
         if (!wantsDrift) return [];
-        const model = await this.app.models.at(ev.position);
+        const model = await modelAtMove(this.app, ev.position, tag);
         return model.drift.list(tag).map((d) => ({
           imageId: d.imageId, tag: d.tag, builtOn: d.builtOn, current: d.current, movesBehind: d.movesBehind, since: d.since,
         }));
