@@ -101,7 +101,13 @@ describeWithPeers(['docker'])('DOCKER accounting against Docker Engine', () => {
     expect(ours[0].Id).toBe(childId);
     const table = strata(['history', child, '--db', db]);
     const dockerTable = docker(['history', child]);
-    const cols = (t: string) => t.trim().split('\n').map((l) => l.slice(31)); // CREATED BY, SIZE, COMMENT (IMAGE and CREATED differ)
+    // CREATED BY, SIZE, COMMENT, from where each table's own header puts them: IMAGE differs, and CREATED ("About a
+    // minute ago" vs "2 minutes ago") may differ in width when the two commands run either side of a boundary.
+    const cols = (t: string) => {
+      const lines = t.trim().split('\n');
+      const at = lines[0]!.indexOf('CREATED BY');
+      return lines.map((l) => l.slice(at));
+    };
     expect(cols(table.stdout)).toEqual(cols(dockerTable).map((l) => l));
   });
 
