@@ -9,13 +9,13 @@ import { isExportable } from '../../export/plan';
 import type { Ctx, ImageObj } from './context';
 import { imageObj } from './context';
 import { connectionOf, decodeCursor, encodeCursor, offsetConnection, pageSize } from './connection';
-import { eventNode, imageLayer, mergedFile } from './mappers';
+import { eventNode, imageLayer, imageLayerLayer, mergedFile } from './mappers';
 import { readStreamPage } from './events';
 import type { ImageRecord, TagMoveRecord, TagRecord } from '../../projections/records';
 import type { MergedEntry } from '../../domain/layerEntry';
 import { readFileContent } from '../../application/fileContent';
 import type { ReadModel } from '../../projections/readModel';
-import { accountingOf, imageSizeOf, layerSize, sharedSizeOf, type AccountingArgs } from './sizes';
+import { accountingOf, imageSizeOf, layerSize, sharedSizeOf, uniqueSizeOf, type AccountingArgs } from './sizes';
 
 /** Sum of the layer blob sizes, null when any is unknown (or the list itself is). */
 function manifestLayersSize(layers: readonly { compressedSize: number | null }[] | null): number | null {
@@ -57,9 +57,7 @@ export const imageResolvers = {
     return { digest: m.digest, mediaType: m.mediaType, compressedSize: layers === null ? null : m.configSize + layers };
   }),
   sharedSize: (o: ImageObj, args: AccountingArgs, ctx: Ctx) => sharedSizeOf(ctx, o.rec, o.model, args),
-  async uniqueSize(o: ImageObj, args: AccountingArgs, ctx: Ctx) {
-    return (await imageSizeOf(ctx, o.rec, args)) - (await sharedSizeOf(ctx, o.rec, o.model, args));
-  },
+  uniqueSize: (o: ImageObj, args: AccountingArgs, ctx: Ctx) => uniqueSizeOf(ctx, o.rec, o.model, args),
   parent: (o: ImageObj) => related(o, [o.model.lineage().parent(o.rec.imageId) ?? ''])[0] ?? null,
   lineageSource: (o: ImageObj) => o.model.lineage().lineageSource(o.rec.imageId),
   base: (o: ImageObj) => related(o, [o.model.lineage().base(o.rec.imageId) ?? ''])[0] ?? null,
@@ -72,14 +70,14 @@ export const imageResolvers = {
   async file(o: ImageObj, args: { path: string }, ctx: Ctx) {
     const view = await ctx.loaders.view.load(o.rec);
     const e = view.lookup(args.path);
-    return e ? { ...mergedFile(e), image: o.rec } : null;
+    return e ? mergedFile(e, o.rec) : null;
   },
   async files(o: ImageObj, args: { path: string; recursive?: boolean; first?: number; after?: string }, ctx: Ctx) {
     const first = pageSize(args.first, 100);
     const after = decodeCursor('file', args.after);
     const view = await ctx.loaders.view.load(o.rec);
     const page = view.list(args.path ?? '/', { recursive: !!args.recursive, after, first });
-    const nodes = page.entries.map((e) => ({ ...mergedFile(e), image: o.rec }));
+    const nodes = page.entries.map((e) => mergedFile(e, o.rec));
     return connectionOf(nodes, (e) => encodeCursor('file', e.path), page.totalCount, page.hasNextPage,
       after !== null);
   },
@@ -152,8 +150,9 @@ export const tagSizePointResolvers = {
   delta: (p: TagSizePoint) => contentSize(p.rec) - contentSize(p.prev),
 };
 
-/** ImageLayer.size and HistoryStep.size: the layer's size under the accounting asked for. */
+/** ImageLayer.size and HistoryStep.size: the layer's size under the accounting asked for; ImageLayer.layer when asked for. */
 export const imageLayerResolvers = {
+  layer: imageLayerLayer,
   size: (l: { diffId: string; size: number }, args: AccountingArgs, ctx: Ctx) => layerSize(ctx, l.diffId, l.size, args),
 };
 export const historyStepResolvers = {

@@ -1,4 +1,9 @@
-/** Size fields under a SizeAccounting argument (domain/sizeAccounting.ts): CONTENT from the read model, DOCKER from the loaders. */
+/**
+ * Size fields under a SizeAccounting argument (domain/sizeAccounting.ts): CONTENT from the read model, DOCKER from the loaders.
+ * CONTENT figures are returned as plain numbers, not promises: graphql-js then
+ * completes the object without a promise per field (the dashboard asks three
+ * sizes of each of 100 images; issue 19 item 5).
+ */
 import type { SizeAccounting } from '../../domain/sizeAccounting';
 import type { ImageRecord } from '../../projections/records';
 import type { ReadModel } from '../../projections/readModel';
@@ -8,23 +13,35 @@ export interface AccountingArgs { accounting?: SizeAccounting | null }
 
 export const accountingOf = (args: AccountingArgs | undefined): SizeAccounting => args?.accounting ?? 'CONTENT';
 
-export async function layerSize(ctx: Ctx, diffId: string, contentSize: number, args: AccountingArgs | undefined): Promise<number> {
+/** A number now (CONTENT) or later (DOCKER, through a loader). */
+export type Size = number | Promise<number>;
+
+export function layerSize(ctx: Ctx, diffId: string, contentSize: number, args: AccountingArgs | undefined): Size {
   return accountingOf(args) === 'CONTENT' ? contentSize : ctx.loaders.dockerSize.load(diffId);
 }
 
-async function layerSizes(ctx: Ctx, rec: ImageRecord, args: AccountingArgs | undefined): Promise<number[]> {
-  if (accountingOf(args) === 'CONTENT') return rec.layers.map((l) => l.size);
-  return ctx.loaders.dockerSize.loadMany(rec.layers.map((l) => l.diffId)) as Promise<number[]>;
-}
+const dockerSizes = (ctx: Ctx, rec: ImageRecord): Promise<number[]> =>
+  ctx.loaders.dockerSize.loadMany(rec.layers.map((l) => l.diffId)) as Promise<number[]>;
 
-export async function imageSizeOf(ctx: Ctx, rec: ImageRecord, args: AccountingArgs | undefined): Promise<number> {
-  return (await layerSizes(ctx, rec, args)).reduce((s, n) => s + n, 0);
+const sum = (xs: readonly number[]) => xs.reduce((s, n) => s + n, 0);
+
+export function imageSizeOf(ctx: Ctx, rec: ImageRecord, args: AccountingArgs | undefined): Size {
+  if (accountingOf(args) === 'CONTENT') return sum(rec.layers.map((l) => l.size));
+  return dockerSizes(ctx, rec).then(sum);
 }
 
 /** Bytes of the image's layers whose ChainID another live image references (sharing does not depend on the accounting). */
-export async function sharedSizeOf(ctx: Ctx, rec: ImageRecord, model: ReadModel, args: AccountingArgs | undefined): Promise<number> {
+export function sharedSizeOf(ctx: Ctx, rec: ImageRecord, model: ReadModel, args: AccountingArgs | undefined): Size {
   if (accountingOf(args) === 'CONTENT') return model.ledger('CHAIN_ID').imageFigures(rec.imageId)?.sharedSize ?? 0;
   if (!model.ledger('CHAIN_ID').hasImage(rec.imageId)) return 0;
-  const sizes = await layerSizes(ctx, rec, args);
-  return rec.layers.reduce((s, l, i) => s + ((model.ledger('CHAIN_ID').layerUsage(l.chainId)?.imageCount ?? 0) >= 2 ? sizes[i]! : 0), 0);
+  return dockerSizes(ctx, rec).then((sizes) =>
+    rec.layers.reduce((s, l, i) => s + ((model.ledger('CHAIN_ID').layerUsage(l.chainId)?.imageCount ?? 0) >= 2 ? sizes[i]! : 0), 0));
+}
+
+/** size − sharedSize, synchronous when both are. */
+export function uniqueSizeOf(ctx: Ctx, rec: ImageRecord, model: ReadModel, args: AccountingArgs | undefined): Size {
+  const size = imageSizeOf(ctx, rec, args);
+  const shared = sharedSizeOf(ctx, rec, model, args);
+  if (typeof size === 'number' && typeof shared === 'number') return size - shared;
+  return Promise.all([size, shared]).then(([a, b]) => a - b);
 }
