@@ -39,6 +39,23 @@ function imageCompressedSize(rec: ImageRecord): number | null {
 const related = (o: ImageObj, ids: readonly string[]) =>
   ids.map((id) => o.model.images.get(id)).filter((r) => r !== undefined).map((r) => imageObj(r!, o.model));
 
+/** ImageCommitted.parentImageId while it is live (Docker stops the same way at a parent it cannot get). */
+function commitParentOf(rec: ImageRecord, model: ReadModel): ImageObj | null {
+  const parent = rec.parentImageId === null ? undefined : model.images.get(rec.parentImageId);
+  return model.isLive(parent) ? imageObj(parent, model) : null;
+}
+
+/** The commit-parent chain, nearest first; the seen set guards against a cycle a re-commit could make. */
+function commitAncestorsOf(o: ImageObj): ImageObj[] {
+  const chain: ImageObj[] = [];
+  const seen = new Set([o.rec.imageId]);
+  for (let p = commitParentOf(o.rec, o.model); p && !seen.has(p.rec.imageId); p = commitParentOf(p.rec, o.model)) {
+    seen.add(p.rec.imageId);
+    chain.push(p);
+  }
+  return chain;
+}
+
 export const imageResolvers = {
   id: (o: ImageObj) => encodeGlobalId('Image', o.rec.imageId),
   imageId: (o: ImageObj) => o.rec.imageId,
@@ -60,6 +77,8 @@ export const imageResolvers = {
   uniqueSize: (o: ImageObj, args: AccountingArgs, ctx: Ctx) => uniqueSizeOf(ctx, o.rec, o.model, args),
   parent: (o: ImageObj) => related(o, [o.model.lineage().parent(o.rec.imageId) ?? ''])[0] ?? null,
   lineageSource: (o: ImageObj) => o.model.lineage().lineageSource(o.rec.imageId),
+  commitParent: (o: ImageObj) => commitParentOf(o.rec, o.model),
+  commitAncestors: (o: ImageObj) => commitAncestorsOf(o),
   base: (o: ImageObj) => related(o, [o.model.lineage().base(o.rec.imageId) ?? ''])[0] ?? null,
   ancestors: (o: ImageObj) => related(o, o.model.lineage().ancestors(o.rec.imageId)),
   children: (o: ImageObj) => related(o, o.model.lineage().children(o.rec.imageId)),
