@@ -326,6 +326,11 @@ export class ReadModel {
     return this.ledgers[by];
   }
 
+  /** How many live images reference a DiffID: O(1) from the DIFF_ID ledger (imagesUsingLayer(d).length scans every image). */
+  layerImageCount(diffId: string): number {
+    return this.ledgers.DIFF_ID.layerUsage(diffId)?.imageCount ?? 0;
+  }
+
   /** Live images that reference a DiffID. */
   imagesUsingLayer(diffId: string): ImageRecord[] {
     return this.liveImages().filter((i) => i.layers.some((l) => l.diffId === diffId));

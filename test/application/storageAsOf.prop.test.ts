@@ -101,6 +101,16 @@ describe.each(backendNames())('storage report: incremental = recomputed, on %s',
     for (const c of headChecks) expect({ ...c, answer: c.answer }).toEqual({ ...c, answer: asAnswer(fromScratch(events, c.position, c.by)) });
   });
 
+  it('Layer.imageCount at random asOf positions = live images holding the DiffID', async () => {
+    const diffIds = [...new Set(events.filter((e) => e.type === 'LayerCommitted').map((e) => (e.data as { diffId: string }).diffId))];
+    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: events.length }), fc.constantFrom(...diffIds), async (p, diffId) => {
+      const got = (await t.gql('query($d: String!, $p: Int) { layer(diffId: $d, asOf: $p) { imageCount } }', { d: diffId, p })).layer;
+      const live = fromScratch(events, p, 'DIFF_ID').layers.find((l) => l.key === diffId);
+      const committed = events.slice(0, p).some((e) => e.type === 'LayerCommitted' && (e.data as { diffId: string }).diffId === diffId);
+      expect(got).toEqual(committed ? { imageCount: live?.imageCount ?? 0 } : null);
+    }), { numRuns: 30, seed: 8 });
+  }, 120_000);
+
   it('at random asOf positions', async () => {
     await fc.assert(fc.asyncProperty(fc.integer({ min: 0, max: events.length }), fc.constantFrom<ShareKey>('CHAIN_ID', 'DIFF_ID'),
       async (p, by) => {

@@ -28,7 +28,7 @@ export const layerResolvers = {
   compressedSize: (o: LayerObj) => o.rec.compressedSize,
   entriesDigest: (o: LayerObj) => o.rec.entriesDigest,
   images: (o: LayerObj) => o.model.imagesUsingLayer(o.rec.diffId).map((r) => imageObj(r, o.model)),
-  imageCount: (o: LayerObj) => o.model.imagesUsingLayer(o.rec.diffId).length,
+  imageCount: (o: LayerObj) => o.model.layerImageCount(o.rec.diffId),
   async entries(o: LayerObj, args: { first?: number; after?: string }, ctx: Ctx) {
     const entries = await ctx.loaders.entries.load(o.rec.diffId);
     return offsetConnection(sortedEntries(entries), args.first, args.after, 'entry', 100);
