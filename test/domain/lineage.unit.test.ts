@@ -195,6 +195,17 @@ describe('lineage tie-breaks and annotation edges (issue 25), each family built 
     expect(l.parent('child')).toBe('a-img');
   });
 
+  test('same-position ties go by image ID whatever the input order, for parents and for children', () => {
+    const ids = ['d-img', 'b-img', 'e-img', 'a-img', 'c-img'];
+    const orders = [ids, [...ids].reverse(), ['c-img', 'a-img', 'e-img', 'b-img', 'd-img']];
+    for (const order of orders) {
+      const l = buildLineage([img('child', ['a', 'b'], 9), ...order.map((id) => img(id, ['a'], 1)),
+        ...order.map((id) => img(`kid-${id}`, ['z', 'y'], 5)), img('zbase', ['z'], 2)]);
+      expect(l.parent('child')).toBe('a-img');
+      expect(l.children('zbase')).toEqual(['kid-a-img', 'kid-b-img', 'kid-c-img', 'kid-d-img', 'kid-e-img']);
+    }
+  });
+
   test('a manifest digest two images share names the one committed first', () => {
     const l = buildLineage([
       img('aaa-second', ['a', 'b'], 2, { manifestDigests: ['sha256:m-shared'] }),
