@@ -4,6 +4,8 @@
  * from the store, hashes included) into an identically migrated database:
  * better-sqlite3 in one transaction per append on SQLite, pg in one
  * transaction per append on PostgreSQL (a fresh database, dropped after).
+ * Each shape runs ROUNDS times, store and raw alternating, and the row is the
+ * median of each side: the machine is shared, and load drifts within a run.
  */
 import Database from 'better-sqlite3';
 import { Client } from 'pg';
@@ -21,13 +23,17 @@ const payload = (i: number) => ({
   mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', compressedSize: 1234567 + i, size: 4567890 + i, fileCount: 321, entriesDigest: `sha256:${'e'.repeat(64)}`,
 });
 
-interface Shape { label: string; appends: number; perAppend: number }
+/** Goals (issue 19 item 3): minimum ratio store/raw per backend. */
+interface Shape { label: string; appends: number; perAppend: number; goal: { sqlite: number; postgres: number } }
+
+const ROUNDS = 3;
+const medianOf = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
 
 /** Appends through the store; returns ms and the stored rows (in order). */
 async function throughStore(store: EventStore, shape: Shape, offset: number): Promise<{ ms: number; events: StoredEvent[] }> {
   const { ms } = await timed(async () => {
     for (let a = 0; a < shape.appends; a++) {
-      const stream = `bench:${shape.label}:${a}`;
+      const stream = `bench:${shape.label}:${offset + a}`;
       const events = Array.from({ length: shape.perAppend }, (_, k) => ({ type: 'BenchEvent', data: payload(offset + a * shape.perAppend + k) }));
       await store.append([{ stream, expectedVersion: 0, events }]);
     }
@@ -44,12 +50,13 @@ async function throughStore(store: EventStore, shape: Shape, offset: number): Pr
 
 const chunks = <T>(xs: T[], n: number): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
 
-function rowsFor(backend: string, shape: Shape, storeMs: number, rawMs: number, raw: string): Row {
+function rowsFor(backend: 'sqlite' | 'postgres', shape: Shape, storeMs: number[], rawMs: number[], raw: string): Row {
   const n = shape.appends * shape.perAppend;
   return compare({
-    bench: 'append', metric: `${backend}: ${shape.label}`, value: n / (storeMs / 1000), unit: 'events/s',
-    peer: raw, peerValue: n / (rawMs / 1000), better: 'higher', note: `${shape.appends} appends x ${shape.perAppend}`,
-  });
+    bench: 'append', metric: `${backend}: ${shape.label}`, value: n / (medianOf(storeMs) / 1000), unit: 'events/s',
+    peer: raw, peerValue: n / (medianOf(rawMs) / 1000), better: 'higher',
+    note: `${shape.appends} appends x ${shape.perAppend}; medians of ${storeMs.length}`,
+  }, shape.goal[backend]);
 }
 
 async function sqlite(shapes: Shape[]): Promise<Row[]> {
@@ -64,13 +71,18 @@ async function sqlite(shapes: Shape[]): Promise<Row[]> {
   const rows: Row[] = [];
   let offset = 0;
   try {
+    const tx = raw.transaction((evs: StoredEvent[]) => { for (const e of evs) ins.run(...(eventToParams(e) as unknown[])); });
     for (const shape of shapes) {
       log(`append: sqlite ${shape.label}`);
-      const s = await throughStore(store, shape, offset);
-      offset += s.events.length;
-      const tx = raw.transaction((evs: StoredEvent[]) => { for (const e of evs) ins.run(...(eventToParams(e) as unknown[])); });
-      const r = await timed(() => { for (const c of chunks(s.events, shape.perAppend)) tx(c); });
-      rows.push(rowsFor('sqlite', shape, s.ms, r.ms, 'better-sqlite3 raw'));
+      const storeMs: number[] = [];
+      const rawMs: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        const s = await throughStore(store, shape, offset);
+        offset += s.events.length;
+        storeMs.push(s.ms);
+        rawMs.push((await timed(() => { for (const c of chunks(s.events, shape.perAppend)) tx(c); })).ms);
+      }
+      rows.push(rowsFor('sqlite', shape, storeMs, rawMs, 'better-sqlite3 raw'));
     }
   } finally {
     raw.close();
@@ -99,16 +111,21 @@ async function postgres(shapes: Shape[]): Promise<Row[]> {
       let offset = 0;
       for (const shape of shapes) {
         log(`append: postgres ${shape.label}`);
-        const s = await throughStore(store, shape, offset);
-        offset += s.events.length;
-        const r = await timed(async () => {
-          for (const c of chunks(s.events, shape.perAppend)) {
-            await raw.query('BEGIN');
-            for (const e of c) await raw.query({ name: 'ins', text: dollar(INSERT), values: eventToParams(e) });
-            await raw.query('COMMIT');
-          }
-        });
-        rows.push(rowsFor('postgres', shape, s.ms, r.ms, 'pg raw'));
+        const storeMs: number[] = [];
+        const rawMs: number[] = [];
+        for (let round = 0; round < ROUNDS; round++) {
+          const s = await throughStore(store, shape, offset);
+          offset += s.events.length;
+          storeMs.push(s.ms);
+          rawMs.push((await timed(async () => {
+            for (const c of chunks(s.events, shape.perAppend)) {
+              await raw.query('BEGIN');
+              for (const e of c) await raw.query({ name: 'ins', text: dollar(INSERT), values: eventToParams(e) });
+              await raw.query('COMMIT');
+            }
+          })).ms);
+        }
+        rows.push(rowsFor('postgres', shape, storeMs, rawMs, 'pg raw'));
       }
     } finally {
       await raw.end();
@@ -122,10 +139,10 @@ async function postgres(shapes: Shape[]): Promise<Row[]> {
 }
 
 export async function appendBench(opts: BenchOptions): Promise<Row[]> {
-  const k = opts.quick ? 1 : 4;
+  const k = opts.quick ? 1 : 2;
   const shapes: Shape[] = [
-    { label: 'single events', appends: 500 * k, perAppend: 1 },
-    { label: 'batches of 100', appends: 20 * k, perAppend: 100 },
+    { label: 'single events', appends: 500 * k, perAppend: 1, goal: { sqlite: 0.7, postgres: 0.7 } },
+    { label: 'batches of 100', appends: 20 * k, perAppend: 100, goal: { sqlite: 0.6, postgres: 0.8 } },
   ];
   return [...(await sqlite(shapes)), ...(await postgres(shapes))];
 }

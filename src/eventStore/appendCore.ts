@@ -1,17 +1,16 @@
 /**
- * The append algorithm shared by both adapters. It runs inside the adapter's
- * write transaction, which guarantees it is the only appender (SQLite: BEGIN
- * IMMEDIATE under a process-wide queue; PostgreSQL: a transaction-scoped
- * advisory lock), so reading the head and writing head+1.. cannot race.
+ * The append as statements inside a write transaction that makes it the only
+ * appender (SQLite: BEGIN IMMEDIATE under a process-wide queue), so reading
+ * the head and writing head+1.. cannot race. PostgreSQL does the same steps in
+ * one function call (postgresAppend.ts); the key replay and the reads here
+ * serve both.
  */
-import { conflict, badInput, type DomainError } from '../domain/errors';
-import { EVENT_SCHEMA_VERSION } from '../domain/events';
-import { findBadText } from '../domain/text';
-import { GENESIS_HASH, eventHash } from './hashChain';
-import { EVENT_COLUMNS, eventToParams, rowToEvent, storedForm, type EventRow } from './rows';
+import { conflict, type DomainError } from '../domain/errors';
+import {
+  EMPTY_HEAD, chainAppend, checkAllExpected, prepareAppend, type ChainedAppend, type LogHead,
+} from './appendPlan';
+import { EVENT_COLUMNS, rowToEvent, type EventRow } from './rows';
 import type { AppendOptions, AppendResult, KeyedRequest, Sql, StoredEvent, StreamAppend, WithinAppend } from './types';
-
-const MAX_KEY_LENGTH = 200;
 
 export async function streamVersionIn(tx: Sql, stream: string): Promise<number> {
   const rows = await tx.query<{ v: number | string | null }>('SELECT MAX(version) AS v FROM events WHERE stream = ?', [stream]);
@@ -33,12 +32,16 @@ export function keyUsedForAnotherRequest(operation: string | null): DomainError 
     { reason: KEY_REUSED, operation });
 }
 
-async function replayOfKey(tx: Sql, key: string, request: KeyedRequest | null): Promise<AppendResult | null> {
-  type KeyRow = { first_position: number | string; last_position: number | string; operation: string | null; input_digest: string | null };
-  const rows = await tx.query<KeyRow>(
-    'SELECT first_position, last_position, operation, input_digest FROM idempotency_keys WHERE key = ?', [key]);
-  const row = rows[0];
-  if (!row) return null;
+/** What an idempotency key recorded: the positions of its first result and the request it was used for. */
+export interface KeyRow {
+  first_position: number | string; last_position: number | string; operation: string | null; input_digest: string | null;
+}
+
+/**
+ * The first result of a used key, read from its row; CONFLICT when the key
+ * was used for another request (nothing appended either way).
+ */
+export async function replayOfKeyRow(tx: Sql, row: KeyRow, request: KeyedRequest | null): Promise<AppendResult> {
   // Keys recorded before requests were stored (NULLs) are checked by their callers by event type.
   if (request && row.operation !== null && (row.operation !== request.operation || row.input_digest !== request.inputDigest)) {
     throw keyUsedForAnotherRequest(row.operation);
@@ -47,81 +50,63 @@ async function replayOfKey(tx: Sql, key: string, request: KeyedRequest | null): 
   return { events, duplicate: true, head: Number(row.last_position) };
 }
 
-function validate(batch: StreamAppend[], options: AppendOptions): void {
-  if (batch.length === 0 || batch.every((b) => b.events.length === 0)) throw badInput('an append needs at least one event');
-  const key = options.idempotencyKey;
-  if (key != null && (key.length === 0 || key.length > MAX_KEY_LENGTH)) {
-    throw badInput(`an idempotency key must be 1 to ${MAX_KEY_LENGTH} characters`);
-  }
-  const seen = new Set<string>();
-  for (const b of batch) {
-    if (!b.stream) throw badInput('stream name must not be empty');
-    if (seen.has(b.stream)) throw badInput(`stream ${b.stream} appears twice in one append`);
-    seen.add(b.stream);
-  }
-  // Only text every backend stores byte for byte reaches the log (src/domain/text.ts).
-  const bad = findBadText({
-    stream: batch.map((b) => b.stream), type: batch.map((b) => b.events.map((e) => e.type)),
-    data: batch.map((b) => b.events.map((e) => e.data ?? null)), idempotencyKey: key ?? null, actor: options.actor ?? null,
-  });
-  if (bad) throw badInput(`${bad.path} ${bad.problem}; the log stores only valid Unicode text without NUL`);
+async function replayOfKey(tx: Sql, key: string, request: KeyedRequest | null): Promise<AppendResult | null> {
+  const rows = await tx.query<KeyRow>(
+    'SELECT first_position, last_position, operation, input_digest FROM idempotency_keys WHERE key = ?', [key]);
+  return rows[0] ? replayOfKeyRow(tx, rows[0], request) : null;
 }
 
-function checkExpected(stream: string, expected: StreamAppend['expectedVersion'], actual: number): void {
-  if (expected === 'any') return;
-  if (expected === 'no_stream') {
-    if (actual !== 0) throw conflict(`stream ${stream} already exists (version ${actual})`, { stream, expected: 0, actual });
-    return;
+/** Rows per INSERT statement: 10 columns each, well under SQLite's 32,766 bound parameters. */
+const ROWS_PER_INSERT = 100;
+const insertSqlByRows = new Map<number, string>();
+function insertSql(rows: number): string {
+  let sql = insertSqlByRows.get(rows);
+  if (!sql) {
+    sql = `INSERT INTO events (${EVENT_COLUMNS}) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
+    insertSqlByRows.set(rows, sql);
   }
-  if (expected !== actual) {
-    throw conflict(`stream ${stream} is at version ${actual}, expected ${expected}`, { stream, expected, actual });
+  return sql;
+}
+
+/** Inserts the rows with as few statements as possible (one per ROWS_PER_INSERT rows). */
+async function insertRows(tx: Sql, rows: unknown[][]): Promise<void> {
+  for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+    const end = Math.min(rows.length, start + ROWS_PER_INSERT);
+    const params: unknown[] = [];
+    for (let i = start; i < end; i++) params.push(...rows[i]!);
+    await tx.run(insertSql(end - start), params);
   }
+}
+
+export async function logHeadIn(tx: Sql): Promise<LogHead> {
+  const last = (await tx.query<{ position: number | string; hash: string }>(
+    'SELECT position, hash FROM events ORDER BY position DESC LIMIT 1'))[0];
+  return last ? { position: Number(last.position), hash: last.hash } : EMPTY_HEAD;
 }
 
 /** Appends the batch inside an open write transaction; `within` runs on the same transaction. */
 export async function appendWithin(
   tx: Sql, batch: StreamAppend[], options: AppendOptions, within?: WithinAppend,
 ): Promise<AppendResult> {
-  validate(batch, options);
-  const key = options.idempotencyKey ?? null;
+  const prepared = prepareAppend(batch, options);
+  const key = prepared.key;
   if (key) {
     const replay = await replayOfKey(tx, key, options.request ?? null);
     if (replay) return replay;
   }
-  const last = (await tx.query<{ position: number | string; hash: string }>(
-    'SELECT position, hash FROM events ORDER BY position DESC LIMIT 1'))[0];
-  let position = last ? Number(last.position) : 0;
-  let prevHash = last ? last.hash : GENESIS_HASH;
-  const metadata = { actor: options.actor ?? null, recordedAt: (options.recordedAt ?? new Date()).toISOString() };
-  const stored: StoredEvent[] = [];
-  for (const b of batch) {
-    let version = await streamVersionIn(tx, b.stream);
-    checkExpected(b.stream, b.expectedVersion, version);
-    for (const e of b.events) {
-      position += 1;
-      version += 1;
-      // The hash covers the event exactly as a reader will get it back from its row.
-      const base = storedForm({
-        position, stream: b.stream, version, type: e.type,
-        schemaVersion: e.schemaVersion ?? EVENT_SCHEMA_VERSION,
-        data: e.data ?? null,
-        metadata, idempotencyKey: stored.length === 0 ? key : null,
-      });
-      const hash = eventHash(prevHash, base);
-      const event: StoredEvent = { ...base, prevHash, hash };
-      stored.push(event);
-      prevHash = hash;
-    }
-  }
-  for (const e of stored) {
-    await tx.run(`INSERT INTO events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, eventToParams(e));
-  }
-  const first = stored[0]!;
-  if (key) {
-    await tx.run(`INSERT INTO idempotency_keys (key, first_position, last_position, recorded_at, operation, input_digest)
-      VALUES (?, ?, ?, ?, ?, ?)`,
-      [key, first.position, position, metadata.recordedAt, options.request?.operation ?? null, options.request?.inputDigest ?? null]);
-  }
-  if (within) await within(tx, stored);
-  return { events: stored, duplicate: false, head: position };
+  const head = await logHeadIn(tx);
+  const versions: number[] = [];
+  for (const s of prepared.streams) versions.push(await streamVersionIn(tx, s.stream));
+  checkAllExpected(prepared, versions);
+  const chained = chainAppend(prepared, head, versions);
+  await insertRows(tx, chained.rows);
+  if (key) await recordKey(tx, key, chained, prepared.metadata.recordedAt, options.request ?? null);
+  if (within) await within(tx, chained.events);
+  return { events: chained.events, duplicate: false, head: chained.head.position };
+}
+
+async function recordKey(tx: Sql, key: string, chained: ChainedAppend, recordedAt: string, request: KeyedRequest | null) {
+  await tx.run(`INSERT INTO idempotency_keys (key, first_position, last_position, recorded_at, operation, input_digest)
+    VALUES (?, ?, ?, ?, ?, ?)`,
+  [key, chained.events[0]!.position, chained.head.position, recordedAt, request?.operation ?? null, request?.inputDigest ?? null]);
 }

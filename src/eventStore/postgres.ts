@@ -6,13 +6,18 @@
  * next appender reads the head only after the previous one committed, so
  * positions are assigned in commit order: a reader that follows the log by
  * position can never skip an event that commits late (ADR 0002).
+ * An append is one call of `strata_append` (postgresAppend.ts): lock, key,
+ * head, versions, insert and notify in one round trip, in a transaction of its
+ * own, or inside BEGIN..COMMIT when work runs within the append.
  * Wake-ups: `pg_notify('strata_events')` on commit, LISTENed by followers, with
  * polling by position as the fallback (a lost notification delays, never loses).
  */
 import { EventEmitter } from 'node:events';
 import { Client } from 'pg';
 import type { DataSource, QueryRunner } from 'typeorm';
-import { appendWithin, streamVersionIn } from './appendCore';
+import { streamVersionIn } from './appendCore';
+import { EMPTY_HEAD, expectedVersions, prepareAppend, type LogHead } from './appendPlan';
+import { appendByCalls, type Assumed } from './postgresAppend';
 import { LogFollower } from './follower';
 import { headSql, readRangeSql, readStreamSql } from './reads';
 import type { AppendOptions, AppendResult, EventStore, Sql, StoredEvent, StreamAppend, WithinAppend } from './types';
@@ -50,6 +55,12 @@ export class PostgresEventStore implements EventStore {
   private listenerReady: Promise<void> | null = null;
   /** The storage fault the last write transaction hit (null once one succeeds). */
   private lastWriteFault: string | null = null;
+  /**
+   * The head of this store's last append: what the next one is hashed against.
+   * Only a guess (another instance or process may have appended since); the
+   * function checks it under the lock, and a wrong guess costs a round trip.
+   */
+  private lastHead: LogHead = EMPTY_HEAD;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -61,8 +72,12 @@ export class PostgresEventStore implements EventStore {
   }
 
   async writeTransaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+    return this.trackingFaults(() => this.transaction(fn, true));
+  }
+
+  private async trackingFaults<T>(write: () => Promise<T>): Promise<T> {
     try {
-      const out = await this.transaction(fn);
+      const out = await write();
       this.lastWriteFault = null;
       return out;
     } catch (e) {
@@ -78,13 +93,14 @@ export class PostgresEventStore implements EventStore {
     return this.lastWriteFault;
   }
 
-  private async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+  /** `lock`: take the append lock first (strata_append takes it itself). */
+  private async transaction<T>(fn: (tx: Sql) => Promise<T>, lock: boolean): Promise<T> {
     const qr: QueryRunner = this.dataSource.createQueryRunner();
     await qr.connect();
     try {
       await qr.query('BEGIN');
       try {
-        await qr.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK_KEY]);
+        if (lock) await qr.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK_KEY]);
         const out = await fn(postgresSql((sql, params) => qr.query(sql, params)));
         await qr.query('COMMIT');
         return out;
@@ -97,14 +113,32 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
+  /**
+   * Without `within`: one call in a transaction of its own (one round trip
+   * when this instance's last head is still the head). If another appender
+   * moved the head meanwhile, or with `within`: BEGIN, calls (the first takes
+   * the lock, so at most two), `within`, COMMIT.
+   */
   async append(batch: StreamAppend[], options: AppendOptions = {}, within?: WithinAppend): Promise<AppendResult> {
-    const result = await this.writeTransaction(async (tx) => {
-      const r = await appendWithin(tx, batch, options, within);
-      if (!r.duplicate) await tx.query('SELECT pg_notify(?, ?)', [CHANNEL, String(r.head)]);
-      return r;
+    const prepared = prepareAppend(batch, options);
+    const request = options.request ?? null;
+    const out = await this.trackingFaults(async () => {
+      let assumed: Assumed = { head: this.lastHead, versions: expectedVersions(prepared) };
+      if (!within) {
+        const alone = await appendByCalls(this.sql, prepared, assumed, request, 1);
+        if ('result' in alone) return alone;
+        assumed = alone.stale;
+      }
+      return this.transaction(async (tx) => {
+        const locked = await appendByCalls(tx, prepared, assumed, request, 2);
+        if (!('result' in locked)) throw new Error('strata_append found the head moved while this transaction held the append lock');
+        if (within && !locked.result.duplicate) await within(tx, locked.result.events);
+        return locked;
+      }, false);
     });
-    if (!result.duplicate) this.local.emit('appended');
-    return result;
+    if (out.head) this.lastHead = out.head;
+    if (!out.result.duplicate) this.local.emit('appended');
+    return out.result;
   }
 
   readRange(from: number, to?: number, limit = 1000): Promise<StoredEvent[]> { return readRangeSql(this.sql, from, to, limit); }

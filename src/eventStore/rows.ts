@@ -44,25 +44,6 @@ export function rowToEvent(r: EventRow): StoredEvent {
   };
 }
 
-/** UTF-8 text as a driver stores it (a lone surrogate would come back as U+FFFD). */
-const asStoredText = (s: string): string => Buffer.from(s, 'utf8').toString('utf8');
-
-/**
- * An event as a reader gets it back from its row: text columns through UTF-8,
- * JSON columns through JSON text. The append hashes this form, so the hash is
- * of what is stored, not of the caller's in-memory values.
- */
-export function storedForm<E extends Omit<StoredEvent, 'hash' | 'prevHash'>>(e: E): E {
-  return {
-    ...e,
-    stream: asStoredText(e.stream),
-    type: asStoredText(e.type),
-    data: JSON.parse(asStoredText(JSON.stringify(e.data ?? null))),
-    metadata: JSON.parse(asStoredText(JSON.stringify(e.metadata))),
-    idempotencyKey: e.idempotencyKey === null ? null : asStoredText(e.idempotencyKey),
-  };
-}
-
 export function eventToParams(e: StoredEvent): unknown[] {
   return [
     e.position, e.stream, e.version, e.type, e.schemaVersion,

@@ -53,6 +53,9 @@ export class SqliteEventStore implements EventStore {
   private readonly local = new EventEmitter();
   /** The storage fault the last write transaction hit (null once one succeeds). */
   private lastWriteFault: string | null = null;
+  /** Prepared once: exec() would compile the statement on every transaction. */
+  private readonly beginStmt: Database.Statement;
+  private readonly commitStmt: Database.Statement;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -63,13 +66,15 @@ export class SqliteEventStore implements EventStore {
   ) {
     this.sql = sqliteSql(reader);
     this.writeSql = sqliteSql(writer);
+    this.beginStmt = writer.prepare('BEGIN IMMEDIATE');
+    this.commitStmt = writer.prepare('COMMIT');
     this.local.setMaxListeners(0);
   }
 
   private async beginImmediate(): Promise<void> {
     const deadline = Date.now() + sqliteBusyTimeoutMs();
     for (let attempt = 0; ; attempt++) {
-      try { this.writer.exec('BEGIN IMMEDIATE'); return; } catch (e) {
+      try { this.beginStmt.run(); return; } catch (e) {
         if (!isBusy(e)) throw e;
         if (Date.now() > deadline) throw new DomainError('CONFLICT',
           'the database is locked by another writer (busy timeout exceeded); retry later');
@@ -83,7 +88,7 @@ export class SqliteEventStore implements EventStore {
       await this.beginImmediate();
       try {
         const out = await fn(this.writeSql);
-        this.writer.exec('COMMIT');
+        this.commitStmt.run();
         this.lastWriteFault = null;
         return out;
       } catch (e) {

@@ -1,0 +1,170 @@
+/**
+ * The part of an append that needs no database: validation, each event's
+ * stored JSON text, and — once the head and stream versions are known — the
+ * stored events with their hash chain and their rows. Both adapters use it;
+ * they differ only in how they learn the head and write the rows
+ * (appendCore.ts inside a locked transaction, postgresAppend.ts through one
+ * function call, docs/adr/0002-postgres-append-ordering.md).
+ *
+ * Work per event is done once: JSON.stringify of the data gives the text the
+ * row stores, JSON.parse of that text gives the value a reader gets back (what
+ * the hash covers), and the canonical metadata is shared by the whole append.
+ */
+import { badInput, conflict } from '../domain/errors';
+import { EVENT_SCHEMA_VERSION } from '../domain/events';
+import { findBadText, type BadText } from '../domain/text';
+import { canonicalText } from './canonicalText';
+import { GENESIS_HASH, chainHash } from './hashChain';
+import type { AppendOptions, EventMetadata, ExpectedVersion, StoredEvent, StreamAppend } from './types';
+
+const MAX_KEY_LENGTH = 200;
+
+/** The head an append continues: the last position and its hash (0 and 64 zeros on an empty log). */
+export interface LogHead { position: number; hash: string }
+
+export const EMPTY_HEAD: LogHead = { position: 0, hash: GENESIS_HASH };
+
+interface PreparedEvent {
+  streamIndex: number;
+  type: string;
+  schemaVersion: number;
+  /** The text the row stores. */
+  dataText: string;
+  /** JSON.parse(dataText): what a reader gets back and what the hash covers. */
+  data: unknown;
+}
+
+/** A validated append whose positions, versions and hashes are not assigned yet. */
+export interface PreparedAppend {
+  streams: ReadonlyArray<{ stream: string; expectedVersion: ExpectedVersion }>;
+  events: PreparedEvent[];
+  key: string | null;
+  metadata: EventMetadata;
+  metadataText: string;
+  /** canonical(metadata), shared by every event's hash. */
+  metadataCanonical: string;
+}
+
+/** An append with its positions, versions and hashes: the stored events and the columns of their rows. */
+export interface ChainedAppend {
+  events: StoredEvent[];
+  /** One entry per event, in EVENT_COLUMNS order. */
+  rows: unknown[][];
+  head: LogHead;
+}
+
+/**
+ * JSON.stringify writes a NUL as \u0000 and a lone surrogate as \udXXX, so a data
+ * text without this pattern holds neither; with it (or a literal backslash-u
+ * that merely looks alike) the parsed value is searched for the offending string.
+ */
+const SUSPECT_ESCAPE = /\\u(?:0000|d[89a-f])/;
+
+function badTextError(bad: BadText) {
+  return badInput(`${bad.path} ${bad.problem}; the log stores only valid Unicode text without NUL`);
+}
+
+/**
+ * Everything but the events' data. Text is checked in the order the first bad
+ * part is named: streams, types, then (prepareAppend) data, key, actor.
+ */
+function validate(batch: StreamAppend[], options: AppendOptions): void {
+  if (batch.length === 0 || batch.every((b) => b.events.length === 0)) throw badInput('an append needs at least one event');
+  const key = options.idempotencyKey;
+  if (key != null && (key.length === 0 || key.length > MAX_KEY_LENGTH)) {
+    throw badInput(`an idempotency key must be 1 to ${MAX_KEY_LENGTH} characters`);
+  }
+  const seen = new Set<string>();
+  for (const b of batch) {
+    if (!b.stream) throw badInput('stream name must not be empty');
+    if (seen.has(b.stream)) throw badInput(`stream ${b.stream} appears twice in one append`);
+    seen.add(b.stream);
+  }
+  // Only text every backend stores byte for byte reaches the log (src/domain/text.ts).
+  const bad = findBadText({ stream: batch.map((b) => b.stream), type: batch.map((b) => b.events.map((e) => e.type)) });
+  if (bad) throw badTextError(bad);
+}
+
+/** The JSON text a row stores for an event's data; BAD_INPUT when it holds text the log refuses. */
+function dataTextOf(data: unknown, streamIndex: number, index: number): { dataText: string; data: unknown } {
+  const dataText = JSON.stringify(data ?? null) ?? 'null';
+  const parsed: unknown = JSON.parse(dataText);
+  if (SUSPECT_ESCAPE.test(dataText)) {
+    const bad = findBadText(parsed, `data[${streamIndex}][${index}]`);
+    if (bad) throw badTextError(bad);
+  }
+  return { dataText, data: parsed };
+}
+
+/** Validates the batch (BAD_INPUT, nothing appended) and serializes each event once. */
+export function prepareAppend(batch: StreamAppend[], options: AppendOptions): PreparedAppend {
+  validate(batch, options);
+  const events: PreparedEvent[] = [];
+  batch.forEach((b, streamIndex) => {
+    b.events.forEach((e, i) => {
+      // The parsed text is what a reader gets back, so it is what the hash covers and what the check inspects.
+      const { dataText, data } = dataTextOf(e.data, streamIndex, i);
+      events.push({ streamIndex, type: e.type, schemaVersion: e.schemaVersion ?? EVENT_SCHEMA_VERSION, dataText, data });
+    });
+  });
+  const bad = findBadText({ idempotencyKey: options.idempotencyKey ?? null, actor: options.actor ?? null });
+  if (bad) throw badTextError(bad);
+  const metadata: EventMetadata = { actor: options.actor ?? null, recordedAt: (options.recordedAt ?? new Date()).toISOString() };
+  return {
+    streams: batch.map((b) => ({ stream: b.stream, expectedVersion: b.expectedVersion })),
+    events,
+    key: options.idempotencyKey ?? null,
+    metadata,
+    metadataText: JSON.stringify(metadata),
+    metadataCanonical: canonicalText(metadata),
+  };
+}
+
+/** CONFLICT (nothing appended) when a stream's actual version is not the one its append expects. */
+export function checkExpected(stream: string, expected: ExpectedVersion, actual: number): void {
+  if (expected === 'any') return;
+  if (expected === 'no_stream') {
+    if (actual !== 0) throw conflict(`stream ${stream} already exists (version ${actual})`, { stream, expected: 0, actual });
+    return;
+  }
+  if (expected !== actual) {
+    throw conflict(`stream ${stream} is at version ${actual}, expected ${expected}`, { stream, expected, actual });
+  }
+}
+
+/** Checks every stream's expected version against its actual one, in batch order (the first mismatch is the error). */
+export function checkAllExpected(prepared: PreparedAppend, actual: readonly number[]): void {
+  prepared.streams.forEach((s, i) => checkExpected(s.stream, s.expectedVersion, actual[i]!));
+}
+
+/** The version each stream is at if the append's expectations hold ('any': unknown, guessed as 0). */
+export function expectedVersions(prepared: PreparedAppend): number[] {
+  return prepared.streams.map((s) => (typeof s.expectedVersion === 'number' ? s.expectedVersion : 0));
+}
+
+/** Assigns positions after `head` and versions after `versions` (one per stream), and chains the hashes. */
+export function chainAppend(prepared: PreparedAppend, head: LogHead, versions: readonly number[]): ChainedAppend {
+  const { metadata, metadataText, metadataCanonical, key } = prepared;
+  const next = [...versions];
+  let position = head.position;
+  let prevHash = head.hash;
+  const events: StoredEvent[] = [];
+  const rows: unknown[][] = [];
+  for (const e of prepared.events) {
+    position += 1;
+    const version = (next[e.streamIndex] as number) + 1;
+    next[e.streamIndex] = version;
+    const stream = prepared.streams[e.streamIndex]!.stream;
+    const idempotencyKey = events.length === 0 ? key : null;
+    // Each event gets its own metadata object, as each reader's row parse does.
+    const event = {
+      position, stream, version, type: e.type, schemaVersion: e.schemaVersion, data: e.data,
+      metadata: { actor: metadata.actor, recordedAt: metadata.recordedAt }, idempotencyKey, prevHash, hash: '',
+    };
+    event.hash = chainHash(prevHash, event, metadataCanonical);
+    events.push(event);
+    rows.push([position, stream, version, e.type, e.schemaVersion, e.dataText, metadataText, idempotencyKey, prevHash, event.hash]);
+    prevHash = event.hash;
+  }
+  return { events, rows, head: { position, hash: prevHash } };
+}

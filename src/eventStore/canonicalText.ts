@@ -1,0 +1,50 @@
+/**
+ * canonicalJson (src/domain/canonicalJson.ts) written for speed: the append
+ * hashes every event's data in this form, and the functional original's
+ * map/filter/join allocations were the largest part of a batched append's
+ * CPU (bench/RESULTS.md, "Appends"). Loops instead of map/join, keys sorted
+ * only when not already in order, and each key's quoted form kept.
+ * Same text for every JSON value; test/eventStore/canonicalText.prop.test.ts
+ * holds the two equal.
+ */
+
+/** `"key":` by key. Keys are few (event data has a fixed vocabulary); bounded so odd data cannot grow it without end. */
+const quotedKeys = new Map<string, string>();
+const MAX_QUOTED_KEYS = 10_000;
+
+function quotedKey(k: string): string {
+  let q = quotedKeys.get(k);
+  if (q === undefined) {
+    q = `${JSON.stringify(k)}:`;
+    if (quotedKeys.size < MAX_QUOTED_KEYS) quotedKeys.set(k, q);
+  }
+  return q;
+}
+
+export function canonicalText(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new TypeError('canonical JSON has no form for a non-finite number');
+    return String(value); // what JSON.stringify writes for a finite number (-0 included: "0")
+  }
+  if (value === null || typeof value !== 'object') return value === undefined ? 'null' : JSON.stringify(value);
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalText(value[i]);
+    return `${out}]`;
+  }
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj);
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1]! > keys[i]!) { keys.sort(); break; }
+  }
+  let out = '{';
+  let first = true;
+  for (const k of keys) {
+    const v = obj[k];
+    if (v === undefined) continue;
+    out += (first ? '' : ',') + quotedKey(k) + canonicalText(v);
+    first = false;
+  }
+  return `${out}}`;
+}

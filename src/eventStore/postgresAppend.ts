@@ -1,0 +1,80 @@
+/**
+ * A PostgreSQL append through `strata_append` (migration
+ * 1764600019003-AppendFunction): the events are hashed against an assumed
+ * head and assumed stream versions, and one call takes the append lock,
+ * replays a used idempotency key, checks the assumptions, inserts, records the
+ * key and notifies, all under the lock (docs/adr/0002-postgres-append-ordering.md,
+ * addendum). When an assumption was wrong the call writes nothing and answers
+ * the actual head and versions: a stale expected version is then a CONFLICT;
+ * otherwise the events are re-hashed against the actual values and sent again.
+ */
+import { replayOfKeyRow, type KeyRow } from './appendCore';
+import { chainAppend, checkAllExpected, type LogHead, type PreparedAppend } from './appendPlan';
+import type { AppendResult, KeyedRequest, Sql, StoredEvent } from './types';
+
+const CALL = `SELECT * FROM strata_append(?::BIGINT, ?::TEXT, ?::TEXT[], ?::INTEGER[], ?::TEXT, ?::TEXT, ?::TEXT, ?::TEXT,
+  ?::BIGINT[], ?::TEXT[], ?::INTEGER[], ?::TEXT[], ?::INTEGER[], ?::TEXT[], ?::TEXT[], ?::TEXT[], ?::TEXT[], ?::TEXT[])`;
+
+interface CallRow {
+  outcome: 'appended' | 'duplicate' | 'stale';
+  head_position: string | number | null;
+  head_hash: string | null;
+  actual_versions: number[] | null;
+  key_first_position: string | number | null;
+  key_last_position: string | number | null;
+  key_operation: string | null;
+  key_input_digest: string | null;
+}
+
+/** What one call did: appended (the stored events), found the key used, or found the head or a version not as assumed. */
+export type CallOutcome =
+  | { kind: 'appended'; events: StoredEvent[]; head: LogHead }
+  | { kind: 'duplicate'; key: KeyRow }
+  | { kind: 'stale'; head: LogHead; versions: number[] };
+
+/** The head and stream versions an append is hashed against. */
+export interface Assumed { head: LogHead; versions: number[] }
+
+/** One round trip: hashes the append against `assumed` and calls strata_append. */
+export async function callAppend(sql: Sql, prepared: PreparedAppend, assumed: Assumed, request: KeyedRequest | null): Promise<CallOutcome> {
+  const chained = chainAppend(prepared, assumed.head, assumed.versions);
+  const column = (i: number) => chained.rows.map((r) => r[i]);
+  const [row] = await sql.query<CallRow>(CALL, [
+    assumed.head.position, assumed.head.hash, prepared.streams.map((s) => s.stream), assumed.versions,
+    prepared.key, prepared.metadata.recordedAt, request?.operation ?? null, request?.inputDigest ?? null,
+    ...Array.from({ length: 10 }, (_, i) => column(i)),
+  ]);
+  if (!row) throw new Error('strata_append returned no row');
+  if (row.outcome === 'appended') return { kind: 'appended', events: chained.events, head: chained.head };
+  if (row.outcome === 'duplicate') {
+    return { kind: 'duplicate', key: { first_position: row.key_first_position!, last_position: row.key_last_position!,
+      operation: row.key_operation, input_digest: row.key_input_digest } };
+  }
+  return { kind: 'stale', head: { position: Number(row.head_position), hash: row.head_hash! }, versions: row.actual_versions ?? [] };
+}
+
+/**
+ * Calls until the append is written, replayed, or refused. A stale answer
+ * checks the expected versions against the actual ones (CONFLICT, nothing
+ * appended) and re-hashes against them. `maxCalls` bounds the attempts: inside
+ * a transaction the first call holds the lock to the end, so its answer is
+ * current and the second call cannot be stale; outside one, another instance
+ * may append between calls, and the caller falls back to a transaction.
+ */
+export async function appendByCalls(
+  sql: Sql, prepared: PreparedAppend, assumed: Assumed, request: KeyedRequest | null, maxCalls: number,
+): Promise<{ result: AppendResult; head: LogHead | null } | { stale: Assumed }> {
+  let current = assumed;
+  for (let call = 1; ; call++) {
+    const out = await callAppend(sql, prepared, current, request);
+    if (out.kind === 'appended') {
+      return { result: { events: out.events, duplicate: false, head: out.head.position }, head: out.head };
+    }
+    if (out.kind === 'duplicate') {
+      return { result: await replayOfKeyRow(sql, out.key, request), head: null };
+    }
+    checkAllExpected(prepared, out.versions);
+    current = { head: out.head, versions: out.versions };
+    if (call >= maxCalls) return { stale: current };
+  }
+}

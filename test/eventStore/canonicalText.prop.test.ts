@@ -1,0 +1,46 @@
+/**
+ * The append's fast paths hash exactly what the reference definitions hash:
+ * canonicalText equals canonicalJson on every JSON value, and chainHash (the
+ * append's per-event hash with the metadata canonicalized once) equals
+ * eventHash (what `strata verify` recomputes).
+ */
+import fc from 'fast-check';
+import { canonicalJson } from '../../src/domain/canonicalJson';
+import { canonicalText } from '../../src/eventStore/canonicalText';
+import { chainHash, eventHash, GENESIS_HASH } from '../../src/eventStore/hashChain';
+
+const json = fc.jsonValue();
+
+describe('canonicalText', () => {
+  it('writes every JSON value exactly as canonicalJson does', () => {
+    fc.assert(fc.property(json, (v) => { expect(canonicalText(v)).toBe(canonicalJson(v)); }), { numRuns: 2000 });
+  });
+
+  it('sorts keys by code unit, drops undefined members and refuses non-finite numbers, as canonicalJson does', () => {
+    const v = { b: 1, a: [undefined, { z: null, y: undefined }], 10: 'x', 9: 'y', é: true, Z: -0 };
+    expect(canonicalText(v)).toBe(canonicalJson(v));
+    expect(canonicalText(v)).toBe('{"10":"x","9":"y","Z":0,"a":[null,{"z":null}],"b":1,"é":true}');
+    expect(() => canonicalText({ n: Number.NaN })).toThrow(TypeError);
+    expect(() => canonicalText([Infinity])).toThrow(TypeError);
+  });
+});
+
+describe('chainHash', () => {
+  const text = fc.string({ unit: 'grapheme', maxLength: 20 });
+  const event = fc.record({
+    position: fc.integer({ min: 1, max: 2 ** 40 }),
+    stream: text,
+    version: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+    type: text,
+    schemaVersion: fc.integer({ min: 1, max: 100 }),
+    data: json,
+    metadata: fc.record({ actor: fc.option(text), recordedAt: fc.date({ noInvalidDate: true }).map((d) => d.toISOString()) }),
+    idempotencyKey: fc.option(text),
+  });
+
+  it('equals eventHash for every event', () => {
+    fc.assert(fc.property(event, fc.constantFrom(GENESIS_HASH, 'ab'.repeat(32)), (e, prev) => {
+      expect(chainHash(prev, e, canonicalJson(e.metadata))).toBe(eventHash(prev, e));
+    }), { numRuns: 1000 });
+  });
+});
