@@ -4,7 +4,8 @@
  * not). A base loaded from `docker save` (no Parent), committed from a
  * container twice in a row, in the Engine and in Strata (the same base
  * imported from the same archive): own ID on top, each commit ancestor's ID on
- * its top step, `<missing>` below the base's top step.
+ * its top step, `<missing>` below the base's top step (its COPY and RUN; its
+ * top step is a label unique to the run).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -24,7 +25,9 @@ describeWithPeers(['docker'])('strata history IMAGE IDs against docker history',
   beforeAll(() => {
     dir = tempDir();
     db = path.join(dir, 'strata.db');
-    baseId = build(base, BASE_DOCKERFILE);
+    // A label only this run has: other suites build BASE_DOCKERFILE too, and an image ID they share would keep its
+    // Parent through the rmi below (rmi only untags an image something else still names).
+    baseId = build(base, `${BASE_DOCKERFILE}LABEL org.strata.test.run="${unique('hbase')}"\n`);
     const tar = path.join(dir, 'base.tar');
     docker(['save', '-o', tar, base]);
     // The classic builder links the base to its intermediate images; a save/load round trip drops that link, as an import has none.
@@ -59,19 +62,19 @@ describeWithPeers(['docker'])('strata history IMAGE IDs against docker history',
     docker(['commit', c2, commit2]);
     const dockerIds = docker(['history', '--format', '{{.ID}}', '--no-trunc', commit2]).trim().split('\n');
     const engineOwn = [commit2, commit1].map((r) => docker(['image', 'inspect', '--format', '{{.Id}}', r]).trim());
-    expect(dockerIds).toEqual([...engineOwn, baseId, '<missing>']); // the oracle behaves as this test assumes
+    expect(dockerIds).toEqual([...engineOwn, baseId, '<missing>', '<missing>']); // the oracle behaves as this test assumes
 
     const s1 = strataCommit(base, '/one');
     const s2 = strataCommit(s1, '/two');
     const json = strataJson(['history', s2, '--format', 'json', '--db', db]);
     const role = (ids: string[], own: readonly string[]) => ids.map((id) => (own.includes(id) ? `own${own.indexOf(id)}` : id));
     expect(role(json.map((h: any) => h.Id), [s2, s1])).toEqual(role(dockerIds, engineOwn));
-    expect(json.map((h: any) => h.Id)).toEqual([s2, s1, baseId, '<missing>']);
+    expect(json.map((h: any) => h.Id)).toEqual([s2, s1, baseId, '<missing>', '<missing>']);
     expect(json[2].Tags).toEqual([base]);
 
     const table = strata(['history', s2, '--no-trunc', '--db', db]);
     expect(table.status).toBe(0);
-    expect(table.stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/)[0])).toEqual([s2, s1, baseId, '<missing>']);
+    expect(table.stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/)[0])).toEqual([s2, s1, baseId, '<missing>', '<missing>']);
     const short = strata(['history', s2, '--db', db]).stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/)[0]);
     const dockerShort = docker(['history', '--format', '{{.ID}}', commit2]).trim().split('\n');
     expect(short[2]).toBe(dockerShort[2]); // the base's short ID as the Engine prints it
@@ -80,7 +83,7 @@ describeWithPeers(['docker'])('strata history IMAGE IDs against docker history',
 
   test('an imported image has no commit parent: only its own row has an ID', () => {
     const json = strataJson(['history', base, '--format', 'json', '--db', db]);
-    expect(json.map((h: any) => h.Id)).toEqual([baseId, '<missing>']);
-    expect(docker(['history', '--format', '{{.ID}}', '--no-trunc', base]).trim().split('\n')).toEqual([baseId, '<missing>']);
+    expect(json.map((h: any) => h.Id)).toEqual([baseId, '<missing>', '<missing>']);
+    expect(docker(['history', '--format', '{{.ID}}', '--no-trunc', base]).trim().split('\n')).toEqual([baseId, '<missing>', '<missing>']);
   });
 });
