@@ -97,5 +97,10 @@ export async function restart() {
   try { head = (await gql('query Head { head }')).head; } catch (e) { head = null; sync(); state.textContent = `Log head unavailable (${e.code})`; return; }
   sync();
   if (head !== null) window.dispatchEvent(new CustomEvent('strata:head', { detail: head }));
-  stop = subscribe('subscription Head { events { position } }', {}, { onNext: (d) => onHead(d.events.position) });
+  // Resume after the head just read: an event appended between that read and the subscription's start (or while a
+  // dropped socket reconnects) is replayed, never missed. The subscription re-sends these variables on reconnect.
+  const resume = { after: head ?? 0 };
+  stop = subscribe('subscription Head($after: Int) { events(afterPosition: $after) { position } }', resume, {
+    onNext: (d) => { resume.after = Math.max(resume.after, d.events.position); onHead(d.events.position); },
+  });
 }
