@@ -71,6 +71,19 @@ export interface BlobStore {
   publishIndex?(manifests: readonly { mediaType: string; digest: string; size: number; refName: string }[]): Promise<void>;
 }
 
+/** Streams a whole source through a writer: committed (verified against `expected`), or aborted on any failure. */
+export async function writeThrough(
+  w: BlobWriter, src: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, expected?: Expected,
+): Promise<BlobInfo> {
+  try {
+    for await (const c of src) await w.write(c);
+    return await w.commit(expected);
+  } catch (e) {
+    await w.abort();
+    throw e;
+  }
+}
+
 export class BlobDamagedError extends Error {
   readonly code = 'BLOB_DAMAGED';
   constructor(readonly digest: string, readonly actual: string) {

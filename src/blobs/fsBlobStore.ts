@@ -24,7 +24,7 @@ import path from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { DomainError } from '../domain/errors';
 import {
-  BlobDamagedError, digestHex, OCI_LAYOUT_VERSION,
+  BlobDamagedError, digestHex, writeThrough, OCI_LAYOUT_VERSION,
   type BlobInfo, type BlobStore, type BlobWriter, type Expected, type IngestSession,
 } from './blobStore';
 import { sha256Digest } from '../support/sha256';
@@ -136,20 +136,8 @@ export class FsBlobStore implements BlobStore {
         writers.add(w);
         return w;
       },
-      async write(src, expected) {
-        const w = await session.writer();
-        try {
-          for await (const c of src) await w.write(c);
-          return await w.commit(expected);
-        } catch (e) {
-          await w.abort();
-          throw e;
-        }
-      },
-      async put(bytes, expected) {
-        const w = await session.writer();
-        try { await w.write(bytes); return await w.commit(expected); } catch (e) { await w.abort(); throw e; }
-      },
+      write: async (src, expected) => writeThrough(await session.writer(), src, expected),
+      put: async (bytes, expected) => writeThrough(await session.writer(), [bytes], expected),
       async touch(digest) { const t = new Date(); await fs.utimes(store.blobPath(digest), t, t).catch(() => undefined); },
       async close() {
         clearInterval(timer);

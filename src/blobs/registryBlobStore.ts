@@ -25,7 +25,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { DomainError } from '../domain/errors';
 import type { RegistryClient } from '../registry/client';
 import {
-  BlobDamagedError, digestHex, type BlobInfo, type BlobStore, type BlobWriter, type Expected, type IngestSession,
+  BlobDamagedError, digestHex, writeThrough, type BlobInfo, type BlobStore, type BlobWriter, type Expected, type IngestSession,
 } from './blobStore';
 import { sha256Digest } from '../support/sha256';
 
@@ -130,20 +130,8 @@ export class RegistryBlobStore implements BlobStore {
         writers.add(w);
         return w;
       },
-      async write(src, expected) {
-        const w = await session.writer();
-        try {
-          for await (const c of src) await w.write(c);
-          return await w.commit(expected);
-        } catch (e) {
-          await w.abort();
-          throw e;
-        }
-      },
-      async put(bytes, expected) {
-        const w = await session.writer();
-        try { await w.write(bytes); return await w.commit(expected); } catch (e) { await w.abort(); throw e; }
-      },
+      write: async (src, expected) => writeThrough(await session.writer(), src, expected),
+      put: async (bytes, expected) => writeThrough(await session.writer(), [bytes], expected),
       async touch(digest) {
         const size = await store.stat(digest);
         if (size !== null) used.set(digest, size);

@@ -4,6 +4,7 @@
  * configured, and when a failed delivery is tried again. Signing and the
  * wire are the adapter's (src/webhooks/).
  */
+import type { BaseDriftEntry } from './drift';
 import { badInput } from './errors';
 
 /** Notification kinds an endpoint can subscribe to; `drift` is derived (a tag move that leaves images behind). */
@@ -33,14 +34,7 @@ export interface NotifiableEvent {
 }
 
 /** An image behind on a base tag, as the read model's drift index reports it. */
-export interface DriftNotice {
-  imageId: string;
-  tag: string;
-  builtOn: string;
-  current: string;
-  movesBehind: number;
-  since: string;
-}
+export type DriftNotice = Omit<BaseDriftEntry, 'sincePosition'>;
 
 export interface WebhookPayload {
   schemaVersion: number;
