@@ -29,6 +29,14 @@ export function resolveBackend(db?: string | null): Backend {
 /** Busy timeout for SQLite writers waiting on another process (ms). */
 export const sqliteBusyTimeoutMs = () => Number(process.env.STRATA_BUSY_TIMEOUT_MS || 120000);
 
+/** better-sqlite3's per-statement wait (ms): short; long waits are retried asynchronously (src/eventStore/sqlite.ts). */
+export const SQLITE_STATEMENT_TIMEOUT_MS = 200;
+
+/** Pragmas for every SQLite writer connection, opened through TypeORM or not (src/eventStore/index.ts). */
+export function prepareSqlite(db: { pragma(source: string): unknown }): void {
+  db.pragma('synchronous = NORMAL');
+}
+
 export function dataSourceOptions(backend: Backend): DataSourceOptions {
   if (backend.kind === 'postgres') {
     return {
@@ -51,11 +59,9 @@ export function dataSourceOptions(backend: Backend): DataSourceOptions {
     enableWAL: true,
     // Short per-statement wait; long waits are retried asynchronously (sqlite.ts)
     // so a server's event loop never blocks behind another process's import.
-    timeout: 200,
+    timeout: SQLITE_STATEMENT_TIMEOUT_MS,
     statementCacheSize: 200,
-    prepareDatabase: (db: any) => {
-      db.pragma('synchronous = NORMAL');
-    },
+    prepareDatabase: prepareSqlite,
     logging: false,
   };
 }

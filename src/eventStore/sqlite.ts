@@ -1,5 +1,6 @@
 /**
- * SQLite adapter (better-sqlite3 through TypeORM's DataSource): WAL; writes go
+ * SQLite adapter (better-sqlite3; through TypeORM's DataSource when this open
+ * created or migrated the database, else directly: src/eventStore/index.ts): WAL; writes go
  * through a process-wide queue and `BEGIN IMMEDIATE`; waiting for another
  * process's write lock is an async retry loop (so a server keeps answering
  * reads meanwhile) bounded by STRATA_BUSY_TIMEOUT_MS. Reads use a second,
@@ -58,7 +59,8 @@ export class SqliteEventStore implements EventStore {
   private readonly commitStmt: Database.Statement;
 
   constructor(
-    private readonly dataSource: DataSource,
+    /** The DataSource that opened `writer`, or null when it was opened directly (close() then closes it). */
+    private readonly dataSource: DataSource | null,
     private readonly writer: Database.Database,
     private readonly reader: Database.Database,
     private readonly file: string,
@@ -139,6 +141,6 @@ export class SqliteEventStore implements EventStore {
   async close(): Promise<void> {
     this.local.removeAllListeners();
     this.reader.close();
-    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    if (!this.dataSource) { if (this.writer.open) this.writer.close(); } else if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 }
