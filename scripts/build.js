@@ -73,8 +73,22 @@ function link(name) {
 }
 
 /** Compiles what changed since the last build; returns how many files it compiled. */
+/**
+ * dist/schema.ast.json: the SDL parsed and validated once (src/graphql/schemaLoader.ts), by
+ * the compiled loader. Rewritten whenever the SDL differs from the one it holds, also when no
+ * source changed; `strata` uses it only while it matches the SDL, so it is never stale in effect.
+ */
+function schemaCache(quiet) {
+  const loader = path.join(DIST, 'src', 'graphql', 'schemaLoader.js');
+  if (!fs.existsSync(loader)) return;
+  if (require(loader).writeSchemaCache(writeAtomic) && !quiet) process.stderr.write('strata build: parsed and validated schema/*.graphql into dist/schema.ast.json\n');
+}
+
 async function build({ quiet = false } = {}) {
-  if (manifestMatches(readManifest())) return 0;
+  if (manifestMatches(readManifest())) {
+    schemaCache(quiet); // written atomically: no lock needed
+    return 0;
+  }
   let swc;
   try { swc = require('@swc/core'); } catch {
     // Installed without devDependencies: bin/strata.js runs the sources through tsx instead.
@@ -102,6 +116,7 @@ async function build({ quiet = false } = {}) {
       fs.rmSync(`${js}.map`, { force: true });
     }
     for (const name of LINKED) link(name);
+    schemaCache(quiet);
     writeAtomic(MANIFEST, JSON.stringify(current));
     if (!quiet) process.stderr.write(`strata build: compiled ${changed.length} of ${Object.keys(current.files).length} files to dist/\n`);
     return changed.length;

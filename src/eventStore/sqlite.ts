@@ -141,6 +141,8 @@ export class SqliteEventStore implements EventStore {
   async close(): Promise<void> {
     this.local.removeAllListeners();
     this.reader.close();
-    if (!this.dataSource) { if (this.writer.open) this.writer.close(); } else if (this.dataSource.isInitialized) await this.dataSource.destroy();
+    if (!this.dataSource) {
+      if (this.writer.open) this.writer.close();
+    } else if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 }

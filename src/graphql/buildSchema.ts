@@ -3,9 +3,9 @@
  * resolver map attached. Small enough to do without graphql-tools: set
  * `resolve`/`subscribe` per field, scalars' codecs, and Node's resolveType.
  */
-import { buildSchema, GraphQLObjectType, GraphQLScalarType, GraphQLInterfaceType, type GraphQLSchema } from 'graphql';
+import { buildASTSchema, GraphQLObjectType, GraphQLScalarType, GraphQLInterfaceType, type GraphQLSchema } from 'graphql';
 import type { EventStore } from '../eventStore/types';
-import { loadSchemaSDL } from './schemaLoader';
+import { loadSchemaDocument } from './schemaLoader';
 import { resolverMap } from './resolvers';
 import { subscriptionResolvers } from './subscriptions';
 import { driftSubscription } from './driftSubscription';
@@ -13,7 +13,9 @@ import { driftSubscription } from './driftSubscription';
 type FieldResolver = ((...args: any[]) => unknown) | { subscribe: (...args: any[]) => unknown; resolve?: (...args: any[]) => unknown };
 
 export function buildExecutableSchema(store: EventStore): GraphQLSchema {
-  const schema = buildSchema(loadSchemaSDL());
+  // The build validated a cached document (schemaLoader.ts); any other SDL is validated here.
+  const { document, validated } = loadSchemaDocument();
+  const schema = buildASTSchema(document, { assumeValidSDL: validated });
   const subscriptions = { Subscription: { ...subscriptionResolvers(store).Subscription, drift: driftSubscription(store) } };
   const map: Record<string, Record<string, FieldResolver> | GraphQLScalarType> = { ...resolverMap, ...subscriptions } as any;
   for (const [typeName, fields] of Object.entries(map)) {
