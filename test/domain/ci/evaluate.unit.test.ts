@@ -1,7 +1,7 @@
 import type { EfficiencyReport } from '../../../src/domain/efficiency';
 import { NO_RULES, type CheckRules } from '../../../src/domain/ci/checkRules';
-import { evaluateRules, type CheckFacts } from '../../../src/domain/ci/evaluate';
-import { describeJudged, judgedLayers } from '../../../src/domain/ci/judgedLayers';
+import { evaluateRules, MAX_REPORTED_PATHS, nameOf, tally, type CheckFacts, type CheckRuleResult } from '../../../src/domain/ci/evaluate';
+import { describeJudged, judgedLayers, type JudgedLayers } from '../../../src/domain/ci/judgedLayers';
 import { matchForbidden } from '../../../src/domain/ci/forbiddenPaths';
 
 const eff = (o: Partial<EfficiencyReport> = {}): EfficiencyReport => ({
@@ -101,5 +101,169 @@ describe('judged layers', () => {
   it('says which layers were judged', () => {
     expect(describeJudged(judgedLayers(chain, true, { name: 'debian:12', chainIds: ['c0', 'c1'] }))).toBe('layers 2-3 (2 above base debian:12, layers 0-1)');
     expect(describeJudged(judgedLayers(chain, false, null))).toBe('all 4 layers (layers 0-3)');
+  });
+});
+
+describe('CI verdicts: what each result says (docs/ci.md "Rules")', () => {
+  const result = (rules: Partial<CheckRules>, f: Partial<CheckFacts> = {}, rule?: string) => {
+    const r = evaluateRules({ ...NO_RULES, ...rules }, facts(f)).results;
+    return rule ? r.find((x) => x.rule === rule)! : r;
+  };
+
+  it("skips: dive's rules say 'rule disabled', Strata's 'not configured', with no actual or limit", () => {
+    expect((result({}) as CheckRuleResult[]).map((r) => [r.rule, r.status, r.actual, r.limit, r.message])).toEqual([
+      ['lowestEfficiency', 'SKIP', null, null, 'rule disabled'],
+      ['highestWastedBytes', 'SKIP', null, null, 'rule disabled'],
+      ['highestUserWastedPercent', 'SKIP', null, null, 'rule disabled'],
+      ['maxLayers', 'SKIP', null, null, 'not configured'],
+      ['maxGrowthOverParentBytes', 'SKIP', null, null, 'not configured'],
+      ['allowedBases', 'SKIP', null, null, 'not configured'],
+      ['forbiddenPaths', 'SKIP', null, null, 'not configured'],
+    ]);
+  });
+
+  it("dive's failure messages, word for word; passes say the comparison", () => {
+    const fail = result({ lowestEfficiency: 0.95, highestWastedBytes: 99, highestUserWastedPercent: 0.1, maxLayers: 2 }) as CheckRuleResult[];
+    expect(fail.slice(0, 4).map((r) => [r.status, r.actual, r.limit, r.message])).toEqual([
+      ['FAIL', '0.9', '0.95', 'image efficiency is too low (efficiency=0.9 < threshold=0.95)'],
+      ['FAIL', '100', '99', 'too many bytes wasted (wasted-bytes=100 > threshold=99)'],
+      ['FAIL', '0.2', '0.1', 'too many bytes wasted, relative to the user bytes added (%-user-wasted-bytes=0.2 > threshold=0.1)'],
+      ['FAIL', '3', '2', 'too many layers (3 > 2)'],
+    ]);
+    const pass = result({ lowestEfficiency: 0.5, highestWastedBytes: 1500, highestUserWastedPercent: 0.5, maxLayers: 3 }, {
+      efficiency: eff({ wastedBytes: 1200 }),
+    }) as CheckRuleResult[];
+    expect(pass.slice(0, 4).map((r) => [r.status, r.actual, r.limit, r.message])).toEqual([
+      ['PASS', '0.9', '0.5', 'efficiency 0.9 >= 0.5'],
+      ['PASS', '1200', '1500', 'wasted bytes 1,200 <= 1,500'],
+      ['PASS', '0.2', '0.5', 'user wasted ratio 0.2 <= 0.5'],
+      ['PASS', '3', '3', '3 layers <= 3'],
+    ]);
+    expect(evaluateRules({ ...NO_RULES, maxLayers: 2 }, facts()).pass).toBe(false);
+  });
+
+  it('no user bytes: the actual value reads NaN or Infinity', () => {
+    expect(result({ highestUserWastedPercent: 0.5 }, { efficiency: eff({ userWastedPercent: null, wastedBytes: 0 }) }, 'highestUserWastedPercent'))
+      .toMatchObject({ status: 'PASS', actual: 'NaN', message: 'user wasted ratio NaN <= 0.5' });
+    expect(result({ highestUserWastedPercent: 1 }, { efficiency: eff({ userWastedPercent: null, wastedBytes: 7 }) }, 'highestUserWastedPercent'))
+      .toMatchObject({ status: 'FAIL', actual: 'Infinity' });
+  });
+
+  it('minWastedBytes: the pass says which rule failed and both byte figures; a failing user ratio passes too', () => {
+    const r = result({ highestUserWastedPercent: 0.1, minWastedBytes: 1000 }, { efficiency: eff({ wastedBytes: 999 }) }, 'highestUserWastedPercent');
+    expect(r).toEqual({
+      rule: 'highestUserWastedPercent', status: 'PASS', actual: '0.2', limit: '0.1',
+      message: 'too many bytes wasted, relative to the user bytes added (%-user-wasted-bytes=0.2 > threshold=0.1), '
+        + 'but wasted bytes 999 are under minWastedBytes 1,000',
+    });
+    expect(result({ lowestEfficiency: 0.95, minWastedBytes: 1000 }, { efficiency: eff({ wastedBytes: 1000 }) }, 'lowestEfficiency'))
+      .toMatchObject({ status: 'FAIL' });
+  });
+
+  it('maxGrowthOverParentBytes: growth reported (negative when smaller), both sizes and the parent named', () => {
+    expect(result({ maxGrowthOverParentBytes: 10 }, { sizeBytes: 5000, parent: { name: 'base:1', sizeBytes: 1000 } }, 'maxGrowthOverParentBytes'))
+      .toEqual({ rule: 'maxGrowthOverParentBytes', status: 'FAIL', actual: '4000', limit: '10',
+        message: 'grew 4,000 bytes over its parent (> 10): 5,000 bytes vs 1,000 for parent base:1' });
+    expect(result({ maxGrowthOverParentBytes: 0 }, { sizeBytes: 1000, parent: { name: 'base:1', sizeBytes: 3000 } }, 'maxGrowthOverParentBytes'))
+      .toMatchObject({ status: 'PASS', actual: '-2000', message: 'grew -2,000 bytes over its parent (<= 0): 1,000 bytes vs 3,000 for parent base:1' });
+    expect(result({ maxGrowthOverParentBytes: 1 }, {}, 'maxGrowthOverParentBytes'))
+      .toEqual({ rule: 'maxGrowthOverParentBytes', status: 'SKIP', actual: null, limit: null,
+        message: 'no parent image in the ledger to compare with' });
+  });
+
+  const img = (c: string, tags: string[], digests: string[] = []) => ({ imageId: `sha256:${c.repeat(64)}`, manifestDigests: digests, repoTags: tags });
+  const debian = img('d', ['debian:12', 'debian:bookworm'], [`sha256:${'e'.repeat(64)}`]);
+  const python = img('a', ['python:3.12']);
+  const app = img('b', []);
+
+  it('allowedBases: says which ancestor matched, as its base or an ancestor above it, and the entry that allowed it', () => {
+    expect(result({ allowedBases: ['debian:bookworm'] }, { ancestors: [python, debian] }, 'allowedBases')).toEqual({
+      rule: 'allowedBases', status: 'PASS', actual: 'debian:12', limit: 'debian:bookworm',
+      message: 'built on debian:12, its base, allowed as "debian:bookworm"',
+    });
+    expect(result({ allowedBases: ['alpine:3', 'python:3.12'] }, { ancestors: [python, debian] }, 'allowedBases')).toEqual({
+      rule: 'allowedBases', status: 'PASS', actual: 'python:3.12', limit: 'alpine:3, python:3.12',
+      message: 'built on python:3.12, its ancestor (base debian:12), allowed as "python:3.12"',
+    });
+  });
+
+  it('allowedBases: a failure names the base and the whole ancestor line; an untagged image by its short ID', () => {
+    expect(result({ allowedBases: ['alpine:3'] }, { ancestors: [app, python, debian] }, 'allowedBases')).toEqual({
+      rule: 'allowedBases', status: 'FAIL', actual: 'debian:12', limit: 'alpine:3',
+      message: `base debian:12 is not an allowed base (ancestor line: sha256:${'b'.repeat(12)} <- python:3.12 <- debian:12)`,
+    });
+    expect(result({ allowedBases: ['alpine:3'] }, {}, 'allowedBases')).toEqual({
+      rule: 'allowedBases', status: 'FAIL', actual: null, limit: 'alpine:3', message: 'no base image known: the image has no ancestor in the ledger',
+    });
+  });
+
+  it('allowedBases: matching is by whole names, case-insensitive for IDs and digests, never by prefix', () => {
+    const status = (allowed: string[], ancestors = [python, debian], resolved = new Map<string, string>()) =>
+      (result({ allowedBases: allowed }, { ancestors, resolvedBases: resolved }, 'allowedBases') as CheckRuleResult).status;
+    expect(status([`SHA256:${'D'.repeat(64)}`])).toBe('PASS');
+    expect(status([` ${'d'.repeat(64)} `])).toBe('PASS');
+    expect(status([`sha256:${'E'.repeat(64)}`])).toBe('PASS'); // the manifest digest alone
+    expect(status([`other@sha256:${'e'.repeat(64)}`])).toBe('PASS'); // a digest names content: the repository before it is not compared
+    expect(status([`debian@sha256:${'f'.repeat(64)}`])).toBe('FAIL');
+    expect(status(['d'.repeat(12)])).toBe('FAIL');
+    expect(status(['debian'])).toBe('FAIL'); // debian:latest, a tag neither carries
+    expect(status(['debian:13'], [python, debian], new Map([['debian:13', app.imageId]]))).toBe('FAIL');
+    expect(status(['stable'], [python, debian], new Map([['stable', python.imageId]]))).toBe('PASS');
+    expect(status([`${'d'.repeat(64)}@sha256:${'f'.repeat(64)}`])).toBe('FAIL');
+    expect(status(['Debian:12'])).toBe('FAIL');
+  });
+
+  it('forbiddenPaths: each path once, sorted; the message shows ten and counts the rest; paths listed up to the maximum', () => {
+    const many = Array.from({ length: MAX_REPORTED_PATHS + 5 }, (_, i) => `/p/${String(i).padStart(5, '0')}`);
+    const r = result({ forbiddenPaths: ['/p/**', '**/*'] }, {
+      forbiddenMatches: [{ pattern: '/p/**', paths: [...many].reverse() }, { pattern: '**/*', paths: many.slice(0, 3) }],
+    }, 'forbiddenPaths') as CheckRuleResult;
+    expect(r.status).toBe('FAIL');
+    expect(r.actual).toBe(String(MAX_REPORTED_PATHS + 5));
+    expect(r.limit).toBe('/p/**, **/*');
+    expect(r.message).toBe(`${MAX_REPORTED_PATHS + 5} forbidden paths in the merged view: ${many.slice(0, 10).join(', ')} and ${MAX_REPORTED_PATHS - 5} more`);
+    expect(r.paths).toEqual(many.slice(0, MAX_REPORTED_PATHS));
+    const one = result({ forbiddenPaths: ['x'] }, { forbiddenMatches: [{ pattern: 'x', paths: ['/x'] }] }, 'forbiddenPaths');
+    expect(one).toEqual({ rule: 'forbiddenPaths', status: 'FAIL', actual: '1', limit: 'x', message: '1 forbidden path in the merged view: /x', paths: ['/x'] });
+    const ten = Array.from({ length: 10 }, (_, i) => `/t${i}`);
+    expect((result({ forbiddenPaths: ['t'] }, { forbiddenMatches: [{ pattern: 't', paths: ten }] }, 'forbiddenPaths') as CheckRuleResult).message)
+      .toBe(`10 forbidden paths in the merged view: ${ten.join(', ')}`);
+    expect(result({ forbiddenPaths: ['x', 'y'] }, {}, 'forbiddenPaths'))
+      .toEqual({ rule: 'forbiddenPaths', status: 'PASS', actual: '0', limit: 'x, y', message: 'no path of the merged view matches' });
+  });
+
+  it('tally counts results by status; nameOf is the first tag, else the short image ID', () => {
+    const r = evaluateRules({ ...NO_RULES, maxLayers: 1, highestWastedBytes: 1000, allowedBases: ['x:1'] }, facts({ ancestors: [debian] }));
+    expect(tally(r)).toEqual({ PASS: 1, FAIL: 2, SKIP: 4 });
+    expect(tally({ pass: true, results: [] })).toEqual({ PASS: 0, FAIL: 0, SKIP: 0 });
+    expect([nameOf(debian), nameOf(app)]).toEqual(['debian:12', `sha256:${'b'.repeat(12)}`]);
+  });
+
+  it('matchForbidden: every pattern reported in order, with the paths it matches in the order given', () => {
+    expect(matchForbidden(['/b', '/a', '/ab'], [{ pattern: 'a', test: (p) => p.includes('a') }, { pattern: 'none', test: () => false }]))
+      .toEqual([{ pattern: 'a', paths: ['/a', '/ab'] }, { pattern: 'none', paths: [] }]);
+    expect(matchForbidden([], [{ pattern: 'a', test: () => true }])).toEqual([{ pattern: 'a', paths: [] }]);
+  });
+});
+
+describe('judged layers: every form of the description', () => {
+  it.each<[JudgedLayers, string]>([
+    [{ from: 0, count: 0, basis: 'WHOLE_IMAGE', base: null }, 'no layers'],
+    [{ from: 0, count: 1, basis: 'WHOLE_IMAGE', base: null }, 'all 1 layer (layer 0)'],
+    [{ from: 0, count: 2, basis: 'WHOLE_IMAGE', base: null }, 'all 2 layers (layers 0-1)'],
+    [{ from: 0, count: 3, basis: 'NO_BASE_KNOWN', base: null }, 'all 3 layers (layers 0-2): no base known to judge above'],
+    [{ from: 1, count: 1, basis: 'ABOVE_BASE', base: 'b:1' }, 'layer 1 (1 above base b:1, layer 0)'],
+    [{ from: 0, count: 2, basis: 'ABOVE_BASE', base: 'b:1' }, 'layers 0-1 (2 above base b:1, no layer in common)'],
+    [{ from: 2, count: 0, basis: 'ABOVE_BASE', base: 'b:1' }, 'no layers: the image has none above base b:1 (layers 0-1)'],
+    [{ from: 3, count: 2, basis: 'ABOVE_BASE_STACK', base: 'stack' }, 'layers 3-4 (2 above shared base stack stack, layers 0-2)'],
+  ])('%j → %j', (j, text) => {
+    expect(describeJudged(j)).toBe(text);
+  });
+
+  it('the common prefix stops at the first difference and at the shorter chain', () => {
+    expect(judgedLayers(['a', 'b'], true, { name: 'x', chainIds: ['a', 'b', 'c'] })).toEqual({ from: 2, count: 0, basis: 'ABOVE_BASE', base: 'x' });
+    expect(judgedLayers(['a', 'b', 'c'], true, { name: 'x', chainIds: ['z', 'b'] })).toEqual({ from: 0, count: 3, basis: 'ABOVE_BASE', base: 'x' });
+    expect(judgedLayers([], true, null, { name: 's', chainIds: ['a'] })).toEqual({ from: 0, count: 0, basis: 'ABOVE_BASE_STACK', base: 's' });
+    expect(judgedLayers(['a'], true, null, null)).toEqual({ from: 0, count: 1, basis: 'NO_BASE_KNOWN', base: null });
   });
 });
