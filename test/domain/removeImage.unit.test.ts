@@ -45,3 +45,24 @@ describe('removeImage (given a live image, when removed, then ImageRemoved)', ()
     expect(code(cmd({ expectedVersion: 0 }))).toBe('CONFLICT');
   });
 });
+
+describe('removeImage: each refusal names the image and the rule', () => {
+  const refusal = (c: RemoveImage, state = parentState()): [string, string, unknown] => {
+    try { planRemoval(c, state); } catch (e) { const x = e as DomainError; return [x.code, x.message, x.details]; }
+    throw new Error('accepted');
+  };
+  test('missing image → NOT_FOUND with the ID', () => {
+    expect(refusal(cmd({ imageId: 'sha256:nope' }))).toEqual(['NOT_FOUND', 'image sha256:nope does not exist', { imageId: 'sha256:nope' }]);
+  });
+  test('stale version → CONFLICT with both versions; null skips the check; the current version passes', () => {
+    expect(refusal(cmd({ expectedVersion: 3 }))).toEqual(['CONFLICT', `image ${PARENT_ID} is at version 1, not 3`, { imageId: PARENT_ID, expectedVersion: 3, actualVersion: 1 }]);
+    expect(planRemoval(cmd({ expectedVersion: null }), parentState()).events.map((e) => e.type)).toEqual(['ImageRemoved']);
+  });
+  test('in use → CONFLICT naming every container; force: false is no force', () => {
+    expect(refusal(cmd({ force: false }, { containersUsing: ['c1', 'c2'] })))
+      .toEqual(['CONFLICT', `image ${PARENT_ID} is being used by container c1, c2 (force to remove anyway)`, { imageId: PARENT_ID, containers: ['c1', 'c2'] }]);
+  });
+  test('no impact known → nothing freed', () => {
+    expect(planRemoval(cmd({}, { impact: null }), parentState())).toEqual({ events: [{ type: 'ImageRemoved', data: { imageId: PARENT_ID } }], freedLayers: [], freedBytes: 0 });
+  });
+});

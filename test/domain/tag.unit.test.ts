@@ -106,3 +106,12 @@ describe('tag refusals name the rule (message and details), not only the code', 
     expect((refusal(() => decideTag(bad, { tag: initialTagState(), image: parentState() })) as unknown[])[0]).toBe('BAD_USER_INPUT');
   });
 });
+
+describe('tag state', () => {
+  test('moves point the tag, a removal points it nowhere, any other event only counts a version', () => {
+    const s = foldTag([moved(null, 'sha256:a'), { type: 'ImageRemoved', data: { imageId: 'sha256:a' } }]);
+    expect(s).toEqual({ tag: 'app:1', imageId: 'sha256:a', version: 2 });
+    expect(foldTag([])).toEqual({ tag: null, imageId: null, version: 0 });
+    expect(foldTag([{ type: 'TagRemoved', data: { tag: 'app:1', from: 'x' } }])).toEqual({ tag: 'app:1', imageId: null, version: 1 });
+  });
+});

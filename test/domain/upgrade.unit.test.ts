@@ -2,7 +2,7 @@ import { DomainError } from '../../src/domain/errors';
 import type { DomainEvent } from '../../src/domain/events';
 import type { LayerEntry } from '../../src/domain/layerEntry';
 import { foldImage, ImageState, initialImageState } from '../../src/domain/image/state';
-import { planUpgrade, UpgradeData, UpgradeImage, UpgradePorts, UpgradeState } from '../../src/domain/image/upgrade';
+import { compareLayers, planUpgrade, UpgradeData, UpgradeImage, UpgradePorts, UpgradeState } from '../../src/domain/image/upgrade';
 import { storageReport } from '../../src/domain/storage';
 import { foldTag, TagState } from '../../src/domain/tag/state';
 import { chains, d, sha256Hex } from './domainTestKit';
@@ -117,5 +117,71 @@ describe('upgrade rejections', () => {
   test('an old base that is not a base of the image, or the same base again → BAD_USER_INPUT', () => {
     expect(code({ onto: 'x' }, given({ oldBase: newBase }))).toBe('BAD_USER_INPUT');
     expect(code({ onto: 'x' }, given({ newBase: oldBase }))).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe('upgrade rules, with the refusal each states', () => {
+  const refusal = (data: Partial<UpgradeData>, state = given(), p = upgradePorts()): [string, string, unknown] => {
+    try { planUpgrade(cmd(data, p), state); } catch (e) { const x = e as DomainError; return [x.code, x.message, x.details]; }
+    throw new Error('accepted');
+  };
+  test('exactly one of changes / onto; null counts as absent; an empty change set is a change set', () => {
+    const msg = 'upgrade needs exactly one of changes (a new layer) or onto (a new base)';
+    expect(refusal({ changes: null, onto: null })).toEqual(['BAD_USER_INPUT', msg, undefined]);
+    expect(refusal({ changes: [], onto: 'x' })[1]).toBe(msg);
+    const out = planUpgrade(cmd({ changes: [], onto: null }), given());
+    expect(out.image.layers.length).toBe(4);
+  });
+  test('the tag, its image and both bases must exist; each refusal names which', () => {
+    expect(refusal({ onto: 'x' }, given({ tag: foldTag([]) }))).toEqual(['NOT_FOUND', 'tag app:1 does not exist', { tag: 'app:1' }]);
+    expect(refusal({ onto: 'x' }, given({ current: initialImageState() }))).toEqual(['NOT_FOUND', 'the image of tag app:1 does not exist', undefined]);
+    expect(refusal({ onto: 'x' }, given({ oldBase: { ...oldBase, status: 'removed' } }))[1]).toBe('the old base image does not exist');
+    expect(refusal({ onto: 'x' }, given({ oldBase: { ...oldBase, imageId: null } }))[1]).toBe('the old base image does not exist');
+    expect(refusal({ onto: 'alpine:3.20' }, given({ newBase: undefined }))).toEqual(['NOT_FOUND', 'the new base alpine:3.20 does not exist', undefined]);
+    expect(refusal({ onto: 'x' }, given({ newBase: { ...newBase, status: 'removed' } }))[1]).toBe('the new base x does not exist');
+    expect(refusal({ onto: 'x' }, given({ newBase: { ...newBase, imageId: null } }))[1]).toBe('the new base x does not exist');
+  });
+  test('the old base must be a prefix of the image, and another image than the new base', () => {
+    expect(refusal({ onto: 'x' }, given({ oldBase: newBase })))
+      .toEqual(['BAD_USER_INPUT', `image ${appId} is not built on ${newBase.imageId}: its layers do not start with the old base's`, undefined]);
+    const longer = imageOf([A, B, C, N], [{ created_by: 'x' }]);
+    expect(refusal({ onto: 'x' }, given({ oldBase: longer }))[1]).toBe(`image ${appId} is not built on ${longer.imageId}: its layers do not start with the old base's`);
+    const ab = imageOf([A, B], [{ created_by: 'ADD alpine 3.19' }, { created_by: 'COPY certs' }]);
+    expect(refusal({ onto: 'x' }, given({ oldBase: ab, newBase: ab }))).toEqual(['BAD_USER_INPUT', `the image is already based on ${ab.imageId}`, undefined]);
+    // the whole image as its own old base: no own layers left, still a valid rebase
+    expect(planUpgrade(cmd({ onto: 'x' }), given({ oldBase: app })).image.layers.map((l) => l.diffId)).toEqual([N]);
+  });
+  test('rebase: the own layers\' entries are read (not the old base\'s); no createdBy, no note; no base digest known, null', () => {
+    const asked: string[] = [];
+    const bare = imageOf([N], [{ created_by: 'ADD alpine 3.20' }]);
+    const out = planUpgrade(cmd({ onto: 'alpine:3.20' }, upgradePorts({ entriesOf: (id) => { asked.push(id); return OWN[id] ?? []; } })), given({ newBase: bare }));
+    expect(asked).toEqual([B, C]);
+    expect(JSON.parse(out.image.config).history.map((h: { created_by: string }) => h.created_by)).toEqual(['ADD alpine 3.20', 'COPY certs', 'RUN build']);
+    expect(out.image.baseDigest).toBeNull();
+    expect(out.entries).toEqual([]);
+  });
+  test('rebase: manifestOf sees the new config and layers; an image already known is not committed again; the tag still moves', () => {
+    const seen: unknown[] = [];
+    const out = planUpgrade(cmd({ onto: 'x' }, upgradePorts({ manifestOf: (c, l) => { seen.push([c, l.map((x) => x.diffId)]); return d('m'); },
+      isImageKnown: () => true })), given());
+    expect(seen).toEqual([[out.image.config, [N, B, C]]]);
+    expect(out.image.manifestDigest).toBe(d('m'));
+    expect(out.events).toEqual([{ type: 'TagMoved', data: { tag: 'app:1', from: appId, to: out.imageId } }]);
+  });
+  test('a new layer: createdBy reaches the history; the tag is normalized; expectedVersion null skips the check', () => {
+    const out = planUpgrade(cmd({ tag: 'docker.io/library/app:1', changes: [], createdBy: 'patch', expectedVersion: null }), given());
+    expect(JSON.parse(out.image.config).history.at(-1)).toEqual({ created: NOW, created_by: 'patch' });
+    expect(out.events.at(-1)).toEqual({ type: 'TagMoved', data: { tag: 'app:1', from: appId, to: out.imageId } });
+    expect(out.previousImageId).toBe(appId);
+  });
+});
+
+describe('compareLayers (by DiffID, with the new image\'s indexes)', () => {
+  const ref = (diffId: string) => ({ diffId, digest: null, mediaType: null, compressedSize: null });
+  test('shared are those the previous image has anywhere; the rest are new', () => {
+    expect(compareLayers([ref(A), ref(B)], [ref(B), ref(N), ref(A)])).toEqual({
+      sharedLayers: [{ index: 0, diffId: B }, { index: 2, diffId: A }], newLayers: [{ index: 1, diffId: N }],
+    });
+    expect(compareLayers([], [ref(A)])).toEqual({ sharedLayers: [], newLayers: [{ index: 0, diffId: A }] });
   });
 });
