@@ -12,14 +12,19 @@ import {
 import { EVENT_COLUMNS, rowToEvent, type EventRow } from './rows';
 import type { AppendOptions, AppendResult, KeyedRequest, Sql, StoredEvent, StreamAppend, WithinAppend } from './types';
 
+/** The statements of an append, shared with the SQLite adapter's synchronous path (sqlite.ts). */
+export const STREAM_VERSION_SQL = 'SELECT MAX(version) AS v FROM events WHERE stream = ?';
+export const POSITIONS_SQL = `SELECT ${EVENT_COLUMNS} FROM events WHERE position >= ? AND position <= ? ORDER BY position`;
+export const KEY_ROW_SQL = 'SELECT first_position, last_position, operation, input_digest FROM idempotency_keys WHERE key = ?';
+export const HEAD_SQL = 'SELECT position, hash FROM events ORDER BY position DESC LIMIT 1';
+
 export async function streamVersionIn(tx: Sql, stream: string): Promise<number> {
-  const rows = await tx.query<{ v: number | string | null }>('SELECT MAX(version) AS v FROM events WHERE stream = ?', [stream]);
+  const rows = await tx.query<{ v: number | string | null }>(STREAM_VERSION_SQL, [stream]);
   return Number(rows[0]?.v ?? 0);
 }
 
 export async function readPositions(tx: Sql, from: number, to: number): Promise<StoredEvent[]> {
-  const rows = await tx.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE position >= ? AND position <= ? ORDER BY position`,
-    [from, to]);
+  const rows = await tx.query<EventRow>(POSITIONS_SQL, [from, to]);
   return rows.map(rowToEvent);
 }
 
@@ -37,29 +42,33 @@ export interface KeyRow {
   first_position: number | string; last_position: number | string; operation: string | null; input_digest: string | null;
 }
 
+/** CONFLICT when the key's row records another request than this one. */
+export function checkKeyRequest(row: KeyRow, request: KeyedRequest | null): void {
+  // Keys recorded before requests were stored (NULLs) are checked by their callers by event type.
+  if (request && row.operation !== null && (row.operation !== request.operation || row.input_digest !== request.inputDigest)) {
+    throw keyUsedForAnotherRequest(row.operation);
+  }
+}
+
 /**
  * The first result of a used key, read from its row; CONFLICT when the key
  * was used for another request (nothing appended either way).
  */
 export async function replayOfKeyRow(tx: Sql, row: KeyRow, request: KeyedRequest | null): Promise<AppendResult> {
-  // Keys recorded before requests were stored (NULLs) are checked by their callers by event type.
-  if (request && row.operation !== null && (row.operation !== request.operation || row.input_digest !== request.inputDigest)) {
-    throw keyUsedForAnotherRequest(row.operation);
-  }
+  checkKeyRequest(row, request);
   const events = await readPositions(tx, Number(row.first_position), Number(row.last_position));
   return { events, duplicate: true, head: Number(row.last_position) };
 }
 
 async function replayOfKey(tx: Sql, key: string, request: KeyedRequest | null): Promise<AppendResult | null> {
-  const rows = await tx.query<KeyRow>(
-    'SELECT first_position, last_position, operation, input_digest FROM idempotency_keys WHERE key = ?', [key]);
+  const rows = await tx.query<KeyRow>(KEY_ROW_SQL, [key]);
   return rows[0] ? replayOfKeyRow(tx, rows[0], request) : null;
 }
 
 /** Rows per INSERT statement: 10 columns each, well under SQLite's 32,766 bound parameters. */
-const ROWS_PER_INSERT = 100;
+export const ROWS_PER_INSERT = 100;
 const insertSqlByRows = new Map<number, string>();
-function insertSql(rows: number): string {
+export function insertSql(rows: number): string {
   let sql = insertSqlByRows.get(rows);
   if (!sql) {
     sql = `INSERT INTO events (${EVENT_COLUMNS}) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
@@ -79,8 +88,7 @@ async function insertRows(tx: Sql, rows: unknown[][]): Promise<void> {
 }
 
 export async function logHeadIn(tx: Sql): Promise<LogHead> {
-  const last = (await tx.query<{ position: number | string; hash: string }>(
-    'SELECT position, hash FROM events ORDER BY position DESC LIMIT 1'))[0];
+  const last = (await tx.query<{ position: number | string; hash: string }>(HEAD_SQL))[0];
   return last ? { position: Number(last.position), hash: last.hash } : EMPTY_HEAD;
 }
 
@@ -105,8 +113,12 @@ export async function appendWithin(
   return { events: chained.events, duplicate: false, head: chained.head.position };
 }
 
+export const RECORD_KEY_SQL = `INSERT INTO idempotency_keys (key, first_position, last_position, recorded_at, operation, input_digest)
+    VALUES (?, ?, ?, ?, ?, ?)`;
+
+export const keyParams = (key: string, chained: ChainedAppend, recordedAt: string, request: KeyedRequest | null) =>
+  [key, chained.events[0]!.position, chained.head.position, recordedAt, request?.operation ?? null, request?.inputDigest ?? null];
+
 async function recordKey(tx: Sql, key: string, chained: ChainedAppend, recordedAt: string, request: KeyedRequest | null) {
-  await tx.run(`INSERT INTO idempotency_keys (key, first_position, last_position, recorded_at, operation, input_digest)
-    VALUES (?, ?, ?, ?, ?, ?)`,
-  [key, chained.events[0]!.position, chained.head.position, recordedAt, request?.operation ?? null, request?.inputDigest ?? null]);
+  await tx.run(RECORD_KEY_SQL, keyParams(key, chained, recordedAt, request));
 }

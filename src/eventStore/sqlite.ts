@@ -13,11 +13,16 @@ import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { sqliteBusyTimeoutMs } from '../../ormconfig';
 import { DomainError } from '../domain/errors';
-import { appendWithin, readPositions, streamVersionIn } from './appendCore';
+import {
+  HEAD_SQL, KEY_ROW_SQL, POSITIONS_SQL, RECORD_KEY_SQL, ROWS_PER_INSERT, STREAM_VERSION_SQL,
+  checkKeyRequest, insertSql, keyParams, readPositions, streamVersionIn, type KeyRow,
+} from './appendCore';
+import { EMPTY_HEAD, chainAppend, checkAllExpected, prepareAppend, type LogHead } from './appendPlan';
+import { rowToEvent, type EventRow } from './rows';
 import { LogFollower } from './follower';
 import { headSql, readRangeSql, readStreamSql } from './reads';
 import type { AppendOptions, AppendResult, EventStore, Sql, StoredEvent, StreamAppend, WithinAppend } from './types';
-import { enqueueWrite } from './writeQueue';
+import { enqueueWrite, writeQueueIdle } from './writeQueue';
 import { storageFault } from './faults';
 
 /** Below this much free space on the database's disk, /healthz says writes may fail. */
@@ -57,6 +62,19 @@ export class SqliteEventStore implements EventStore {
   /** Prepared once: exec() would compile the statement on every transaction. */
   private readonly beginStmt: Database.Statement;
   private readonly commitStmt: Database.Statement;
+  /** The append's statements on the writer, prepared once (appendCore.ts has their SQL). */
+  private readonly appendStmts: {
+    head: Database.Statement; version: Database.Statement; keyRow: Database.Statement; positions: Database.Statement;
+    recordKey: Database.Statement; dataVersion: Database.Statement; insert: Map<number, Database.Statement>;
+  };
+  /**
+   * The head this connection's last append committed, with the `PRAGMA data_version`
+   * read in that transaction. data_version changes when another connection (another
+   * process, or another store on the same file) commits, never for this one's own
+   * commits: the same value inside the next write transaction proves the head is
+   * still this one. Any other write transaction on this connection forgets it.
+   */
+  private knownHead: { dataVersion: number; head: LogHead } | null = null;
 
   constructor(
     /** The DataSource that opened `writer`, or null when it was opened directly (close() then closes it). */
@@ -70,14 +88,20 @@ export class SqliteEventStore implements EventStore {
     this.writeSql = sqliteSql(writer);
     this.beginStmt = writer.prepare('BEGIN IMMEDIATE');
     this.commitStmt = writer.prepare('COMMIT');
+    this.appendStmts = {
+      head: writer.prepare(HEAD_SQL), version: writer.prepare(STREAM_VERSION_SQL).pluck(), keyRow: writer.prepare(KEY_ROW_SQL),
+      positions: writer.prepare(POSITIONS_SQL), recordKey: writer.prepare(RECORD_KEY_SQL),
+      dataVersion: writer.prepare('PRAGMA data_version').pluck(), insert: new Map(),
+    };
     this.local.setMaxListeners(0);
   }
 
   private async beginImmediate(): Promise<void> {
-    const deadline = Date.now() + sqliteBusyTimeoutMs();
+    let deadline = 0;
     for (let attempt = 0; ; attempt++) {
       try { this.beginStmt.run(); return; } catch (e) {
         if (!isBusy(e)) throw e;
+        deadline ||= Date.now() + sqliteBusyTimeoutMs();
         if (Date.now() > deadline) throw new DomainError('CONFLICT',
           'the database is locked by another writer (busy timeout exceeded); retry later');
         await sleep(Math.min(5 + attempt * 5, 100) * (0.5 + Math.random()));
@@ -86,12 +110,23 @@ export class SqliteEventStore implements EventStore {
   }
 
   writeTransaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+    return this.queuedTransaction(fn, null);
+  }
+
+  /**
+   * A write transaction in the process-wide queue. Without `committed`, what fn writes
+   * (events too: log import) is not an append this store tracks, so knownHead is
+   * forgotten; with it, `committed` runs right after COMMIT, before any other write starts.
+   */
+  private queuedTransaction<T>(fn: (tx: Sql) => Promise<T>, committed: ((out: T) => void) | null): Promise<T> {
     return enqueueWrite(this.file, async () => {
       await this.beginImmediate();
+      if (!committed) this.knownHead = null;
       try {
         const out = await fn(this.writeSql);
         this.commitStmt.run();
         this.lastWriteFault = null;
+        committed?.(out);
         return out;
       } catch (e) {
         this.lastWriteFault = storageFault(e);
@@ -111,10 +146,91 @@ export class SqliteEventStore implements EventStore {
     return this.lastWriteFault;
   }
 
+  /**
+   * The append (appendCore.ts's appendWithin, as synchronous statements: better-sqlite3
+   * runs them synchronously, and a promise per statement cost more than the statement).
+   * Without work within it and with no other write of this process queued, the whole
+   * transaction runs at once: BEGIN IMMEDIATE to COMMIT with nothing else interleaved,
+   * the order the queue would give it. Otherwise (work within, a queued write, or
+   * another process holding the write lock) it goes through the queue.
+   */
   async append(batch: StreamAppend[], options: AppendOptions = {}, within?: WithinAppend): Promise<AppendResult> {
-    const result = await this.writeTransaction((tx) => appendWithin(tx, batch, options, within));
+    let result = within ? null : this.appendNow(batch, options);
+    if (!result) {
+      const r = await this.queuedTransaction(async (tx) => {
+        const inTx = this.appendInTransaction(batch, options);
+        if (within && !inTx.result.duplicate) await within(tx, inTx.result.events);
+        return inTx;
+      }, within ? null : (inTx) => this.remember(inTx));
+      result = r.result;
+    }
     if (!result.duplicate) this.local.emit('appended');
     return result;
+  }
+
+  /** The append run to COMMIT synchronously; null when it must wait (a queued write here, or the lock held elsewhere). */
+  private appendNow(batch: StreamAppend[], options: AppendOptions): AppendResult | null {
+    if (!writeQueueIdle(this.file) || this.writer.inTransaction) return null;
+    try { this.beginStmt.run(); } catch (e) {
+      if (isBusy(e)) return null;
+      this.lastWriteFault = storageFault(e);
+      throw e;
+    }
+    try {
+      const r = this.appendInTransaction(batch, options);
+      this.commitStmt.run();
+      this.lastWriteFault = null;
+      this.remember(r);
+      return r.result;
+    } catch (e) {
+      this.lastWriteFault = storageFault(e);
+      if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
+      throw e;
+    }
+  }
+
+  private remember(r: { result: AppendResult; dataVersion: number }): void {
+    if (r.result.duplicate) return; // the head did not move; what is known stays true
+    const last = r.result.events[r.result.events.length - 1]!;
+    this.knownHead = { dataVersion: r.dataVersion, head: { position: last.position, hash: last.hash } };
+  }
+
+  /** appendWithin's steps on the writer, inside its BEGIN IMMEDIATE; the head from knownHead while data_version proves it current. */
+  private appendInTransaction(batch: StreamAppend[], options: AppendOptions): { result: AppendResult; dataVersion: number } {
+    const st = this.appendStmts;
+    const prepared = prepareAppend(batch, options);
+    const dataVersion = st.dataVersion.get() as number;
+    const key = prepared.key;
+    const request = options.request ?? null;
+    if (key) {
+      const row = st.keyRow.get(key) as KeyRow | undefined;
+      if (row) {
+        checkKeyRequest(row, request);
+        const events = (st.positions.all(Number(row.first_position), Number(row.last_position)) as EventRow[]).map(rowToEvent);
+        return { result: { events, duplicate: true, head: Number(row.last_position) }, dataVersion };
+      }
+    }
+    const known = this.knownHead;
+    let head: LogHead;
+    if (known && known.dataVersion === dataVersion) head = known.head;
+    else {
+      const last = st.head.get() as { position: number; hash: string } | undefined;
+      head = last ? { position: Number(last.position), hash: last.hash } : EMPTY_HEAD;
+    }
+    const versions = prepared.streams.map((s) => Number(st.version.get(s.stream) ?? 0));
+    checkAllExpected(prepared, versions);
+    const chained = chainAppend(prepared, head, versions);
+    const rows = chained.rows;
+    for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+      const end = Math.min(rows.length, start + ROWS_PER_INSERT);
+      let insert = st.insert.get(end - start);
+      if (!insert) { insert = this.writer.prepare(insertSql(end - start)); st.insert.set(end - start, insert); }
+      const params: unknown[] = [];
+      for (let i = start; i < end; i++) params.push(...rows[i]!);
+      insert.run(params);
+    }
+    if (key) st.recordKey.run(keyParams(key, chained, prepared.metadata.recordedAt, request));
+    return { result: { events: chained.events, duplicate: false, head: chained.head.position }, dataVersion };
   }
 
   readRange(from: number, to?: number, limit = 1000): Promise<StoredEvent[]> { return readRangeSql(this.sql, from, to, limit); }

@@ -13,3 +13,8 @@ export function enqueueWrite<T>(key: string, job: () => Promise<T>): Promise<T> 
   void tail.then(() => { if (tails.get(key) === tail) tails.delete(key); });
   return run;
 }
+
+/** True when no write transaction of this process is queued or running on `key`. */
+export function writeQueueIdle(key: string): boolean {
+  return !tails.has(key);
+}
