@@ -11,9 +11,7 @@ import { resolveBackend } from '../../ormconfig';
 import { badInput } from '../domain/errors';
 import type { BlobStore } from './blobStore';
 import { FsBlobStore } from './fsBlobStore';
-import { RegistryBlobStore } from './registryBlobStore';
 import { isRegistrySource, parseRegistryRef } from '../registry/reference';
-import { registryClient } from '../registry';
 
 export type { BlobInfo, BlobStore, BlobWriter, Expected, IngestSession } from './blobStore';
 export { BlobDamagedError } from './blobStore';
@@ -30,6 +28,9 @@ export function openBlobStore(db?: string | null, blobs?: string | null): BlobSt
   const given = blobs || process.env.STRATA_BLOBS;
   if (given && isRegistrySource(given)) {
     const { host, repository, location } = registryStoreRef(given);
+    // The registry client and its pull path (~20 ms of modules) load only for a registry store (docs/adr/0010).
+    const { RegistryBlobStore } = require('./registryBlobStore') as typeof import('./registryBlobStore');
+    const { registryClient } = require('../registry') as typeof import('../registry');
     return new RegistryBlobStore(location, registryClient(host), repository);
   }
   return new FsBlobStore(blobsLocation(db, blobs));

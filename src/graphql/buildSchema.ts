@@ -3,10 +3,12 @@
  * resolver map attached. Small enough to do without graphql-tools: set
  * `resolve`/`subscribe` per field, scalars' codecs, and Node's resolveType.
  */
-import { buildASTSchema, GraphQLObjectType, GraphQLScalarType, GraphQLInterfaceType, type GraphQLSchema } from 'graphql';
+import {
+  buildASTSchema, defaultFieldResolver, GraphQLObjectType, GraphQLScalarType, GraphQLInterfaceType, type GraphQLSchema,
+} from 'graphql';
 import type { EventStore } from '../eventStore/types';
 import { loadSchemaDocument } from './schemaLoader';
-import { resolverMap } from './resolvers';
+import { mutationResolverMap, resolverMap } from './resolvers';
 import { subscriptionResolvers } from './subscriptions';
 import { driftSubscription } from './driftSubscription';
 
@@ -37,10 +39,34 @@ export function buildExecutableSchema(store: EventStore): GraphQLSchema {
       else { def.subscribe = r.subscribe; if (r.resolve) def.resolve = r.resolve; }
     }
   }
+  attachMutations(schema);
   const node = schema.getType('Node') as GraphQLInterfaceType;
   node.resolveType = (obj: any) => {
     if (obj?.kind === 'Image' || obj?.kind === 'Layer') return obj.kind;
     return typeof obj?.hash === 'string' ? 'Event' : undefined;
   };
   return schema;
+}
+
+/**
+ * Each Mutation field resolves through mutationResolverMap(), loaded at the first
+ * mutation; a resolver for a field the SDL lacks is an error then, as it is for
+ * the other types here at build (test/graphql/schema.unit.test.ts checks both ways).
+ */
+function attachMutations(schema: GraphQLSchema): void {
+  const mutation = schema.getMutationType();
+  if (!mutation) return;
+  const defs = mutation.getFields();
+  let checked = false;
+  const resolvers = () => {
+    const map = mutationResolverMap();
+    if (!checked) {
+      for (const name of Object.keys(map)) if (!defs[name]) throw new Error(`resolver for unknown field ${mutation.name}.${name}`);
+      checked = true;
+    }
+    return map;
+  };
+  for (const [fieldName, def] of Object.entries(defs)) {
+    def.resolve = (parent, args, ctx, info) => (resolvers()[fieldName] ?? defaultFieldResolver)(parent, args, ctx, info);
+  }
 }

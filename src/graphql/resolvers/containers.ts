@@ -4,12 +4,15 @@
  * answer with the same shape.
  */
 import { accountingOf, type AccountingArgs } from './sizes';
-import { containerView, findContainer, type ContainerResult } from '../../application/commands/containers';
+import type { ContainerResult } from '../../application/commands/containers';
 import type { Strata } from '../../application/strata';
 import type { ReadModel } from '../../projections/readModel';
 import type { ContainerRecord } from '../../projections/records';
 import type { Ctx } from './context';
 import { imageObj } from './context';
+
+/** The container commands and deciders load when a container is asked for (start-up of other commands, docs/adr/0010). */
+const commands = () => require('../../application/commands/containers') as typeof import('../../application/commands/containers');
 
 /**
  * A Container as the schema shows it, computed at once (docker diff and sizes
@@ -17,7 +20,7 @@ import { imageObj } from './context';
  * which take an accounting argument, have resolvers (containerResolvers).
  */
 export async function containerObj(app: Strata, model: ReadModel, rec: ContainerRecord) {
-  const v = await containerView(app, model, rec);
+  const v = await commands().containerView(app, model, rec);
   const image = model.images.get(rec.imageId);
   return {
     id: rec.containerId, imageId: rec.imageId, name: rec.name, image: model.isLive(image) ? imageObj(image, model) : null,
@@ -41,7 +44,7 @@ export const containerPayload = (ctx: Ctx, r: ContainerResult) => containerObj(c
 export const containerQueryResolvers = {
   async container(_: unknown, args: { id: string }, ctx: Ctx) {
     const model = await ctx.app.models.current();
-    const rec = findContainer(model, args.id);
+    const rec = commands().findContainer(model, args.id);
     return rec ? containerObj(ctx.app, model, rec) : null;
   },
   async containers(_: unknown, __: unknown, ctx: Ctx) {

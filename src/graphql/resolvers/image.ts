@@ -13,9 +13,11 @@ import { eventNode, imageLayer, imageLayerLayer, mergedFile } from './mappers';
 import { readStreamPage } from './events';
 import type { ImageRecord, TagMoveRecord, TagRecord } from '../../projections/records';
 import type { MergedEntry } from '../../domain/layerEntry';
-import { readFileContent } from '../../application/fileContent';
 import type { ReadModel } from '../../projections/readModel';
 import { accountingOf, imageSizeOf, layerSize, sharedSizeOf, uniqueSizeOf, type AccountingArgs } from './sizes';
+
+/** File contents (the tar reader) load when a file's content is asked for (start-up of other commands, docs/adr/0010). */
+const fileContent = () => require('../../application/fileContent') as typeof import('../../application/fileContent');
 
 /** Sum of the layer blob sizes, null when any is unknown (or the list itself is). */
 function manifestLayersSize(layers: readonly { compressedSize: number | null }[] | null): number | null {
@@ -122,7 +124,7 @@ export const mergedFileResolvers = {
     ctx: Ctx) {
     if (!f.image) return null;
     const view = await ctx.loaders.view.load(f.image);
-    const c = await readFileContent(f.image, f.path, {
+    const c = await fileContent().readFileContent(f.image, f.path, {
       blobs: ctx.app.blobs, view, entriesOf: (d) => ctx.loaders.entries.load(d),
     }, args);
     return { base64: c.bytes.toString('base64'), size: c.size, truncated: c.truncated };

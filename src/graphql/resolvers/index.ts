@@ -6,9 +6,9 @@ import { imageCheckResolvers } from './check';
 import { layerResolvers } from './layer';
 import { queryResolvers } from './query';
 import { Bytes, DateTime, JSONScalar } from './scalars';
-import { mutationResolvers } from './mutations';
 import { containerQueryResolvers, containerResolvers } from './containers';
 import { guardMutations } from '../mutationGuard';
+import type { mutationResolvers as MutationResolvers } from './mutations';
 import { baseChainQueryResolvers, baseChainResolvers, imageBaseChainResolvers } from './baseChains';
 import { imageTimelineResolvers, timelineQueryResolvers } from './timeline';
 import { storageTopResolvers } from './storageTop';
@@ -34,5 +34,15 @@ export const resolverMap = {
   Webhook: webhookResolvers,
   WebhookDelivery: webhookDeliveryResolvers,
   StorageReport: storageTopResolvers,
-  Mutation: guardMutations(mutationResolvers),
 };
+
+let mutations: typeof MutationResolvers | null = null;
+/**
+ * Mutation's resolvers, loaded at the first mutation (buildSchema.ts): they bring
+ * the commands, registry pulls and pushes (~15 ms of modules), which a `strata query`
+ * that only reads never needs (docs/adr/0010-compiled-at-install.md).
+ */
+export function mutationResolverMap(): typeof MutationResolvers {
+  mutations ??= guardMutations((require('./mutations') as typeof import('./mutations')).mutationResolvers);
+  return mutations;
+}
