@@ -29,8 +29,12 @@ interface Shape { label: string; appends: number; perAppend: number; goal: { sql
 const ROUNDS = 3;
 const medianOf = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
 
-/** Appends through the store; returns ms and the stored rows (in order). */
-async function throughStore(store: EventStore, shape: Shape, offset: number): Promise<{ ms: number; events: StoredEvent[] }> {
+/** CPU (user+sys) of this process in ms: SQLite runs in-process, so it is the store's and the floor's own cost, steadier than wall under load. */
+const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+
+/** Appends through the store; returns ms (wall and CPU) and the stored rows (in order). */
+async function throughStore(store: EventStore, shape: Shape, offset: number): Promise<{ ms: number; cpu: number; events: StoredEvent[] }> {
+  const cpu0 = cpuMs();
   const { ms } = await timed(async () => {
     for (let a = 0; a < shape.appends; a++) {
       const stream = `bench:${shape.label}:${offset + a}`;
@@ -38,6 +42,7 @@ async function throughStore(store: EventStore, shape: Shape, offset: number): Pr
       await store.append([{ stream, expectedVersion: 0, events }]);
     }
   });
+  const cpu = cpuMs() - cpu0;
   const events: StoredEvent[] = [];
   for (let from = offset + 1; events.length < shape.appends * shape.perAppend;) {
     const got = await store.readRange(from, undefined, 5000);
@@ -45,15 +50,15 @@ async function throughStore(store: EventStore, shape: Shape, offset: number): Pr
     events.push(...got);
     from = got[got.length - 1]!.position + 1;
   }
-  return { ms, events };
+  return { ms, cpu, events };
 }
 
 const chunks = <T>(xs: T[], n: number): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
 
-function rowsFor(backend: 'sqlite' | 'postgres', shape: Shape, storeMs: number[], rawMs: number[], raw: string): Row {
+function rowsFor(backend: 'sqlite' | 'postgres', shape: Shape, storeMs: number[], rawMs: number[], raw: string, what = ''): Row {
   const n = shape.appends * shape.perAppend;
   return compare({
-    bench: 'append', metric: `${backend}: ${shape.label}`, value: n / (medianOf(storeMs) / 1000), unit: 'events/s',
+    bench: 'append', metric: `${backend}: ${shape.label}${what}`, value: n / (medianOf(storeMs) / 1000), unit: 'events/s',
     peer: raw, peerValue: n / (medianOf(rawMs) / 1000), better: 'higher',
     note: `${shape.appends} appends x ${shape.perAppend}; medians of ${storeMs.length}`,
   }, shape.goal[backend]);
@@ -76,13 +81,19 @@ async function sqlite(shapes: Shape[]): Promise<Row[]> {
       log(`append: sqlite ${shape.label}`);
       const storeMs: number[] = [];
       const rawMs: number[] = [];
+      const storeCpu: number[] = [];
+      const rawCpu: number[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         const s = await throughStore(store, shape, offset);
         offset += s.events.length;
         storeMs.push(s.ms);
+        storeCpu.push(s.cpu);
+        const cpu0 = cpuMs();
         rawMs.push((await timed(() => { for (const c of chunks(s.events, shape.perAppend)) tx(c); })).ms);
+        rawCpu.push(cpuMs() - cpu0);
       }
       rows.push(rowsFor('sqlite', shape, storeMs, rawMs, 'better-sqlite3 raw'));
+      rows.push(rowsFor('sqlite', shape, storeCpu, rawCpu, 'better-sqlite3 raw, CPU', ' (CPU)'));
     }
   } finally {
     raw.close();

@@ -12,7 +12,7 @@
  */
 import { badInput, conflict } from '../domain/errors';
 import { EVENT_SCHEMA_VERSION } from '../domain/events';
-import { findBadText, type BadText } from '../domain/text';
+import { findBadText, textProblem, type BadText } from '../domain/text';
 import { canonicalText } from './canonicalText';
 import { GENESIS_HASH, chainHash } from './hashChain';
 import type { AppendOptions, EventMetadata, ExpectedVersion, StoredEvent, StreamAppend } from './types';
@@ -60,6 +60,9 @@ export interface ChainedAppend {
  */
 const SUSPECT_ESCAPE = /\\u(?:0000|d[89a-f])/;
 
+/** A string findBadText would name (anything else it passes over). */
+const unstorable = (s: unknown): boolean => typeof s === 'string' && textProblem(s) !== null;
+
 function badTextError(bad: BadText) {
   return badInput(`${bad.path} ${bad.problem}; the log stores only valid Unicode text without NUL`);
 }
@@ -80,9 +83,12 @@ function validate(batch: StreamAppend[], options: AppendOptions): void {
     if (seen.has(b.stream)) throw badInput(`stream ${b.stream} appears twice in one append`);
     seen.add(b.stream);
   }
-  // Only text every backend stores byte for byte reaches the log (src/domain/text.ts).
-  const bad = findBadText({ stream: batch.map((b) => b.stream), type: batch.map((b) => b.events.map((e) => e.type)) });
-  if (bad) throw badTextError(bad);
+  // Only text every backend stores byte for byte reaches the log (src/domain/text.ts). Each name is
+  // checked in place; only when one fails is the object with its path built for the message.
+  if (batch.some((b) => unstorable(b.stream) || b.events.some((e) => unstorable(e.type)))) {
+    const bad = findBadText({ stream: batch.map((b) => b.stream), type: batch.map((b) => b.events.map((e) => e.type)) });
+    if (bad) throw badTextError(bad);
+  }
 }
 
 /** The JSON text a row stores for an event's data; BAD_INPUT when it holds text the log refuses. */
@@ -107,8 +113,11 @@ export function prepareAppend(batch: StreamAppend[], options: AppendOptions): Pr
       events.push({ streamIndex, type: e.type, schemaVersion: e.schemaVersion ?? EVENT_SCHEMA_VERSION, dataText, data });
     });
   });
-  const bad = findBadText({ idempotencyKey: options.idempotencyKey ?? null, actor: options.actor ?? null });
-  if (bad) throw badTextError(bad);
+  const { idempotencyKey, actor } = options;
+  if (unstorable(idempotencyKey) || unstorable(actor)) {
+    const bad = findBadText({ idempotencyKey: idempotencyKey ?? null, actor: actor ?? null });
+    if (bad) throw badTextError(bad);
+  }
   const metadata: EventMetadata = { actor: options.actor ?? null, recordedAt: (options.recordedAt ?? new Date()).toISOString() };
   return {
     streams: batch.map((b) => ({ stream: b.stream, expectedVersion: b.expectedVersion })),
