@@ -228,3 +228,122 @@ describe('LogChecker: what must be live', () => {
     expect(after(['tag:app:1', 'TagMoved', { tag: 'app:1', from: null, to: C }])).toEqual([null]);
   });
 });
+
+describe('LogChecker: every field of every type (issue 25, second pass)', () => {
+  /** Fields later versions added: an older log may lack them (logCheck.ts `optional`). */
+  const OPTIONAL: Record<string, string[]> = { ImageCommitted: ['manifestMediaType'], ManifestDigestAdded: ['mediaType', 'layers'] };
+  /** [type, nth, field] for every field of every event data in the valid log. */
+  const FIELDS = STEPS().flatMap(([, type, data], i) => {
+    const nth = STEPS().slice(0, i).filter(([, t]) => t === type).length;
+    return Object.keys(data).map((field) => [type, nth, field] as [string, number, string]);
+  });
+
+  test('the valid log names every field of every type once or more', () => {
+    expect(new Set(FIELDS.map(([t]) => t)).size).toBe(13);
+    expect(FIELDS.length).toBeGreaterThan(70);
+  });
+
+  test.each(FIELDS.filter(([type, , f]) => !(OPTIONAL[type] ?? []).includes(f)))('%s #%i without data.%s is refused for that field', (type, nth, field) => {
+    const at = IX(type, nth);
+    const drop = (e: CheckedEvent): CheckedEvent => {
+      const data = { ...(e.data as Data) };
+      delete data[field];
+      return { ...e, data };
+    };
+    expect(refusal(at, drop)).toBe(`event ${at + 1} (${type}): data.${field} is missing or malformed`);
+  });
+
+  test.each(FIELDS)('%s #%i with an object as data.%s is refused for that field', (type, nth, field) => {
+    const at = IX(type, nth);
+    const why = (OPTIONAL[type] ?? []).includes(field) ? 'is malformed' : 'is missing or malformed';
+    expect(refusal(at, withData({ [field]: { x: 1 } }))).toBe(`event ${at + 1} (${type}): data.${field} ${why}`);
+  });
+
+  /** The valid log with one event's data changed: the reasons of all its events. */
+  const accepted = (type: string, extra: Data, nth = 0) => {
+    const steps = STEPS();
+    const step = steps[IX(type, nth)] as [string, string, Data];
+    step[2] = { ...step[2], ...extra };
+    return reasons(logOf(steps)).filter((r) => r !== null);
+  };
+
+  test.each<[string, Data]>([
+    ['ImageCommitted', { source: 'commit' }], ['ImageCommitted', { source: 'upgrade' }], ['ImageCommitted', { source: 'import' }],
+    ['ImageTransferred', { direction: 'PULL' }], ['ImageTransferred', { direction: 'PUSH' }],
+    ['ContainerFileChanged', { change: 'ADDED' }], ['ContainerFileChanged', { change: 'MODIFIED' }], ['ContainerFileChanged', { change: 'DELETED' }],
+    ...['FILE', 'DIRECTORY', 'SYMLINK', 'HARDLINK', 'WHITEOUT', 'OPAQUE_WHITEOUT', 'OTHER'].map((kind): [string, Data] => ['ContainerFileChanged', { kind }]),
+    ['ContainerFileChanged', { opaque: true }], ['ContainerFileChanged', { opaque: false }],
+    ['ContainerFileChanged', { path: '/' }],
+    // each nullable field with a value, and each count at zero
+    ['ImageCommitted', { manifestDigest: d('m'), created: '2024-01-01T00:00:00Z', architecture: null, os: null, baseName: 'debian:12', baseDigest: d('b') }],
+    ['ImageCommitted', { layers: [], history: [] }],
+    ['ContainerFileChanged', { mode: null, uid: null, gid: null, linkTarget: '/etc/x', contentDigest: d('c'), size: 0 }],
+    ['ContainerCreated', { name: 'web' }],
+    ['LayerCommitted', { size: 0, fileCount: 0 }],
+    ['ManifestDigestAdded', { layers: [{ diffId: L1, digest: null, mediaType: null, compressedSize: null }], mediaType: 'application/vnd.oci.image.manifest.v1+json' }],
+    ['ManifestDigestAdded', { layers: [{ diffId: L2, digest: d('gz'), mediaType: 'application/x', compressedSize: 0 }] }],
+    ['BlobsCollected', { removed: [], bytes: 0, leftovers: 3 }],
+    ['BlobsCollected', { removed: [{ digest: BLOB, size: 0 }] }],
+    ['EngineEventObserved', { timeNano: '0' }],
+  ])('%s with %j is accepted', (type, extra) => {
+    expect(accepted(type, extra)).toEqual([]);
+  });
+
+  test.each<[string, string, Data, string]>([
+    ['a path that is not a string', 'ContainerFileChanged', { path: 5 }, 'data.path is missing or malformed'],
+    ['an empty path', 'ContainerFileChanged', { path: '' }, 'data.path is missing or malformed'],
+    ['a lowercase change', 'ContainerFileChanged', { change: 'added' }, 'data.change is missing or malformed'],
+    ['a lowercase direction', 'ImageTransferred', { direction: 'pull' }, 'data.direction is missing or malformed'],
+    ['an opaque flag of 1', 'ContainerFileChanged', { opaque: 1 }, 'data.opaque is missing or malformed'],
+    ['a fractional mode', 'ContainerFileChanged', { mode: 0.5 }, 'data.mode is missing or malformed'],
+    ['a size beyond 2^53', 'LayerCommitted', { size: 2 ** 53 }, 'data.size is missing or malformed'],
+    ['an engine time with a letter after the digits', 'EngineEventObserved', { timeNano: '17x' }, 'data.timeNano is missing or malformed'],
+    ['an engine time with a letter before the digits', 'EngineEventObserved', { timeNano: 'x17' }, 'data.timeNano is missing or malformed'],
+    ['an empty engine time', 'EngineEventObserved', { timeNano: '' }, 'data.timeNano is missing or malformed'],
+    ['an engine time that is a number', 'EngineEventObserved', { timeNano: 17 }, 'data.timeNano is missing or malformed'],
+    ['a layer that is null', 'ImageCommitted', { layers: [null] }, 'data.layers holds a malformed layer'],
+    ['a layer that is a list', 'ImageCommitted', { layers: [[L1]] }, 'data.layers holds a malformed layer'],
+    ['a history step that is null', 'ImageCommitted', { history: [null] }, 'data.history holds a malformed step'],
+    ['a history step that is a list', 'ImageCommitted', { history: [['RUN x']] }, 'data.history holds a malformed step'],
+    ['a manifest layer blob that is null', 'ManifestDigestAdded', { layers: [null] }, 'data.layers holds a malformed layer blob'],
+    ['a manifest layer blob that is a list', 'ManifestDigestAdded', { layers: [[L2]] }, 'data.layers holds a malformed layer blob'],
+    ['a manifest layer blob with a bad diffId', 'ManifestDigestAdded', { layers: [{ diffId: 'l2', digest: null, mediaType: null, compressedSize: null }] },
+      'data.layers holds a malformed layer blob'],
+    ['a manifest layer blob with a fractional size', 'ManifestDigestAdded', { layers: [{ diffId: L2, digest: null, mediaType: null, compressedSize: 0.5 }] },
+      'data.layers holds a malformed layer blob'],
+    ['the second manifest layer blob malformed', 'ManifestDigestAdded', { layers: [{ diffId: L2, digest: null, mediaType: null, compressedSize: null }, { diffId: 'x' }] },
+      'data.layers holds a malformed layer blob'],
+    ['a collected blob that is null', 'BlobsCollected', { removed: [null] }, 'data.removed holds a malformed blob'],
+    ['a collected blob that is a list', 'BlobsCollected', { removed: [[BLOB, 5]] }, 'data.removed holds a malformed blob'],
+    ['a collected blob of a fractional size', 'BlobsCollected', { removed: [{ digest: BLOB, size: 0.5 }] }, 'data.removed holds a malformed blob'],
+    ['the second layer never committed', 'ImageCommitted', { layers: [{ diffId: L1 }, { diffId: d('nope') }] }, `layer ${d('nope')} is used before its LayerCommitted`],
+  ])('%s is refused (%s)', (_what, type, extra, why) => {
+    const at = IX(type);
+    expect(refusal(at, withData(extra))).toBe(`event ${at + 1} (${type}): ${why}`);
+  });
+
+  test('a manifest digest is added to a live image only; an image ID that is not a digest is refused first', () => {
+    const at = IX('ManifestDigestAdded');
+    expect(refusal(at, withData({ imageId: 'C' }))).toBe(`event ${at + 1} (ManifestDigestAdded): data.imageId is missing or malformed`);
+    expect(refusal(at, withData({ manifestDigest: 'm' }))).toBe(`event ${at + 1} (ManifestDigestAdded): data.manifestDigest is missing or malformed`);
+  });
+});
+
+describe('LogChecker: long streams are cut to 120 characters in the reason', () => {
+  const long = `tag:${'t'.repeat(150)}`;
+  test('a version out of order', () => {
+    const checker = new LogChecker(sha256Hex);
+    expect(checker.check({ position: 1, stream: long, version: 2, type: 'TagRemoved', schemaVersion: 1, data: {} }))
+      .toBe(`event 1 (TagRemoved): version must be 1 in stream ${long.slice(0, 120)}`);
+  });
+
+  test('an event in a stream its data does not name: both streams cut', () => {
+    const log = logOf(STEPS());
+    const at = IX('TagMoved');
+    const tag = 'x'.repeat(150);
+    log[at] = { ...(log[at] as CheckedEvent), stream: long, data: { tag, from: null, to: P } };
+    const why = reasons(log).find((r) => r !== null);
+    expect(why).toBe(`event ${at + 1} (TagMoved): it belongs in stream ${`tag:${tag}`.slice(0, 120)}, not ${long.slice(0, 120)}`);
+    expect(`tag:${tag}`.slice(0, 120)).toHaveLength(120);
+  });
+});
