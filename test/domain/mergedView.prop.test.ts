@@ -14,7 +14,9 @@ import type { MergedNode } from '../../src/domain/mergedNode';
  * (fast-check also prints the seed and counterexample path of a failing property).
  */
 const SEED = Number(process.env.STRATA_FC_SEED ?? 20251125);
-fc.configureGlobal({ seed: SEED });
+// STRATA_FC_NO_SHRINK=1 (set by jest.mutation.quick.config.js): a failing property stops at its first counterexample, unshrunk.
+// Same cases run, same verdict; a mutant the property kills costs one failure instead of a shrink.
+fc.configureGlobal({ seed: SEED, endOnFailure: process.env.STRATA_FC_NO_SHRINK === '1' });
 beforeAll(() => console.info(`mergedView properties: fast-check seed ${SEED} (STRATA_FC_SEED to change)`));
 
 /** Every entry under a node, walked afresh (no listing cache), sorted by path. */

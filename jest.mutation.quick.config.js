@@ -1,0 +1,20 @@
+/**
+ * The mutation run's Jest config (jest.mutation.config.js) without the suites
+ * that start peers (test/domain/referenceLimits.e2e.test.ts runs Docker): used by
+ * stryker.nochecker.json, the quick option of docs/testing.md. The e2e suite
+ * states reference.ts's limits only; a static mutant of another file would
+ * otherwise start Docker on every run.
+ */
+const base = require('./jest.mutation.config');
+
+// A property a mutant breaks stops at its first counterexample instead of shrinking it
+// (test/domain/mergedView.prop.test.ts, baseChains.prop.test.ts): the same cases run, so
+// the same mutants are killed, at a fraction of the cost. Jest runs in band in
+// StrykerJS's worker, so the tests see this.
+process.env.STRATA_FC_NO_SHRINK = '1';
+
+module.exports = {
+  ...base,
+  rootDir: process.cwd(),
+  testPathIgnorePatterns: ['/node_modules/', '\\.e2e\\.test\\.ts$'],
+};
