@@ -12,6 +12,10 @@ const base = require('./jest.mutation.config');
 // the same mutants are killed, at a fraction of the cost. Jest runs in band in
 // StrykerJS's worker, so the tests see this.
 process.env.STRATA_FC_NO_SHRINK = '1';
+// StrykerJS copies the project into .stryker-tmp*/sandbox-*/, where ../shared is not beside it:
+// the dive fixture tests (test/domain/diveFixture.ts) would skip. Point them at the real one.
+const worktree = __dirname.replace(/[\\/]\.stryker-tmp[^\\/]*[\\/]sandbox-[^\\/]+$/, '');
+process.env.STRATA_DIVE_FIXTURES ??= require('node:path').join(worktree, '../shared/fixtures/dive');
 
 module.exports = {
   ...base,

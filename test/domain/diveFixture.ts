@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const DIVE_FIXTURES = join(__dirname, '../../../shared/fixtures/dive');
+/** STRATA_DIVE_FIXTURES overrides (jest.mutation.quick.config.js: StrykerJS runs the tests in a sandbox copy, beside no ../shared). */
+export const DIVE_FIXTURES = process.env.STRATA_DIVE_FIXTURES ?? join(__dirname, '../../../shared/fixtures/dive');
 
 export const diveFixture = (name: string): string | null => {
   const p = join(DIVE_FIXTURES, name);
