@@ -12,6 +12,9 @@ const base = require('./jest.mutation.config');
 // the same mutants are killed, at a fraction of the cost. Jest runs in band in
 // StrykerJS's worker, so the tests see this.
 process.env.STRATA_FC_NO_SHRINK = '1';
+// And runs at most 60 generated cases per property instead of 300: a mutant a property
+// catches only past its 60th case counts as a survivor here (the score is a lower bound).
+process.env.STRATA_FC_MAX_RUNS ??= '60';
 // StrykerJS copies the project into .stryker-tmp*/sandbox-*/, where ../shared is not beside it:
 // the dive fixture tests (test/domain/diveFixture.ts) would skip. Point them at the real one.
 const worktree = __dirname.replace(/[\\/]\.stryker-tmp[^\\/]*[\\/]sandbox-[^\\/]+$/, '');

@@ -17,6 +17,8 @@ const SEED = Number(process.env.STRATA_FC_SEED ?? 20251125);
 // STRATA_FC_NO_SHRINK=1 (set by jest.mutation.quick.config.js): a failing property stops at its first counterexample, unshrunk.
 // Same cases run, same verdict; a mutant the property kills costs one failure instead of a shrink.
 fc.configureGlobal({ seed: SEED, endOnFailure: process.env.STRATA_FC_NO_SHRINK === '1' });
+/** At most STRATA_FC_MAX_RUNS cases per property (jest.mutation.quick.config.js; unset: all of them). */
+const runs = (n: number): number => Math.min(n, Number(process.env.STRATA_FC_MAX_RUNS ?? n));
 beforeAll(() => console.info(`mergedView properties: fast-check seed ${SEED} (STRATA_FC_SEED to change)`));
 
 /** Every entry under a node, walked afresh (no listing cache), sorted by path. */
@@ -76,11 +78,11 @@ function agreesWithNaive(stack: { diffId: string; entries: LayerEntry[] }[], pro
 
 describe('merged view = naive reference (docs/domain.md §2)', () => {
   it('gives the same entries, lookups and pages after every layer, and never mutates the lower view', () => {
-    fc.assert(fc.property(stackArb, fc.array(pathArb, { maxLength: 10 }), fc.integer({ min: 1, max: 5 }), agreesWithNaive), { numRuns: 300 });
+    fc.assert(fc.property(stackArb, fc.array(pathArb, { maxLength: 10 }), fc.integer({ min: 1, max: 5 }), agreesWithNaive), { numRuns: runs(300) });
   });
 
   it('also with a directory wider than a native child map holds (persistent map, childMap.ts), edited by later layers', () => {
-    fc.assert(fc.property(wideStackArb, fc.array(widePathArb, { maxLength: 10 }), fc.integer({ min: 7, max: 40 }), agreesWithNaive), { numRuns: 60 });
+    fc.assert(fc.property(wideStackArb, fc.array(widePathArb, { maxLength: 10 }), fc.integer({ min: 7, max: 40 }), agreesWithNaive), { numRuns: runs(60) });
   });
 });
 
@@ -92,7 +94,7 @@ describe('diffMergedViews = naive map comparison', () => {
         const b = mergeLayers(shareBase ? [...s1, ...s2] : s2);
         diffAgrees(a, b);
       }),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     );
   });
 });
@@ -110,7 +112,7 @@ describe('pathHistory agrees with the views', () => {
         }
         changed.forEach((c, i) => { if (c) expect(steps.map((s) => s.layerIndex)).toContain(i); });
       }),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     );
   });
 });
