@@ -1,6 +1,6 @@
 /** DriftIndex (docs/domain.md §4, base drift): the cases the generated fleets reach rarely, spelled out. */
 import { BaseChainIndex } from '../../src/domain/baseChains';
-import { DriftIndex } from '../../src/domain/drift';
+import { compareDrift, DriftIndex } from '../../src/domain/drift';
 import { chains, d } from './domainTestKit';
 
 function setup() {
@@ -118,5 +118,68 @@ describe('DriftIndex', () => {
     expect(s.drift.list(null)).toEqual([]);
     expect(s.drift.knows('base')).toBe(true);
     expect(s.drift.knows('other')).toBe(false);
+  });
+});
+
+describe('drift order (issue 25, second pass): most behind, then longest behind, then tag, then image order, then image ID', () => {
+  const entry = (imageId: string, tag: string, movesBehind: number, sincePosition: number) =>
+    ({ imageId, tag, builtOn: 'b', current: 'c', movesBehind, since: 'x', sincePosition });
+  const order: Record<string, number> = { early: 1, late: 2, twinA: 5, twinB: 5 };
+  // Hand-ordered: each neighbour pair differs in exactly the key that decides it.
+  const expected = [
+    entry('late', 'z', 3, 9), // most behind first, whatever else
+    entry('late', 'z', 2, 4), // same moves: moved away earlier (lower position) first
+    entry('late', 'a', 2, 8),
+    entry('late', 'b', 2, 8), // same moves and position: tag "a" < "b"
+    entry('early', 'c', 2, 9),
+    entry('late', 'c', 2, 9), // same tag: the image made live first
+    entry('twinA', 'c', 2, 9),
+    entry('twinB', 'c', 2, 9), // same order: image ID
+    entry('early', 'a', 0, 1),
+  ];
+  const permutations = [
+    [...expected].reverse(),
+    [...expected.slice(4), ...expected.slice(0, 4)],
+    expected.map((_, i) => expected[(i * 4) % expected.length]!),
+  ];
+
+  test.each(permutations.map((p, i) => [i, p] as const))('permutation %i sorts to the hand order', (_i, input) => {
+    expect([...input].sort(compareDrift((id) => order[id] ?? 0))).toEqual(expected);
+  });
+
+  test('the index lists every tag\'s entries in that order, and an image\'s tags by name', () => {
+    const s = setup();
+    s.add('v1', ['a']);
+    s.add('w1', ['w']);
+    s.add('app', ['a', 'w', 'x']); // built on v1 only: [w] is not a prefix of its chain
+    s.add('app2', ['w', 'y']);
+    s.add('app3', ['a', 'z']);
+    s.move('zeta', 'w1');
+    s.move('alpha', 'v1');
+    s.add('v2', ['b']);
+    s.add('w2', ['c']);
+    s.move('zeta', 'w2'); // position 10: app2 behind on zeta since 10
+    s.move('alpha', 'v2'); // position 11: app and app3 behind on alpha since 11 (same moves: zeta, behind longer, first)
+    expect(brief(s.drift.list(null))).toEqual([
+      'app2 on zeta: w1 -> w2, 1 behind since 10',
+      'app on alpha: v1 -> v2, 1 behind since 11',
+      'app3 on alpha: v1 -> v2, 1 behind since 11',
+    ]);
+    expect(brief(s.drift.list('alpha'))).toEqual(['app on alpha: v1 -> v2, 1 behind since 11', 'app3 on alpha: v1 -> v2, 1 behind since 11']);
+    expect(s.drift.list('unknown')).toEqual([]);
+    expect(s.drift.changedAt('unknown')).toBe(0);
+  });
+
+  test('an image behind on two tags lists them by tag name', () => {
+    const s = setup();
+    s.add('v1', ['a']);
+    s.add('app', ['a', 'x']);
+    s.move('zz', 'v1');
+    s.move('aa', 'v1');
+    s.add('v2', ['b']);
+    s.move('zz', 'v2');
+    s.move('aa', 'v2');
+    expect(s.drift.ofImage('app').map((e) => e.tag)).toEqual(['aa', 'zz']);
+    expect(s.drift.list(null).map((e) => e.tag)).toEqual(['zz', 'aa']); // zz moved away first: behind longer
   });
 });
