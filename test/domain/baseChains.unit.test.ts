@@ -94,3 +94,76 @@ describe('BaseChainIndex: unnamed bases on a hand-built fleet', () => {
     expect(ix.get(C('a')[0]!)?.sharers).toBe(2);
   });
 });
+
+describe('BaseChainIndex: pages, lookups and sibling order (issue 25, second pass)', () => {
+  it('pages imagesOn: the slice asked for and the total; an unshared or unknown stack has none', () => {
+    const ix = fleet();
+    expect(ix.imagesOnPage(O, 0, 2)).toEqual({ imageIds: ['svc1', 'svc2'], total: 3 });
+    expect(ix.imagesOnPage(O, 2, 5)).toEqual({ imageIds: ['job'], total: 3 });
+    expect(ix.imagesOnPage(O, 3, 5)).toEqual({ imageIds: [], total: 3 });
+    expect(ix.imagesOnPage(O, 0, 0)).toEqual({ imageIds: [], total: 3 });
+    expect(ix.imagesOnPage(C('xy')[0]!, 0, 5)).toEqual({ imageIds: [], total: 0 });
+    expect(ix.imagesOnPage('sha256:unknown', 0, 5)).toEqual({ imageIds: [], total: 0 });
+  });
+
+  it('imagesHaving answers for any stack, shared or not: the exact images first, then those built on it', () => {
+    const ix = fleet();
+    ix.add(img('o-itself', 'o', 5));
+    expect(ix.imagesHaving(O)).toEqual(['o-itself', 'svc1', 'svc2', 'job']);
+    expect(ix.imagesHaving(C('xy')[0]!)).toEqual(['other']); // one image: not shared, still answered
+    expect(ix.imagesHaving(C('xy')[1]!)).toEqual(['other']);
+    expect(ix.imagesHaving('sha256:unknown')).toEqual([]);
+  });
+
+  it('someImageWith: the stack\'s own image when there is one, else the first built on it; null when not shared', () => {
+    const ix = fleet();
+    expect(ix.someImageWith(OR)).toBe('svc1');
+    ix.add(img('runtime', 'or', 5));
+    expect(ix.someImageWith(OR)).toBe('runtime');
+    expect(ix.someImageWith(C('xy')[0]!)).toBeNull();
+    expect(ix.someImageWith('sha256:unknown')).toBeNull();
+    expect(ix.imagesExactly(C('xy')[1]!)).toEqual([]); // "other" is exactly [x, y], but alone: not shared
+    expect(ix.imagesOn(C('xy')[0]!)).toEqual([]);
+  });
+
+  it('siblings and roots: most sharers first, equal sharers by ChainID (code-unit order)', () => {
+    const ix = new BaseChainIndex();
+    // Roots [p] (4 sharers), [q] and [r] (2 each); on [p]: [p,a] and [p,b] (2 each: ChainID order decides).
+    let order = 0;
+    for (const letters of ['pa1', 'pa2', 'pb1', 'pb2', 'q1', 'q2', 'r1', 'r2']) ix.add(img(`i${++order}`, letters, order));
+    const P = C('p')[0]!;
+    const [PA, PB] = [C('pa')[1]!, C('pb')[1]!];
+    const [Q, R] = [C('q')[0]!, C('r')[0]!];
+    const byId = (xs: string[]) => [...xs].sort();
+    expect(ix.children(P).map((n) => n.chainId)).toEqual(byId([PA, PB]));
+    expect(ix.list().map((n) => n.chainId)).toEqual([P, ...byId([PA, PB]), ...byId([Q, R])]);
+    ix.add(img('i9', 'pb3', 9)); // [p,b] now has 3 sharers: first among [p]'s children whatever its ChainID
+    expect(ix.children(P).map((n) => [n.chainId, n.sharers])).toEqual([[PB, 3], [PA, 2]]);
+    ix.add(img('i10', 'q3', 10));
+    ix.add(img('i11', 'q4', 11)); // [q] has 4 sharers, [p] 5: [p] still first, then [q], then [r]
+    expect(ix.list().filter((n) => n.depth === 1).map((n) => [n.chainId, n.sharers])).toEqual([[P, 5], [Q, 4], [R, 2]]);
+  });
+
+  it('removes the right image when several share an order (orders should be unique; stay correct if not)', () => {
+    const ix = new BaseChainIndex();
+    for (const id of ['a', 'b', 'c', 'd']) ix.add(img(id, `s${id}`, 5));
+    const S = C('s')[0]!;
+    ix.remove('b');
+    expect(ix.imagesOn(S).sort()).toEqual(['a', 'c', 'd']);
+    ix.remove('d');
+    ix.remove('a');
+    expect(ix.get(S)).toBeNull();
+    expect(ix.imagesHaving(S)).toEqual(['c']);
+  });
+
+  it('a list asked with several thresholds answers each, and every change is seen', () => {
+    const ix = fleet();
+    for (let min = 0; min <= 12; min++) expect(ix.list(min).length).toBe(min <= 2 ? 2 : min === 3 ? 1 : 0);
+    ix.add(img('svc3', 'oru', 5));
+    for (let min = 0; min <= 12; min++) expect(ix.list(min).length).toBe(min <= 3 ? 2 : min === 4 ? 1 : 0);
+    expect(ix.size).toBe(2);
+    ix.remove('svc1');
+    ix.remove('svc2');
+    expect(ix.size).toBe(1);
+  });
+});
