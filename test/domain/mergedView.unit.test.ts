@@ -130,3 +130,68 @@ describe('list: sorted, paged, with totalCount', () => {
   });
   it('refuses a negative page size', () => expect(() => t.list('/', { first: -1 })).toThrow(/first/));
 });
+
+describe('applyLayer: the root, link targets and bad input (issue 25, second pass)', () => {
+  it('the root takes the first layer that touches the view; later layers leave it to that one', () => {
+    const t = merged([file('/a')], [file('/b')]);
+    expect(t.lookup('/')).toMatchObject({ kind: 'DIRECTORY', mode: 0o755, uid: 0, gid: 0, layerIndex: 0, diffId: 'sha256:L0' });
+    const views = buildMergedViews(layers([], [file('/b')]));
+    expect(views[0]?.lookup('/')).toMatchObject({ layerIndex: 0 }); // an empty layer still makes "/" visible
+    expect(views[1]?.lookup('/')).toMatchObject({ layerIndex: 0 });
+  });
+
+  it('"/" itself: a directory entry sets its attributes and keeps its children; any other kind is ignored', () => {
+    const t = merged([file('/a')], [dir('/', { mode: 0o700, uid: 7 })]);
+    expect(t.lookup('/')).toMatchObject({ mode: 0o700, uid: 7, layerIndex: 1 });
+    expect(paths(t)).toEqual(['/a']);
+    const u = merged([file('/a')], [file('/', 9), symlink('/', '/x')]);
+    expect(u.lookup('/')).toMatchObject({ kind: 'DIRECTORY', layerIndex: 0 });
+    expect(paths(u)).toEqual(['/a']);
+  });
+
+  it('the root cannot be whited out; an opaque root hides every lower entry but the layer\'s own', () => {
+    expect(paths(merged([file('/a'), dir('/d'), file('/d/x')], [wh('/')]))).toEqual(['/a', '/d', '/d/x']);
+    const t = merged([file('/a'), dir('/d'), file('/d/x')], [opq('/'), file('/b')]);
+    expect(paths(t)).toEqual(['/b']);
+    expect(t.lookup('/')).not.toBeNull();
+  });
+
+  it('an opaque marker on a file, or on an empty directory, changes nothing', () => {
+    const t = merged([file('/f', 4), dir('/e', { mode: 0o700 })], [opq('/f'), opq('/e')]);
+    expect(t.lookup('/f')).toMatchObject({ kind: 'FILE', size: 4, layerIndex: 0 });
+    expect(t.lookup('/e')).toMatchObject({ kind: 'DIRECTORY', mode: 0o700, layerIndex: 0 });
+  });
+
+  it('an opaque marker keeps the directory\'s own entry (attributes and layer) while hiding its children', () => {
+    const t = merged([dir('/d', { mode: 0o711 }), file('/d/x'), dir('/d/sub'), file('/d/sub/y')], [opq('/d')]);
+    expect(paths(t)).toEqual(['/d']);
+    expect(t.lookup('/d')).toMatchObject({ mode: 0o711, layerIndex: 0 });
+  });
+
+  it('a hard link target is normalized before it is looked up; one with ".." or no target reports its own size', () => {
+    const t = merged([file('/x/y', 6, 'sha256:y')], [hardlink('/h1', 'x//y/'), hardlink('/h2', '/x/../x/y'), { ...hardlink('/h3', ''), size: 2 }]);
+    expect(t.lookup('/h1')).toMatchObject({ size: 6, contentDigest: 'sha256:y', linkTarget: 'x//y/' });
+    expect(t.lookup('/h2')).toMatchObject({ kind: 'HARDLINK', size: 0, contentDigest: null });
+    expect(t.lookup('/h3')).toMatchObject({ kind: 'HARDLINK', size: 2, contentDigest: null });
+  });
+
+  it('a hard link is resolved against this layer\'s markers applied (a whited-out target is gone)', () => {
+    const t = merged([file('/x', 6)], [wh('/x'), hardlink('/h', '/x')]);
+    expect(t.lookup('/h')).toMatchObject({ size: 0, contentDigest: null });
+  });
+
+  it('refuses a layer index that is not a non-negative integer, naming it; and a marker path that is not normalized', () => {
+    for (const bad of [1.5, Number.NaN, -1]) {
+      expect(() => applyLayer(MergedTree.EMPTY, [], bad, 'd')).toThrow(`layerIndex must be a non-negative integer, got ${bad}`);
+    }
+    expect(applyLayer(MergedTree.EMPTY, [file('/a')], 0, 'd').lookup('/a')).toMatchObject({ layerIndex: 0, diffId: 'd' });
+    expect(() => applyLayer(MergedTree.EMPTY, [wh('a/b')], 0, 'd')).toThrow('layer entry path "a/b" is not absolute and normalized');
+    expect(() => applyLayer(MergedTree.EMPTY, [opq('/a/./b')], 0, 'd')).toThrow('layer entry path "/a/./b" is not absolute and normalized');
+  });
+
+  it('mergeLayers of no layers is the empty view; size counts the visible entries', () => {
+    expect(mergeLayers([])).toBe(MergedTree.EMPTY);
+    expect(MergedTree.EMPTY.size).toBe(0);
+    expect(merged([file('/a/b'), file('/c')], [wh('/c')]).size).toBe(2);
+  });
+});
