@@ -5,7 +5,7 @@
  * timestamps), dropping some, adding new ones, and shuffling the order.
  * The generator knows the truth; matchLayers must recover it.
  */
-import { matchLayers, type DiffLayer } from '../../src/domain/layerDiff';
+import { changedPathCount, matchLayers, type DiffLayer } from '../../src/domain/layerDiff';
 import type { LayerEntry } from '../../src/domain/layerEntry';
 
 function prng(seed: number) {
@@ -65,5 +65,51 @@ describe('matchLayers', () => {
     const a: DiffLayer = { diffId: 'sha256:a', size: 10, entries: [entry('/x', 10)] };
     const b: DiffLayer = { diffId: 'sha256:b', size: 15, entries: [entry('/x', 10), entry('/y', 5)] };
     expect(matchLayers([a], [b]).map((p) => [p.status, p.sizeDelta])).toEqual([['ADDED', 15], ['REMOVED', -10]]);
+  });
+});
+
+describe('layer matching: counts, order and precedence (issue 25, second pass)', () => {
+  const L = (diffId: string, ...entries: LayerEntry[]): DiffLayer => ({ diffId, size: entries.reduce((s, e) => s + e.size, 0), entries });
+
+  it('changedPathCount counts added, deleted and modified paths; a change of size, mode, kind, link target or digest modifies', () => {
+    const base = entry('/a', 1);
+    expect(changedPathCount([base], [base])).toBe(0);
+    expect(changedPathCount([base], [{ ...base, mtime: 5 } as LayerEntry])).toBe(0);
+    expect(changedPathCount([base], [{ ...base, uid: 9, gid: 9 }])).toBe(0); // owners are not part of the content key
+    for (const change of [{ size: 2 }, { mode: 0o600 }, { kind: 'DIRECTORY' as const }, { linkTarget: '/t' }, { contentDigest: 'sha256:other' }]) {
+      expect([change, changedPathCount([base], [{ ...base, ...change }])]).toEqual([change, 1]);
+    }
+    expect(changedPathCount([base, entry('/gone', 1)], [base, entry('/new', 1), entry('/new2', 1)])).toBe(3);
+    expect(changedPathCount([], [entry('/x', 1)])).toBe(1);
+    expect(changedPathCount([entry('/x', 1)], [])).toBe(1);
+  });
+
+  it('pairs come in `to` order, then the REMOVED layers in `from` order; ADDED and REMOVED count every entry as changed', () => {
+    const [a, b, c, e] = [L('sha256:a', entry('/a', 3)), L('sha256:b', entry('/b', 4), entry('/b2', 1)), L('sha256:c', entry('/c', 2)), L('sha256:e', entry('/e', 7))];
+    expect(matchLayers([c, a, b], [e, a])).toEqual([
+      { from: null, to: 0, status: 'ADDED', changedPaths: 1, sizeDelta: 7 },
+      { from: 1, to: 1, status: 'SAME', changedPaths: 0, sizeDelta: 0 },
+      { from: 0, to: null, status: 'REMOVED', changedPaths: 1, sizeDelta: -2 },
+      { from: 2, to: null, status: 'REMOVED', changedPaths: 2, sizeDelta: -5 },
+    ]);
+  });
+
+  it('a DiffID match wins over a content match, and each layer pairs once (a repeated layer pairs in order)', () => {
+    const a = L('sha256:a', entry('/x', 3));
+    const rebuilt = { ...a, diffId: 'sha256:a-rebuilt', size: 4 };
+    // `to` holds the rebuilt copy first, then a itself: a pairs by DiffID, the rebuilt copy finds no free layer.
+    expect(matchLayers([a], [rebuilt, a]).map((p) => [p.from, p.to, p.status])).toEqual([[null, 0, 'ADDED'], [0, 1, 'SAME']]);
+    expect(matchLayers([a, a], [a, a, a]).map((p) => [p.from, p.to, p.status])).toEqual([[0, 0, 'SAME'], [1, 1, 'SAME'], [null, 2, 'ADDED']]);
+    const both = matchLayers([a, L('sha256:z', entry('/z', 1))], [rebuilt]);
+    expect(both).toEqual([
+      { from: 0, to: 0, status: 'CHANGED', changedPaths: 0, sizeDelta: 1 },
+      { from: 1, to: null, status: 'REMOVED', changedPaths: 1, sizeDelta: -1 },
+    ]);
+  });
+
+  it('a content match ignores entry order (tar order) but not duplicates of one path', () => {
+    const a = L('sha256:a', entry('/x', 1), entry('/y', 2));
+    expect(matchLayers([a], [{ ...a, diffId: 'sha256:b', entries: [...a.entries].reverse() }])[0]?.status).toBe('CHANGED');
+    expect(matchLayers([a], [{ ...a, diffId: 'sha256:b', entries: [...a.entries, entry('/y', 2)] }]).map((p) => p.status)).toEqual(['ADDED', 'REMOVED']);
   });
 });
