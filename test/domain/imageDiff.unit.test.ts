@@ -32,3 +32,35 @@ describe('diffMergedViews', () => {
     expect(v0 && v1 && diffMergedViews(v0, v1).map((d) => `${d.change} ${d.path}`)).toEqual(['DELETED /etc/x', 'ADDED /etc/y']);
   });
 });
+
+describe('diffMergedViews: whole subtrees (issue 25, second pass)', () => {
+  const views = (a: LayerEntry[][], b: LayerEntry[][]) => diffMergedViews(mergeLayers(layers(...a)), mergeLayers(layers(...b)));
+  const brief = (ds: ReturnType<typeof diffMergedViews>) =>
+    ds.map((d) => `${d.change} ${d.path} before=${d.before?.path ?? '-'}:${d.before?.size ?? '-'} after=${d.after?.path ?? '-'}:${d.after?.size ?? '-'}`);
+
+  it('a deleted subtree reports every level with its before entry and no after', () => {
+    expect(brief(views([[file('/d/e/x', 3), file('/d/y', 4)]], [[file('/k', 1)]]))).toEqual([
+      'DELETED /d before=/d:0 after=-:-', 'DELETED /d/e before=/d/e:0 after=-:-', 'DELETED /d/e/x before=/d/e/x:3 after=-:-',
+      'DELETED /d/y before=/d/y:4 after=-:-', 'ADDED /k before=-:- after=/k:1',
+    ]);
+  });
+
+  it('an added subtree reports every level with its after entry and no before', () => {
+    expect(brief(views([[]], [[file('/d/e/x', 3)]]))).toEqual([
+      'ADDED /d before=-:- after=/d:0', 'ADDED /d/e before=-:- after=/d/e:0', 'ADDED /d/e/x before=-:- after=/d/e/x:3',
+    ]);
+  });
+
+  it('a directory replaced by a file: the path is modified and everything below it deleted', () => {
+    expect(brief(views([[dir('/a', { mode: 0o644 }), file('/a/b', 2), file('/a/c/d', 5)]], [[file('/a', 0, null)]]))).toEqual([
+      'MODIFIED /a before=/a:0 after=/a:0', 'DELETED /a/b before=/a/b:2 after=-:-',
+      'DELETED /a/c before=/a/c:0 after=-:-', 'DELETED /a/c/d before=/a/c/d:5 after=-:-',
+    ]);
+  });
+
+  it('a view against itself, or against the empty view', () => {
+    const t = mergeLayers(layers([file('/a/b', 2)]));
+    expect(diffMergedViews(t, t)).toEqual([]);
+    expect(diffMergedViews(t, mergeLayers([])).map((d) => `${d.change} ${d.path}`)).toEqual(['DELETED /a', 'DELETED /a/b']);
+  });
+});
