@@ -5,7 +5,7 @@
  * itself): e.g. `ln -s /data/keep/b` costs 12 bytes, three hard links to a
  * 25-byte file cost 25, `ln -s ../ünï/cödé` costs 15 (UTF-8 bytes).
  */
-import { dockerLayerSize, utf8Length } from '../../src/domain/sizeAccounting';
+import { dockerEntrySize, dockerLayerSize, layerSizeOf, SIZE_ACCOUNTINGS, utf8Length } from '../../src/domain/sizeAccounting';
 import { dockerRwSize } from '../../src/domain/container/dockerSize';
 import { evolveContainer, foldContainer } from '../../src/domain/container/state';
 import type { DomainEvent } from '../../src/domain/events';
@@ -54,5 +54,40 @@ describe('DOCKER RW layer size (docker ps -s SizeRw)', () => {
       ev('ADDED', dir('/data/dd')),
     ].reduce(evolveContainer, foldContainer([{ type: 'ContainerCreated', data: { containerId: 'c', imageId: 'sha256:i', name: null } }]));
     expect(dockerRwSize(s, lookup)).toBe(47);
+  });
+});
+
+describe('size accounting edges (issue 25, second pass)', () => {
+  test('utf8Length agrees with Node\'s UTF-8 encoder at every length boundary and on lone surrogates', () => {
+    const samples = ['', 'a', '\u007f', '\u0080', '\u07ff', '\u0800', '\uffff', '\ud7ff', '\ue000', '\u{10000}', '\u{10ffff}',
+      '\ud800', '\udbff', '\udc00', '\udfff', 'x\ud800', '\ud800x', '\ud800\ud800', '\udc00\ud800', '\ud83d\ude00\ud83d', 'a€😀ü'];
+    for (const s of samples) expect([s, utf8Length(s)]).toEqual([s, Buffer.byteLength(s, 'utf8')]);
+  });
+
+  test('dockerEntrySize: a file its bytes, a symlink its target\'s UTF-8 length (0 without one), anything else 0', () => {
+    expect(dockerEntrySize({ kind: 'FILE', size: 7, linkTarget: null })).toBe(7);
+    expect(dockerEntrySize({ kind: 'SYMLINK', size: 99, linkTarget: 'ü/x' })).toBe(4);
+    expect(dockerEntrySize({ kind: 'SYMLINK', size: 99, linkTarget: null })).toBe(0);
+    for (const kind of ['DIRECTORY', 'HARDLINK', 'WHITEOUT', 'OPAQUE_WHITEOUT', 'OTHER'] as const) {
+      expect([kind, dockerEntrySize({ kind, size: 99, linkTarget: '/t' })]).toEqual([kind, 0]);
+    }
+  });
+
+  test('a non-directory over a directory removes what was below it, and only that ("/ab" is not below "/a")', () => {
+    expect(dockerLayerSize([dir('/a'), file('/ab', 5), file('/a/x', 2), dir('/a/y'), file('/a/y/z', 3), file('/a', 1)])).toBe(6);
+    expect(dockerLayerSize([dir('/a'), file('/a/x', 2), dir('/a')])).toBe(2); // a directory over a directory keeps its contents
+    expect(dockerLayerSize([dir('/'), file('/a', 5), dir('/d'), file('/d/e', 4), file('/', 3)])).toBe(3);
+  });
+
+  test('a hard link to a hard link shares the first file\'s inode; one without a target counts 0', () => {
+    expect(dockerLayerSize([file('/a', 9), hardlink('/b', '/a'), hardlink('/c', '/b')])).toBe(9);
+    expect(dockerLayerSize([file('/a', 9), { ...hardlink('/b', '/a'), linkTarget: null }])).toBe(9);
+  });
+
+  test('layerSizeOf: CONTENT is the recorded size (the entries are not read); DOCKER walks the entries', () => {
+    const entries = () => { throw new Error('entries read'); };
+    expect(layerSizeOf('CONTENT', 123, entries)).toBe(123);
+    expect(layerSizeOf('DOCKER', 123, () => [file('/a', 4), symlink('/l', 'abc')])).toBe(7);
+    expect(SIZE_ACCOUNTINGS).toEqual(['CONTENT', 'DOCKER']);
   });
 });
