@@ -53,3 +53,33 @@ describe('classifyTarName (docs/domain.md §2.2, §2.3)', () => {
     invalid(() => classifyTarName('../.wh.x'));
   });
 });
+
+describe('tar name refusals say what and which (issue 25, second pass)', () => {
+  it('each refusal names the kind of name and quotes it as JSON (one line even with a line break)', () => {
+    expect(invalid(() => normalizeTarPath('')).message).toBe('layer has an entry name that is empty');
+    expect(invalid(() => normalizeTarPath('', 'link target')).message).toBe('layer has an link target that is empty');
+    expect(invalid(() => normalizeTarPath('a\0b')).message).toBe('layer has an entry name with a NUL byte: "a\\u0000b"');
+    expect(invalid(() => normalizeTarPath('\0', 'link target')).message).toBe('layer has an link target with a NUL byte: "\\u0000"');
+    expect(invalid(() => normalizeTarPath('../x\ny')).message).toBe('layer entry name "../x\\ny" is not local (it escapes the root with "..")');
+    expect(invalid(() => normalizeTarPath('a/../..', 'link target')).message).toBe('layer link target "a/../.." is not local (it escapes the root with "..")');
+    expect(invalid(() => classifyTarName('d\n/.wh.')).message).toBe('layer has an invalid whiteout name "d\\n/.wh."');
+  });
+
+  it('".." may climb back to the root but not above it; a name of only slashes and dots is the root', () => {
+    expect(normalizeTarPath('a/..')).toBe('/');
+    expect(normalizeTarPath('a/b/../../c')).toBe('/c');
+    expect(normalizeTarPath('//./')).toBe('/');
+    expect(normalizeTarPath('.')).toBe('/');
+    expect(normalizeTarPath('...')).toBe('/...');
+  });
+
+  it('whiteouts and opaque markers in nested and normalized directories', () => {
+    expect(classifyTarName('a/b/../c/.wh.x')).toEqual({ type: 'whiteout', path: '/a/c/x' });
+    expect(classifyTarName('./a//b/.wh..wh..opq')).toEqual({ type: 'opaque', path: '/a/b' });
+    expect(classifyTarName('a/.wh..wh..opqx')).toEqual({ type: 'ignored' });
+    expect(classifyTarName('a/.wh.x.wh.')).toEqual({ type: 'whiteout', path: '/a/x.wh.' });
+    expect(classifyTarName('a/x.wh.y')).toEqual({ type: 'path', path: '/a/x.wh.y' });
+    expect(classifyTarName('.')).toEqual({ type: 'path', path: '/' });
+    expect(parentOf('/')).toBe('/');
+  });
+});
