@@ -144,6 +144,21 @@ describe('BaseChainIndex: pages, lookups and sibling order (issue 25, second pas
     expect(ix.list().filter((n) => n.depth === 1).map((n) => [n.chainId, n.sharers])).toEqual([[P, 5], [Q, 4], [R, 2]]);
   });
 
+  it('images recorded out of order are listed by order: each lands between its neighbours, and leaves from there', () => {
+    const ix = new BaseChainIndex();
+    for (const [id, order] of [['o10', 10], ['o50', 50], ['o90', 90], ['o70', 70], ['o30', 30], ['o20', 20], ['o60', 60], ['o5', 5], ['o95', 95]] as const) {
+      ix.add(img(id, `s${id}`, order));
+    }
+    const S = C('s')[0]!;
+    const sorted = ['o5', 'o10', 'o20', 'o30', 'o50', 'o60', 'o70', 'o90', 'o95'];
+    expect(ix.imagesOn(S)).toEqual(sorted);
+    for (const gone of ['o30', 'o5', 'o95', 'o60']) {
+      ix.remove(gone);
+      sorted.splice(sorted.indexOf(gone), 1);
+      expect(ix.imagesOn(S)).toEqual(sorted);
+    }
+  });
+
   it('removes the right image when several share an order (orders should be unique; stay correct if not)', () => {
     const ix = new BaseChainIndex();
     for (const id of ['a', 'b', 'c', 'd']) ix.add(img(id, `s${id}`, 5));
