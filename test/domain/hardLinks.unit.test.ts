@@ -10,7 +10,7 @@ import { LayerLinkCheck } from '../../src/domain/hardLinks';
 import type { FileChange } from '../../src/domain/image/fileChange';
 import { layerEntriesOf, type LookupPath } from '../../src/domain/image/changeSet';
 import type { LayerEntry } from '../../src/domain/layerEntry';
-import { dir, file, hardlink, wh } from './entries';
+import { dir, file, hardlink, symlink, wh } from './entries';
 
 /** A parent image: /bin/busybox, /bin/sh → busybox, /etc (dir), and /bin/gone whose file a later layer removed. */
 const parent = new Map<string, LayerEntry>([
@@ -68,5 +68,38 @@ describe('hard links in a layer, in tar order', () => {
   ])('a link %s', (_name, entries, problem) => {
     const p = firstProblem(entries);
     if (problem) expect(p).toMatch(problem); else expect(p).toBeNull();
+  });
+});
+
+describe('hard links in a layer: each reason in full, and what counts as earlier (issue 25, second pass)', () => {
+  const problems = (entries: LayerEntry[]) => {
+    const check = new LayerLinkCheck();
+    return entries.map((e) => check.next(e));
+  };
+
+  test('each reason names the target', () => {
+    expect(problems([{ ...hardlink('/h', '/x'), linkTarget: null }])).toEqual(['has no target']);
+    expect(problems([hardlink('/h', '/h')])).toEqual(['points at itself']);
+    expect(problems([hardlink('/h', '/f')])).toEqual(
+      ['points at /f, which is not an earlier entry of the same layer (missing, later, in a lower layer, or in a cycle)']);
+    expect(problems([dir('/d'), hardlink('/h', '/d')])).toEqual([null, 'points at /d, a directory']);
+    expect(problems([wh('/w'), hardlink('/h', '/w')])).toEqual([null, 'points at /w, a whiteout']);
+  });
+
+  test('the latest entry at a path decides: a file replacing a directory is a target, a directory replacing a file is not', () => {
+    expect(problems([dir('/p'), file('/p'), hardlink('/h', '/p')])).toEqual([null, null, null]);
+    expect(problems([file('/p'), dir('/p'), hardlink('/h', '/p')])).toEqual([null, null, 'points at /p, a directory']);
+    expect(problems([file('/p'), wh('/p'), hardlink('/h', '/p')])).toEqual([null, null, 'points at /p, a whiteout']);
+  });
+
+  test('an opaque marker is no entry at its path: the directory stays a directory, an absent one stays absent', () => {
+    const opaque = (path: string): LayerEntry => ({ ...dir(path), kind: 'OPAQUE_WHITEOUT' });
+    expect(problems([dir('/d'), opaque('/d'), hardlink('/h', '/d')])).toEqual([null, null, 'points at /d, a directory']);
+    expect(problems([opaque('/o'), hardlink('/h', '/o')])[1]).toMatch(/^points at \/o, which is not an earlier entry/);
+  });
+
+  test('a refused link is still recorded: a later link to it is not "missing"', () => {
+    expect(problems([hardlink('/a', '/nope'), hardlink('/b', '/a'), symlink('/s', '/x'), hardlink('/c', '/s')]))
+      .toEqual([expect.stringMatching(/^points at \/nope/), null, null, null]);
   });
 });
