@@ -26,3 +26,31 @@ describe('pathHistory', () => {
     expect(b).toMatchObject({ action: 'MODIFIED', explicit: true, opaque: true, before: { layerIndex: 0 }, after: { layerIndex: 1 }, diffId: 'sha256:L1' });
   });
 });
+
+describe('pathHistory: causes and flags (issue 25, second pass)', () => {
+  it.each<[string, string, LayerEntry[][], unknown[]]>([
+    ['the broadest cause is named: an ancestor whiteout over a nearer replaced one', '/d/e/x',
+      [[file('/d/e/x')], [file('/d/e'), wh('/d')]], [[0, 'ADDED', null], [1, 'HIDDEN_BY_PARENT', 'WHITEOUT /d']]],
+    ['an opaque root hides everything below it', '/d/x', [[file('/d/x')], [opq('/')]],
+      [[0, 'ADDED', null], [1, 'HIDDEN_BY_PARENT', 'OPAQUE_WHITEOUT /']]],
+    ['an ancestor replaced by a file, two levels up', '/a/b/c', [[file('/a/b/c')], [file('/a')]],
+      [[0, 'ADDED', null], [1, 'HIDDEN_BY_PARENT', 'REPLACED /a']]],
+    ['a path listed and then hidden in the same layer by its parent\'s replacement', '/d/x', [[file('/o')], [dir('/d'), file('/d/x'), file('/d')]],
+      [[1, 'HIDDEN_BY_PARENT', 'REPLACED /d']]],
+    ['its own whiteout wins over an ancestor\'s', '/d/x', [[file('/d/x')], [wh('/d'), wh('/d/x')]],
+      [[0, 'ADDED', null], [1, 'DELETED', 'WHITEOUT /d/x']]],
+    ['a directory over the ancestor is no cause; the opaque one is', '/d/x', [[file('/d/x')], [dir('/'), dir('/d'), opq('/d')]],
+      [[0, 'ADDED', null], [1, 'HIDDEN_BY_PARENT', 'OPAQUE_WHITEOUT /d']]],
+    ['an opaque marker on the path itself hides its children, not the path', '/d', [[dir('/d'), file('/d/x')], [opq('/d'), file('/e')]],
+      [[0, 'ADDED', null], [1, 'OPAQUED', null]]],
+    ['a layer that touches nothing on the path is not listed', '/a', [[file('/a')], [file('/b')], [dir('/c')]], [[0, 'ADDED', null]]],
+  ])('%s', (_n, path, stack, expected) => expect(hist(path, ...stack)).toEqual(expected));
+
+  it('explicit is false for an implied directory and for an ancestor\'s doing; the path is normalized', () => {
+    const steps = pathHistory(layers([file('/d/x')], [dir('/d')], [wh('/d')]), '//d/./');
+    expect(steps.map((s) => [s.layerIndex, s.action, s.explicit, s.opaque])).toEqual([
+      [0, 'ADDED', false, false], [1, 'MODIFIED', true, false], [2, 'DELETED', false, false]]);
+    const under = pathHistory(layers([file('/d/x')], [wh('/d')]), '/d/x');
+    expect(under[1]).toMatchObject({ action: 'HIDDEN_BY_PARENT', explicit: false, before: { path: '/d/x' }, after: null });
+  });
+});
