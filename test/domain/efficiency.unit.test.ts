@@ -1,5 +1,6 @@
 import type { LayerEntry } from '../../src/domain/layerEntry';
-import { efficiency, layerLeaves } from '../../src/domain/efficiency';
+import { efficiency, layerLeaves, layerSize } from '../../src/domain/efficiency';
+import { buildMergedViews } from '../../src/domain/mergedView';
 import { dir, file, hardlink, layers, opq, wh } from './entries';
 
 type Expect = Partial<ReturnType<typeof efficiency>>;
@@ -59,5 +60,42 @@ describe('efficiency over the layers above a base (judgedFrom)', () => {
   it('a whiteout of a base directory is still sized by what it hides', () => {
     const stack = layers([file('/d/x', 7)], [wh('/d'), file('/e', 1)], [dir('/d')]);
     expect(efficiency(stack, undefined, 1)).toMatchObject({ inefficientFiles: [{ path: '/d', count: 2, wastedBytes: 7 }], wastedBytes: 7 });
+  });
+});
+
+describe('efficiency: leaves, sizes and the judged layers (issue 25, second pass)', () => {
+  it('layerLeaves: the last duplicate of a node wins; "/" and opaque markers are no leaves; a directory holding only a whiteout is no leaf', () => {
+    const leaves = layerLeaves([dir('/'), file('/a', 3), opq('/o'), dir('/w'), wh('/w/x'), dir('/p'), dir('/p/q'), file('/p/q/r', 1), file('/a', 5)]);
+    expect(leaves.map((e) => `${e.kind} ${e.path} ${e.size}`)).toEqual(['FILE /a 5', 'FILE /p/q/r 1', 'WHITEOUT /w/x 0']);
+  });
+
+  it('layerSize counts regular files only (links, directories and markers are 0 in the tar)', () => {
+    expect(layerSize([file('/a', 3), dir('/d', { size: 4096 }), { ...hardlink('/h', '/a'), size: 3 }, { ...file('/s', 9), kind: 'SYMLINK' }, wh('/x')])).toBe(3);
+    expect(layerSize([])).toBe(0);
+  });
+
+  it('a whiteout of a directory is sized by the regular files of the whole hidden subtree, at every depth', () => {
+    const stack = layers([file('/d/a', 2), file('/d/e/b', 3), file('/d/e/f/c', 4), { ...file('/d/l', 50), kind: 'SYMLINK' }, file('/k', 1)], [wh('/d')]);
+    expect(efficiency(stack)).toMatchObject({ inefficientFiles: [], wastedBytes: 0, hiddenBytes: 9, sizeBytes: 10 });
+    const twice = layers([file('/d/a', 2), file('/d/e/b', 3)], [wh('/d')], [file('/d', 1)]);
+    expect(efficiency(twice).inefficientFiles).toEqual([{ path: '/d', count: 2, wastedBytes: 6 }]);
+  });
+
+  it('judged layers: hidden bytes are the judged layers\' bytes the final view does not show, whatever the lower layers hold', () => {
+    const stack = layers([file('/base', 10), file('/gone', 4)], [file('/t1', 3), file('/t2', 5), wh('/gone')], [file('/t1', 1)]);
+    // Judged: layers 1 and 2 (3 + 5 + 1 = 9 bytes); the view shows /t1 (1, layer 2) and /t2 (5, layer 1): 3 bytes hidden.
+    expect(efficiency(stack, undefined, 1)).toMatchObject({ sizeBytes: 9, userSizeBytes: 9, hiddenBytes: 3, layerSizes: [8, 1] });
+    expect(efficiency(stack)).toMatchObject({ sizeBytes: 23, userSizeBytes: 9, hiddenBytes: 7, layerSizes: [14, 8, 1] });
+  });
+
+  it('views passed in are used: the report reads them instead of merging the layers again', () => {
+    const stack = layers([file('/a', 4)], [file('/a', 6)]);
+    const other = buildMergedViews(layers([file('/a', 4), file('/z', 2)], [file('/a', 6)]));
+    expect(efficiency(stack, other).hiddenBytes).toBe(10 - 8); // sizes from the layers, what is shown from the views given
+  });
+
+  it('a user layer of zero bytes: userWastedPercent is null, not NaN or Infinity', () => {
+    const r = efficiency(layers([file('/a', 5)], [dir('/d')], [dir('/d')]));
+    expect(r).toMatchObject({ userSizeBytes: 0, userWastedPercent: null, score: 1 });
   });
 });
