@@ -129,6 +129,48 @@ describe('list: sorted, paged, with totalCount', () => {
     expect(page.hasNextPage).toBe(more);
   });
   it('refuses a negative page size', () => expect(() => t.list('/', { first: -1 })).toThrow(/first/));
+
+  // issue 25, second pass
+  it.each<[string, Parameters<MergedTree['list']>, string[], number, boolean]>([
+    ['the last page exactly', ['/d', { first: 2, after: '/d/b' }], ['/d/b.y', '/d/c'], 4, false],
+    ['a page larger than what is left', ['/d', { first: 9, after: '/d/a' }], ['/d/b', '/d/b.y', '/d/c'], 4, false],
+    ['after the last entry', ['/d', { after: '/d/c' }], [], 4, false],
+    ['after a cursor before the first entry', ['/d', { after: '/a' }], ['/d/a', '/d/b', '/d/b.y', '/d/c'], 4, false],
+    ['after the third entry', ['/d', { recursive: true, first: 1, after: '/d/b.y' }], ['/d/b/x'], 5, true],
+    ['after the first entry', ['/d', { recursive: true, first: 1, after: '/d/a' }], ['/d/b'], 5, true],
+    ['after the fourth entry', ['/d', { recursive: true, first: 1, after: '/d/b/x' }], ['/d/c'], 5, false],
+    ['first: null lists everything', ['/d', { first: null, after: null }], ['/d/a', '/d/b', '/d/b.y', '/d/c'], 4, false],
+    ['recursive from the root: every level', ['/', { recursive: true }], ['/d', '/d/a', '/d/b', '/d/b.y', '/d/b/x', '/d/c', '/e'], 7, false],
+  ])('%s', (_n, args, expected, total, more) => {
+    const page = t.list(...args);
+    expect(page.entries.map((e) => e.path)).toEqual(expected);
+    expect(page.totalCount).toBe(total);
+    expect(page.hasNextPage).toBe(more);
+  });
+
+  it('a cursor walks the whole listing one entry at a time, each entry once, in order', () => {
+    const big = merged(Array.from({ length: 37 }, (_, i) => file(`/w/f${String(i * 7 % 37).padStart(2, '0')}`)));
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let page = big.list('/w', { first: 1 }); page.entries.length > 0; page = big.list('/w', { first: 1, after })) {
+      seen.push(...page.entries.map((e) => e.path));
+      after = seen[seen.length - 1] ?? null;
+      expect(page.hasNextPage).toBe(seen.length < 37);
+    }
+    expect(seen).toEqual(Array.from({ length: 37 }, (_, i) => `/w/f${String(i).padStart(2, '0')}`));
+  });
+
+  it('refuses a page size that is not an integer, naming it', () => {
+    expect(() => t.list('/', { first: 1.5 })).toThrow('first must be a non-negative integer, got 1.5');
+    expect(() => t.list('/', { first: -1 })).toThrow('first must be a non-negative integer, got -1');
+    expect(() => t.list('/zz', { first: Number.NaN })).toThrow('first must be a non-negative integer, got NaN');
+  });
+
+  it('an empty directory lists nothing, recursively too', () => {
+    const e = merged([dir('/empty'), file('/f')]);
+    expect(e.list('/empty', { recursive: true })).toEqual({ entries: [], totalCount: 0, hasNextPage: false });
+    expect(e.list('/', { recursive: true }).entries.map((x) => x.path)).toEqual(['/empty', '/f']);
+  });
 });
 
 describe('applyLayer: the root, link targets and bad input (issue 25, second pass)', () => {
