@@ -19,6 +19,7 @@ import { formatError, logMaskedErrors, codedError, INTERNAL_MESSAGE } from './gr
 import { createRequestHandler, strataPlugin, GRAPHQL_PATH, type HttpOptions } from './graphql/http';
 import { DEFAULT_LIMITS, checkOperation, checkVariables, type CostModel, type Limits } from './graphql/limits';
 import { createLogger, type Logger } from './graphql/logger';
+import { createExecutor, executorGateway, type ExecutionEngine } from './graphql/executor';
 import { SLOW_CONSUMER_CLOSE_CODE, SlowConsumerError, type SubscriptionContext } from './graphql/subscriptions';
 import { allowedHostsFor, hostAllowed, wsOriginAllowed, type AllowedHosts } from './graphql/hosts';
 import { rejectionReason, type Metrics } from './metrics/metrics';
@@ -55,6 +56,8 @@ export interface ServerOptions {
   shutdownGraceMs?: number;
   /** Answer __schema/__type (default true, whatever NODE_ENV says: codegen, GraphiQL and audits need it). */
   introspection?: boolean;
+  /** How HTTP queries execute (executor.ts); default graphql-jit, 'graphql-js' for comparison. */
+  executionEngine?: ExecutionEngine;
   /** Served at GET /metrics (absent: no /metrics). */
   metrics?: Metrics;
   /** Answers GET /readyz (absent: ready while the database answers). */
@@ -96,7 +99,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     allowedHosts, logger, limits, costModel: opts.costModel, metrics: opts.metrics });
 
   const apollo = new ApolloServer<BaseContext>({
-    schema: opts.schema,
+    // Only execution is ours (executor.ts: graphql-jit for queries); parsing, validation,
+    // the strata plugin's auth and limits, formatError and serialization are Apollo's as before.
+    gateway: executorGateway(opts.schema, createExecutor(opts.schema, { engine: opts.executionEngine })),
     // Apollo's default ties introspection to NODE_ENV, and bin/strata.js runs in production.
     introspection,
     formatError,

@@ -1,5 +1,6 @@
 /** A Strata application on a fresh database, with a GraphQL executor (no HTTP). */
-import { graphql } from 'graphql';
+import { graphql, parse, getOperationAST } from 'graphql';
+import { createExecutor } from '../../src/graphql/executor';
 import { Strata } from '../../src/application/strata';
 import { buildExecutableSchema } from '../../src/graphql/buildSchema';
 import { createContext } from '../../src/graphql/resolvers/context';
@@ -20,9 +21,22 @@ export async function openTestApp(backend: BackendName): Promise<TestApp> {
   const blobs = tempDir('strata-blobs-');
   const app = await Strata.open(db.url, { blobs });
   const schema = buildExecutableSchema(app.store);
+  // Every query also runs through the server's compiled executor (graphql-jit), which must answer alike.
+  const jit = createExecutor(schema, { engine: 'jit' });
+  const shape = (r: { data?: unknown; errors?: readonly any[] }) => ({ data: r.data, errors: r.errors?.map((e) => ({ message: e.message,
+    code: (e.originalError as any)?.code ?? e.extensions?.code, path: e.path })) });
   const gqlRaw = async (source: string, variables?: Record<string, unknown>, actor = 'test') => {
-    const r = await graphql({ schema, source, variableValues: variables, contextValue: createContext(app, { actor, canWrite: true }) });
-    return { data: r.data, errors: r.errors?.map((e) => ({ message: e.message, code: (e.originalError as any)?.code ?? e.extensions?.code, path: e.path })) };
+    const contextValue = () => createContext(app, { actor, canWrite: true });
+    const r = shape(await graphql({ schema, source, variableValues: variables, contextValue: contextValue() }));
+    const document = (() => { try { return parse(source); } catch { return null; } })();
+    const operation = document && getOperationAST(document);
+    if (document && operation?.operation === 'query' && !r.errors?.some((e) => e.code === undefined && !e.path)) {
+      const j = shape(await jit({ document, source, operation, operationName: null, variables, contextValue: contextValue() }));
+      if (JSON.stringify(j) !== JSON.stringify(r)) {
+        throw new Error(`graphql-jit and graphql-js differ on ${source}:\n${JSON.stringify(j).slice(0, 2000)}\n${JSON.stringify(r).slice(0, 2000)}`);
+      }
+    }
+    return r;
   };
   return {
     db, app, gqlRaw,

@@ -12,6 +12,7 @@ import type { mutationResolvers as MutationResolvers } from './mutations';
 import { baseChainQueryResolvers, baseChainResolvers, imageBaseChainResolvers } from './baseChains';
 import { imageTimelineResolvers, timelineQueryResolvers } from './timeline';
 import { storageTopResolvers } from './storageTop';
+import { storageReportResolvers } from './storage';
 import { baseDriftResolvers, driftQueryResolvers, imageDriftResolvers } from './drift';
 import { webhookDeliveryResolvers, webhookQueryResolvers, webhookResolvers } from './webhooks';
 
@@ -33,7 +34,7 @@ export const resolverMap = {
   TagSizePoint: tagSizePointResolvers,
   Webhook: webhookResolvers,
   WebhookDelivery: webhookDeliveryResolvers,
-  StorageReport: storageTopResolvers,
+  StorageReport: { ...storageReportResolvers, ...storageTopResolvers },
 };
 
 let mutations: typeof MutationResolvers | null = null;
