@@ -13,6 +13,7 @@ import { Client, startBareApollo, startReplay, startStrata, WRITE_TOKEN } from '
 import { loadTest } from './load';
 import { recordFleet, syntheticImages } from './synthetic';
 import { compare, type Row } from './table';
+import { engineRows } from './queryEngines';
 import { log, median, percentile, scratch, timed, type BenchOptions } from './util';
 
 export const FILES = `query Files($ref: String!, $after: String) { image(ref: $ref) { files(path: "/", recursive: true, first: 1000, after: $after) {
@@ -94,6 +95,13 @@ export async function queryBench(opts: BenchOptions): Promise<Row[]> {
       const st = await againstFloor(c, Array.from({ length: opts.quick ? 3 : 7 }, () => (cl: Client) => cl.gql(STORAGE)));
       rows.push(compare({ bench: 'queries', metric: 'storage report, first', value: st.strata[0]!, unit: 'ms', peer: 'replay', peerValue: median(st.floor), better: 'lower', note: `${fleetSize + 1} images` }));
       rows.push(compare({ bench: 'queries', metric: 'storage report, median', value: median(st.strata.slice(1)), unit: 'ms', peer: 'replay', peerValue: median(st.floor), better: 'lower' }));
+
+      log('queries: graphql-jit vs graphql-js in process (CPU per query)');
+      rows.push(...(await engineRows(app, [
+        { name: 'dashboard images(first:100)', query: DASHBOARD, variables: { first: 100 } },
+        { name: 'merged view page of 1,000', query: FILES, variables: { ref } },
+        { name: 'storage report with lists', query: STORAGE, variables: {}, note: `${fleetSize + 1} images` },
+      ], { rounds: opts.quick ? 3 : 7, reps: (k) => (k.query === DASHBOARD ? 20 : 3) })));
 
       rows.push(...(await commitRows(c, opts, fleetSize)));
 

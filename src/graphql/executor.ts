@@ -177,7 +177,8 @@ type GatewayExecutor = NonNullable<Awaited<ReturnType<Gateway['load']>>['executo
  */
 export function executorGateway(schema: GraphQLSchema, run: Execute): Gateway {
   const executor: GatewayExecutor = (rc) => run({
-    document: rc.document, source: rc.source, operation: rc.operation, operationName: rc.operationName,
+    // The name the client asked for: with none resolved (rc.operationName is then null), graphql-js must see it to refuse it.
+    document: rc.document, source: rc.source, operation: rc.operation, operationName: rc.request.operationName ?? null,
     variables: rc.request.variables, contextValue: rc.context,
   }) as ReturnType<GatewayExecutor>;
   return {

@@ -135,6 +135,16 @@ describe('the compiled executor answers as graphql-js does', () => {
     expect(observable(await jit(req))).toEqual(observable(b));
   });
 
+  it('answers an unknown operation name with graphql-js\'s error', async () => {
+    const source = 'query A { boom }';
+    const document = parse(source);
+    const req = { document, source, operation: undefined, operationName: 'B', contextValue: {} };
+    const r = await jit(req);
+    expect(r.data).toBeUndefined();
+    expect(r.errors?.map((e) => e.message)).toEqual(['Unknown operation named "B".']);
+    expect(observable(r)).toEqual(observable(await js(req)));
+  });
+
   it('keeps graphql-js for mutations (serial execution, same answer)', async () => {
     const { schema: s, calls } = makeSchema();
     const run = createExecutor(s, { engine: 'jit' });
