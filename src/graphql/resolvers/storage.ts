@@ -4,7 +4,8 @@
  * which their resolvers (storageReportResolvers) call only when the query
  * selects them, so `storage { savedBytes }` never walks 100,000 images.
  */
-import type { LayerUsage, ShareKey, StorageFigures } from '../../domain/storage';
+import type { ImageStorageFigures, LayerUsage, ShareKey, StorageFigures } from '../../domain/storage';
+import { offsetConnection } from './connection';
 import type { ReadModel } from '../../projections/readModel';
 import { imageObj, layerObj } from './context';
 
@@ -14,24 +15,43 @@ export function storageReportOf(model: ReadModel, by: ShareKey, figures?: Storag
     const layer = model.layers.get(u.diffId);
     return { key: u.key, diffId: u.diffId, size: u.size, imageCount: u.imageCount, layer: layer ? layerObj(layer, model) : null };
   };
+  const imageStorage = (f: ImageStorageFigures) => {
+    const rec = model.images.get(f.imageId)!;
+    return { image: imageObj(rec, model), size: f.size, sharedSize: f.sharedSize, uniqueSize: f.uniqueSize };
+  };
+  // The ledger's lists are built once per change and kept; a page maps only its own rows.
+  const rows = {
+    images: () => figures?.images ?? ledger.imageList(),
+    layers: () => figures?.layers ?? ledger.layerList(),
+    reclaimable: () => figures?.reclaimable ?? ledger.reclaimableList(),
+  };
   return {
     ...(figures ?? ledger.summary()),
-    images: () => (figures?.images ?? ledger.imageList()).map((f) => {
-      const rec = model.images.get(f.imageId)!;
-      return { image: imageObj(rec, model), size: f.size, sharedSize: f.sharedSize, uniqueSize: f.uniqueSize };
-    }),
-    layers: () => (figures?.layers ?? ledger.layerList()).map(usage),
-    reclaimableLayers: () => (figures?.reclaimable ?? ledger.reclaimableList()).map(usage),
+    images: () => rows.images().map(imageStorage),
+    layers: () => rows.layers().map(usage),
+    reclaimableLayers: () => rows.reclaimable().map(usage),
+    pages: { rows, imageStorage, usage },
   };
 }
 
-type Thunk = () => unknown;
+type Report = ReturnType<typeof storageReportOf>;
+type PageArgs = { first?: number | null; after?: string | null };
+
+function page<T, U>(all: readonly T[], args: PageArgs, kind: string, map: (row: T) => U) {
+  const conn = offsetConnection(all, args.first, args.after, kind, 100);
+  return { ...conn, edges: conn.edges.map((e) => ({ cursor: e.cursor, node: map(e.node) })) };
+}
+
 /**
  * The lists' resolvers: the compiled executor (executor.ts) reads a field that
  * has no resolver as a plain property and never calls a function-valued one.
+ * The pages (schema/storage-pages.graphql) slice the kept lists by offset.
  */
 export const storageReportResolvers = {
-  images: (r: { images: Thunk }) => r.images(),
-  layers: (r: { layers: Thunk }) => r.layers(),
-  reclaimableLayers: (r: { reclaimableLayers: Thunk }) => r.reclaimableLayers(),
+  images: (r: Report) => r.images(),
+  layers: (r: Report) => r.layers(),
+  reclaimableLayers: (r: Report) => r.reclaimableLayers(),
+  imagesPage: (r: Report, args: PageArgs) => page(r.pages.rows.images(), args, 'ImageStorage', r.pages.imageStorage),
+  layersPage: (r: Report, args: PageArgs) => page(r.pages.rows.layers(), args, 'LayerUsage', r.pages.usage),
+  reclaimableLayersPage: (r: Report, args: PageArgs) => page(r.pages.rows.reclaimable(), args, 'ReclaimableLayer', r.pages.usage),
 };
