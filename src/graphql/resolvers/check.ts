@@ -1,12 +1,17 @@
 /** Image.check: the CI gate over the API, the same evaluation as `strata ci` (docs/ci.md). */
-import { checkImage } from '../../application/check';
-import { parseCheckRules } from '../../domain/ci/checkRules';
-import { describeJudged } from '../../domain/ci/judgedLayers';
 import type { Ctx, ImageObj } from './context';
+
+/** The CI gate's evaluation (rules, globs) loads at the first Image.check: `strata query` starts without it (docs/adr/0010). */
+const gate = () => ({
+  ...(require('../../application/check') as typeof import('../../application/check')),
+  ...(require('../../domain/ci/checkRules') as typeof import('../../domain/ci/checkRules')),
+  ...(require('../../domain/ci/judgedLayers') as typeof import('../../domain/ci/judgedLayers')),
+});
 
 export const imageCheckResolvers = {
   async check(o: ImageObj, args: { rules: Record<string, unknown> }, ctx: Ctx) {
     // GraphQL has typed the values; the domain still refuses ratios outside 0..1 and malformed references.
+    const { checkImage, describeJudged, parseCheckRules } = gate();
     const given = Object.fromEntries(Object.entries(args.rules ?? {}).filter(([, v]) => v !== null && v !== undefined));
     const rules = parseCheckRules(given, (k) => `rules.${k}`);
     const report = await checkImage(ctx.app, o.model, o.rec, rules);
