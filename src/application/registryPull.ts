@@ -14,6 +14,7 @@ import type { KeyedRequest, StoredEvent } from '../eventStore/types';
 import { assembleImage } from '../importers/assemble';
 import { Budget } from '../importers/limits';
 import { ociPlans } from '../importers/ociLayout';
+import { endIdleScanThreads } from '../importers/scanPool';
 import { DEFAULT_PLATFORM, parsePlatform } from '../importers/platform';
 import type { ImportedImage } from '../importers';
 import {
@@ -85,6 +86,8 @@ export async function pullFromRegistry(app: Strata, source: string, opts: PullOp
       for (const [d, n] of archive.fetched) fetched.set(d, n);
       for (const [d, n] of archive.reused) if (!fetched.has(d)) reused.set(d, n);
     }
+    // Every layer is scanned: idle scan threads give their memory back before the images are recorded.
+    await endIdleScanThreads();
     if (images.length === 0) throw badInput(`${source} holds no container image (only artifacts or attestations)`);
     const seen = (imageId: string, location: string, digest: string) =>
       (model.transfers.get(imageId) ?? []).some((x) => x.direction === 'PULL' && x.location === location && x.manifestDigest === digest);

@@ -10,7 +10,8 @@ import { createHash } from 'node:crypto';
 import { invalidArchive } from '../domain/errors';
 import { asArchiveError } from './archiveError';
 import { archivePath, checkBlob, type ArchiveFiles, type Expected } from './archiveFiles';
-import { scanLayer, type LayerScan } from './layerScan';
+import type { LayerScan } from './layerScan';
+import { scanLayerOffThread } from './scanPool';
 import { Budget, MAX_JSON_BYTES } from './limits';
 import type { IngestSession } from '../blobs/blobStore';
 import { sha256Digest } from '../support/sha256';
@@ -78,7 +79,8 @@ export class DirArchive implements ArchiveFiles {
           }
         }
         try {
-          const scan = await scanLayer(counted(), this.budget, what);
+          // The writer hashes what it writes: that is the blob's digest, not hashed twice.
+          const scan = await scanLayerOffThread(counted(), this.budget, what, keep ? () => keep.digest() : undefined);
           if (keep) {
             if (keep.bytes !== scan.compressedSize) throw invalidArchive(`${what}: "${path}" changed while it was read`);
             await keep.commit({ digest: scan.digest });

@@ -10,6 +10,7 @@ import { asArchiveError } from './archiveError';
 import { oneLine } from '../support/oneLine';
 import { assembleImage, type ImagePlan } from './assemble';
 import { dockerPlans } from './dockerArchive';
+import { endIdleScanThreads } from './scanPool';
 import { Budget } from './limits';
 import { ociPlans } from './ociLayout';
 import { DEFAULT_PLATFORM, parsePlatform } from './platform';
@@ -82,5 +83,8 @@ export async function readImages(source: Source, options: ImportOptions = {}): P
     const err = asArchiveError(e, 'invalid archive');
     // Names inside an archive may hold line breaks: the reason stays one line.
     throw /[\r\n]/.test(err.message) ? new DomainError(err.code, oneLine(err.message), err.details) : err;
+  } finally {
+    // Every layer is scanned: idle scan threads give their memory back before the images are recorded.
+    await endIdleScanThreads();
   }
 }

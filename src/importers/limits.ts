@@ -13,22 +13,50 @@ export const MAX_KEPT_FILE_BYTES = 64 * 1024;
 export const DEFAULT_MAX_TOTAL_BYTES = 64 * 1024 ** 3;
 export const DEFAULT_MAX_ENTRIES = 5_000_000;
 
-/** Counts decompressed layer bytes and tar entries across a whole import. */
+/** A cap as a whole number (a count is whole, so `count > 1.5` is `count > 1`). */
+const capOf = (n: number): bigint => BigInt(Math.floor(Math.min(n, Number.MAX_SAFE_INTEGER)));
+
+/** What a layer scan in a worker thread needs to charge the same budget (src/importers/scanPool.ts). */
+export interface BudgetShare { counts: SharedArrayBuffer; maxBytes: number; maxEntries: number }
+
+/**
+ * Counts decompressed layer bytes and tar entries across a whole import. The
+ * counts live in shared memory and are added atomically, so scans running in
+ * worker threads charge the one budget and a cap is met exactly where it would
+ * be met in one thread.
+ */
 export class Budget {
-  bytes = 0;
-  entries = 0;
-  constructor(readonly maxBytes: number = DEFAULT_MAX_TOTAL_BYTES, readonly maxEntries: number = DEFAULT_MAX_ENTRIES) {}
+  private readonly counts: BigInt64Array;
+  private readonly bytesCap: bigint;
+  private readonly entriesCap: bigint;
+  constructor(readonly maxBytes: number = DEFAULT_MAX_TOTAL_BYTES, readonly maxEntries: number = DEFAULT_MAX_ENTRIES,
+    shared?: SharedArrayBuffer) {
+    this.counts = new BigInt64Array(shared ?? new SharedArrayBuffer(2 * BigInt64Array.BYTES_PER_ELEMENT));
+    this.bytesCap = capOf(maxBytes);
+    this.entriesCap = capOf(maxEntries);
+  }
+
+  /** The same budget, charged from another thread. */
+  static fromShare(s: BudgetShare): Budget {
+    return new Budget(s.maxBytes, s.maxEntries, s.counts);
+  }
+
+  share(): BudgetShare {
+    return { counts: this.counts.buffer as SharedArrayBuffer, maxBytes: this.maxBytes, maxEntries: this.maxEntries };
+  }
+
+  get bytes(): number { return Number(Atomics.load(this.counts, 0)); }
+  get entries(): number { return Number(Atomics.load(this.counts, 1)); }
 
   addBytes(n: number): void {
-    this.bytes += n;
-    if (this.bytes > this.maxBytes) {
+    const b = BigInt(n);
+    if (Atomics.add(this.counts, 0, b) + b > this.bytesCap) {
       throw invalidArchive(`archive exceeds the limit of ${this.maxBytes} uncompressed bytes`, { global: true });
     }
   }
 
   addEntry(): void {
-    this.entries += 1;
-    if (this.entries > this.maxEntries) {
+    if (Atomics.add(this.counts, 1, 1n) + 1n > this.entriesCap) {
       throw invalidArchive(`archive exceeds the limit of ${this.maxEntries} tar entries`, { global: true });
     }
   }

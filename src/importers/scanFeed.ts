@@ -9,10 +9,11 @@
 import { availableParallelism } from 'node:os';
 
 /**
- * Queued compressed bytes across all scans: more than a typical layer (the bench
- * image's are 11-14 MB), so the next layer starts while the last one drains.
+ * Queued compressed bytes across all scans: enough that the reader moves on to
+ * the next layer while the last one drains (the bench image's layers are 11-14 MB;
+ * scans in worker threads drain faster than the reader reads, bench/RESULTS.md).
  */
-export const QUEUED_BYTES_LIMIT = 16 << 20;
+export const QUEUED_BYTES_LIMIT = 8 << 20;
 /** Scans in flight: one per core (zlib's thread pool has 4 threads), at least 2 so reading overlaps scanning. */
 export const MAX_SCANS = Math.min(4, Math.max(2, availableParallelism()));
 

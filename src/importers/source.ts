@@ -67,7 +67,8 @@ export async function openArchive(source: Source, budget: Budget, onProgress?: (
       const p = progressReporter(onProgress, 'reading blobs', null);
       return { files: new DirArchive(source, budget, (n) => p.add(n), blobs), describe: `directory ${source}`, entryCount: null };
     }
-    stream = createReadStream(source);
+    // 256 KiB reads: a quarter as many reads and messages to the scan threads as the 64 KiB default.
+    stream = createReadStream(source, { highWaterMark: 256 << 10 });
     total = st.size;
     describe = source;
   } else {
@@ -80,7 +81,8 @@ export async function openArchive(source: Source, budget: Budget, onProgress?: (
     throw invalidArchive(`not an image archive: ${describe} is a JSON document, not a tar; `
       + 'give the docker save tar, the OCI layout tar, or the OCI layout directory that holds it');
   }
-  let input: Readable = Readable.from(all);
+  // A few chunks of read-ahead, not Readable.from's default of 16 (4 MiB of 256 KiB reads).
+  let input: Readable = Readable.from(all, { highWaterMark: 4 });
   if (c !== 'none') {
     const dec = decompressor(c);
     input = pipeline(input, dec, () => undefined);

@@ -15,7 +15,8 @@ import { posix } from 'node:path';
 import { DomainError, invalidArchive } from '../domain/errors';
 import { asArchiveError } from './archiveError';
 import { archivePath, checkBlob, type ArchiveFiles, type Expected } from './archiveFiles';
-import { scanLayer, type LayerScan } from './layerScan';
+import type { LayerScan } from './layerScan';
+import { scanLayerOffThread } from './scanPool';
 import { peek } from './peek';
 import { Budget, MAX_BUFFERED_JSON_BYTES, MAX_JSON_BYTES } from './limits';
 import { walkTar, type EntryData } from './tarWalk';
@@ -160,7 +161,7 @@ export class StreamArchive implements ArchiveFiles {
     let failure: unknown = null;
     let entryDigest = '';
     // Asked for when the scan ends, which is after the whole entry went through `it`.
-    const scanning = scanLayer(feed, this.budget, name, () => entryDigest);
+    const scanning = scanLayerOffThread(feed, this.budget, name, () => entryDigest);
     const settled = scanning.then(() => undefined, (e: unknown) => { failure = e; })
       .finally(() => { feed.close(); release(); this.feeds.delete(feed); });
     try {
@@ -239,7 +240,7 @@ export class StreamArchive implements ArchiveFiles {
     checkBlob(what, rec, expect);
     let p = this.scans.get(name);
     if (!p) {
-      p = scanLayer(Readable.from([rec.bytes]), this.budget, what);
+      p = scanLayerOffThread(Readable.from([rec.bytes]), this.budget, what);
       this.scans.set(name, p);
     }
     return p;

@@ -13,7 +13,8 @@ import { createHash } from 'node:crypto';
 import { invalidArchive } from '../domain/errors';
 import type { IngestSession, BlobStore } from '../blobs/blobStore';
 import { checkBlob, type ArchiveFiles, type Expected } from '../importers/archiveFiles';
-import { scanLayer, type LayerScan } from '../importers/layerScan';
+import type { LayerScan } from '../importers/layerScan';
+import { scanLayerOffThread } from '../importers/scanPool';
 import { MAX_JSON_BYTES, type Budget } from '../importers/limits';
 import { sha256, type RegistryClient, type Manifest } from './client';
 
@@ -104,25 +105,29 @@ export class RegistryArchive implements ArchiveFiles {
         return { digest, compressedSize: size, compression: 'none', diffId: k.diffId, uncompressedSize: 0, entries: [],
           size: k.size, fileCount: k.fileCount, entriesDigest: k.entriesDigest, keptFiles: [] };
       }
-      return scanLayer(this.store.read(digest) as AsyncIterable<Buffer>, this.budget, what);
+      return scanLayerOffThread(this.store.read(digest) as AsyncIterable<Buffer>, this.budget, what);
     }
     const src = await this.client.getBlob(this.repo, digest, expect?.size);
     // The stream's own check (digest and size at its end) is the error to report, not the parse error it causes.
     let failure: Error | null = null;
     src.on('error', (e: Error) => { failure ??= e; });
     const keep = this.session ? await this.session.writer() : null;
-    const hash = createHash('sha256');
+    // The client's stream checks the digest as it ends; the blob writer hashes what it
+    // writes (its commit checks the digest too), so that hash is the one kept: without a
+    // blob store one hash is taken here. The scan (in a worker) does not hash the blob again.
+    const hash = keep ? null : createHash('sha256');
     let n = 0;
-    const take = async (c: Buffer) => { n += c.length; hash.update(c); await keep?.write(c); };
+    const take = async (c: Buffer) => { n += c.length; hash?.update(c); await keep?.write(c); };
+    const digestOf = (): string => (keep ? keep.digest() : `sha256:${hash!.copy().digest('hex')}`);
     async function* tee(): AsyncGenerator<Buffer> {
       for await (const c of src as AsyncIterable<Buffer>) { await take(c); yield c; }
     }
     try {
-      const scan = await scanLayer(tee(), this.budget, what);
+      const scan = await scanLayerOffThread(tee(), this.budget, what, digestOf);
       // The scan may stop at the tar's end: read the rest, so every byte is hashed.
       if (!src.destroyed) for await (const c of src as AsyncIterable<Buffer>) await take(c);
       if (failure) throw failure;
-      checkBlob(what, { size: n, digest: `sha256:${hash.digest('hex')}` }, { digest, size: expect?.size });
+      checkBlob(what, { size: n, digest: digestOf() }, { digest, size: expect?.size });
       if (keep) await keep.commit({ digest });
       this.fetched.set(digest, n);
       return { ...scan, digest, compressedSize: n };

@@ -1,0 +1,256 @@
+/**
+ * Layer scans in worker threads (issue 19 item 2). A scan (inflate, DiffID,
+ * tar parsing, per-file hashes, the entry list: src/importers/layerScan.ts) is
+ * CPU work independent of every other layer until the images are assembled, so
+ * it runs in a worker while the main thread keeps the archive walk, the blob
+ * hash and the writes. `scanLayerOffThread` has scanLayer's contract: same
+ * result, same errors (a DomainError crosses the thread with its code and
+ * details, so a cap met in a worker still ends the whole import), the import's
+ * budget charged atomically from every thread (limits.ts).
+ *
+ * Bounded: `scanThreads()` workers (cores − 1, at least 1: the main thread
+ * keeps a core's worth of work), each running up to MAX_SCANS / workers scans
+ * at once (their inflates overlap on libuv's pool while the worker parses and
+ * hashes), each scan with at most `IN_FLIGHT_BYTES` sent and not yet taken. An
+ * idle worker is unreferenced (it never keeps the process alive) and ends
+ * after `IDLE_MS`, or at once when an import has scanned every layer, so its
+ * memory is back before the images are recorded (peak RSS, bench/RESULTS.md).
+ * A scan whose source fails is cancelled in its worker; a worker that crashes,
+ * or does not stop a cancelled scan within `ABORT_GRACE_MS`, is terminated and
+ * its scans fail.
+ *
+ * Which file a worker runs (docs/adr/0010-compiled-at-install.md): compiled
+ * (dist/), this module is `.js` and the worker is its sibling `scanWorker.js`;
+ * from the sources (tsx, Jest) it is `scanWorker.ts` loaded through tsx's
+ * require hook. Under Jest scans stay in the test's thread (coverage, mutants)
+ * unless STRATA_SCAN_THREADS asks for workers; STRATA_SCAN_THREADS=0 keeps
+ * them in-thread anywhere.
+ */
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { DomainError } from '../domain/errors';
+import { asArchiveError } from './archiveError';
+import { scanLayer, type LayerScan } from './layerScan';
+import type { Budget } from './limits';
+import { MAX_SCANS } from './scanFeed';
+import { ACK_BYTES, type FromScanner, type SentError, type ToScanner } from './scanProtocol';
+
+/** Bytes sent to one worker and not yet acknowledged (a few of its acknowledgement batches). */
+export const IN_FLIGHT_BYTES = 4 * ACK_BYTES;
+/**
+ * An idle worker ends after this long, so its isolate's memory goes back before the
+ * import's own peak (building the events once every layer is scanned); a layer scan
+ * follows the previous one within milliseconds while an archive is read.
+ */
+const IDLE_MS = 100;
+/**
+ * A small young generation: each worker's garbage (the chunks it was sent, inflate output)
+ * is collected often instead of piling up in three isolates at once (bench/RESULTS.md).
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4 };
+const COMPILED = __filename.endsWith('.js');
+
+/** How many worker threads scan layers: 0 means in the calling thread. */
+export function scanThreads(): number {
+  const env = process.env['STRATA_SCAN_THREADS'];
+  if (env !== undefined && env !== '') {
+    const n = Number(env);
+    if (Number.isInteger(n) && n >= 0) return Math.min(n, 16);
+  }
+  if (!COMPILED && process.env['JEST_WORKER_ID'] !== undefined) return 0;
+  // The main thread keeps a core's worth of work (the archive walk, blob hashes and writes).
+  return Math.max(1, Math.min(MAX_SCANS, availableParallelism() - 1));
+}
+
+/** Scans one worker runs at once: their inflates overlap on libuv's pool while the worker parses and hashes. */
+const scansPerThread = (threads: number): number => Math.max(1, Math.ceil(MAX_SCANS / threads));
+
+/** How long a cancelled scan may take to stop before its worker is terminated. */
+const ABORT_GRACE_MS = 10_000;
+
+function spawnWorker(): Worker {
+  if (COMPILED) return new Worker(join(__dirname, 'scanWorker.js'), { resourceLimits: WORKER_LIMITS });
+  const tsx = require.resolve('tsx/cjs');
+  const entry = join(__dirname, 'scanWorker.ts');
+  return new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(entry)});`, { eval: true, resourceLimits: WORKER_LIMITS });
+}
+
+const errorFrom = (e: SentError): Error =>
+  e.domain && e.code ? new DomainError(e.code, e.message, e.details ?? undefined) : new Error(e.message);
+
+interface Running { message(m: FromScanner): void; crash(e: Error): void }
+
+/** One worker; runs up to its pool's `perThread` scans at once. */
+class ScanThread {
+  readonly worker = spawnWorker();
+  private readonly running = new Map<number, Running>();
+  /** Scans holding a place on this worker (a cancelled one gives its place back at once). */
+  active = 0;
+  broken = false;
+  idleTimer: NodeJS.Timeout | null = null;
+  private static ids = 0;
+
+  constructor() {
+    this.worker.on('message', (m: FromScanner) => this.running.get(m.id)?.message(m));
+    const stopped = (e: Error) => {
+      this.broken = true;
+      const all = [...this.running.values()];
+      this.running.clear();
+      for (const r of all) r.crash(e);
+    };
+    this.worker.on('error', (e) => stopped(e));
+    this.worker.on('exit', (code) => stopped(new Error(`layer scan thread exited (code ${code})`)));
+  }
+
+  /** Scans the worker has not reported ended (a cancelled one until it stops). */
+  get unfinished(): number { return this.running.size; }
+
+  terminate(): void {
+    this.broken = true;
+    void this.worker.terminate();
+  }
+
+  async run(src: AsyncIterable<Buffer>, budget: Budget, what: string, blobDigest?: () => string): Promise<LayerScan> {
+    const id = ++ScanThread.ids;
+    startedOffThread += 1;
+    let inFlight = 0;
+    let finished = false;
+    let wakeSender: (() => void) | null = null;
+    const wake = () => { const w = wakeSender; wakeSender = null; w?.(); };
+    let resolve!: (s: LayerScan) => void;
+    let reject!: (e: unknown) => void;
+    const result = new Promise<LayerScan>((res, rej) => { resolve = res; reject = rej; });
+    const settle = (f: () => void) => { if (finished) return; finished = true; f(); wake(); };
+    let grace: NodeJS.Timeout | null = null;
+    this.running.set(id, {
+      message: (m) => {
+        if (m.type === 'ack') { inFlight -= m.bytes; wake(); return; }
+        this.running.delete(id);
+        if (grace) clearTimeout(grace);
+        if (m.type === 'failed') settle(() => reject(errorFrom(m.error)));
+        else settle(() => resolve(m.scan));
+      },
+      crash: (e) => { if (grace) clearTimeout(grace); settle(() => reject(e)); },
+    });
+    const post = (m: ToScanner) => this.worker.postMessage(m);
+    post({ type: 'scan', id, what, budget: budget.share(), hashBlob: !blobDigest });
+    const pump = async (): Promise<void> => {
+      for await (const c of src) {
+        if (finished) break;
+        while (!finished && inFlight > 0 && inFlight + c.length > IN_FLIGHT_BYTES) await new Promise<void>((r) => { wakeSender = r; });
+        if (finished) break;
+        inFlight += c.length;
+        post({ type: 'chunk', id, data: c });
+      }
+      if (!finished) post({ type: 'end', id });
+    };
+    const pumping = pump().catch((e: unknown) => {
+      // The bytes will not come: the scan is cancelled in the worker (which goes on with its
+      // other scans); a worker that does not stop it in time is terminated.
+      settle(() => reject(asArchiveError(e, what)));
+      if (!this.running.has(id) || this.broken) return;
+      post({ type: 'abort', id, reason: e instanceof Error ? e.message : String(e) });
+      grace = setTimeout(() => this.terminate(), ABORT_GRACE_MS);
+      grace.unref();
+    });
+    try {
+      const scan = await result;
+      const digest = blobDigest?.();
+      return {
+        ...scan,
+        digest: digest ?? scan.digest,
+        diffId: scan.diffId || digest || scan.diffId,
+        // Buffers arrive as Uint8Arrays.
+        keptFiles: scan.keptFiles.map(({ path, content: c }) => ({ path, content: Buffer.from(c.buffer, c.byteOffset, c.length) })),
+      };
+    } finally {
+      await pumping;
+    }
+  }
+}
+
+class ScanPool {
+  private readonly threads = new Set<ScanThread>();
+  private waiters: (() => void)[] = [];
+
+  async acquire(max: number): Promise<ScanThread> {
+    const perThread = scansPerThread(max);
+    for (;;) {
+      let best: ScanThread | null = null;
+      for (const t of this.threads) if (!t.broken && t.active < perThread && (!best || t.active < best.active)) best = t;
+      if (!best && this.threads.size < max) {
+        best = new ScanThread();
+        this.threads.add(best);
+      }
+      if (best) {
+        if (best.idleTimer) clearTimeout(best.idleTimer);
+        best.idleTimer = null;
+        if (best.active++ === 0) best.worker.ref();
+        return best;
+      }
+      await new Promise<void>((r) => this.waiters.push(r));
+    }
+  }
+
+  release(t: ScanThread): void {
+    t.active -= 1;
+    if (t.broken) {
+      if (t.active === 0) this.drop(t);
+    } else if (t.active === 0) {
+      // Idle: never keeps the process alive, and ends soon.
+      t.worker.unref();
+      t.idleTimer = setTimeout(() => this.drop(t), IDLE_MS);
+      t.idleTimer.unref();
+    }
+    this.waiters.shift()?.();
+  }
+
+  private drop(t: ScanThread): void {
+    if (t.idleTimer) clearTimeout(t.idleTimer);
+    t.idleTimer = null;
+    this.threads.delete(t);
+    t.terminate();
+  }
+
+  /** Workers alive (busy or idle). */
+  get size(): number { return this.threads.size; }
+
+  get unfinished(): number { return [...this.threads].reduce((n, t) => n + t.unfinished, 0); }
+
+  /** Ends every idle worker now (tests, shutdown); busy ones end when idle. */
+  async shutdown(): Promise<void> {
+    const idle = [...this.threads].filter((t) => t.active === 0);
+    for (const t of idle) { if (t.idleTimer) clearTimeout(t.idleTimer); this.threads.delete(t); t.broken = true; }
+    await Promise.all(idle.map((t) => t.worker.terminate()));
+  }
+}
+
+let startedOffThread = 0;
+const pool = new ScanPool();
+
+/** Scans started in worker threads since the process started (tests check which path ran). */
+export const scansStartedOffThread = (): number => startedOffThread;
+
+/** Workers alive now (for tests: none may be left busy after an import ends). */
+export const scanThreadsAlive = (): number => pool.size;
+/** Scans some worker still runs (a cancelled scan counts until its worker has stopped it). */
+export const scansUnfinishedOffThread = (): number => pool.unfinished;
+export const endIdleScanThreads = (): Promise<void> => pool.shutdown();
+
+/**
+ * scanLayer's contract, run in a worker thread when there are any (scanThreads()).
+ * `blobDigest`: the caller hashes exactly the bytes of `src` (see scanLayer);
+ * without it the worker hashes the blob.
+ */
+export async function scanLayerOffThread(src: AsyncIterable<Buffer>, budget: Budget, what: string,
+  blobDigest?: () => string): Promise<LayerScan> {
+  const max = scanThreads();
+  if (max === 0) return scanLayer(src, budget, what, blobDigest);
+  const t = await pool.acquire(max);
+  try {
+    return await t.run(src, budget, what, blobDigest);
+  } finally {
+    pool.release(t);
+  }
+}

@@ -1,0 +1,21 @@
+/** Messages between a layer scan's sender and its worker thread (scanPool.ts, scanWorker.ts). */
+import type { ErrorCode } from '../domain/errors';
+import type { LayerScan } from './layerScan';
+import type { BudgetShare } from './limits';
+
+/** The worker acknowledges taken bytes in batches of this many (and whenever it runs out). */
+export const ACK_BYTES = 128 << 10;
+
+/** An error as it crosses threads: a DomainError keeps its code and details (a cap's `global` flag). */
+export interface SentError { domain: boolean; code: ErrorCode | null; message: string; details: Record<string, unknown> | null }
+
+export type ToScanner =
+  | { type: 'scan'; id: number; what: string; budget: BudgetShare; hashBlob: boolean }
+  | { type: 'chunk'; id: number; data: Uint8Array }
+  | { type: 'end'; id: number }
+  | { type: 'abort'; id: number; reason: string };
+
+export type FromScanner =
+  | { type: 'ack'; id: number; bytes: number }
+  | { type: 'done'; id: number; scan: LayerScan }
+  | { type: 'failed'; id: number; error: SentError };
