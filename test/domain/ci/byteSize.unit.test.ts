@@ -51,3 +51,14 @@ describe("go-humanize's own tables (bytes_test.go), in today's form (a space, \"
     expect([0, 999, 1000, 1_234_567, 1e12].map(groupedBytes)).toEqual(['0', '999', '1,000', '1,234,567', '1,000,000,000,000']);
   });
 });
+
+describe('byte values: the number part (survivors of issue 25)', () => {
+  it('the number is digits with one optional point, then the unit: a second point is no number', () => {
+    expect(parseByteSize('1.2.3')).toEqual({ ok: false, reason: 'expected a number of bytes, optionally with a unit such as 20MB or 20MiB' });
+    expect(parseByteSize('1.2.3kB')).toEqual({ ok: false, reason: 'expected a number of bytes, optionally with a unit such as 20MB or 20MiB' });
+    expect(parseByteSize('.55kB')).toEqual({ ok: true, bytes: 550 });
+  });
+  it('past exabytes the display stays in EB (go-humanize has no larger unit)', () => {
+    expect(humanBytes(1e21)).toBe('1000 EB');
+  });
+});

@@ -154,4 +154,19 @@ describe('CI rule values, form by form (docs/ci.md "Value forms")', () => {
     expect(NO_RULES).toEqual({ lowestEfficiency: null, highestWastedBytes: null, highestUserWastedPercent: null, maxLayers: null,
       maxGrowthOverParentBytes: null, allowedBases: null, forbiddenPaths: null, minWastedBytes: null, aboveBase: false });
   });
+
+  it('ratios: several digits before the point, several after a leading point, several in the exponent', () => {
+    expect(message('lowestEfficiency', '12.5')).toBe('lowestEfficiency: "12.5" is outside the allowed range 0..1');
+    expect(parseRuleValue('lowestEfficiency', '.25')).toBe(0.25);
+    expect(parseRuleValue('lowestEfficiency', '1e-10')).toBe(1e-10);
+  });
+
+  it('a layer count is a number or a string of digits, not a list holding one', () => {
+    expect(message('maxLayers', ['5'])).toBe('maxLayers: ["5"] is not a whole number of layers (0 or more)');
+  });
+
+  it('a key outside the rules (a caller bypassing parseCheckRules) is refused, not ignored', () => {
+    expect(message('noSuchRule', 'x')).toBe('noSuchRule: unknown rule');
+  });
 });
+

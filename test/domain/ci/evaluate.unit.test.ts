@@ -267,3 +267,14 @@ describe('judged layers: every form of the description', () => {
     expect(judgedLayers(['a'], true, null, null)).toEqual({ from: 0, count: 1, basis: 'NO_BASE_KNOWN', base: null });
   });
 });
+
+describe('CI verdicts: the floor pass names its rule', () => {
+  it('lowestEfficiency under minWastedBytes: PASS for lowestEfficiency, with actual, limit and why', () => {
+    const r = evaluateRules({ ...NO_RULES, lowestEfficiency: 0.95, minWastedBytes: 101 }, facts()).results[0];
+    expect(r).toEqual({
+      rule: 'lowestEfficiency', status: 'PASS', actual: '0.9', limit: '0.95',
+      message: 'image efficiency is too low (efficiency=0.9 < threshold=0.95), but wasted bytes 100 are under minWastedBytes 101',
+    });
+  });
+});
+
