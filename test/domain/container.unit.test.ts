@@ -302,3 +302,24 @@ describe('container view: what the RW layer hides, docker diff, sizes', () => {
     expect(dockerRwSize(none, lookup)).toBe(0);
   });
 });
+
+describe('container: survivors of the group-B mutation run', () => {
+  const change = (state: ContainerState, c: FileChange) =>
+    decideFileChange({ type: 'ChangeContainerFile', data: { containerId: 'c1', change: c }, metadata: meta, ports: { lookup } }, state);
+  const run = (changes: FileChange[]) => changes.reduce((s, c) => change(s, c).reduce(evolveContainer, s), foldContainer([created]));
+
+  test('a directory ADDED where the RW layer holds a whiteout is opaque (the old contents stay hidden); a file there is not', () => {
+    const s = run([{ change: 'DELETED', path: '/usr/lib' }, { change: 'DELETED', path: '/etc/hosts' }]);
+    expect(change(s, { change: 'ADDED', path: '/usr/lib', kind: 'DIRECTORY' })[0]).toMatchObject({ data: { path: '/usr/lib', kind: 'DIRECTORY', opaque: true } });
+    expect(change(s, { change: 'ADDED', path: '/etc/hosts', kind: 'FILE' })[0]).toMatchObject({ data: { path: '/etc/hosts', kind: 'FILE', opaque: false } });
+    expect(change(s, { change: 'ADDED', path: '/srv', kind: 'DIRECTORY' })[0]).toMatchObject({ data: { opaque: false } });
+  });
+
+  test('docker ps -s: a hard link to an image file the container then modified costs the modified size', () => {
+    const s = run([
+      { change: 'ADDED', path: '/h', kind: 'HARDLINK', linkTarget: '/etc/passwd' },
+      { change: 'MODIFIED', path: '/etc/passwd', kind: 'FILE', size: 150 },
+    ]);
+    expect(dockerRwSize(s, lookup)).toBe(150);
+  });
+});

@@ -185,3 +185,18 @@ describe('compareLayers (by DiffID, with the new image\'s indexes)', () => {
     expect(compareLayers([], [ref(A)])).toEqual({ sharedLayers: [], newLayers: [{ index: 0, diffId: A }] });
   });
 });
+
+describe('upgrade: survivors of the group-B mutation run', () => {
+  test('an old base that shares only some of its layers with the image is no prefix', () => {
+    const partly = imageOf([A, N], [{ created_by: 'x' }]);
+    expect(() => planUpgrade(cmd({ onto: 'x' }), given({ oldBase: partly }))).toThrow(`image ${appId} is not built on ${partly.imageId}`);
+  });
+  test('the rebased image reads architecture and os from its config; a non-string reads as null', () => {
+    expect(planUpgrade(cmd({ onto: 'x' }), given()).image).toMatchObject({ architecture: 'amd64', os: 'linux' });
+    const config = JSON.stringify({ architecture: 7, os: 'linux', rootfs: { type: 'layers', diff_ids: [A, B, C] }, history: [] });
+    const odd = foldImage([{ type: 'ImageCommitted', data: committed(`sha256:${sha256Hex(config)}`, config, [A, B, C]) }]);
+    const t = foldTag([{ type: 'TagMoved', data: { tag: 'app:1', from: null, to: odd.imageId as string } }]);
+    expect(planUpgrade(cmd({ onto: 'x' }), given({ current: odd, tag: t })).image).toMatchObject({ architecture: null, os: 'linux' });
+  });
+});
+
