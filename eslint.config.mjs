@@ -68,24 +68,31 @@ export default tseslint.config(
     },
   },
   {
-    // Nothing outside the event store and the projections writes SQL or opens a database.
+    // Nothing outside the event store and the projections writes SQL, opens a
+    // database or holds the store's SQL handle: the port (EventLog in
+    // src/eventStore/types.ts) has typed operations only, and the handle behind
+    // it (`.sql`, `.writeTransaction`, the Sql type) is theirs alone. No exceptions.
     files: ['src/**/*.ts'],
     ignores: ['src/eventStore/**', 'src/projections/**'],
     rules: {
       'no-restricted-syntax': ['error',
         { selector: `TemplateElement[value.raw=${SQL}]`, message: SQL_MESSAGE },
         { selector: `Literal[value=${SQL}]`, message: SQL_MESSAGE },
+        { selector: 'MemberExpression[property.name=/^(sql|writeTransaction)$/]', message: SQL_MESSAGE },
+        { selector: 'Property[key.name=/^(sql|writeTransaction)$/] > ObjectPattern', message: SQL_MESSAGE },
+        { selector: 'ObjectPattern > Property[key.name=/^(sql|writeTransaction)$/]', message: SQL_MESSAGE },
       ],
       'no-restricted-imports': ['error', {
         paths: ['typeorm', 'pg', 'better-sqlite3'].map((name) => ({ name, message: SQL_MESSAGE })),
+        patterns: [
+          { group: ['**/eventStore/types'], importNames: ['Sql', 'WithinAppend'], message: SQL_MESSAGE },
+          {
+            group: ['**/eventStore/reads', '**/eventStore/rows', '**/eventStore/sqlite', '**/eventStore/postgres*'],
+            message: 'The adapters\' internals belong to src/eventStore: use the port and its typed operations (docs/architecture.md).',
+          },
+        ],
       }],
     },
-  },
-  {
-    // Known leaks, listed so that no new one appears; the sealed event-store port
-    // and the application read port (issue 16) remove these entries.
-    files: ['src/cli/logTransfer.ts'],
-    rules: { 'no-restricted-syntax': 'off' },
   },
   {
     // After the SQL block, so that this stricter rule wins for the domain.

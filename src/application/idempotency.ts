@@ -41,7 +41,7 @@ export function keyOfArgs(args: Record<string, unknown>): string | null {
 /** CONFLICT when `key` was recorded for another request; nothing when it is new, legacy (no request stored) or the same request. */
 export async function checkKeyRequest(app: Strata, key: string | null, request: KeyedRequest): Promise<void> {
   if (!key) return;
-  const recorded = await recordedRequest(app.store.sql, key);
+  const recorded = await recordedRequest(app.store, key);
   if (recorded && (recorded.operation !== request.operation || recorded.inputDigest !== request.inputDigest)) {
     throw keyUsedForAnotherRequest(recorded.operation);
   }

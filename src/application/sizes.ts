@@ -19,7 +19,7 @@ export async function dockerLayerSizes(app: Strata, diffIds: readonly string[]):
   if (!known) { known = new Map(); dockerSizes.set(app, known); }
   const missing = [...new Set(diffIds)].filter((d) => !known!.has(d));
   if (missing.length > 0) {
-    const loaded = await loadLayerEntries(app.store.sql, missing);
+    const loaded = await loadLayerEntries(app.store, missing);
     for (const d of missing) {
       const stored = loaded.get(d);
       if (stored) known.set(d, dockerLayerSize(stored.entries));

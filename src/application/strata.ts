@@ -2,24 +2,19 @@
  * The application shell: one object per process holding the event store, the
  * read model source and the merged-view cache. Every write goes through
  * `append`, which stores content (layer entries, kept files) and projects the
- * tables inside the same transaction as the events.
+ * tables inside the same transaction as the events (src/projections/appendWork.ts).
+ * This is where the app is composed: the store is opened here (or handed in by
+ * a test) and passed to the projections; no layer above runs SQL.
  */
-import type { LayerEntry } from '../domain/layerEntry';
 import type { AppendOptions, AppendResult, EventStore, StreamAppend } from '../eventStore/types';
 import { openEventStore } from '../eventStore';
 import { openBlobStore, type BlobStore } from '../blobs';
 import type { WebhookEndpoint } from '../domain/webhooks';
-import { saveKeptFiles, saveLayerEntries } from '../projections/layerContents';
+import { appendWork, type LayerContent } from '../projections/appendWork';
 import { MergedViewCache } from '../projections/mergedViews';
 import { ReadModelSource } from '../projections/readModelSource';
-import { projectEvents } from '../projections/tables';
 
-export interface LayerContent {
-  diffId: string;
-  entries: readonly LayerEntry[];
-  entriesDigest?: string;
-  keptFiles?: readonly { path: string; content: Buffer }[];
-}
+export type { LayerContent } from '../projections/appendWork';
 
 export class Strata {
   readonly models: ReadModelSource;
@@ -39,7 +34,7 @@ export class Strata {
 
   constructor(readonly store: EventStore, blobs?: BlobStore) {
     this.models = new ReadModelSource(store);
-    this.views = new MergedViewCache(store.sql);
+    this.views = new MergedViewCache(store);
     this.blobs = blobs ?? openBlobStore(null);
   }
 
@@ -51,13 +46,7 @@ export class Strata {
 
   /** Appends events atomically with the layer content they reference and their projections. */
   async append(batch: StreamAppend[], options: AppendOptions = {}, contents: readonly LayerContent[] = []): Promise<AppendResult> {
-    return this.store.append(batch, options, async (tx, events) => {
-      for (const c of contents) {
-        await saveLayerEntries(tx, c.diffId, c.entries, c.entriesDigest);
-        if (c.keptFiles?.length) await saveKeptFiles(tx, c.diffId, c.keptFiles);
-      }
-      await projectEvents(tx, events);
-    });
+    return this.store.append(batch, options, appendWork(contents));
   }
 
   close(): Promise<void> {

@@ -5,11 +5,10 @@
  * `strata rebuild`: the same replay, committed.
  */
 import { ChainVerifier, type ChainCheck } from '../eventStore/hashChain';
-import type { EventStore, Sql, StoredEvent } from '../eventStore/types';
-import { readPositions } from '../eventStore/appendCore';
-import { headSql } from '../eventStore/reads';
+import type { EventLog, EventStore, SqlHandle, StoredEvent } from '../eventStore/types';
 import type { ReadOnlyLog } from '../eventStore/readOnly';
-import { compareSnapshots, replayInto, snapshotTables, type TableDifference } from '../projections/tables';
+import type { TableDifference } from '../projections/tables';
+import { rebuildTables, tableDrift, tableDriftReadOnly } from '../projections/rebuild';
 import { keptFileLinks, loadLayerEntries } from '../projections/layerContents';
 import { keyedEventsWithoutKey, keyRecords } from '../eventStore/keyRequests';
 import { DomainError } from '../domain/errors';
@@ -24,8 +23,12 @@ const PAGE = 200;
  */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** What the checks read: an EventStore, or the read-only view `strata verify` opens (src/eventStore/readOnly.ts). */
-export type LogReader = Pick<EventStore, 'sql' | 'readRange' | 'dialect'>;
+/**
+ * What the checks read: an EventStore, or the read-only view `strata verify`
+ * opens (src/eventStore/readOnly.ts); the SQL handle is passed on to the
+ * store's and the projections' functions, never used here.
+ */
+export type LogReader = Pick<EventLog, 'readRange' | 'dialect'> & SqlHandle;
 
 /** A row whose JSON cannot be parsed, named by position (rows.ts), or null for any other error. */
 const unreadableRow = (e: unknown): { position: number; reason: string } | null =>
@@ -91,7 +94,7 @@ export async function verifyContents(store: LogReader): Promise<ContentProblem[]
     if (layers.length) {
       let loaded;
       try {
-        loaded = await loadLayerEntries(store.sql, layers.map((e) => e.data.diffId));
+        loaded = await loadLayerEntries(store, layers.map((e) => e.data.diffId));
       } catch (err) {
         if (err instanceof DomainError && err.code === 'TAMPERED') {
           const diffId = String(err.details?.diffId ?? '');
@@ -121,9 +124,9 @@ export async function verifyContents(store: LogReader): Promise<ContentProblem[]
  * content must hash to its digest.
  */
 async function verifyKeptFiles(store: LogReader, layerPositions: Map<string, number>): Promise<ContentProblem[]> {
-  const rows = await keptFileLinks(store.sql);
+  const rows = await keptFileLinks(store);
   if (rows.length === 0) return [];
-  const entries = await loadLayerEntries(store.sql, rows.map((r) => r.diff_id));
+  const entries = await loadLayerEntries(store, rows.map((r) => r.diff_id));
   const problems: ContentProblem[] = [];
   for (const r of rows) {
     const position = layerPositions.get(r.diff_id) ?? 0;
@@ -138,45 +141,13 @@ async function verifyKeptFiles(store: LogReader, layerPositions: Map<string, num
   return problems.sort((a, b) => a.position - b.position);
 }
 
-class Rollback extends Error {}
+export const verifyProjections = (store: EventStore): Promise<TableDifference[]> => tableDrift(store);
 
-export async function verifyProjections(store: EventStore): Promise<TableDifference[]> {
-  let diffs: TableDifference[] = [];
-  try {
-    await store.writeTransaction(async (tx) => {
-      const actual = await snapshotTables(tx);
-      const head = await headSql(tx);
-      await replayInto(tx, (from, to) => readTx(tx, from, to), head);
-      diffs = compareSnapshots(actual, await snapshotTables(tx));
-      throw new Rollback();
-    });
-  } catch (e) {
-    if (!(e instanceof Rollback)) throw e;
-  }
-  return diffs;
-}
+/** The same comparison on a read-only connection (src/projections/rebuild.ts). */
+export const verifyProjectionsReadOnly = (log: LogReader & Pick<ReadOnlyLog, 'withScratchTables'>): Promise<TableDifference[]> =>
+  tableDriftReadOnly(log);
 
-/**
- * The same comparison on a read-only connection: the replay runs into TEMP
- * copies of the projection tables, so nothing is written (issue 15 item 9).
- */
-export async function verifyProjectionsReadOnly(log: LogReader & Pick<ReadOnlyLog, 'withScratchTables'>): Promise<TableDifference[]> {
-  const actual = await snapshotTables(log.sql);
-  const head = await headSql(log.sql);
-  return log.withScratchTables(async () => {
-    await replayInto(log.sql, (from, to) => readTx(log.sql, from, to), head);
-    return compareSnapshots(actual, await snapshotTables(log.sql));
-  });
-}
-
-const readTx = (tx: Sql, from: number, to: number): Promise<StoredEvent[]> => readPositions(tx, from, to);
-
-export async function rebuildProjections(store: EventStore): Promise<number> {
-  return store.writeTransaction(async (tx) => {
-    const head = await headSql(tx);
-    return replayInto(tx, (from, to) => readTx(tx, from, to), head);
-  });
-}
+export const rebuildProjections = (store: EventStore): Promise<number> => rebuildTables(store);
 
 export interface KeyProblem { position: number; key: string; reason: string }
 
@@ -191,7 +162,7 @@ const wellFormedKeyRequest = (operation: string | null, inputDigest: string | nu
 
 export async function verifyIdempotencyKeys(store: LogReader): Promise<KeyProblem[]> {
   const problems: KeyProblem[] = [];
-  const rows = await keyRecords(store.sql);
+  const rows = await keyRecords(store);
   for (const r of rows) {
     const first = Number(r.first_position);
     if (r.carried !== r.key) problems.push({ position: first, key: r.key,
@@ -202,7 +173,7 @@ export async function verifyIdempotencyKeys(store: LogReader): Promise<KeyProble
     else if (!wellFormedKeyRequest(r.operation, r.input_digest)) problems.push({ position: first, key: r.key,
       reason: `idempotency key "${r.key}" records a malformed request (operation and input digest go together)` });
   }
-  const orphans = await keyedEventsWithoutKey(store.sql);
+  const orphans = await keyedEventsWithoutKey(store);
   for (const o of orphans) problems.push({ position: Number(o.position), key: o.idempotency_key,
     reason: `the event at position ${Number(o.position)} carries idempotency key "${o.idempotency_key}" but the key table lost it` });
   return problems.sort((a, b) => a.position - b.position);

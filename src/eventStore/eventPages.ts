@@ -4,7 +4,7 @@
  * position, by actor or recording time, with the total the filter matches.
  */
 import { EVENT_COLUMNS, rowToEvent, type EventRow } from './rows';
-import type { Sql, StoredEvent } from './types';
+import type { Sql, SqlHandle, StoredEvent } from './types';
 
 export interface EventFilter {
   stream?: string | null;
@@ -24,8 +24,9 @@ const metadataField = (sql: Sql, field: 'actor' | 'recordedAt') =>
 
 /** Up to `limit` events after position `after` that match the filter, and how many match in all. */
 export async function pageEvents(
-  sql: Sql, filter: EventFilter, after: number, limit: number,
+  store: SqlHandle, filter: EventFilter, after: number, limit: number,
 ): Promise<{ events: StoredEvent[]; total: number }> {
+  const sql = store.sql;
   const where: string[] = [];
   const params: unknown[] = [];
   if (filter.stream) { where.push('stream = ?'); params.push(filter.stream); }
@@ -45,7 +46,8 @@ export async function pageEvents(
 }
 
 /** The newest position recorded at or before `at` (ISO 8601 UTC), 0 when none: a date mapped to the log. */
-export async function positionAt(sql: Sql, at: string): Promise<number> {
+export async function positionAt(store: SqlHandle, at: string): Promise<number> {
+  const sql = store.sql;
   const rows = await sql.query<{ p: number | string | null }>(
     `SELECT MAX(position) AS p FROM events WHERE ${metadataField(sql, 'recordedAt')} <= ?`, [at]);
   return Number(rows[0]?.p ?? 0);

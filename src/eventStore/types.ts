@@ -72,20 +72,33 @@ export interface AppendResult {
 /**
  * Work done inside the append transaction (projections, content stores).
  * Receives the stored events; runs on the same connection, so it commits or
- * rolls back with them.
+ * rolls back with them. Written by src/projections (`appendWork`), never by the
+ * application: the transaction handle is SQL.
  */
 export type WithinAppend = (tx: Sql, events: StoredEvent[]) => Promise<void>;
 
-/** Minimal SQL access: `?` placeholders on both backends. */
+/**
+ * Minimal SQL access: `?` placeholders on both backends. Internal to
+ * src/eventStore and src/projections (eslint.config.mjs): no other layer
+ * imports this type, reads `.sql` or opens a `writeTransaction`.
+ */
 export interface Sql {
   readonly dialect: 'sqlite' | 'postgres';
   query<T = any>(sql: string, params?: unknown[]): Promise<T[]>;
   run(sql: string, params?: unknown[]): Promise<void>;
 }
 
-export interface EventStore {
+/**
+ * The log's port: typed operations only, no SQL (docs/architecture.md "The
+ * event store's operations"). The other typed operations (a page of events by
+ * filter, the position at an instant, an idempotency key's events and request,
+ * applied migrations, export and import of the verified log) are functions of
+ * src/eventStore that take the store, as the projections' tables are functions
+ * of src/projections that take it: the SQL they run stays inside those two modules.
+ */
+export interface EventLog {
   readonly dialect: 'sqlite' | 'postgres';
-  /** Appends to one or more streams atomically. */
+  /** Appends to one or more streams atomically; `within` comes from src/projections (appendWork). */
   append(batch: StreamAppend[], options?: AppendOptions, within?: WithinAppend): Promise<AppendResult>;
   /** Events with from <= position <= to (to: head), oldest first, at most limit. */
   readRange(from: number, to?: number, limit?: number): Promise<StoredEvent[]>;
@@ -94,16 +107,31 @@ export interface EventStore {
   head(): Promise<number>;
   /** Calls onEvents with every event at position >= from, in order, as they are appended (by anyone). */
   follow(from: number, onEvents: (events: StoredEvent[]) => Promise<void> | void): { stop(): void };
-  /** Read-only SQL for projections and queries. */
-  readonly sql: Sql;
-  /** Runs fn in one write transaction (SQLite: BEGIN IMMEDIATE under the process-wide queue). */
-  writeTransaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
   /**
    * Why a write would fail now (read-only database, full disk, or the storage
    * fault the last write hit), or null; reported by /healthz. Optional: test stores.
    */
   writeProblem?(): Promise<string | null>;
   close(): Promise<void>;
+}
+
+/**
+ * What the store's own functions and the projections reach behind the port:
+ * the SQL handle (read-only use outside a transaction). Passed as the store
+ * object itself, so a caller outside those two modules never holds it.
+ */
+export interface SqlHandle {
+  readonly sql: Sql;
+}
+
+/**
+ * An opened store (the adapters, what openEventStore returns): the port and
+ * its SQL handle. Outside src/eventStore and src/projections only the port is
+ * used; the lint rules forbid `.sql` and `.writeTransaction` there.
+ */
+export interface EventStore extends EventLog, SqlHandle {
+  /** Runs fn in one write transaction (SQLite: BEGIN IMMEDIATE under the process-wide queue). */
+  writeTransaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
 }
 
 /** A stored event read as one of the domain's events: its `type` narrows its `data` (docs/domain.md §7). */

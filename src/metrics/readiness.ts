@@ -27,7 +27,7 @@ export function readinessOf(store: EventStore, model: { position(): number; catc
     }
     const problem = store.writeProblem ? await store.writeProblem().catch(() => 'the database cannot be checked') : null;
     if (problem) return { ready: false, reason: `not writable: ${problem}`, head };
-    const applied = new Set(await appliedMigrations(store.sql));
+    const applied = new Set(await appliedMigrations(store));
     const missing = known.filter((n) => !applied.has(n));
     if (missing.length) return { ready: false, reason: `migrations pending: ${missing.join(', ')}; run strata migrate`, head };
     if (applied.size > known.length) return { ready: false, reason: 'the database has migrations this build does not know; upgrade', head };

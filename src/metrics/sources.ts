@@ -11,7 +11,7 @@ export function sourcesFor(app: Strata): MetricSources {
   let blobs: { at: number; bytes: Promise<number> } | null = null;
   return {
     head: () => app.store.head(),
-    readModelSize: () => readModelSize(app.store.sql),
+    readModelSize: () => readModelSize(app.store),
     blobStoreBytes: () => {
       if (!blobs || Date.now() - blobs.at > BLOB_RECOUNT_MS) {
         const bytes = (async () => {

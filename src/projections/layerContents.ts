@@ -8,7 +8,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { entriesDigestOf, parseEntries, serializeEntries } from '../domain/entryList';
 import type { LayerEntry } from '../domain/layerEntry';
 import { DomainError } from '../domain/errors';
-import type { Sql } from '../eventStore/types';
+import type { Sql, SqlHandle } from '../eventStore/types';
 import { sha256Hex } from '../support/sha256';
 
 export const entriesDigest = (entries: readonly LayerEntry[]) => entriesDigestOf(entries, sha256Hex);
@@ -37,12 +37,12 @@ export async function saveKeptFiles(tx: Sql, diffId: string, files: readonly { p
 export interface StoredLayerContent { diffId: string; entriesDigest: string; entries: LayerEntry[] }
 
 /** Loads entry lists for several DiffIDs in one round trip, verifying each against its digest. */
-export async function loadLayerEntries(sql: Sql, diffIds: readonly string[]): Promise<Map<string, StoredLayerContent>> {
+export async function loadLayerEntries(store: SqlHandle, diffIds: readonly string[]): Promise<Map<string, StoredLayerContent>> {
   const out = new Map<string, StoredLayerContent>();
   const unique = [...new Set(diffIds)];
   for (let i = 0; i < unique.length; i += 200) {
     const chunk = unique.slice(i, i + 200);
-    const rows = await sql.query<{ diff_id: string; entries_digest: string; body: Buffer | Uint8Array }>(
+    const rows = await store.sql.query<{ diff_id: string; entries_digest: string; body: Buffer | Uint8Array }>(
       `SELECT diff_id, entries_digest, body FROM layer_contents WHERE diff_id IN (${chunk.map(() => '?').join(',')})`, chunk);
     for (const r of rows) {
       const text = gunzipSync(Buffer.from(r.body)).toString('utf8');
@@ -56,13 +56,13 @@ export async function loadLayerEntries(sql: Sql, diffIds: readonly string[]): Pr
 }
 
 /** Kept files (e.g. /etc/os-release) of the given layers: diffId → path → content. */
-export async function loadKeptFiles(sql: Sql, diffIds: readonly string[]): Promise<Map<string, Map<string, Buffer>>> {
+export async function loadKeptFiles(store: SqlHandle, diffIds: readonly string[]): Promise<Map<string, Map<string, Buffer>>> {
   const out = new Map<string, Map<string, Buffer>>();
   const unique = [...new Set(diffIds)];
   if (unique.length === 0) return out;
   for (let i = 0; i < unique.length; i += 200) {
     const chunk = unique.slice(i, i + 200);
-    const rows = await sql.query<{ diff_id: string; path: string; content: Buffer | Uint8Array }>(
+    const rows = await store.sql.query<{ diff_id: string; path: string; content: Buffer | Uint8Array }>(
       `SELECT l.diff_id, l.path, k.content FROM layer_kept_files l JOIN kept_files k ON k.digest = l.digest
         WHERE l.diff_id IN (${chunk.map(() => '?').join(',')})`, chunk);
     for (const r of rows) {
@@ -75,8 +75,8 @@ export async function loadKeptFiles(sql: Sql, diffIds: readonly string[]): Promi
 }
 
 /** Every (layer, path) → kept file link, with the content when the file is stored (null when it is not). */
-export function keptFileLinks(sql: Sql) {
-  return sql.query<{ diff_id: string; path: string; digest: string; content: Buffer | Uint8Array | null }>(
+export function keptFileLinks(store: SqlHandle) {
+  return store.sql.query<{ diff_id: string; path: string; digest: string; content: Buffer | Uint8Array | null }>(
     `SELECT l.diff_id, l.path, l.digest, k.content FROM layer_kept_files l LEFT JOIN kept_files k ON k.digest = l.digest
       ORDER BY l.diff_id, l.path`);
 }

@@ -8,7 +8,7 @@
  */
 import { applyLayer, MergedTree } from '../domain/mergedView';
 import type { LayerEntry } from '../domain/layerEntry';
-import type { Sql } from '../eventStore/types';
+import type { SqlHandle } from '../eventStore/types';
 import { loadLayerEntries } from './layerContents';
 import { LruCache } from './lru';
 
@@ -18,7 +18,7 @@ export class MergedViewCache {
   private readonly views: LruCache<string, MergedTree>;
   private readonly entries: LruCache<string, readonly LayerEntry[]>;
 
-  constructor(private readonly sql: Sql, maxViews = 2000, maxLayers = 2000) {
+  constructor(private readonly store: SqlHandle, maxViews = 2000, maxLayers = 2000) {
     this.views = new LruCache(maxViews);
     this.entries = new LruCache(maxLayers);
   }
@@ -32,7 +32,7 @@ export class MergedViewCache {
       if (hit) out.set(d, hit); else missing.push(d);
     }
     if (missing.length > 0) {
-      const loaded = await loadLayerEntries(this.sql, missing);
+      const loaded = await loadLayerEntries(this.store, missing);
       for (const d of missing) {
         const entries = loaded.get(d)?.entries ?? [];
         this.entries.set(d, entries);

@@ -4,7 +4,7 @@
  * instances may queue the same event: the unique (endpoint, position, kind)
  * keeps one row, and a lease decides which instance attempts it.
  */
-import type { EventStore, Sql } from '../eventStore/types';
+import type { EventStore, SqlHandle } from '../eventStore/types';
 
 export type DeliveryStatus = 'PENDING' | 'DELIVERED' | 'FAILED';
 
@@ -39,8 +39,8 @@ const toRow = (r: Raw): DeliveryRow => ({
 });
 
 /** Where an endpoint's queue stands, or null for an endpoint never seen (it starts at the head, not at the log's beginning). */
-export async function cursorOf(sql: Sql, endpoint: string): Promise<number | null> {
-  const rows = await sql.query<{ position: unknown }>('SELECT position FROM webhook_cursors WHERE endpoint = ?', [endpoint]);
+export async function cursorOf(store: SqlHandle, endpoint: string): Promise<number | null> {
+  const rows = await store.sql.query<{ position: unknown }>('SELECT position FROM webhook_cursors WHERE endpoint = ?', [endpoint]);
   return rows.length ? Number(rows[0]!.position) : null;
 }
 
@@ -97,17 +97,17 @@ export async function recordAttempt(store: EventStore, id: string, owner: string
 }
 
 /** An endpoint's deliveries, newest first. */
-export async function deliveriesOf(sql: Sql, endpoint: string, options: { status?: DeliveryStatus | null; first: number }):
+export async function deliveriesOf(store: SqlHandle, endpoint: string, options: { status?: DeliveryStatus | null; first: number }):
   Promise<DeliveryRow[]> {
   const where = options.status ? ' AND status = ?' : '';
-  const rows = await sql.query<Raw>(`SELECT ${COLUMNS} FROM webhook_deliveries WHERE endpoint = ?${where} `
+  const rows = await store.sql.query<Raw>(`SELECT ${COLUMNS} FROM webhook_deliveries WHERE endpoint = ?${where} `
     + `ORDER BY position DESC, id DESC LIMIT ${Math.floor(options.first)}`, options.status ? [endpoint, options.status] : [endpoint]);
   return rows.map(toRow);
 }
 
 /** Counts of an endpoint's deliveries by status. */
-export async function deliveryCounts(sql: Sql, endpoint: string): Promise<Record<DeliveryStatus, number>> {
-  const rows = await sql.query<{ status: DeliveryStatus; n: unknown }>(
+export async function deliveryCounts(store: SqlHandle, endpoint: string): Promise<Record<DeliveryStatus, number>> {
+  const rows = await store.sql.query<{ status: DeliveryStatus; n: unknown }>(
     'SELECT status, COUNT(*) AS n FROM webhook_deliveries WHERE endpoint = ? GROUP BY status', [endpoint]);
   const out: Record<DeliveryStatus, number> = { PENDING: 0, DELIVERED: 0, FAILED: 0 };
   for (const r of rows) out[r.status] = Number(r.n);

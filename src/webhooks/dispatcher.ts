@@ -54,7 +54,7 @@ export class WebhookDispatcher {
     if (this.endpoints.length === 0) return;
     const head = await this.app.store.head();
     for (const e of this.endpoints) {
-      const at = await cursorOf(this.app.store.sql, e.name);
+      const at = await cursorOf(this.app.store, e.name);
       // A new endpoint hears what happens from now on, not the whole history.
       if (at === null) await enqueue(this.app.store, [e.name], head, [], new Date().toISOString());
       this.cursors.set(e.name, at ?? head);

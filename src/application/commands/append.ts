@@ -77,7 +77,7 @@ export async function withRetries<T>(pinned: boolean, attempt: () => Promise<T>)
 /** The events a used idempotency key recorded, or null when the key is new. */
 export async function priorEvents(app: Strata, key: string | null | undefined): Promise<StoredEvent[] | null> {
   if (!key) return null;
-  const events = await eventsOfKey(app.store.sql, key);
+  const events = await eventsOfKey(app.store, key);
   if (events) app.onIdempotentReplay?.();
   return events;
 }

@@ -32,7 +32,7 @@ export async function readEventsPage(ctx: Ctx, args: EventsArgs) {
   const since = instant(args.since, 'since');
   const until = instant(args.until, 'until');
   if (since && until && since > until) throw badInput(`since (${since}) is after until (${until})`);
-  const page = await pageEvents(ctx.app.store.sql, { ...args, since, until }, afterPos, first + 1);
+  const page = await pageEvents(ctx.app.store, { ...args, since, until }, afterPos, first + 1);
   const events = page.events.slice(0, first).map(eventNode);
   return connectionOf(events, (e) => encodeCursor('event', e.position), page.total, page.events.length > first, afterPos > 0);
 }
@@ -41,4 +41,4 @@ export const readStreamPage = (ctx: Ctx, stream: string, first: number | undefin
   readEventsPage(ctx, { first, after, stream, asOf });
 
 /** Query.positionAt: the newest position recorded at or before a date-time (0: none yet). */
-export const readPositionAt = (ctx: Ctx, at: string) => positionAt(ctx.app.store.sql, instant(at, 'at')!);
+export const readPositionAt = (ctx: Ctx, at: string) => positionAt(ctx.app.store, instant(at, 'at')!);

@@ -33,7 +33,7 @@ export function createLoaders(app: Strata): Loaders {
     return Promise.all(images.map((i) => app.views.view(i.layers)));
   }, { cacheKeyFn: (i) => i.layers[i.layers.length - 1]?.chainId ?? 'empty' });
   const keptFiles = new DataLoader<string, Map<string, Buffer>>(async (diffIds) => {
-    const m = await loadKeptFiles(app.store.sql, diffIds);
+    const m = await loadKeptFiles(app.store, diffIds);
     return diffIds.map((d) => m.get(d) ?? new Map());
   });
   const dockerSize = new DataLoader<string, number>(async (diffIds) => {

@@ -20,18 +20,18 @@ export const webhookResolvers = {
   name: (o: WebhookObj) => o.endpoint.name,
   url: (o: WebhookObj) => shownUrl(o.endpoint.url),
   events: (o: WebhookObj) => o.endpoint.kinds,
-  pending: async (o: WebhookObj, _a: unknown, ctx: Ctx) => (await deliveryCounts(ctx.app.store.sql, o.endpoint.name)).PENDING,
-  delivered: async (o: WebhookObj, _a: unknown, ctx: Ctx) => (await deliveryCounts(ctx.app.store.sql, o.endpoint.name)).DELIVERED,
-  failed: async (o: WebhookObj, _a: unknown, ctx: Ctx) => (await deliveryCounts(ctx.app.store.sql, o.endpoint.name)).FAILED,
+  pending: async (o: WebhookObj, _a: unknown, ctx: Ctx) => (await deliveryCounts(ctx.app.store, o.endpoint.name)).PENDING,
+  delivered: async (o: WebhookObj, _a: unknown, ctx: Ctx) => (await deliveryCounts(ctx.app.store, o.endpoint.name)).DELIVERED,
+  failed: async (o: WebhookObj, _a: unknown, ctx: Ctx) => (await deliveryCounts(ctx.app.store, o.endpoint.name)).FAILED,
   failing: async (o: WebhookObj, _a: unknown, ctx: Ctx) => {
-    const [last] = (await deliveriesOf(ctx.app.store.sql, o.endpoint.name, { first: 50 }))
+    const [last] = (await deliveriesOf(ctx.app.store, o.endpoint.name, { first: 50 }))
       .filter((d) => d.lastAttemptAt !== null).sort((a, b) => (a.lastAttemptAt! < b.lastAttemptAt! ? 1 : -1));
     return last !== undefined && last.status !== 'DELIVERED';
   },
   deliveries: async (o: WebhookObj, args: { first?: number; status?: DeliveryStatus | null }, ctx: Ctx) => {
     const first = args.first ?? 20;
     if (!Number.isInteger(first) || first < 1 || first > 500) throw badInput('deliveries(first:) must be between 1 and 500');
-    return deliveriesOf(ctx.app.store.sql, o.endpoint.name, { first, status: args.status ?? null });
+    return deliveriesOf(ctx.app.store, o.endpoint.name, { first, status: args.status ?? null });
   },
 };
 

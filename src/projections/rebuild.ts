@@ -1,0 +1,49 @@
+/**
+ * The projection tables checked against and rebuilt from a replay of the log
+ * (`strata verify`, `strata rebuild`): the transactions are the projections'
+ * own, so the application asks for an answer and never holds SQL.
+ */
+import { readPositions } from '../eventStore/appendCore';
+import { headSql } from '../eventStore/reads';
+import type { EventStore, Sql, SqlHandle, StoredEvent } from '../eventStore/types';
+import { compareSnapshots, replayInto, snapshotTables, type TableDifference } from './tables';
+
+class Rollback extends Error {}
+
+const readTx = (tx: Sql) => (from: number, to: number): Promise<StoredEvent[]> => readPositions(tx, from, to);
+
+/** How the tables differ from a replay, computed in a write transaction that is rolled back. */
+export async function tableDrift(store: EventStore): Promise<TableDifference[]> {
+  let diffs: TableDifference[] = [];
+  try {
+    await store.writeTransaction(async (tx) => {
+      const actual = await snapshotTables(tx);
+      const head = await headSql(tx);
+      await replayInto(tx, readTx(tx), head);
+      diffs = compareSnapshots(actual, await snapshotTables(tx));
+      throw new Rollback();
+    });
+  } catch (e) {
+    if (!(e instanceof Rollback)) throw e;
+  }
+  return diffs;
+}
+
+/**
+ * The same comparison on a read-only connection: the replay runs into TEMP
+ * copies of the projection tables, so nothing is written (issue 15 item 9).
+ */
+export async function tableDriftReadOnly(log: SqlHandle & { withScratchTables<T>(fn: () => Promise<T>): Promise<T> }):
+  Promise<TableDifference[]> {
+  const actual = await snapshotTables(log.sql);
+  const head = await headSql(log.sql);
+  return log.withScratchTables(async () => {
+    await replayInto(log.sql, readTx(log.sql), head);
+    return compareSnapshots(actual, await snapshotTables(log.sql));
+  });
+}
+
+/** Recomputes the tables from the whole log, committed; the number of events replayed. */
+export async function rebuildTables(store: EventStore): Promise<number> {
+  return store.writeTransaction(async (tx) => replayInto(tx, readTx(tx), await headSql(tx)));
+}
