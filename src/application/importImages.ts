@@ -1,30 +1,23 @@
 /**
- * Records imported images (docs/domain.md §6): LayerCommitted per new DiffID,
- * ImageCommitted per new image ID, ManifestDigestAdded when a known image
- * arrives in another packaging, TagMoved per tag that changes — all in one
- * append, so an import is all or nothing. What is already recorded appends
- * nothing. A concurrent writer that wins a stream first makes the append
- * CONFLICT; we then re-read and retry, so racing imports of shared layers
- * both succeed.
+ * Records imported images (docs/domain.md §6) through the one command pipeline
+ * (runCommand, commands/append.ts): the pure decision is `decideImport`
+ * (src/domain/image/import.ts) on the read model's state; the events go in one
+ * append with the new layers' contents, so an import is all or nothing. What is
+ * already recorded appends nothing. A concurrent writer that wins a stream
+ * first makes the append CONFLICT; runCommand then re-decides on a fresh
+ * model, so racing imports of shared layers both succeed. An idempotency key
+ * is answered by the store at the append (`keyAtAppend`): the summary
+ * describes this input either way.
  */
-import type { ImageCommittedData, ImageTransferredData, LayerCommittedData } from '../domain/events';
-import { streams } from '../domain/events';
-import { normalizeTag } from '../domain/reference';
-import { DomainError } from '../domain/errors';
-import type { KeyedRequest, NewEvent, StoredEvent, StreamAppend } from '../eventStore/types';
-import type { ImportedImage } from '../importers';
-import type { LayerContent, Strata } from './strata';
-import { appendRacing, withRetries } from './commands/append';
+import type { ImageTransferredData } from '../domain/events';
+import { decideImport, type ImportDecision, type ImportOutcome, type ImportState } from '../domain/image/import';
+import type { KeyedRequest, StoredEvent } from '../eventStore/types';
+import type { ImportedImage, ImportedLayer } from '../importers';
+import type { ReadModel } from '../projections/readModel';
+import type { Strata } from './strata';
+import { runCommand } from './commands/append';
 
-export interface ImportSummaryImage {
-  imageId: string;
-  manifestDigest: string | null;
-  tags: string[];
-  layers: number;
-  newLayers: number;
-  size: number;
-  status: 'imported' | 'already present' | 'new manifest' | 'retagged';
-}
+export type ImportSummaryImage = ImportOutcome;
 
 export interface ImportSummary {
   images: ImportSummaryImage[]; appended: number; head: number;
@@ -38,82 +31,37 @@ export interface ImportRecordOptions {
   transfer?: (img: ImportedImage, status: ImportSummaryImage['status']) => ImageTransferredData | null;
 }
 
+/** The ledger as the import decision reads it: one read model, so its versions are the expected versions. */
+const importState = (model: ReadModel): ImportState => ({
+  hasLayer: (diffId) => model.layers.has(diffId),
+  image: (imageId) => {
+    const rec = model.images.get(imageId);
+    return rec && { live: rec.removedPosition === null, manifestDigests: rec.manifestDigests };
+  },
+  tagTarget: (tag) => model.tags.get(tag)?.imageId ?? null,
+});
+
+type Decided = ImportDecision<ImportedLayer> & { position: number };
+
 export async function recordImport(app: Strata, images: readonly ImportedImage[], opts: ImportRecordOptions = {}): Promise<ImportSummary> {
-  return withRetries(false, () => attemptImport(app, images, opts));
-}
-
-async function attemptImport(app: Strata, images: readonly ImportedImage[], opts: ImportRecordOptions): Promise<ImportSummary> {
-  const model = await app.models.current();
-  const perStream = new Map<string, StreamAppend>();
-  const push = (stream: string, expectedVersion: number, event: NewEvent) => {
-    let s = perStream.get(stream);
-    if (!s) { s = { stream, expectedVersion, events: [] }; perStream.set(stream, s); }
-    s.events.push(event);
-  };
-  const contents: LayerContent[] = [];
-  const newLayers = new Set<string>();
-  const tagTargets = new Map<string, string>();
-  const summary: ImportSummaryImage[] = [];
-
-  for (const img of images) {
-    let fresh = 0;
-    for (const l of img.layers) {
-      if (model.layers.has(l.diffId) || newLayers.has(l.diffId)) continue;
-      newLayers.add(l.diffId);
-      fresh += 1;
-      const data: LayerCommittedData = {
-        diffId: l.diffId, digest: l.digest, mediaType: l.mediaType, compressedSize: l.compressedSize,
-        size: l.size, fileCount: l.fileCount, entriesDigest: l.entriesDigest,
-      };
-      push(streams.layer(l.diffId), model.streamVersions.get(streams.layer(l.diffId)) ?? 0, { type: 'LayerCommitted', data });
-      contents.push({ diffId: l.diffId, entries: l.entries, entriesDigest: l.entriesDigest, keptFiles: l.keptFiles });
-    }
-    const stream = streams.image(img.imageId);
-    const version = model.streamVersions.get(stream) ?? 0;
-    const existing = model.images.get(img.imageId);
-    let status: ImportSummaryImage['status'] = 'already present';
-    if (!existing || existing.removedPosition !== null) {
-      if (!perStream.has(stream)) {
-        const data: ImageCommittedData = {
-          imageId: img.imageId, config: img.config, manifestDigest: img.manifestDigest,
-          manifestMediaType: img.manifestMediaType ?? null, created: img.created,
-          architecture: img.architecture, os: img.os,
-          layers: img.layers.map((l) => ({ diffId: l.diffId, digest: l.digest, mediaType: l.mediaType, compressedSize: l.compressedSize })),
-          history: img.history, baseName: img.baseName, baseDigest: img.baseDigest, source: 'import', parentImageId: null,
-        };
-        push(stream, version, { type: 'ImageCommitted', data });
-      }
-      status = 'imported';
-    } else if (img.manifestDigest && !existing.manifestDigests.includes(img.manifestDigest)) {
-      push(stream, version, { type: 'ManifestDigestAdded', data: {
-        imageId: img.imageId, manifestDigest: img.manifestDigest, mediaType: img.manifestMediaType ?? null,
-        layers: img.layers.map((l) => ({ diffId: l.diffId, digest: l.digest, mediaType: l.mediaType, compressedSize: l.compressedSize })),
-      } });
-      status = 'new manifest';
-    }
-    const tags = [...new Set([...img.repoTags, ...(opts.extraTags ?? [])].map(normalizeTag))];
-    for (const t of tags) {
-      const prior = tagTargets.get(t);
-      if (prior && prior !== img.imageId) throw new DomainError('BAD_USER_INPUT', `the archive tags two different images as ${t}`);
-      tagTargets.set(t, img.imageId);
-      const cur = model.tags.get(t);
-      if (cur?.imageId === img.imageId || prior) continue;
-      push(streams.tag(t), cur?.version ?? 0, { type: 'TagMoved', data: { tag: t, from: cur?.imageId ?? null, to: img.imageId } });
-      if (status === 'already present') status = 'retagged';
-    }
-    const transfer = opts.transfer?.(img, status);
-    if (transfer) push(stream, version, { type: 'ImageTransferred', data: transfer });
-    summary.push({
-      imageId: img.imageId, manifestDigest: img.manifestDigest, tags, layers: img.layers.length, newLayers: fresh,
-      size: img.layers.reduce((s, l) => s + l.size, 0), status,
-    });
-  }
-  // Layers first, then images, then tags: a reader folding the log meets facts before their uses.
-  const ordered = [...perStream.values()].sort((a, b) => rank(a.stream) - rank(b.stream));
-  if (ordered.length === 0) return { images: summary, appended: 0, head: model.position };
   const who = { actor: opts.actor ?? null, idempotencyKey: opts.idempotencyKey ?? null, request: opts.request ?? null };
-  const r = await appendRacing(app, ordered, who, contents);
-  return { images: summary, appended: r.duplicate ? 0 : r.events.length, head: r.head, events: r.duplicate ? [] : r.events };
+  return runCommand<Decided & { contents: ImportedLayer[] }, ImportSummary>(app, who, {
+    pinned: false,
+    keyAtAppend: true,
+    async decide(model) {
+      const d = decideImport<ImportedLayer, ImportedImage>({ images, extraTags: opts.extraTags, transfer: opts.transfer },
+        importState(model));
+      // An ImportedLayer is a LayerContent: its entries, digest and kept files are stored with its LayerCommitted.
+      return { ...d, contents: d.newLayers, position: model.position };
+    },
+    async answer(d, appended) {
+      if (appended.length === 0) return { images: d.images, appended: 0, head: d.position };
+      return { images: d.images, appended: appended.length, head: appended[appended.length - 1]!.position, events: appended };
+    },
+    async replay(events, d) {
+      // keyAtAppend: only the append answers a key, always with the decision it was asked to append.
+      if (!d) throw new Error('recordImport: a replay without its decision');
+      return { images: d.images, appended: 0, head: events[events.length - 1]?.position ?? d.position, events: [] };
+    },
+  });
 }
-
-const rank = (stream: string) => (stream.startsWith('layer:') ? 0 : stream.startsWith('image:') ? 1 : 2);

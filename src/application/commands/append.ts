@@ -99,8 +99,17 @@ export interface CommandRun<D extends Decision, R> {
   decide(model: ReadModel): Promise<D>;
   /** The answer to a fresh decision once its events are appended (none appended: `appended` is empty). */
   answer(decision: D, appended: readonly StoredEvent[]): Promise<R>;
-  /** The answer rebuilt from the events a used idempotency key recorded. */
-  replay(events: readonly StoredEvent[]): Promise<R>;
+  /**
+   * The answer rebuilt from the events a used idempotency key recorded; with
+   * `keyAtAppend`, also given the fresh decision the store answered the key for.
+   */
+  replay(events: readonly StoredEvent[], decision?: D): Promise<R>;
+  /**
+   * The key is not looked up before deciding; only the append answers it (as
+   * the store does for every keyed append). Import: its answer describes this
+   * input, and a decision that appends nothing consults no key.
+   */
+  keyAtAppend?: boolean;
   /** Wraps the decide-append-answer loop (not a replay), e.g. to hold a blob-store session. */
   around?<T>(body: () => Promise<T>): Promise<T>;
 }
@@ -111,13 +120,13 @@ export interface CommandRun<D extends Decision, R> {
  * answer — re-deciding a raced append unless the version was pinned.
  */
 export async function runCommand<D extends Decision, R>(app: Strata, who: Who, run: CommandRun<D, R>): Promise<R> {
-  const prior = await priorEvents(app, who.idempotencyKey);
+  const prior = run.keyAtAppend ? null : await priorEvents(app, who.idempotencyKey);
   if (prior) return run.replay(prior);
   const loop = () => withRetries(run.pinned, async () => {
     const model = await app.models.current();
     const d = await run.decide(model);
     const r = await appendDecision(app, model, d.events, who, d.contents ?? []);
-    return r.duplicate ? run.replay(r.events) : run.answer(d, r.events);
+    return r.duplicate ? run.replay(r.events, d) : run.answer(d, r.events);
   });
   return run.around ? run.around(loop) : loop();
 }
