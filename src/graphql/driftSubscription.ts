@@ -7,8 +7,7 @@
  */
 import type { Strata } from '../application/strata';
 import { normalizeTag } from '../domain/reference';
-import type { EventStore, StoredEvent } from '../eventStore/types';
-import type { TagMovedData } from '../domain/events';
+import { asDomainEvent, type EventStore, type StoredEvent } from '../eventStore/types';
 import { modelAtMove } from '../application/driftAtMove';
 import { driftObj, type BaseDriftObj } from './resolvers/drift';
 import { followEvents, type SubscriptionContext } from './subscriptions';
@@ -16,7 +15,10 @@ import { followEvents, type SubscriptionContext } from './subscriptions';
 async function* driftMessages(app: Strata, feed: AsyncIterableIterator<StoredEvent>, tag: string | null): AsyncGenerator<BaseDriftObj> {
   try {
     for await (const e of feed) {
-      const moved = (e.data as TagMovedData).tag;
+      const d = asDomainEvent(e);
+      // The feed carries TagMoved only (followEvents types).
+      if (d.type !== 'TagMoved') continue;
+      const moved = d.data.tag;
       if (tag !== null && moved !== tag) continue;
       const model = await modelAtMove(app, e.position, moved);
       for (const entry of model.drift.list(moved)) yield driftObj(entry, model);
