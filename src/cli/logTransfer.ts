@@ -29,12 +29,20 @@ export async function exportLog(opts: { db?: string; out?: string }): Promise<vo
   }
 }
 
+/**
+ * The input's lines, read from when the import starts iterating (inside its
+ * transaction): a readline interface created earlier would emit lines before
+ * the iteration listens, and they would be lost.
+ */
+async function* linesOf(input: NodeJS.ReadableStream): AsyncGenerator<string> {
+  yield* readline.createInterface({ input, crlfDelay: Infinity });
+}
+
 export async function importLog(file: string, opts: { db?: string }): Promise<void> {
   const input = file === '-' ? process.stdin : fs.createReadStream(file);
   const store = await openEventStore(opts.db);
   try {
-    const lines = readline.createInterface({ input, crlfDelay: Infinity });
-    const n = await importVerifiedLog(store, lines, logSections());
+    const n = await importVerifiedLog(store, linesOf(input), logSections());
     const check = await verifyChain(store);
     process.stdout.write(`imported ${n} events; head ${check.headPosition} ${check.headHash}\n`);
   } finally {
