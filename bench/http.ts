@@ -13,13 +13,15 @@ import { startStandaloneServer } from '@apollo/server/standalone';
 import type { Strata } from '../src/application/strata';
 import { buildExecutableSchema } from '../src/graphql/buildSchema';
 import { createLogger } from '../src/graphql/logger';
+import type { ExecutionEngine } from '../src/graphql/executor';
 import { createContext } from '../src/graphql/resolvers/context';
 import { startServer, type RunningServer } from '../src/server';
 
 export const WRITE_TOKEN = 'w';
 
-export async function startStrata(app: Strata): Promise<RunningServer> {
+export async function startStrata(app: Strata, executionEngine?: ExecutionEngine): Promise<RunningServer> {
   return startServer({
+    executionEngine,
     schema: buildExecutableSchema(app.store), store: app.store, createContext: (auth) => createContext(app, auth),
     port: 0, host: '127.0.0.1', writeToken: WRITE_TOKEN, logger: createLogger('silent'),
   });

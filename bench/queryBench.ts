@@ -127,6 +127,12 @@ export async function queryBench(opts: BenchOptions): Promise<Row[]> {
         // Requests per CPU second of the server (autocannon runs in a child): what throughput would be on an idle core.
         const perCpuSecond = (rps: number, cpuMs: number) => (rps * seconds) / (cpuMs / 1000);
         rows.push(compare({ bench: 'queries', metric: 'dashboard query per CPU second', value: perCpuSecond(strataRps, strata.cpuMs), unit: 'req/cpu-s', peer: 'bare Apollo 5 constant', peerValue: perCpuSecond(bareRps, bareRun.cpuMs), better: 'higher', note: 'robust to other load' }, 0.3));
+        // The same server executing with graphql-js (the engine before graphql-jit), in the same run.
+        const jsServer = await startStrata(app, 'graphql-js');
+        try {
+          const js = await cpuOf(() => loadTest(jsServer.url, dashboard, seconds));
+          rows.push(compare({ bench: 'queries', metric: 'dashboard per CPU second, graphql-jit vs graphql-js engine', value: perCpuSecond(strataRps, strata.cpuMs), unit: 'req/cpu-s', peer: 'Strata executing with graphql-js', peerValue: perCpuSecond(js.value, js.cpuMs), better: 'higher', note: `graphql-js: ${js.value.toFixed(0)} req/s` }));
+        } finally { await jsServer.close(); }
       } finally { await bare.close(); }
     } finally {
       await server.close();
