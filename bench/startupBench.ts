@@ -1,7 +1,7 @@
 /**
  * `--only=startup` (issue 19 item 1): how long `strata` takes to start, against
  * `node -e 0` (the floor: Node itself) measured in the same rounds, interleaved,
- * medians kept. Wall and CPU (user+sys, /usr/bin/time) both: on a loaded
+ * medians kept. Wall and CPU (user+sys, bash's `time` to the millisecond) both: on a loaded
  * machine CPU is the steadier figure. The compiled build (dist/, what
  * `npm install` leaves) is brought up to date first; the sources through tsx
  * (STRATA_FROM_SOURCE=1, what runs while dist/ is stale) are measured too.
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Strata } from '../src/application/strata';
 import { compare, type Row } from './table';
 import { recordFleet, syntheticImages } from './synthetic';
-import { log, median, now, ROOT, scratch, timedProcess, which, type BenchOptions, type ProcResult } from './util';
+import { log, median, now, ROOT, scratch, which, type BenchOptions, type ProcResult } from './util';
 
 const { build } = require('../scripts/build') as { build: (o: { quiet: boolean }) => Promise<number> };
 const { distStaleness } = require('../bin/buildState') as { distStaleness: () => string | null };
@@ -22,10 +22,30 @@ const QUERY = '{ head }';
 
 interface Probe { name: string; argv: string[]; env?: NodeJS.ProcessEnv; expect: RegExp }
 
-async function run(p: Probe): Promise<ProcResult> {
-  const r = await timedProcess(p.argv, { env: { ...process.env, NODE_ENV: '', ...p.env } });
-  if (r.code !== 0 || !p.expect.test(r.stdout)) throw new Error(`${p.name}: exit ${r.code}, stdout ${r.stdout.slice(0, 200)} ${r.stderr.slice(-300)}`);
-  return r;
+/**
+ * Runs a probe under bash's `time` (TIMEFORMAT %3R %3U %3S: wall, user and sys to the millisecond, from the
+ * children's rusage). /usr/bin/time prints them in 10 ms ticks, each rounded down: ~60 ms of CPU
+ * for `node -e 0` read as 50, which skewed every CPU ratio of a short process upward.
+ */
+function run(p: Probe): Promise<ProcResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', 'TIMEFORMAT="strata-bench-cpu %3R %3U %3S"; time "$@"', 'bash', ...p.argv],
+      { cwd: ROOT, env: { ...process.env, NODE_ENV: '', ...p.env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
+    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      // Wall as bash's `time` measures it too: the command alone, not bash's own start.
+      const m = /strata-bench-cpu ([\d.]+) ([\d.]+) ([\d.]+)\s*$/.exec(stderr);
+      if (code !== 0 || !m || !p.expect.test(stdout)) {
+        reject(new Error(`${p.name}: exit ${code}, stdout ${stdout.slice(0, 200)} ${stderr.slice(-300)}`));
+        return;
+      }
+      resolve({ wallMs: Number(m[1]) * 1000, cpuMs: (Number(m[2]) + Number(m[3])) * 1000, maxRssKb: NaN, stdout, stderr: stderr.slice(0, m.index), code });
+    });
+  });
 }
 
 const freePort = (): Promise<number> => new Promise((resolve, reject) => {
