@@ -13,6 +13,7 @@ import type { WebhookEndpoint } from '../domain/webhooks';
 import { appendWork, type LayerContent } from '../projections/appendWork';
 import { MergedViewCache } from '../projections/mergedViews';
 import { ReadModelSource } from '../projections/readModelSource';
+import { ReadModelSnapshots } from '../projections/readModelSnapshots';
 
 export type { LayerContent } from '../projections/appendWork';
 
@@ -32,8 +33,12 @@ export class Strata {
   /** The outbound webhooks `strata serve` delivers (docs/webhooks.md); empty elsewhere. */
   webhookEndpoints: readonly WebhookEndpoint[] = [];
 
+  /** Told why a read-model snapshot was passed over (serve logs it); silent elsewhere. */
+  onReadModelLog: (line: string) => void = () => undefined;
+
   constructor(readonly store: EventStore, blobs?: BlobStore) {
-    this.models = new ReadModelSource(store);
+    // A start loads the newest usable read-model snapshot and folds only the log after it (docs/adr/0012-read-model-snapshots.md).
+    this.models = new ReadModelSource(store, 4, new ReadModelSnapshots(store, (line) => this.onReadModelLog(line)));
     this.views = new MergedViewCache(store);
     this.blobs = blobs ?? openBlobStore(null);
   }

@@ -16,6 +16,7 @@ function lazy<M extends Record<K, CommandAction>, K extends keyof M>(load: () =>
   return async (...args: Parameters<M[K]>): Promise<Result> => load()[name](...args) as Result;
 }
 
+const snapshotCommand = lazy(() => require('./snapshot') as typeof import('./snapshot'), 'snapshotCommand');
 const migrate = lazy(() => require('./admin') as typeof import('./admin'), 'migrate');
 const rebuild = lazy(() => require('./admin') as typeof import('./admin'), 'rebuild');
 const bases = lazy(() => require('./bases') as typeof import('./bases'), 'bases');
@@ -73,6 +74,9 @@ function program(): Command {
 
   p.command('migrate').description('run pending migrations').option(...db)
     .action(async (o) => { await migrate(o); });
+
+  p.command('snapshot').description('write a read-model snapshot now, so that the next start folds only the log after it')
+    .option(...db).action(async (o) => { await snapshotCommand(o); });
 
   p.command('import')
     .description('import every image of a docker save archive, an OCI layout directory or an OCI layout tar, '

@@ -13,6 +13,7 @@ import { sourcesFor } from '../metrics/sources';
 import { DEFAULT_MAX_LAG, readinessOf } from '../metrics/readiness';
 import { loadWebhookConfig } from '../webhooks/config';
 import { dispatcherOptionsFromEnv, WebhookDispatcher } from '../webhooks/dispatcher';
+import { ReadModelSnapshotter } from './snapshotter';
 
 export interface ServeOptions { port?: string; host?: string; db?: string; blobs?: string }
 
@@ -60,8 +61,11 @@ export async function serve(opts: ServeOptions): Promise<void> {
     introspection: process.env.STRATA_INTROSPECTION !== 'false',
     ...(Number(process.env.STRATA_REQUEST_TIMEOUT_MS) > 0 ? { requestTimeoutMs: Number(process.env.STRATA_REQUEST_TIMEOUT_MS) } : {}),
   });
-  // Warm the read model so the first dashboard request does not pay the replay.
+  app.onReadModelLog = (line) => process.stderr.write(`strata: ${line}\n`);
+  // Warm the read model so the first dashboard request does not pay the replay (from the newest snapshot: docs/adr/0012).
   await app.models.current();
+  const snapshotter = new ReadModelSnapshotter(app, opts.db, (line) => process.stderr.write(`strata: ${line}\n`));
+  snapshotter.start();
   const webhooks = new WebhookDispatcher(app, app.webhookEndpoints, dispatcherOptionsFromEnv(), logger);
   await webhooks.start();
   if (app.webhookEndpoints.length > 0) {
@@ -75,6 +79,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     logger.info({ signal }, 'draining');
     await webhooks.stop();
     await server.close();
+    await snapshotter.stop();
     await app.close();
     process.exit(0);
   };

@@ -7,6 +7,7 @@
 import { badInput } from '../domain/errors';
 import type { EventStore } from '../eventStore/types';
 import { ReadModel } from './readModel';
+import type { ReadModelSnapshots } from './readModelSnapshots';
 
 /** Events folded between two yields to the event loop (a page is read synchronously on SQLite). */
 const PAGE = 500;
@@ -19,11 +20,54 @@ export class ReadModelSource {
   private queued: Promise<ReadModel> | null = null;
   private readonly historic = new Map<number, Promise<ReadModel>>();
   private folding: Promise<void> = Promise.resolve();
+  /** The chain hash of the event at the model's position (what a snapshot of it is checked against). */
+  private hash: string | null = null;
+  /** False until the first catch-up has looked for a snapshot to start from. */
+  private started = false;
+  /** Position of the snapshot this model started from or last wrote (0: none). */
+  private snapshotAt = 0;
+  private writing: Promise<unknown> | null = null;
 
-  constructor(private readonly store: EventStore, private readonly keepHistoric = 4) {}
+  /**
+   * `snapshots`: start from the newest usable read-model snapshot and fold
+   * only the log after it (docs/adr/0012-read-model-snapshots.md); without,
+   * every start folds the whole log.
+   */
+  constructor(private readonly store: EventStore, private readonly keepHistoric = 4,
+    private readonly snapshots: ReadModelSnapshots | null = null) {}
 
   /** The log position the current model has folded up to (readiness: metrics/readiness.ts). */
   get position(): number { return this.model.position; }
+
+  /** Events folded since the snapshot this model started from or last wrote (all of them without one). */
+  get eventsSinceSnapshot(): number { return this.model.position - this.snapshotAt; }
+
+  /** A snapshot at `position` was written elsewhere (`strata snapshot` in a child process). */
+  noteSnapshot(position: number): void {
+    this.snapshotAt = Math.max(this.snapshotAt, Math.min(position, this.model.position));
+  }
+
+  /**
+   * Writes a snapshot of the current model now (the encoding is synchronous:
+   * the model cannot change while it is taken). One at a time; null when
+   * there is nothing new to keep or no snapshot store.
+   */
+  async snapshot(): Promise<{ id: string; bytes: number; position: number } | null> {
+    if (!this.snapshots || this.hash === null || this.model.position === 0 || this.model.position === this.snapshotAt) return null;
+    if (this.writing) await this.writing.catch(() => undefined);
+    const model = this.model;
+    const hash = this.hash;
+    if (model.position === this.snapshotAt) return null;
+    const w = this.snapshots.write(model, hash);
+    this.writing = w;
+    try {
+      const done = await w;
+      this.snapshotAt = Math.max(this.snapshotAt, done.position);
+      return done;
+    } finally {
+      if (this.writing === w) this.writing = null;
+    }
+  }
 
   /**
    * Folds every event after the model's position. Callers arriving while a
@@ -46,11 +90,21 @@ export class ReadModelSource {
   }
 
   private async catchUp(): Promise<ReadModel> {
+    if (!this.started) {
+      this.started = true;
+      const loaded = await this.snapshots?.loadNewest();
+      if (loaded && this.model.position === 0) {
+        this.model = loaded.model;
+        this.hash = loaded.hash;
+        this.snapshotAt = loaded.model.position;
+      }
+    }
     const head = await this.store.head();
     while (this.model.position < head) {
       const batch = await this.store.readRange(this.model.position + 1, head, PAGE);
       if (batch.length === 0) break;
       this.model.applyAll(batch);
+      this.hash = batch[batch.length - 1]!.hash;
       if (batch.length === PAGE) await yieldToEventLoop();
     }
     return this.model;
