@@ -18,16 +18,25 @@
  * Each figure also gets a "linear from the previous size" row: ratio > 1 is
  * worse than linear. Sizes: `npm run bench -- --only=fleet` runs 1,000 and
  * 10,000; `npm run bench -- --only=fleet --fleet=1000,10000,100000` adds
- * 100,000 (about 30 minutes on 2 shared cores, most of it the import).
+ * 100,000 (the import: 8.5 minutes at load ~15 on 2 cores); `--fleet-keep=DIR` keeps each
+ * fleet in DIR/fleet-<n>.db and reuses it on the next run (no import figure then).
+ *
+ * Cold start is measured twice: serve on the database with its read-model
+ * snapshots deleted (the whole fold; SIGTERM then writes a snapshot, timed),
+ * then serve again, starting from that snapshot (docs/adr/0012): the goal's
+ * figure, and the server every other figure is measured on.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadavg } from 'node:os';
 import { Strata } from '../src/application/strata';
 import { costModelFor } from '../src/graphql/costs';
 import { buildExecutableSchema } from '../src/graphql/buildSchema';
 import { createLogger } from '../src/graphql/logger';
 import { createContext } from '../src/graphql/resolvers/context';
 import { startServer } from '../src/server';
+import { ReadModelSnapshots } from '../src/projections/readModelSnapshots';
 import { appendFleet, generateFleet } from './fleet';
 import { Rng } from './generate';
 import { Client, startReplay } from './http';
@@ -44,13 +53,24 @@ const COMMIT = 'mutation Commit($input: CommitInput!) { commit(input: $input) { 
 
 export const DEFAULT_FLEET_SIZES = [1000, 10000];
 
-interface Served { child: ChildProcess; url: string; coldMs: number }
+interface Served { child: ChildProcess; url: string; coldMs: number; coldCpuMs: number; stderr: () => string }
 
-/** `strata serve` on the database (a free port); resolves at its first answer to a query. */
-async function serve(db: string): Promise<Served> {
+/** CPU time (user + system) a process has used, in ms. */
+function cpuMsOf(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10; // utime, stime in clock ticks (100/s)
+}
+
+/**
+ * `strata serve` on the database (a free port); resolves at its first answer to a query.
+ * No periodic snapshot child during the measurement; on SIGTERM it writes one when asked (STRATA_SNAPSHOT_MIN=1).
+ */
+async function serve(db: string, snapshotOnStop: boolean): Promise<Served> {
   const t = now();
   const child = spawn(process.execPath, ['bin/strata.js', 'serve', '--db', db, '--port', '0'], {
-    cwd: ROOT, env: { ...process.env, STRATA_WRITE_TOKEN: TOKEN }, stdio: ['ignore', 'ignore', 'pipe'],
+    cwd: ROOT, env: { ...process.env, STRATA_WRITE_TOKEN: TOKEN, STRATA_SNAPSHOT_INTERVAL_MS: '86400000',
+      STRATA_SNAPSHOT_MIN: snapshotOnStop ? '1' : String(2 ** 31) },
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
   // serve prints its URL once it listens (after folding the log).
@@ -63,7 +83,7 @@ async function serve(db: string): Promise<Served> {
     child.once('close', (code) => reject(new Error(`strata serve exited (${code}): ${stderr.slice(-300)}`)));
   });
   await new Client(url).gql(TOTALS);
-  return { child, url, coldMs: now() - t };
+  return { child, url, coldMs: now() - t, coldCpuMs: cpuMsOf(child.pid!), stderr: () => stderr };
 }
 
 const stop = (child: ChildProcess) => new Promise<void>((resolve) => {
@@ -81,6 +101,8 @@ function rssOf(pid: number): { rss: number; peak: number } {
 
 interface Point {
   n: number; importRate: number; coldMs: number; rssMb: number; peakMb: number; verifyMs: number;
+  /** From a snapshot (coldMs) its CPU; without one (the whole fold): wall, CPU, RSS; the snapshot's size and write on shutdown. */
+  coldCpuMs: number; foldMs: number; foldCpuMs: number; foldRssMb: number; snapshotMb: number; snapshotWriteMs: number;
   /** metric → [strata, replay] medians */
   q: Record<string, [number, number]>;
 }
@@ -94,8 +116,26 @@ async function timeAgainstReplay(c: Client, sends: ((cl: Client) => Promise<unkn
   return [s, f];
 }
 
+/** `--fleet-keep=DIR`: the fleets live in DIR/fleet-<n>.db and are reused when already there (the 100k import is minutes). */
+function keptDir(argv: readonly string[]): string | null {
+  const a = argv.find((x) => x.startsWith('--fleet-keep='));
+  return a ? path.resolve(a.slice('--fleet-keep='.length)) : null;
+}
+
 async function point(n: number, opts: BenchOptions): Promise<Point> {
-  const db = scratch(`fleet-${n}.db`);
+  const dir = keptDir(process.argv.slice(2));
+  const db = dir ? path.join(dir, `fleet-${n}.db`) : scratch(`fleet-${n}.db`);
+  if (dir && existsSync(db)) {
+    const kept = await Strata.open(db);
+    const images = (await kept.models.current()).liveImages().length;
+    await kept.close();
+    if (images === n) {
+      log(`fleet: reusing ${db} (${n} images; no import measured)`);
+      return { ...(await measureDb(db, n, opts)), importRate: NaN };
+    }
+    throw new Error(`${db} holds ${images} images, not ${n}: delete it to generate it again`);
+  }
+  if (dir) mkdirSync(dir, { recursive: true });
   log(`fleet: appending ${n} images`);
   const app = await Strata.open(db);
   let imported: number;
@@ -108,7 +148,21 @@ async function point(n: number, opts: BenchOptions): Promise<Point> {
 
 /** Everything but the import, on a database holding a fleet of n images (also run alone on a kept 100k database). */
 export async function measureDb(db: string, n: number, opts: BenchOptions): Promise<Omit<Point, 'importRate'>> {
-  const served = await serve(db);
+  // 1. No snapshot: the fold of the whole log (a first start, or one after the fold's code changed); SIGTERM writes a snapshot.
+  const cleared = await Strata.open(db);
+  await new ReadModelSnapshots(cleared.store).deleteAll();
+  await cleared.close();
+  const folded = await serve(db, true);
+  const foldRss = rssOf(folded.child.pid!).rss;
+  const stopAt = now();
+  await stop(folded.child);
+  const snapshotWriteMs = now() - stopAt;
+  const written = /read model snapshot at position (\d+): ([\d.]+) MB/.exec(folded.stderr());
+  if (!written) throw new Error(`serve wrote no read-model snapshot on shutdown: ${folded.stderr().slice(-300)}`);
+  log(`fleet: ${n} images: whole fold ${folded.coldMs.toFixed(0)} ms (CPU ${folded.coldCpuMs} ms), snapshot ${written[2]} MB in ${snapshotWriteMs.toFixed(0)} ms`);
+  // 2. From that snapshot: what a restart costs, and everything measured after it.
+  const served = await serve(db, false);
+  if (!/starting from snapshot/.test(served.stderr())) throw new Error(`serve did not start from the snapshot: ${served.stderr().slice(-300)}`);
   const q: Point['q'] = {};
   let mem: { rss: number; peak: number };
   try {
@@ -144,7 +198,9 @@ export async function measureDb(db: string, n: number, opts: BenchOptions): Prom
   log('fleet: strata verify');
   const v = await timedProcess([process.execPath, 'bin/strata.js', 'verify', '--db', db]);
   if (v.code !== 0) throw new Error(`strata verify failed: ${v.stderr.slice(-300)}`);
-  return { n, coldMs: served.coldMs, rssMb: mem.rss, peakMb: mem.peak, verifyMs: v.wallMs, q };
+  return { n, coldMs: served.coldMs, rssMb: mem.rss, peakMb: mem.peak, verifyMs: v.wallMs, q,
+    coldCpuMs: served.coldCpuMs, foldMs: folded.coldMs, foldCpuMs: folded.coldCpuMs, foldRssMb: foldRss,
+    snapshotMb: Number(written[2]), snapshotWriteMs };
 }
 
 /**
@@ -197,8 +253,13 @@ export async function fleetBench(opts: BenchOptions): Promise<Row[]> {
     };
     rows.push(compare({ bench: 'fleet', metric: `import ${at}`, value: p.importRate, unit: 'images/s', better: 'higher',
       ...(prev ? { peer: `rate at ${prev.n.toLocaleString('en')}`, peerValue: prev.importRate } : {}), note: 'recordImport, 1,000 images per append' }));
-    linear('cold start (spawn serve → first answer)', p.coldMs, prev?.coldMs, 'ms', goal100k(p, p.coldMs, 10000, 'ms'));
-    linear('server RSS', p.rssMb, prev?.rssMb, 'MB', { ...goal100k(p, p.rssMb, 1024, 'MB'), note: `peak ${p.peakMb.toFixed(0)} MB` });
+    linear('cold start from a snapshot (spawn serve → first answer)', p.coldMs, prev?.coldMs, 'ms',
+      { ...goal100k(p, p.coldMs, 10000, 'ms'), note: `CPU ${p.coldCpuMs} ms; load ${loadavg()[0]!.toFixed(1)}` });
+    rows.push(compare({ bench: 'fleet', metric: `cold start from a snapshot vs the whole fold ${at}`, value: p.coldMs, unit: 'ms',
+      peer: 'whole fold (no snapshot)', peerValue: p.foldMs, better: 'lower',
+      note: `CPU ${p.coldCpuMs} vs ${p.foldCpuMs} ms; snapshot ${p.snapshotMb} MB, written on shutdown in ${p.snapshotWriteMs.toFixed(0)} ms` }));
+    linear('server RSS', p.rssMb, prev?.rssMb, 'MB', { ...goal100k(p, p.rssMb, 1024, 'MB'),
+      note: `peak ${p.peakMb.toFixed(0)} MB; after the whole fold ${p.foldRssMb.toFixed(0)} MB` });
     linear('strata verify', p.verifyMs, prev?.verifyMs, 'ms');
     for (const [metric, [value, replay]] of Object.entries(p.q)) {
       const goal = metric.startsWith('storage report') ? { target: '<= 3x replay', met: value / replay <= 3 }

@@ -176,6 +176,13 @@ export class ReadModelSnapshots {
     }
   }
 
+  /** Deletes every snapshot (the next start folds the whole log): what a cache allows; the bench's cold fold. */
+  async deleteAll(): Promise<void> {
+    const all = await this.store.sql.query<{ id: string }>('SELECT id FROM read_model_snapshots');
+    await this.remove(all.map((r) => r.id));
+    await this.store.writeTransaction((tx) => tx.run('DELETE FROM read_model_snapshot_chunks'));
+  }
+
   /** Position of the newest complete snapshot in this format (0: none). */
   async newestPosition(): Promise<number> {
     const [row] = await this.store.sql.query<{ p: number | string | null }>(
