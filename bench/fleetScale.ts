@@ -37,6 +37,7 @@ import { createLogger } from '../src/graphql/logger';
 import { createContext } from '../src/graphql/resolvers/context';
 import { startServer } from '../src/server';
 import { ReadModelSnapshots } from '../src/projections/readModelSnapshots';
+import { readModelSize } from '../src/projections/readModelSize';
 import { appendFleet, generateFleet } from './fleet';
 import { Rng } from './generate';
 import { Client, startReplay } from './http';
@@ -127,8 +128,7 @@ async function point(n: number, opts: BenchOptions): Promise<Point> {
   const db = dir ? path.join(dir, `fleet-${n}.db`) : scratch(`fleet-${n}.db`);
   if (dir && existsSync(db)) {
     const kept = await Strata.open(db);
-    const images = (await kept.models.current()).liveImages().length;
-    await kept.close();
+    const { images } = await readModelSize(kept.store.sql).finally(() => kept.close());
     if (images === n) {
       log(`fleet: reusing ${db} (${n} images; no import measured)`);
       return { ...(await measureDb(db, n, opts)), importRate: NaN };
