@@ -35,9 +35,9 @@ const FOLD_VERSION = 1;
 /** Bytes per chunk row: each chunk is its own short write, so appends wait at most one chunk's write. */
 const CHUNK = 4 << 20;
 
-/** The format this process writes and reads: codec version + a digest of the fold's code. */
+/** The format this process writes and reads: codec version + a digest of the fold's and the codec's code. */
 export const SNAPSHOT_FORMAT = `${CODEC_FINGERPRINT}/fold${FOLD_VERSION}/${sha256Hex(
-  [ReadModel, StorageLedger, SharedImageLayers, ReadModelStats, BaseChainIndex, DriftIndex, createdByPerLayer]
+  [ReadModel, StorageLedger, SharedImageLayers, ReadModelStats, BaseChainIndex, DriftIndex, createdByPerLayer, encodeReadModel, decodeReadModel]
     .map((f) => f.toString()).join('\n'),
 ).slice(0, 16)}`;
 
