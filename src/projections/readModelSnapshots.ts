@@ -37,7 +37,8 @@ const CHUNK = 4 << 20;
 
 /** The format this process writes and reads: codec version + a digest of the fold's and the codec's code. */
 export const SNAPSHOT_FORMAT = `${CODEC_FINGERPRINT}/fold${FOLD_VERSION}/${sha256Hex(
-  [ReadModel, StorageLedger, SharedImageLayers, ReadModelStats, BaseChainIndex, DriftIndex, createdByPerLayer, encodeReadModel, decodeReadModel]
+  [ReadModel, StorageLedger, SharedImageLayers, ReadModelStats, BaseChainIndex, DriftIndex, createdByPerLayer,
+    encodeReadModel, decodeReadModel]
     .map((f) => f.toString()).join('\n'),
 ).slice(0, 16)}`;
 
