@@ -128,7 +128,7 @@ async function point(n: number, opts: BenchOptions): Promise<Point> {
   const db = dir ? path.join(dir, `fleet-${n}.db`) : scratch(`fleet-${n}.db`);
   if (dir && existsSync(db)) {
     const kept = await Strata.open(db);
-    const { images } = await readModelSize(kept.store.sql).finally(() => kept.close());
+    const { images } = await readModelSize(kept.store).finally(() => kept.close());
     if (images === n) {
       log(`fleet: reusing ${db} (${n} images; no import measured)`);
       return { ...(await measureDb(db, n, opts)), importRate: NaN };
