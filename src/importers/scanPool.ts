@@ -36,14 +36,17 @@ import type { Budget } from './limits';
 import { MAX_SCANS } from './scanFeed';
 import { ACK_BYTES, type FromScanner, type SentError, type ToScanner } from './scanProtocol';
 
-/** Bytes sent to one worker and not yet acknowledged (a few of its acknowledgement batches). */
+/** Bytes sent to one scan and not yet acknowledged (a few of its acknowledgement batches). */
 export const IN_FLIGHT_BYTES = 4 * ACK_BYTES;
+/** Bytes per message to a worker (small chunks are gathered). */
+const SEND_BYTES = 64 << 10;
 /**
- * An idle worker ends after this long, so its isolate's memory goes back before the
- * import's own peak (building the events once every layer is scanned); a layer scan
- * follows the previous one within milliseconds while an archive is read.
+ * An idle worker ends after this long. Imports and pulls end their idle workers
+ * as soon as every layer is scanned (endIdleScanThreads), so the memory is back
+ * before the images are recorded; between two layers of a pull (a request, a
+ * loaded machine) a worker must outlive the gap, or it is started again.
  */
-const IDLE_MS = 100;
+const IDLE_MS = 2000;
 /**
  * A small young generation: each worker's garbage (the chunks it was sent, inflate output)
  * is collected often instead of piling up in three isolates at once (bench/RESULTS.md).
@@ -135,14 +138,40 @@ class ScanThread {
     });
     const post = (m: ToScanner) => this.worker.postMessage(m);
     post({ type: 'scan', id, what, budget: budget.share(), hashBlob: !blobDigest });
+    // Chunks go out in batches of SEND_BYTES (a socket's chunks are often 16 KiB: a message each
+    // cost more than the bytes), copied once into a buffer that is handed over, not cloned.
+    let batch: Uint8Array | null = null;
+    let used = 0;
+    const room = async (n: number): Promise<void> => {
+      while (!finished && inFlight > 0 && inFlight + n > IN_FLIGHT_BYTES) await new Promise<void>((r) => { wakeSender = r; });
+    };
+    const send = async (bytes: Uint8Array): Promise<void> => {
+      await room(bytes.length);
+      if (finished) return;
+      inFlight += bytes.length;
+      this.worker.postMessage({ type: 'chunk', id, data: bytes } satisfies ToScanner, [bytes.buffer as ArrayBuffer]);
+    };
     const pump = async (): Promise<void> => {
       for await (const c of src) {
         if (finished) break;
-        while (!finished && inFlight > 0 && inFlight + c.length > IN_FLIGHT_BYTES) await new Promise<void>((r) => { wakeSender = r; });
+        let off = 0;
+        while (off < c.length && !finished) {
+          if (used === 0 && c.length - off >= SEND_BYTES) {
+            const whole = new Uint8Array(c.length - off);
+            whole.set(c.subarray(off));
+            await send(whole);
+            break;
+          }
+          batch ??= new Uint8Array(SEND_BYTES);
+          const n = Math.min(SEND_BYTES - used, c.length - off);
+          batch.set(c.subarray(off, off + n), used);
+          used += n;
+          off += n;
+          if (used === SEND_BYTES) { const full = batch; batch = null; used = 0; await send(full); }
+        }
         if (finished) break;
-        inFlight += c.length;
-        post({ type: 'chunk', id, data: c });
       }
+      if (!finished && batch && used > 0) await send(batch.subarray(0, used));
       if (!finished) post({ type: 'end', id });
     };
     const pumping = pump().catch((e: unknown) => {
