@@ -200,3 +200,26 @@ describe('upgrade: survivors of the group-B mutation run', () => {
   });
 });
 
+describe('rebased config (imageConfig.ts): survivors of the group-B mutation run', () => {
+  test('the note is one empty_layer entry; without createdBy there is none (strictly: no extra item)', () => {
+    const withNote = JSON.parse(planUpgrade(cmd({ onto: 'x', createdBy: 'note' }), given()).image.config);
+    expect(withNote.history.at(-1)).toStrictEqual({ created: NOW, created_by: 'note', empty_layer: true });
+    expect(withNote.rootfs).toStrictEqual({ type: 'layers', diff_ids: [N, B, C] });
+    const without = JSON.parse(planUpgrade(cmd({ onto: 'x' }), given()).image.config);
+    expect(without.history).toStrictEqual([{ created_by: 'ADD alpine 3.20' }, { created_by: 'CMD sh', empty_layer: true },
+      { created_by: 'COPY certs' }, { created_by: 'RUN build' }]);
+  });
+  test('a base config without rootfs contributes no DiffIDs', () => {
+    const bare = foldImage([{ type: 'ImageCommitted', data: committed(`sha256:${sha256Hex('{}')}`, '{}', [N]) }]);
+    const c = JSON.parse(planUpgrade(cmd({ onto: 'x' }), given({ newBase: bare })).image.config);
+    expect(c.rootfs).toStrictEqual({ type: 'layers', diff_ids: [B, C] });
+  });
+  test('a config that is not a JSON object is refused naming whose it is', () => {
+    const broken = (img: ImageState) => ({ ...img, config: '[]' });
+    const message = (state: UpgradeState) => { try { planUpgrade(cmd({ onto: 'x' }), state); } catch (e) { return (e as Error).message; } return 'accepted'; };
+    expect(message(given({ current: broken(app) }))).toBe('image: the image config is not a JSON object');
+    expect(message(given({ oldBase: broken(oldBase) }))).toBe('old base: the image config is not a JSON object');
+    expect(message(given({ newBase: broken(newBase) }))).toBe('new base: the image config is not a JSON object');
+  });
+});
+
