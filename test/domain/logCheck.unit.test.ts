@@ -347,3 +347,12 @@ describe('LogChecker: long streams are cut to 120 characters in the reason', () 
     expect(`tag:${tag}`.slice(0, 120)).toHaveLength(120);
   });
 });
+
+describe('LogChecker: only refusals become reasons', () => {
+  test('a failure of the checker itself (here its hash function) is thrown, not reported as the event\'s fault', () => {
+    const checker = new LogChecker(() => { throw new Error('hash function failed'); });
+    const log = logOf(STEPS());
+    expect(checker.check(log[0] as CheckedEvent)).toBeNull();
+    expect(() => checker.check(log[IX('ImageCommitted')] as CheckedEvent)).toThrow('hash function failed');
+  });
+});
