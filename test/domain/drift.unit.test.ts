@@ -1,6 +1,6 @@
 /** DriftIndex (docs/domain.md §4, base drift): the cases the generated fleets reach rarely, spelled out. */
 import { BaseChainIndex } from '../../src/domain/baseChains';
-import { compareDrift, DriftIndex } from '../../src/domain/drift';
+import { compareDrift, containsChain, DriftIndex } from '../../src/domain/drift';
 import { chains, d } from './domainTestKit';
 
 function setup() {
@@ -181,5 +181,54 @@ describe('drift order (issue 25, second pass): most behind, then longest behind,
     s.move('aa', 'v2');
     expect(s.drift.ofImage('app').map((e) => e.tag)).toEqual(['aa', 'zz']);
     expect(s.drift.list(null).map((e) => e.tag)).toEqual(['zz', 'aa']); // zz moved away first: behind longer
+  });
+});
+
+describe('drift: edges no fleet above reaches (issue 25, second pass)', () => {
+  test('an empty chain is contained in nothing, and contains nothing', () => {
+    expect(containsChain(['a', 'b'], [])).toBe(false);
+    expect(containsChain([], [])).toBe(false);
+    expect(containsChain(['a'], ['a', 'b'])).toBe(false);
+    expect(containsChain(['x', 'b'], ['a', 'b'])).toBe(true); // ChainIDs: equal at the top means equal below
+  });
+
+  test('a tag moved to a layerless image, or to one the index never saw: the images on its old target are behind', () => {
+    const s = setup();
+    s.add('v1', ['a']);
+    s.add('app', ['a', 'x']);
+    s.add('scratch', []);
+    s.move('base', 'v1');
+    const at = s.move('base', 'scratch');
+    expect(brief(s.drift.list('base'))).toEqual([`app on base: v1 -> scratch, 1 behind since ${at}`]);
+    const at2 = s.move('other', 'v1');
+    s.move('other', 'ghost');
+    expect(brief(s.drift.list('other'))).toEqual([`app on other: v1 -> ghost, 1 behind since ${at2 + 1}`]);
+  });
+
+  test('a live image added again changes nothing (not even changedAt)', () => {
+    const s = setup();
+    s.add('v1', ['a']);
+    s.add('v2', ['b']);
+    s.move('base', 'v1');
+    s.move('base', 'v2');
+    s.add('late', ['a', 'late']);
+    const changed = s.drift.changedAt('base');
+    s.add('late', ['a', 'late']);
+    expect(s.drift.changedAt('base')).toBe(changed);
+    expect(s.drift.list('base')).toHaveLength(1);
+  });
+
+  test('a listing asked before a removal is not served after it', () => {
+    const s = setup();
+    s.add('v1', ['a']);
+    s.add('v2', ['b']);
+    s.add('app', ['a', 'x']);
+    s.move('base', 'v1');
+    s.move('base', 'v2');
+    expect(s.drift.list(null)).toHaveLength(1);
+    expect(s.drift.list('base')).toHaveLength(1);
+    s.remove('app');
+    expect(s.drift.list(null)).toEqual([]);
+    expect(s.drift.list('base')).toEqual([]);
   });
 });

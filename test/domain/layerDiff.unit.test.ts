@@ -113,3 +113,21 @@ describe('layer matching: counts, order and precedence (issue 25, second pass)',
     expect(matchLayers([a], [{ ...a, diffId: 'sha256:b', entries: [...a.entries, entry('/y', 2)] }]).map((p) => p.status)).toEqual(['ADDED', 'REMOVED']);
   });
 });
+
+describe('layer matching: each layer pairs once, REMOVED in numeric order (issue 25, second pass)', () => {
+  const L = (diffId: string, ...entries: LayerEntry[]): DiffLayer => ({ diffId, size: entries.reduce((s, e) => s + e.size, 0), entries });
+
+  it('a `to` layer paired by DiffID is not paired again by content', () => {
+    const a = L('sha256:a', entry('/x', 3));
+    const rebuiltA = { ...a, diffId: 'sha256:a-rebuilt' };
+    expect(matchLayers([a, rebuiltA], [a])).toEqual([
+      { from: 0, to: 0, status: 'SAME', changedPaths: 0, sizeDelta: 0 },
+      { from: 1, to: null, status: 'REMOVED', changedPaths: 1, sizeDelta: -3 },
+    ]);
+  });
+
+  it('twelve removed layers are listed 0, 1, 2, … 11 (numbers, not strings: 10 after 9)', () => {
+    const from = Array.from({ length: 12 }, (_, i) => L(`sha256:r${i}`, entry(`/r${i}`, i + 1)));
+    expect(matchLayers(from, []).map((p) => p.from)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+  });
+});
