@@ -232,3 +232,37 @@ describe('drift: edges no fleet above reaches (issue 25, second pass)', () => {
     expect(s.drift.list('base')).toEqual([]);
   });
 });
+
+describe('drift: changedAt moves only when entries change; a tag\'s own targets never drift on it', () => {
+  test('changedAt', () => {
+    const s = setup();
+    s.add('v1', ['a']);
+    s.add('v2', ['b']);
+    s.move('base', 'v1'); // no entries before or after
+    expect(s.drift.changedAt('base')).toBe(0);
+    s.add('app', ['a', 'x']);
+    const moved = s.move('base', 'v2');
+    expect(s.drift.changedAt('base')).toBe(moved);
+    s.add('v3', ['c']);
+    const again = s.move('base', 'v3'); // app now 2 behind: entries changed
+    expect(s.drift.changedAt('base')).toBe(again);
+    s.move('base', null); // untag: entries dropped
+    const untagged = s.drift.changedAt('base');
+    s.move('base', null); // nothing to drop
+    expect(s.drift.changedAt('base')).toBe(untagged);
+  });
+
+  test('the old targets themselves are never behind on their tag, even when only an older target is in their chain', () => {
+    const s = setup();
+    s.add('v1', ['a']);
+    s.add('v2', ['a', 'b']); // built on v1, then a target of the same tag
+    s.add('v3', ['c']);
+    s.move('base', 'v1');
+    s.move('base', 'v2');
+    s.move('base', 'v3');
+    expect(s.drift.list('base')).toEqual([]);
+    expect(s.drift.ofImage('v2')).toEqual([]);
+    s.add('app', ['a', 'b', 'x']);
+    expect(s.drift.list('base').map((e) => [e.imageId, e.builtOn])).toEqual([['app', 'v2']]);
+  });
+});
