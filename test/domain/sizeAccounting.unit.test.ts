@@ -60,7 +60,8 @@ describe('DOCKER RW layer size (docker ps -s SizeRw)', () => {
 describe('size accounting edges (issue 25, second pass)', () => {
   test('utf8Length agrees with Node\'s UTF-8 encoder at every length boundary and on lone surrogates', () => {
     const samples = ['', 'a', '\u007f', '\u0080', '\u07ff', '\u0800', '\uffff', '\ud7ff', '\ue000', '\u{10000}', '\u{10ffff}',
-      '\ud800', '\udbff', '\udc00', '\udfff', 'x\ud800', '\ud800x', '\ud800\ud800', '\udc00\ud800', '\ud83d\ude00\ud83d', 'a€😀ü'];
+      '\ud800', '\udbff', '\udc00', '\udfff', 'x\ud800', '\ud800x', '\ud800\ud800', '\udc00\ud800', '\ud83d\ude00\ud83d', 'a€😀ü',
+      '\u0800\udc00', '\ud7ff\udfff', '\ue000\udc00', 'ü\udc00'];
     for (const s of samples) expect([s, utf8Length(s)]).toEqual([s, Buffer.byteLength(s, 'utf8')]);
   });
 
