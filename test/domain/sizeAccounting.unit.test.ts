@@ -78,6 +78,8 @@ describe('size accounting edges (issue 25, second pass)', () => {
     expect(dockerLayerSize([dir('/a'), file('/ab', 5), file('/a/x', 2), dir('/a/y'), file('/a/y/z', 3), file('/a', 1)])).toBe(6);
     expect(dockerLayerSize([dir('/a'), file('/a/x', 2), dir('/a')])).toBe(2); // a directory over a directory keeps its contents
     expect(dockerLayerSize([dir('/'), file('/a', 5), dir('/d'), file('/d/e', 4), file('/', 3)])).toBe(3);
+    // An opaque marker is an attribute of the directory: the directory is still one when a file replaces it.
+    expect(dockerLayerSize([dir('/d'), opq('/d'), file('/d/x', 4), file('/d', 1)])).toBe(1);
   });
 
   test('a hard link to a hard link shares the first file\'s inode; one without a target counts 0', () => {
