@@ -266,3 +266,16 @@ describe('drift: changedAt moves only when entries change; a tag\'s own targets 
     expect(s.drift.list('base').map((e) => [e.imageId, e.builtOn])).toEqual([['app', 'v2']]);
   });
 });
+
+test('among targets with one chain, builtOn is the one the tag pointed to last, whichever the tag met first', () => {
+  const s = setup();
+  s.add('v1', ['a']);
+  s.add('v1b', ['a']);
+  s.add('v3', ['c']);
+  s.add('app', ['a', 'x']);
+  s.move('base', 'v1b');
+  s.move('base', 'v1');
+  s.move('base', 'v1b');
+  s.move('base', 'v3');
+  expect(s.drift.list('base').map((e) => [e.imageId, e.builtOn, e.movesBehind])).toEqual([['app', 'v1b', 1]]);
+});
