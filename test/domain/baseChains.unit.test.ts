@@ -182,3 +182,20 @@ describe('BaseChainIndex: pages, lookups and sibling order (issue 25, second pas
     expect(ix.size).toBe(1);
   });
 });
+
+describe('BaseChainIndex: the listing walks siblings most-shared first (issue 25, lead)', () => {
+  it('lists a base\'s more-shared child stack before one that became shared earlier', () => {
+    // [o, a] becomes shared first (2 images), [o, b] later but with 3 images: the tree walk under [o]
+    // must visit [o, b] first (most images first), whatever order the stacks became shared in.
+    const ix = new BaseChainIndex();
+    ix.add(img('a1', 'oa1', 1));
+    ix.add(img('a2', 'oa2', 2));
+    ix.add(img('b1', 'ob1', 3));
+    ix.add(img('b2', 'ob2', 4));
+    ix.add(img('b3', 'ob3', 5));
+    const OA = C('oa')[1]!;
+    const OB = C('ob')[1]!;
+    expect(ix.list().map((n) => [n.chainId, n.sharers])).toEqual([[O, 5], [OB, 3], [OA, 2]]);
+    expect(ix.children(O).map((n) => n.chainId)).toEqual([OB, OA]);
+  });
+});
