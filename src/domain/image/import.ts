@@ -12,19 +12,14 @@
  * together): a reader folding the log meets facts before their uses.
  */
 import { badInput } from '../errors';
-import { streams, type DomainEvent, type HistoryStep, type ImageTransferredData } from '../events';
+import { streams, type DomainEvent, type HistoryStep, type ImageTransferredData, type LayerCommittedData } from '../events';
 import { normalizeTag } from '../reference';
 
-/** A layer as an importer verified it (src/importers ImportedLayer carries these and its contents). */
-export interface ImportLayer {
-  diffId: string;
-  digest: string | null;
-  mediaType: string | null;
-  compressedSize: number | null;
-  size: number;
-  fileCount: number;
-  entriesDigest: string;
-}
+/**
+ * A layer as an importer verified it (src/importers ImportedLayer carries these and its contents):
+ * exactly what its LayerCommitted event records.
+ */
+export type ImportLayer = LayerCommittedData;
 
 /** An image as an importer verified it (src/importers ImportedImage). */
 export interface ImportImage<L extends ImportLayer = ImportLayer> {
