@@ -20,6 +20,7 @@
  * plus the position of the image in each of its stacks' member lists; the
  * ordered listing is re-derived lazily from the shared stacks only.
  */
+import { compareCodePoints } from './pathUtil';
 
 export interface BaseChainImage {
   imageId: string;
@@ -58,34 +59,35 @@ export interface BaseChainNode {
 const sharers = (n: StackNode) => n.exact.length + n.built.length;
 const SHARED = 2;
 
-function insertOrdered(list: Member[], m: Member): void {
-  if (list.length === 0 || list[list.length - 1]!.order < m.order) { list.push(m); return; }
+/** Index of the first member whose order is not below `order` (members are kept by order). */
+function firstFrom(list: readonly Member[], order: number): number {
   let lo = 0;
   let hi = list.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (list[mid]!.order < m.order) lo = mid + 1; else hi = mid;
+    if (list[mid]!.order < order) lo = mid + 1; else hi = mid;
   }
-  list.splice(lo, 0, m);
+  return lo;
 }
 
+function insertOrdered(list: Member[], m: Member): void {
+  // Images usually arrive in log order: appending needs no search.
+  if (list.length === 0 || list[list.length - 1]!.order < m.order) { list.push(m); return; }
+  list.splice(firstFrom(list, m.order), 0, m);
+}
+
+/**
+ * Removes a member that is in the list: an image leaves exactly the lists it
+ * was added to. Orders should be unique; if not, the member is among those
+ * sharing its order, all at or after `firstFrom`.
+ */
 function removeOrdered(list: Member[], m: Member): void {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (list[mid]!.order < m.order) lo = mid + 1; else hi = mid;
-  }
-  for (let i = lo; i < list.length && list[i]!.order <= m.order; i++) {
-    if (list[i] === m) { list.splice(i, 1); return; }
-  }
-  const at = list.indexOf(m); // orders should be unique; stay correct if they are not
-  if (at >= 0) list.splice(at, 1);
+  list.splice(list.indexOf(m, firstFrom(list, m.order)), 1);
 }
 
 /** Most images first, then ChainID: a stable, deterministic sibling order. */
 const bySharing = (a: StackNode, b: StackNode): number =>
-  sharers(b) - sharers(a) || (a.chainId < b.chainId ? -1 : a.chainId > b.chainId ? 1 : 0);
+  sharers(b) - sharers(a) || compareCodePoints(a.chainId, b.chainId);
 
 const view = (n: StackNode): BaseChainNode => ({ chainId: n.chainId, depth: n.depth, sharers: sharers(n), imageCount: n.built.length });
 
@@ -111,9 +113,9 @@ export class BaseChainIndex {
         node = { chainId, depth: k + 1, below, exact: [], built: [], sharedAbove: new Set() };
         this.stacks.set(chainId, node);
       }
-      const wasShared = sharers(node) >= SHARED;
       insertOrdered(k === top ? node.exact : node.built, member);
-      if (!wasShared && sharers(node) >= SHARED) this.link(node);
+      // One member more: the stack has just become shared exactly when it now has two.
+      if (sharers(node) === SHARED) this.link(node);
       below = node;
     });
     this.changed();
@@ -126,11 +128,11 @@ export class BaseChainIndex {
     this.images.delete(imageId);
     const top = img.chainIds.length - 1;
     img.chainIds.forEach((chainId, k) => {
-      const node = this.stacks.get(chainId);
-      if (!node) return;
-      const wasShared = sharers(node) >= SHARED;
+      // The image was added to each of its stacks, and a stack is dropped only when it has no member left.
+      const node = this.stacks.get(chainId)!;
       removeOrdered(k === top ? node.exact : node.built, img.member);
-      if (wasShared && sharers(node) < SHARED) this.unlink(node);
+      // One member fewer: the stack has just stopped being shared exactly when one is left.
+      if (sharers(node) === SHARED - 1) this.unlink(node);
       if (sharers(node) === 0) this.stacks.delete(chainId);
     });
     this.changed();

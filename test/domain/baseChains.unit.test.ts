@@ -199,3 +199,71 @@ describe('BaseChainIndex: the listing walks siblings most-shared first (issue 25
     expect(ix.children(O).map((n) => n.chainId)).toEqual([OB, OA]);
   });
 });
+
+describe('BaseChainIndex: rules the mutation run of issue 25 found unstated (group A, low scores)', () => {
+  it('a stack with fewer than two images, or unknown, has no parent and no children', () => {
+    const ix = fleet();
+    // [x, y] is "other"'s own chain, [o, j] "job"'s: each alone, so neither is a base.
+    expect(ix.parent(C('xy')[1]!)).toBeNull();
+    expect(ix.parent(C('oj')[1]!)).toBeNull();
+    expect(ix.parent('sha256:unknown')).toBeNull();
+    expect(ix.children(C('xy')[0]!)).toEqual([]);
+    expect(ix.children('sha256:unknown')).toEqual([]);
+    ix.remove('svc2'); // [o, r] falls back to one image: no longer a base, so no children either
+    expect(ix.children(OR)).toEqual([]);
+    expect(ix.parent(OR)).toBeNull();
+  });
+
+  it('roots are listed most images first, whatever order they became shared in', () => {
+    // [a] becomes shared first with two images; [b] later, with three: [b] is listed first.
+    const ix = new BaseChainIndex();
+    ix.add(img('a1', 'a1', 1));
+    ix.add(img('a2', 'a2', 2));
+    ix.add(img('b1', 'b1', 3));
+    ix.add(img('b2', 'b2', 4));
+    ix.add(img('b3', 'b3', 5));
+    const [A, B] = [C('a')[0]!, C('b')[0]!];
+    expect(ix.list().map((n) => [n.chainId, n.sharers])).toEqual([[B, 3], [A, 2]]);
+    ix.remove('b1');
+    ix.remove('b2'); // [b] down to one image: gone; [a] alone
+    expect(ix.list().map((n) => n.chainId)).toEqual([A]);
+  });
+
+  it('an image without layers is not recorded: the same image recorded later with layers counts', () => {
+    const ix = fleet();
+    ix.add({ imageId: 'svc3', chainIds: [], order: 5 });
+    expect(ix.imagesOn(OR)).toEqual(['svc1', 'svc2']);
+    ix.add(img('svc3', 'oru', 6));
+    expect(ix.imagesOn(OR)).toEqual(['svc1', 'svc2', 'svc3']);
+  });
+
+  it('a stack is linked into the tree once, however many images join it, and leaves it when one is left', () => {
+    const ix = new BaseChainIndex();
+    const P = C('p')[0]!;
+    const PA = C('pa')[1]!;
+    for (let i = 1; i <= 4; i++) ix.add(img(`pa${i}`, `pa${i}`, i));
+    expect(ix.children(P).map((n) => [n.chainId, n.sharers])).toEqual([[PA, 4]]);
+    expect(ix.list().map((n) => n.chainId)).toEqual([P, PA]);
+    for (let i = 4; i >= 2; i--) ix.remove(`pa${i}`);
+    expect(ix.children(P)).toEqual([]);
+    expect(ix.list()).toEqual([]);
+    expect(ix.imagesHaving(PA)).toEqual(['pa1']); // still answered: one image has it
+    ix.add(img('pa9', 'pa9', 9)); // shared again: linked again, once
+    expect(ix.children(P).map((n) => n.chainId)).toEqual([PA]);
+    expect(ix.list().map((n) => n.chainId)).toEqual([P, PA]);
+  });
+
+  it('removing an image leaves every other image of its stacks in place, whichever position it had', () => {
+    // Remove from the front, the back and the middle of stacks whose member lists were filled out of order.
+    const orders = [40, 10, 30, 20, 50];
+    for (const gone of [10, 50, 30]) {
+      const ix = new BaseChainIndex();
+      for (const o of orders) ix.add(img(`i${o}`, `qr${o}`, o));
+      ix.remove(`i${gone}`);
+      const left = [...orders].sort((a, b) => a - b).filter((o) => o !== gone).map((o) => `i${o}`);
+      expect(ix.imagesOn(C('q')[0]!)).toEqual(left);
+      expect(ix.imagesOn(C('qr')[1]!)).toEqual(left);
+      expect(ix.imagesHaving(C(`qr${gone}`)[2]!)).toEqual([]);
+    }
+  });
+});
