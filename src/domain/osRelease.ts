@@ -29,13 +29,13 @@ export function unquoteOsReleaseValue(raw: string): string {
 export function parseOsReleaseFields(text: string): Map<string, string> {
   const fields = new Map<string, string>();
   for (const line of text.split(/\r?\n/)) {
-    const t = line.trim();
-    if (t === '' || t.startsWith('#')) continue;
-    const eq = t.indexOf('=');
-    if (eq <= 0) continue;
-    const key = t.slice(0, eq).trim();
+    const eq = line.indexOf('=');
+    if (eq === -1) continue; // not an assignment (a blank line, a stray word)
+    // A comment (`# ID=x`), a line starting with `=`, or any other word is no shell name:
+    // the name check skips them all, so they need no test of their own.
+    const key = line.slice(0, eq).trim();
     if (!KEY.test(key)) continue;
-    fields.set(key, unquoteOsReleaseValue(t.slice(eq + 1)));
+    fields.set(key, unquoteOsReleaseValue(line.slice(eq + 1)));
   }
   return fields;
 }
