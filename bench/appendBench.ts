@@ -4,8 +4,12 @@
  * from the store, hashes included) into an identically migrated database:
  * better-sqlite3 in one transaction per append on SQLite, pg in one
  * transaction per append on PostgreSQL (a fresh database, dropped after).
- * Each shape runs ROUNDS times, store and raw alternating, and the row is the
- * median of each side: the machine is shared, and load drifts within a run.
+ * Each shape runs a warm-up round (not counted) and then ROUNDS rounds; within
+ * a round store and raw alternate in blocks of ~200 events (load drifts within
+ * a run on this shared machine), both sides handed inputs built before their
+ * clock starts, and the row is the median of each side's round totals. The
+ * raw side does per event what any writer of the row must: JSON.stringify of
+ * data and metadata, one INSERT; same pragmas (WAL, synchronous = NORMAL).
  */
 import Database from 'better-sqlite3';
 import { Client } from 'pg';
@@ -27,30 +31,75 @@ const payload = (i: number) => ({
 interface Shape { label: string; appends: number; perAppend: number; goal: { sqlite: number; postgres: number } }
 
 const ROUNDS = 3;
+/** Appends per block: store and raw alternate block by block, so load drifting within a round falls on both sides alike. */
+const BLOCK_EVENTS = 200;
 const medianOf = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
 
 /** CPU (user+sys) of this process in ms: SQLite runs in-process, so it is the store's and the floor's own cost, steadier than wall under load. */
 const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
 
-/** Appends through the store; returns ms (wall and CPU) and the stored rows (in order). */
-async function throughStore(store: EventStore, shape: Shape, offset: number): Promise<{ ms: number; cpu: number; events: StoredEvent[] }> {
-  const cpu0 = cpuMs();
-  const { ms } = await timed(async () => {
-    for (let a = 0; a < shape.appends; a++) {
-      const stream = `bench:${shape.label}:${offset + a}`;
-      const events = Array.from({ length: shape.perAppend }, (_, k) => ({ type: 'BenchEvent', data: payload(offset + a * shape.perAppend + k) }));
-      await store.append([{ stream, expectedVersion: 0, events }]);
-    }
-  });
-  const cpu = cpuMs() - cpu0;
+type Input = { stream: string; events: { type: string; data: ReturnType<typeof payload> }[] };
+const inputsFor = (shape: Shape, first: number, count: number, offset: number): Input[] => Array.from({ length: count }, (_, i) => {
+  const a = first + i;
+  return {
+    stream: `bench:${shape.label}:${offset + a}`,
+    events: Array.from({ length: shape.perAppend }, (_, k) => ({ type: 'BenchEvent', data: payload(offset + a * shape.perAppend + k) })),
+  };
+});
+
+async function readBack(store: EventStore, from: number, count: number): Promise<StoredEvent[]> {
   const events: StoredEvent[] = [];
-  for (let from = offset + 1; events.length < shape.appends * shape.perAppend;) {
-    const got = await store.readRange(from, undefined, 5000);
+  while (events.length < count) {
+    const got = await store.readRange(from, undefined, Math.min(5000, count - events.length));
     if (got.length === 0) break;
     events.push(...got);
     from = got[got.length - 1]!.position + 1;
   }
-  return { ms, cpu, events };
+  return events;
+}
+
+interface Sides { storeMs: number; storeCpu: number; rawMs: number; rawCpu: number; events: number }
+
+/**
+ * One round: the shape's appends in blocks, each block first through the store
+ * (inputs built before the clock starts, as the raw side is handed its rows),
+ * then the very rows it stored, read back, inserted raw. Wall and CPU summed
+ * per side.
+ */
+async function round(
+  store: EventStore, shape: Shape, offset: number, raw: (events: StoredEvent[]) => Promise<void> | void,
+): Promise<Sides> {
+  const out: Sides = { storeMs: 0, storeCpu: 0, rawMs: 0, rawCpu: 0, events: 0 };
+  const block = Math.max(1, Math.floor(BLOCK_EVENTS / shape.perAppend));
+  for (let first = 0; first < shape.appends; first += block) {
+    const inputs = inputsFor(shape, first, Math.min(block, shape.appends - first), offset);
+    let cpu0 = cpuMs();
+    const s = await timed(async () => {
+      for (const input of inputs) await store.append([{ stream: input.stream, expectedVersion: 0, events: input.events }]);
+    });
+    out.storeCpu += cpuMs() - cpu0;
+    out.storeMs += s.ms;
+    const events = await readBack(store, offset + out.events + 1, inputs.length * shape.perAppend);
+    out.events += events.length;
+    const batches = chunks(events, shape.perAppend);
+    cpu0 = cpuMs();
+    const r = await timed(async () => { for (const b of batches) await raw(b); });
+    out.rawCpu += cpuMs() - cpu0;
+    out.rawMs += r.ms;
+  }
+  return out;
+}
+
+/** A warm-up round on both sides (not counted: the JIT and both databases' caches), then ROUNDS measured ones. */
+async function rounds(store: EventStore, shape: Shape, start: number, raw: (events: StoredEvent[]) => Promise<void> | void) {
+  let offset = start;
+  const measured: Sides[] = [];
+  for (let r = 0; r <= ROUNDS; r++) {
+    const sides = await round(store, shape, offset, raw);
+    offset += sides.events;
+    if (r > 0) measured.push(sides);
+  }
+  return { offset, measured };
 }
 
 const chunks = <T>(xs: T[], n: number): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
@@ -60,7 +109,7 @@ function rowsFor(backend: 'sqlite' | 'postgres', shape: Shape, storeMs: number[]
   return compare({
     bench: 'append', metric: `${backend}: ${shape.label}${what}`, value: n / (medianOf(storeMs) / 1000), unit: 'events/s',
     peer: raw, peerValue: n / (medianOf(rawMs) / 1000), better: 'higher',
-    note: `${shape.appends} appends x ${shape.perAppend}; medians of ${storeMs.length}`,
+    note: `${shape.appends} appends x ${shape.perAppend}; warm-up + medians of ${storeMs.length}`,
   }, shape.goal[backend]);
 }
 
@@ -79,21 +128,10 @@ async function sqlite(shapes: Shape[]): Promise<Row[]> {
     const tx = raw.transaction((evs: StoredEvent[]) => { for (const e of evs) ins.run(...(eventToParams(e) as unknown[])); });
     for (const shape of shapes) {
       log(`append: sqlite ${shape.label}`);
-      const storeMs: number[] = [];
-      const rawMs: number[] = [];
-      const storeCpu: number[] = [];
-      const rawCpu: number[] = [];
-      for (let round = 0; round < ROUNDS; round++) {
-        const s = await throughStore(store, shape, offset);
-        offset += s.events.length;
-        storeMs.push(s.ms);
-        storeCpu.push(s.cpu);
-        const cpu0 = cpuMs();
-        rawMs.push((await timed(() => { for (const c of chunks(s.events, shape.perAppend)) tx(c); })).ms);
-        rawCpu.push(cpuMs() - cpu0);
-      }
-      rows.push(rowsFor('sqlite', shape, storeMs, rawMs, 'better-sqlite3 raw'));
-      rows.push(rowsFor('sqlite', shape, storeCpu, rawCpu, 'better-sqlite3 raw, CPU', ' (CPU)'));
+      const r = await rounds(store, shape, offset, (evs) => { tx(evs); });
+      offset = r.offset;
+      rows.push(rowsFor('sqlite', shape, r.measured.map((m) => m.storeMs), r.measured.map((m) => m.rawMs), 'better-sqlite3 raw'));
+      rows.push(rowsFor('sqlite', shape, r.measured.map((m) => m.storeCpu), r.measured.map((m) => m.rawCpu), 'better-sqlite3 raw, CPU', ' (CPU)'));
     }
   } finally {
     raw.close();
@@ -122,21 +160,13 @@ async function postgres(shapes: Shape[]): Promise<Row[]> {
       let offset = 0;
       for (const shape of shapes) {
         log(`append: postgres ${shape.label}`);
-        const storeMs: number[] = [];
-        const rawMs: number[] = [];
-        for (let round = 0; round < ROUNDS; round++) {
-          const s = await throughStore(store, shape, offset);
-          offset += s.events.length;
-          storeMs.push(s.ms);
-          rawMs.push((await timed(async () => {
-            for (const c of chunks(s.events, shape.perAppend)) {
-              await raw.query('BEGIN');
-              for (const e of c) await raw.query({ name: 'ins', text: dollar(INSERT), values: eventToParams(e) });
-              await raw.query('COMMIT');
-            }
-          })).ms);
-        }
-        rows.push(rowsFor('postgres', shape, storeMs, rawMs, 'pg raw'));
+        const r = await rounds(store, shape, offset, async (c) => {
+          await raw.query('BEGIN');
+          for (const e of c) await raw.query({ name: 'ins', text: dollar(INSERT), values: eventToParams(e) });
+          await raw.query('COMMIT');
+        });
+        offset = r.offset;
+        rows.push(rowsFor('postgres', shape, r.measured.map((m) => m.storeMs), r.measured.map((m) => m.rawMs), 'pg raw'));
       }
     } finally {
       await raw.end();
