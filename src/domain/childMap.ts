@@ -33,9 +33,12 @@ export function setChild(children: EditableChildren, name: string, node: MergedN
   return children.size > WIDE ? PersistentMap(children).asMutable() : children;
 }
 
-/** Removes a child in place; the map returned replaces the argument. */
+/**
+ * Removes a child in place; the map returned replaces the argument. Both kinds
+ * edit in place: a transient persistent map changes and returns itself (what
+ * Immutable's withMutations relies on), and it never changes kind on a delete.
+ */
 export function deleteChild(children: EditableChildren, name: string): EditableChildren {
-  if (!(children instanceof Map)) return children.delete(name);
   children.delete(name);
   return children;
 }

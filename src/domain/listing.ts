@@ -30,24 +30,25 @@ const subtreeCache = new WeakMap<MergedNode, readonly MergedEntry[]>();
 
 const pathOf = (e: MergedEntry): string => e.path;
 
-/** Direct children of a directory node, sorted by path. */
+/** Direct children of a directory node (children non-null), sorted by path. */
 export function sortedChildren(node: MergedNode): readonly MergedEntry[] {
   let out = childCache.get(node);
   if (!out) {
-    out = sortByCodePoints([...(node.children?.values() ?? [])].map((c) => c.entry), pathOf);
+    out = sortByCodePoints([...node.children!.values()].map((c) => c.entry), pathOf);
     childCache.set(node, out);
   }
   return out;
 }
 
-/** Every entry strictly below a node, sorted by path. */
+/** Every entry strictly below a directory node (children non-null), sorted by path. */
 export function sortedSubtree(node: MergedNode): readonly MergedEntry[] {
   let out = subtreeCache.get(node);
   if (!out) {
     const acc: MergedEntry[] = [];
     const stack: MergedNode[] = [node];
     for (let n = stack.pop(); n; n = stack.pop()) {
-      for (const child of n.children?.values() ?? []) {
+      // Only directories are pushed: the node itself, then each child with children.
+      for (const child of n.children!.values()) {
         acc.push(child.entry);
         if (child.children && child.children.size > 0) stack.push(child);
       }
