@@ -19,9 +19,9 @@ import { startServer, type RunningServer } from '../src/server';
 
 export const WRITE_TOKEN = 'w';
 
-export async function startStrata(app: Strata, executionEngine?: ExecutionEngine): Promise<RunningServer> {
+export async function startStrata(app: Strata, executionEngine?: ExecutionEngine, serializer?: 'pieces' | 'apollo'): Promise<RunningServer> {
   return startServer({
-    executionEngine,
+    executionEngine, serializer,
     schema: buildExecutableSchema(app.store), store: app.store, createContext: (auth) => createContext(app, auth),
     port: 0, host: '127.0.0.1', writeToken: WRITE_TOKEN, logger: createLogger('silent'),
   });

@@ -1,9 +1,11 @@
 /**
  * CPU profiles of the query bench's two slow figures (issue 19 item 5), for
  * bench/profSummary.ts: paging the whole merged view of the big image (cached
- * view) and the dashboard's images query under autocannon load.
+ * view), the storage report with its per-image lists (20 requests) and the
+ * dashboard's images query under autocannon load.
  * Run: NODE_ENV=production node bin/run-ts.js bench/profileQueries.ts [outDir]
  */
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readImages } from '../src/importers';
 import { recordImport } from '../src/application/importImages';
@@ -12,7 +14,7 @@ import { BIG, ensureImage, OUT } from './generate';
 import { Client, startStrata, WRITE_TOKEN } from './http';
 import { loadTest } from './load';
 import { profiled } from './profiler';
-import { DASHBOARD, FILES } from './queryBench';
+import { DASHBOARD, FILES, STORAGE } from './queryBench';
 import { recordFleet, syntheticImages } from './synthetic';
 import { log, scratch, timed } from './util';
 
@@ -29,6 +31,7 @@ async function pageAll(c: Client, ref: string): Promise<number> {
 
 async function main(): Promise<void> {
   const dir = process.argv[2] ?? OUT;
+  mkdirSync(dir, { recursive: true });
   const img = await ensureImage(BIG);
   const app = await Strata.open(scratch('profile-queries.db'));
   try {
@@ -40,6 +43,8 @@ async function main(): Promise<void> {
       await pageAll(c, img.tag);
       for (let i = 0; i < 3; i++) log(`merged view, cached: ${(await timed(() => pageAll(c, img.tag))).ms.toFixed(0)} ms`);
       await profiled(join(dir, 'mergedView.cpuprofile'), async () => { for (let i = 0; i < 3; i++) await pageAll(c, img.tag); });
+      for (let i = 0; i < 3; i++) await c.gql(STORAGE);
+      await profiled(join(dir, 'storage.cpuprofile'), async () => { for (let i = 0; i < 20; i++) await c.gql(STORAGE); });
       const body = JSON.stringify({ query: DASHBOARD, variables: { first: 100 } });
       log(`dashboard: ${(await loadTest(server.url, body, 5)).toFixed(0)} req/s`);
       await profiled(join(dir, 'dashboard.cpuprofile'), () => loadTest(server.url, body, 5));

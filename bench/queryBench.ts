@@ -19,7 +19,7 @@ import { log, median, percentile, scratch, timed, type BenchOptions } from './ut
 export const FILES = `query Files($ref: String!, $after: String) { image(ref: $ref) { files(path: "/", recursive: true, first: 1000, after: $after) {
   totalCount pageInfo { hasNextPage endCursor } edges { node { path kind size mode uid gid linkTarget contentDigest layerIndex diffId } } } } }`;
 const FILE = 'query File($ref: String!, $path: String!) { image(ref: $ref) { file(path: $path) { path kind size mode contentDigest layerIndex diffId } } }';
-const STORAGE = `query Storage { storage(by: CHAIN_ID) { by logicalSize physicalSize savedBytes savingsRatio imageCount layerCount sharedLayerCount
+export const STORAGE = `query Storage { storage(by: CHAIN_ID) { by logicalSize physicalSize savedBytes savingsRatio imageCount layerCount sharedLayerCount
   reclaimableLayerCount reclaimableBytes images { image { imageId repoTags } size sharedSize uniqueSize } layers { key diffId size imageCount } } }`;
 /** The same report a page at a time (schema/storage-pages.graphql): what a fleet past the cost limit's reach asks for. */
 const STORAGE_PAGE = `query StoragePage($after: String) { storage(by: CHAIN_ID) { by logicalSize physicalSize savedBytes savingsRatio imageCount

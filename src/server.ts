@@ -20,6 +20,7 @@ import { createRequestHandler, strataPlugin, GRAPHQL_PATH, type HttpOptions } fr
 import { DEFAULT_LIMITS, checkOperation, checkVariables, type CostModel, type Limits } from './graphql/limits';
 import { createLogger, type Logger } from './graphql/logger';
 import { createExecutor, executorGateway, type ExecutionEngine } from './graphql/executor';
+import { stringifyResult } from './graphql/responseBody';
 import { SLOW_CONSUMER_CLOSE_CODE, SlowConsumerError, type SubscriptionContext } from './graphql/subscriptions';
 import { allowedHostsFor, hostAllowed, wsOriginAllowed, type AllowedHosts } from './graphql/hosts';
 import { rejectionReason, type Metrics } from './metrics/metrics';
@@ -58,6 +59,8 @@ export interface ServerOptions {
   introspection?: boolean;
   /** How HTTP queries execute (executor.ts); default graphql-jit, 'graphql-js' for comparison. */
   executionEngine?: ExecutionEngine;
+  /** How answers are serialized: default in pieces (responseBody.ts), 'apollo' (one string) for comparison. */
+  serializer?: 'pieces' | 'apollo';
   /** Served at GET /metrics (absent: no /metrics). */
   metrics?: Metrics;
   /** Answers GET /readyz (absent: ready while the database answers). */
@@ -105,6 +108,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     // Apollo's default ties introspection to NODE_ENV, and bin/strata.js runs in production.
     introspection,
     formatError,
+    // The same bytes as Apollo's default, large answers in pieces the HTTP handler encodes (responseBody.ts).
+    ...(opts.serializer === 'apollo' ? {} : { stringifyResult }),
     includeStacktraceInErrorResponses: false,
     // Auth is a bearer header, never a cookie, so a cross-site form cannot act
     // for a user; CSRF prevention would only break plain GET queries.

@@ -11,6 +11,7 @@ import { checkOperation, checkVariables, type CostModel, type Limits } from './l
 import type { Logger } from './logger';
 import { sendGraphiQL, serveGraphiQLAsset, wantsGraphiQL } from './graphiql';
 import { hostAllowed, type AllowedHosts } from './hosts';
+import { bodyBytes, dropBody } from './responseBody';
 import { RETRY_AFTER_SECONDS } from '../eventStore/faults';
 import type { Metrics } from '../metrics/metrics';
 import { recordHttpOperation, type OperationRecord } from '../metrics/httpOperations';
@@ -267,7 +268,10 @@ async function graphql(o: HttpOptions, req: IncomingMessage, res: ServerResponse
       throw codedError('INTERNAL_SERVER_ERROR', INTERNAL_MESSAGE, 500);
     }
   };
-  const result = await withTimeout(o.apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context }), o.limits.requestTimeoutMs);
+  const answer = o.apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest, context });
+  const result = await withTimeout(answer, o.limits.requestTimeoutMs);
+  // An answer that comes after the timeout is never sent: its serialized body must not stay parked.
+  if (result === TIMEOUT) answer.then((late) => { if (late.body.kind === 'complete') dropBody(late.body.string); }, () => {});
   Object.assign(log, { operation: info.operationName ?? null, type: info.operationType,
     errors: info.errorCodes.length ? info.errorCodes : undefined });
   Object.assign(op, { type: info.operationType, documentName: info.documentName });
@@ -292,7 +296,8 @@ async function graphql(o: HttpOptions, req: IncomingMessage, res: ServerResponse
     // The cost model bounds what a query may ask for; this bounds what it may send (case 15.7).
     // Encoded once here: res.end(string) would scan the string for its byte length (Content-Length)
     // and then encode it again when writing (both passes showed in profiles of 1,000-row pages).
-    const body = Buffer.from(result.body.string, 'utf8');
+    // A large answer comes as pieces (responseBody.ts): never one string in V8's large-object space.
+    const body = bodyBytes(result.body.string);
     const bytes = body.length;
     if (bytes > o.limits.maxResponseBytes) {
       log.errors = ['QUERY_TOO_COMPLEX'];

@@ -37,6 +37,15 @@ describe('response byte cap', () => {
     expect((r.body as any).data.tagImage.repoTags).toEqual([tag]);
   });
 
+  test('a body serialized in pieces (responseBody.ts) over the cap is refused, counted in bytes', async () => {
+    const tag = `t:${'\u20ac'.repeat(40_000)}`;
+    const r = await send(tag);
+    expect(r.status).toBe(400);
+    expect(codes(r.body)).toEqual(['QUERY_TOO_COMPLEX']);
+    const bytes = Number(/would be (\d+) bytes/.exec((r.body as { errors: { message: string }[] }).errors[0]!.message)?.[1]);
+    expect(bytes).toBe(Buffer.byteLength(`${JSON.stringify({ data: { tagImage: { repoTags: [tag] } } })}\n`));
+  });
+
   test('a body under the cap in characters but over it in UTF-8 bytes is refused', async () => {
     const r = await send(`t:${'\u20ac'.repeat(1100)}`);
     expect(r.status).toBe(400);
@@ -44,5 +53,26 @@ describe('response byte cap', () => {
     const bytes = Number(/would be (\d+) bytes/.exec((r.body as { errors: { message: string }[] }).errors[0]!.message)?.[1]);
     expect(bytes).toBeGreaterThan(CAP);
     expect(bytes).toBeGreaterThan(3300); // counted in bytes: 1,100 × 3 for the euro signs alone
+  });
+});
+
+describe('a large answer in pieces', () => {
+  let big: Harness;
+  beforeAll(async () => {
+    big = await startTestServer({ limits: { maxResponseBytes: 1_000_000 } });
+  });
+  afterAll(async () => {
+    big.release();
+    await big.server.close();
+  });
+
+  test('arrives as the bytes JSON.stringify writes, with their Content-Length, ASCII or not', async () => {
+    for (const tag of [`t:${'a'.repeat(200_000)}`, `t:${'\u20ac\u00e9'.repeat(60_000)}x`]) {
+      const r = await gql(big.url, TAG, { variables: { tag }, token: WRITE });
+      expect(r.status).toBe(200);
+      const expected = `${JSON.stringify({ data: { tagImage: { repoTags: [tag] } } })}\n`;
+      expect(r.text).toBe(expected);
+      expect(Number(r.headers.get('content-length'))).toBe(Buffer.byteLength(expected));
+    }
   });
 });

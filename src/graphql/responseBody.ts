@@ -1,0 +1,166 @@
+/**
+ * The HTTP body of a GraphQL answer, as Apollo's default serializer writes it
+ * (`JSON.stringify(result) + '\n'`), but built from pieces of at most a few tens
+ * of kB instead of one string.
+ *
+ * Why: V8 allocates a string past ~128 kB in its large-object space, and
+ * JSON.stringify's result is a rope that must be flattened into such a string
+ * before it can be encoded. For a merged-view page (~390 kB) or the storage
+ * report, that flattening plus the UTF-8 encoding cost 4x the stringify itself
+ * (bench/RESULTS.md, "Query execution, second pass"), and every such string
+ * pushes the old generation (the read model lives there) towards a full GC.
+ * Small pieces are flattened and encoded in the young generation.
+ *
+ * The pieces, concatenated, are exactly `JSON.stringify(value)` (the unit test
+ * holds that against JSON.stringify itself on random values): arrays are cut
+ * into batches that JSON.stringify serializes, plain objects are walked key by
+ * key with the same rules (toJSON, skipped undefined/function/symbol values).
+ * One difference no GraphQL answer can show: a `toJSON` inside an array batch
+ * is given its index within the batch (Apollo's answers hold only what scalars
+ * serialize to: strings, numbers, booleans, null, plain objects and arrays).
+ */
+
+/** Target length of one piece (characters): well below V8's large-object threshold. */
+export const PIECE_CHARS = 32 * 1024;
+/** Walk no deeper than this ourselves; below it JSON.stringify does the rest (and reports cycles). */
+const MAX_WALK_DEPTH = 24;
+
+class Pieces {
+  readonly done: string[] = [];
+  private cur: string[] = [];
+  private len = 0;
+
+  push(s: string): void {
+    this.cur.push(s);
+    this.len += s.length;
+    // Array.join builds a flat string: each piece is encoded without another flattening.
+    if (this.len >= PIECE_CHARS) this.flush();
+  }
+
+  flush(): void {
+    if (this.cur.length) this.done.push(this.cur.length === 1 ? this.cur[0]! : this.cur.join(''));
+    this.cur = [];
+    this.len = 0;
+  }
+}
+
+const isPlain = (v: object): boolean => {
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+};
+
+/** What JSON.stringify does with a value before serializing it (toJSON), and whether it is written at all. */
+function prepared(v: unknown, key: string): unknown {
+  if (v !== null && (typeof v === 'object' || typeof v === 'bigint')) {
+    const toJSON = (v as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === 'function') return toJSON.call(v, key) as unknown;
+  }
+  return v;
+}
+
+const omitted = (v: unknown) => v === undefined || typeof v === 'function' || typeof v === 'symbol';
+
+function walk(out: Pieces, value: unknown, depth: number): void {
+  if (value === null || typeof value !== 'object' || depth >= MAX_WALK_DEPTH || !(Array.isArray(value) || isPlain(value))) {
+    // Primitives, boxed primitives, class instances, deep values: JSON.stringify's own answer.
+    out.push(JSON.stringify(value) ?? 'null');
+    return;
+  }
+  if (Array.isArray(value)) return walkArray(out, value, depth);
+  out.push('{');
+  let first = true;
+  for (const key of Object.keys(value)) {
+    const v = prepared((value as Record<string, unknown>)[key], key);
+    if (omitted(v)) continue;
+    out.push(first ? `${JSON.stringify(key)}:` : `,${JSON.stringify(key)}:`);
+    first = false;
+    walk(out, v, depth + 1);
+  }
+  out.push('}');
+}
+
+/**
+ * Batches of elements through JSON.stringify; the batch size adapts so that a
+ * batch's JSON stays near PIECE_CHARS. An element too big for that is walked.
+ */
+function walkArray(out: Pieces, list: readonly unknown[], depth: number): void {
+  out.push('[');
+  let batch = 8;
+  for (let i = 0; i < list.length;) {
+    const n = Math.min(batch, list.length - i);
+    // Elements are prepared by JSON.stringify itself here (toJSON with the index as key, null for omitted).
+    const s = JSON.stringify(n === list.length ? list : list.slice(i, i + n));
+    if (s.length > 2 * PIECE_CHARS && n > 1) {
+      batch = Math.max(1, n >> 2);
+      continue; // retry smaller: never keep a large-object-sized batch
+    }
+    if (s.length > 2 * PIECE_CHARS) {
+      // One element bigger than a piece on its own: walk into it.
+      // (An omitted value is `null` here, never this big: the element is a real value.)
+      if (i > 0) out.push(',');
+      walk(out, prepared(list[i], String(i)), depth + 1);
+    } else {
+      if (i > 0) out.push(',');
+      out.push(s.slice(1, -1));
+      const perElement = s.length / n;
+      batch = Math.max(1, Math.min(4096, Math.floor(PIECE_CHARS / Math.max(1, perElement))));
+    }
+    i += n;
+  }
+  out.push(']');
+}
+
+/** `JSON.stringify(value)` as pieces of about PIECE_CHARS characters (one piece for a small value). */
+export function jsonPieces(value: unknown): string[] {
+  const out = new Pieces();
+  const v = prepared(value, '');
+  if (omitted(v)) return [];
+  walk(out, v, 0);
+  out.flush();
+  return out.done;
+}
+
+/**
+ * Bodies serialized for Apollo (its `stringifyResult` must return a string)
+ * and waiting for the HTTP handler, which writes their bytes itself. Apollo is
+ * handed a short token in place of the body; only this module makes tokens.
+ */
+const TOKEN_PREFIX = '\u0000strata-body:';
+const waiting = new Map<string, string[]>();
+let seq = 0;
+
+/** Apollo's `stringifyResult`: `JSON.stringify(result) + '\n'` like its default, in pieces when large. */
+export function stringifyResult(value: unknown): string {
+  const pieces = jsonPieces(value);
+  if (pieces.length <= 1) return `${pieces[0] ?? ''}\n`;
+  pieces.push('\n');
+  const token = `${TOKEN_PREFIX}${++seq}`;
+  waiting.set(token, pieces);
+  return token;
+}
+
+/**
+ * The bytes of a body Apollo returned: the pieces a token stands for (taken
+ * out: each token is read once), or the string itself.
+ */
+export function bodyBytes(body: string): Buffer {
+  const pieces = body.startsWith(TOKEN_PREFIX) ? waiting.get(body) : undefined;
+  if (!pieces) return Buffer.from(body, 'utf8');
+  waiting.delete(body);
+  const sizes = pieces.map((p) => Buffer.byteLength(p, 'utf8'));
+  const out = Buffer.allocUnsafe(sizes.reduce((a, b) => a + b, 0));
+  let at = 0;
+  pieces.forEach((p, i) => {
+    // As many bytes as characters: all ASCII, where latin1 is the same bytes and a plain copy.
+    at += out.write(p, at, sizes[i] === p.length ? 'latin1' : 'utf8');
+  });
+  return out;
+}
+
+/** Forgets a body nobody will send (the request timed out before Apollo answered). */
+export function dropBody(body: string): void {
+  waiting.delete(body);
+}
+
+/** Bodies serialized and not yet taken (tests check nothing is left behind). */
+export const waitingBodies = () => waiting.size;

@@ -1,0 +1,77 @@
+/**
+ * Answers serialized in pieces (src/graphql/responseBody.ts): the pieces,
+ * concatenated, must be exactly what JSON.stringify writes (JSON.stringify is
+ * the oracle), and a large answer must never be one piece past V8's
+ * large-object size (the reason the module exists).
+ */
+import fc from 'fast-check';
+import { bodyBytes, dropBody, jsonPieces, PIECE_CHARS, stringifyResult, waitingBodies } from '../../src/graphql/responseBody';
+
+/** Rows like a merged-view page: ~400 characters each. */
+const rows = (n: number, text = 'a') => Array.from({ length: n }, (_, i) => ({
+  cursor: Buffer.from(`file:/usr/lib/${i}`).toString('base64'),
+  node: { path: `/usr/lib/${text}${i}.so`, kind: 'FILE', size: 1000 + i, mode: 420, linkTarget: null, layerIndex: i % 7,
+    contentDigest: `sha256:${'c'.repeat(64)}`, diffId: `sha256:${'d'.repeat(64)}`, missing: undefined },
+}));
+
+describe('jsonPieces', () => {
+  test('concatenated, the pieces are JSON.stringify of any JSON-like value', () => {
+    // Arrays long enough to be cut into batches, objects with skipped values, Dates (toJSON), unicode.
+    const leaf = fc.oneof(fc.string({ unit: 'binary' }), fc.double(), fc.integer(), fc.boolean(), fc.constant(null),
+      fc.constant(undefined), fc.constant(() => 1), fc.date({ noInvalidDate: true }), fc.constant(Symbol('s')));
+    const { tree } = fc.letrec((tie) => ({
+      tree: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('tree'), { maxLength: 40 }),
+        fc.dictionary(fc.string(), tie('tree'), { maxKeys: 6 })),
+    }));
+    fc.assert(fc.property(tree, (v) => {
+      const expected = JSON.stringify(v);
+      const got = jsonPieces(v);
+      if (expected === undefined) expect(got).toEqual([]);
+      else expect(got.join('')).toBe(expected);
+    }), { numRuns: 500 });
+  });
+
+  test('a merged-view page comes in pieces, none near the large-object size', () => {
+    const page = { data: { image: { files: { totalCount: 45_000, pageInfo: { hasNextPage: true, endCursor: 'x' }, edges: rows(1000) } } } };
+    const pieces = jsonPieces(page);
+    expect(pieces.join('')).toBe(JSON.stringify(page));
+    expect(JSON.stringify(page).length).toBeGreaterThan(8 * PIECE_CHARS);
+    expect(pieces.length).toBeGreaterThan(5);
+    for (const p of pieces) expect(p.length).toBeLessThan(3 * PIECE_CHARS);
+  });
+
+  test('an element bigger than a piece is walked into, its own lists cut too', () => {
+    const report = { data: { storage: [{ images: rows(800), layers: rows(800, 'l') }, { images: rows(3) }] } };
+    const pieces = jsonPieces(report);
+    expect(pieces.join('')).toBe(JSON.stringify(report));
+    for (const p of pieces) expect(p.length).toBeLessThan(3 * PIECE_CHARS);
+  });
+
+  test('a small answer is one piece', () => {
+    const small = { data: { images: { edges: rows(10) } } };
+    expect(jsonPieces(small)).toEqual([JSON.stringify(small)]);
+  });
+});
+
+describe('stringifyResult and bodyBytes', () => {
+  test('the bytes are those of Apollo\'s default serializer (JSON.stringify + newline), ASCII or not', () => {
+    for (const value of [{ data: { x: 1 } }, { data: { e: rows(1000) } }, { data: { e: rows(1000, '\u20ac\u00e9\ud83d\ude00') } },
+      { errors: [{ message: 'm', extensions: { code: 'X' } }], data: null }]) {
+      const body = stringifyResult(value);
+      expect(bodyBytes(body).equals(Buffer.from(`${JSON.stringify(value)}\n`, 'utf8'))).toBe(true);
+    }
+    expect(waitingBodies()).toBe(0);
+  });
+
+  test('a large body is parked under a token until taken, once', () => {
+    const value = { data: { e: rows(1000) } };
+    const token = stringifyResult(value);
+    expect(token.length).toBeLessThan(100);
+    expect(waitingBodies()).toBe(1);
+    expect(bodyBytes(token).toString('utf8')).toBe(`${JSON.stringify(value)}\n`);
+    expect(waitingBodies()).toBe(0);
+    const dropped = stringifyResult(value);
+    dropBody(dropped);
+    expect(waitingBodies()).toBe(0);
+  });
+});
