@@ -25,7 +25,7 @@ export interface LayerPair {
 const entryKey = (e: LayerEntry) => JSON.stringify([e.path, e.kind, e.size, e.mode, e.linkTarget, e.contentDigest]);
 
 /** The content identity of a layer, timestamps aside. */
-export const contentKey = (l: DiffLayer): string => [...l.entries.map(entryKey)].sort().join('\n');
+export const contentKey = (l: DiffLayer): string => JSON.stringify(l.entries.map(entryKey).sort());
 
 /** Paths added, modified or deleted between two entry lists. */
 export function changedPathCount(a: readonly LayerEntry[], b: readonly LayerEntry[]): number {
@@ -63,7 +63,8 @@ export function matchLayers(from: readonly DiffLayer[], to: readonly DiffLayer[]
     const changedPaths = s === 'SAME' ? 0 : changedPathCount(from[i]!.entries, l.entries);
     return { from: i, to: j, status: s, changedPaths, sizeDelta: l.size - from[i]!.size };
   });
-  for (const i of [...freeFrom].sort((a, b) => a - b)) {
+  // A Set iterates in insertion order, and deleting keeps the order of the rest: `from` order.
+  for (const i of freeFrom) {
     pairs.push({ from: i, to: null, status: 'REMOVED', changedPaths: from[i]!.entries.length, sizeDelta: -from[i]!.size });
   }
   return pairs;

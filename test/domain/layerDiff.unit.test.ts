@@ -5,6 +5,11 @@
  * timestamps), dropping some, adding new ones, and shuffling the order.
  * The generator knows the truth; matchLayers must recover it.
  */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { changedPathCount, matchLayers, type DiffLayer } from '../../src/domain/layerDiff';
 import type { LayerEntry } from '../../src/domain/layerEntry';
 
@@ -129,5 +134,50 @@ describe('layer matching: each layer pairs once, REMOVED in numeric order (issue
   it('twelve removed layers are listed 0, 1, 2, … 11 (numbers, not strings: 10 after 9)', () => {
     const from = Array.from({ length: 12 }, (_, i) => L(`sha256:r${i}`, entry(`/r${i}`, i + 1)));
     expect(matchLayers(from, []).map((p) => p.from)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+  });
+});
+
+/**
+ * A tar may hold one path twice; extracting it (tar, and Docker applying a layer) leaves the later
+ * entry (docs/domain.md §2.4). Two layers with the same entries in another order are paired by
+ * content (CHANGED), yet they extract differently wherever a path repeats: changedPaths counts
+ * those paths. GNU tar, extracting the two archives, is the oracle for which paths differ.
+ */
+describe('layer matching: a repeated path in another order (GNU tar as the oracle)', () => {
+  it('pairs the layers as CHANGED and counts each path whose extracted content differs', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'layerdiff-'));
+    try {
+      const versions: Record<string, string[]> = { x: ['one', 'two!'], y: ['same'] };
+      // Archive order of each layer: x twice (in opposite orders), y once.
+      const orders = { a: [['x', 0], ['y', 0], ['x', 1]], b: [['x', 1], ['y', 0], ['x', 0]] } as const;
+      const extracted: Record<string, Record<string, string>> = {};
+      const layers: Record<string, DiffLayer> = {};
+      for (const [name, order] of Object.entries(orders)) {
+        const src = join(dir, `src-${name}`);
+        const tarFile = join(dir, `${name}.tar`);
+        mkdirSync(src);
+        const entries: LayerEntry[] = [];
+        for (const [path, v] of order) {
+          const text = versions[path]![v]!;
+          writeFileSync(join(src, path), text);
+          execFileSync('tar', [existsSync(tarFile) ? '-rf' : '-cf', tarFile, '-C', src, path]);
+          entries.push({ path: `/${path}`, kind: 'FILE', size: text.length, mode: 0o644, uid: 0, gid: 0, linkTarget: null,
+            contentDigest: `sha256:${createHash('sha256').update(text).digest('hex')}` });
+        }
+        const out = join(dir, `out-${name}`);
+        mkdirSync(out);
+        execFileSync('tar', ['-xf', tarFile, '-C', out]);
+        extracted[name] = Object.fromEntries(readdirSync(out).map((f) => [f, readFileSync(join(out, f), 'utf8')]));
+        layers[name] = { diffId: `sha256:${createHash('sha256').update(readFileSync(tarFile)).digest('hex')}`, size: 7 + 4, entries };
+      }
+      const differing = Object.keys(extracted.a!).filter((f) => extracted.a![f] !== extracted.b![f]);
+      expect(differing).toEqual(['x']); // the oracle: only x extracts differently (the later entry wins)
+      expect(layers.a!.diffId).not.toBe(layers.b!.diffId);
+      expect(matchLayers([layers.a!], [layers.b!])).toEqual([
+        { from: 0, to: 0, status: 'CHANGED', changedPaths: differing.length, sizeDelta: 0 },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
