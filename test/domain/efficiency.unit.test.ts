@@ -69,6 +69,13 @@ describe('efficiency: leaves, sizes and the judged layers (issue 25, second pass
     expect(leaves.map((e) => `${e.kind} ${e.path} ${e.size}`)).toEqual(['FILE /a 5', 'FILE /p/q/r 1', 'WHITEOUT /w/x 0']);
   });
 
+  it('every whiteout is its own dive node ".wh.<name>": two whiteouts whose names end alike are two leaves', () => {
+    // dive adds /.wh.ab and /.wh.cb, each a leaf counted under the path it hides (0 bytes for a file).
+    expect(layerLeaves([wh('/ab'), wh('/cb'), wh('/d/xb')]).map((e) => e.path)).toEqual(['/ab', '/cb', '/d/xb']);
+    const r = efficiency(layers([file('/ab', 3), file('/cb', 5)], [wh('/ab'), wh('/cb')]));
+    expect(r.inefficientFiles).toEqual([{ path: '/cb', count: 2, wastedBytes: 5 }, { path: '/ab', count: 2, wastedBytes: 3 }]);
+  });
+
   it('layerSize counts regular files only (links, directories and markers are 0 in the tar)', () => {
     expect(layerSize([file('/a', 3), dir('/d', { size: 4096 }), { ...hardlink('/h', '/a'), size: 3 }, { ...file('/s', 9), kind: 'SYMLINK' }, wh('/x')])).toBe(3);
     expect(layerSize([])).toBe(0);

@@ -116,6 +116,35 @@ describe('removal (Docker semantics, docs/domain.md §3)', () => {
     expect(ledger.report().reclaimable.map((l) => l.diffId).sort()).toEqual([d('c'), d('n'), d('o')].sort());
   });
 
+  test('ledger lookups: an image is live from its add to its removal; a key once seen keeps its usage, 0 images when reclaimable', () => {
+    const ledger = new StorageLedger('DIFF_ID');
+    expect(ledger.hasImage('app1')).toBe(false);
+    ledger.addImage(image('app1', ['a', 'b', 'c']));
+    ledger.addImage(image('alpine', ['a']));
+    expect([ledger.hasImage('app1'), ledger.hasImage('alpine'), ledger.hasImage('ghost')]).toEqual([true, true, false]);
+    ledger.removeImage('app1');
+    expect([ledger.hasImage('app1'), ledger.hasImage('alpine')]).toEqual([false, true]);
+    expect(ledger.imageFigures('app1')).toBeNull();
+    expect(ledger.imageFigures('alpine')).toEqual({ imageId: 'alpine', size: 100, sharedSize: 0, uniqueSize: 100 });
+    expect(ledger.layerUsage(d('c'))).toEqual({ key: d('c'), diffId: d('c'), size: 10, imageCount: 0 });
+    expect(ledger.layerUsage(d('a'))?.imageCount).toBe(1);
+    expect(ledger.layerUsage(d('n'))).toBeNull();
+  });
+
+  test('ledger lists are kept while nothing changes and rebuilt after every change, a removal then an add included', () => {
+    const ledger = new StorageLedger('DIFF_ID');
+    ['alpine', 'app1'].forEach((id) => ledger.addImage(family().find((i) => i.imageId === id) as StorageImage));
+    const first = ledger.report();
+    expect(ledger.imageList()).toBe(first.images); // asked again at the same position: the same lists
+    expect(ledger.layerList()).toBe(first.layers);
+    ledger.removeImage('alpine');
+    ledger.addImage(image('again', ['a', 'b'])); // no new key: only the removal and the add change the ledger
+    const after = ledger.report();
+    expect(after.images.map((i) => i.imageId)).toEqual(['app1', 'again']);
+    expect(after.layers.map((l) => [l.diffId, l.imageCount])).toEqual(storageReport('DIFF_ID', [
+      image('app1', ['a', 'b', 'c']), image('again', ['a', 'b'])]).layers.map((l) => [l.diffId, l.imageCount]));
+  });
+
   test('ledger by CHAIN_ID ignores unpositioned layers; re-adding makes a layer live again', () => {
     const ledger = new StorageLedger('CHAIN_ID');
     ledger.addKnownLayer({ diffId: d('o'), chainId: null, size: 7 });
