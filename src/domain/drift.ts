@@ -70,9 +70,12 @@ interface TagState {
 
 const top = (chain: readonly string[] | undefined): string | undefined => (chain && chain.length ? chain[chain.length - 1] : undefined);
 
-/** True when `inner` (non-empty) is a prefix of `outer`. */
+/**
+ * True when `inner` (non-empty) is a prefix of `outer`. No length check: past the end of
+ * `outer` the element is undefined, which equals no ChainID.
+ */
 export const containsChain = (outer: readonly string[], inner: readonly string[]): boolean =>
-  inner.length > 0 && inner.length <= outer.length && outer[inner.length - 1] === inner[inner.length - 1];
+  inner.length > 0 && outer[inner.length - 1] === inner[inner.length - 1];
 
 /** Most behind first, then longest behind, then tag, then image order. */
 export function compareDrift(order: (imageId: string) => number) {
@@ -90,7 +93,8 @@ export class DriftIndex {
   private readonly tagsByTop = new Map<string, Set<string>>();
   /** imageId → tags it is behind on. */
   private readonly byImage = new Map<string, Set<string>>();
-  private readonly listCache = new Map<string, BaseDriftEntry[]>();
+  /** Listings by tag (null: every tag). */
+  private readonly listCache = new Map<string | null, BaseDriftEntry[]>();
 
   constructor(private readonly stacks: StackMembers) {}
 
@@ -98,29 +102,27 @@ export class DriftIndex {
   addImage(img: DriftImage, position: number): void {
     if (this.live.has(img.imageId)) return;
     this.chains.set(img.imageId, img.chainIds);
-    if (img.chainIds.length === 0) return;
     this.live.set(img.imageId, img);
-    const seen = new Set<string>();
-    for (const chainId of img.chainIds) {
-      for (const tag of this.tagsByTop.get(chainId) ?? []) {
-        if (seen.has(tag)) continue;
-        seen.add(tag);
-        const state = this.tags.get(tag)!;
-        const entry = this.driftOf(tag, state, img);
-        if (entry) this.setEntry(state, entry, position);
-      }
+    // The tags with a target somewhere in this chain, each once (a layerless image has none).
+    const tags = new Set<string>();
+    for (const chainId of img.chainIds) for (const tag of this.tagsByTop.get(chainId) ?? []) tags.add(tag);
+    for (const tag of tags) {
+      const state = this.tags.get(tag)!;
+      const entry = this.driftOf(tag, state, img);
+      if (entry) this.setEntry(state, entry, position);
     }
   }
 
   /** Forgets a live image's entries (its chain is kept: it may be an old target). */
   removeImage(imageId: string, position: number): void {
-    if (!this.live.delete(imageId)) return;
+    this.live.delete(imageId);
     for (const tag of this.byImage.get(imageId) ?? []) {
       const state = this.tags.get(tag)!;
       state.entries.delete(imageId);
       state.changedAt = position;
+      this.listCache.clear();
     }
-    if (this.byImage.delete(imageId)) this.listCache.clear();
+    this.byImage.delete(imageId);
   }
 
   /** A move (or untag, to null) of a tag: the tag's entries are recomputed once. */
@@ -146,13 +148,15 @@ export class DriftIndex {
 
   private recompute(tag: string, state: TagState, position: number): void {
     const before = state.entries;
-    for (const id of before.keys()) this.byImage.get(id)?.delete(tag);
+    for (const id of before.keys()) this.byImage.get(id)!.delete(tag); // setEntry filed each one
     state.entries = new Map();
     const current = this.currentOf(state);
     if (current !== null) {
       const candidates = new Set<string>();
       for (const [t, targets] of state.byTop) {
-        if (targets.size === 1 && targets.has(current)) continue;
+        // Every image on the current target's stack contains its chain: none is behind, and
+        // skipping them keeps a move's cost to the images on the old targets.
+        if (targets.has(current)) continue;
         for (const id of this.stacks.imagesHaving(t)) candidates.add(id);
       }
       for (const id of candidates) {
@@ -161,14 +165,14 @@ export class DriftIndex {
         if (entry) this.setEntry(state, entry, position);
       }
     }
-    if (before.size > 0 || state.entries.size > 0) {
+    if (before.size > 0) { // new entries: setEntry has done this
       state.changedAt = position;
       this.listCache.clear();
     }
   }
 
   private currentOf(state: TagState): string | null {
-    return state.moves[state.moves.length - 1]?.to ?? null;
+    return state.moves[state.moves.length - 1]!.to; // a tag's state is made with its first move
   }
 
   private setEntry(state: TagState, entry: BaseDriftEntry, position: number): void {
@@ -182,20 +186,18 @@ export class DriftIndex {
   private driftOf(tag: string, state: TagState, img: DriftImage): BaseDriftEntry | null {
     const current = this.currentOf(state);
     if (current === null || state.lastIndex.has(img.imageId)) return null;
-    const currentChain = this.chains.get(current) ?? [];
-    if (containsChain(img.chainIds, currentChain)) return null;
-    for (let k = img.chainIds.length - 1; k >= 0; k--) {
-      const targets = state.byTop.get(img.chainIds[k]!);
+    const currentChain = this.chains.get(current); // undefined: a target the index never saw
+    if (currentChain !== undefined && containsChain(img.chainIds, currentChain)) return null;
+    for (const chainId of [...img.chainIds].reverse()) { // deepest first
+      const targets = state.byTop.get(chainId);
       if (!targets) continue;
-      let builtOn: string | null = null;
+      // The last move to any of them; builtOn is the target that move went to.
       let last = -1;
-      for (const t of targets) {
-        const i = state.lastIndex.get(t)!;
-        if (i > last) { last = i; builtOn = t; }
-      }
+      for (const t of targets) last = Math.max(last, state.lastIndex.get(t)!);
+      const builtOn = state.moves[last]!.to!;
       const away = state.moves[last + 1]!;
       const movesBehind = state.movesToImage[state.moves.length - 1]! - state.movesToImage[last]!;
-      return { imageId: img.imageId, tag, builtOn: builtOn!, current, movesBehind, since: away.at, sincePosition: away.position };
+      return { imageId: img.imageId, tag, builtOn, current, movesBehind, since: away.at, sincePosition: away.position };
     }
     return null;
   }
@@ -204,13 +206,13 @@ export class DriftIndex {
 
   /** Every entry (all tags when tag is null), most behind first. Shared until the next change: do not modify. */
   list(tag: string | null): readonly BaseDriftEntry[] {
-    const key = tag ?? '';
-    const hit = this.listCache.get(key);
+    const hit = this.listCache.get(tag);
     if (hit) return hit;
     const states = tag === null ? [...this.tags.values()] : [this.tags.get(tag)].filter((s): s is TagState => !!s);
-    const out = states.flatMap((s) => [...s.entries.values()]).sort(compareDrift((id) => this.live.get(id)?.order ?? 0));
+    // Every entry's image is live: removeImage drops its entries.
+    const out = states.flatMap((s) => [...s.entries.values()]).sort(compareDrift((id) => this.live.get(id)!.order));
     if (this.listCache.size >= 64) this.listCache.clear();
-    this.listCache.set(key, out);
+    this.listCache.set(tag, out);
     return out;
   }
 

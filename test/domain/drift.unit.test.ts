@@ -279,3 +279,116 @@ test('among targets with one chain, builtOn is the one the tag pointed to last, 
   s.move('base', 'v3');
   expect(s.drift.list('base').map((e) => [e.imageId, e.builtOn, e.movesBehind])).toEqual([['app', 'v1b', 1]]);
 });
+
+describe('drift (issue 25, third pass): the order is a total order; an untagged tag; what a move reads', () => {
+  const entry = (imageId: string, tag: string, movesBehind: number, sincePosition: number) =>
+    ({ imageId, tag, builtOn: 'b', current: 'c', movesBehind, since: 'x', sincePosition });
+
+  test('compareDrift is a consistent comparator: cmp(a, b) and cmp(b, a) have opposite signs, and 0 means every key is equal', () => {
+    // A comparator that answers 0 for b before a (or -1 both ways) leaves the order to the sort's
+    // algorithm (ECMAScript's Array.prototype.sort: "implementation-defined" for inconsistent ones).
+    const order: Record<string, number> = { i1: 1, i2: 2, t1: 7, t2: 7 };
+    const cmp = compareDrift((id) => order[id] ?? 0);
+    const xs = [
+      entry('i1', 'a', 3, 1), entry('i1', 'a', 2, 1), entry('i1', 'a', 2, 5), entry('i1', 'b', 2, 5),
+      entry('i2', 'b', 2, 5), entry('t1', 'b', 2, 5), entry('t2', 'b', 2, 5),
+    ];
+    for (const a of xs) {
+      expect([a.imageId, a.tag, cmp(a, { ...a })]).toEqual([a.imageId, a.tag, 0]);
+      for (const b of xs.filter((x) => x !== a)) {
+        const ab = Math.sign(cmp(a, b));
+        expect([a, b, ab === 0, ab]).toEqual([a, b, false, -Math.sign(cmp(b, a))]);
+      }
+    }
+  });
+
+  test('an image committed on an old target after the tag was untagged is not behind (no current target)', () => {
+    const s = setup();
+    s.add('v1', ['a']);
+    s.add('v2', ['b']);
+    s.move('base', 'v1');
+    s.move('base', 'v2');
+    s.move('base', null);
+    s.add('late', ['a', 'late']);
+    expect(s.drift.ofImage('late')).toEqual([]);
+    expect(s.drift.list('base')).toEqual([]);
+    s.move('base', 'v2'); // tagged again: now it is behind, by two moves to an image (the untag is none)
+    expect(brief(s.drift.ofImage('late'))).toEqual(['late on base: v1 -> v2, 2 behind since 4']);
+  });
+
+  test('a move reads the stacks of the old targets only (the cost the header states), not the current target\'s', () => {
+    const stacks = new BaseChainIndex();
+    const asked: string[] = [];
+    const drift = new DriftIndex({ imagesHaving: (chainId) => { asked.push(chainId); return stacks.imagesHaving(chainId); } });
+    const [ca, cb] = [chains([d('a')]), chains([d('b')])];
+    const add = (imageId: string, chainIds: string[], order: number) => {
+      stacks.add({ imageId, chainIds, order });
+      drift.addImage({ imageId, chainIds, order }, order);
+    };
+    add('v1', ca, 1);
+    add('v2', cb, 2);
+    add('onV2', chains([d('b'), d('x')]), 3);
+    drift.moveTag('base', { position: 4, at: 't4', to: 'v1' });
+    expect(asked).toEqual([]); // its only target is the current one
+    drift.moveTag('base', { position: 5, at: 't5', to: 'v2' });
+    expect(asked).toEqual([ca[0]]);
+    asked.length = 0;
+    drift.moveTag('base', { position: 6, at: 't6', to: 'v1' }); // back: v2's stack is an old target's now
+    expect(asked).toEqual([cb[0]]);
+    expect(drift.ofImage('onV2').map((e) => [e.builtOn, e.current])).toEqual([['v2', 'v1']]);
+  });
+});
+
+describe('drift listings (issue 25, third pass)', () => {
+  test('images equally behind on one tag are listed in the order they became live, not by image ID', () => {
+    const s = setup();
+    s.add('v1', ['a']);
+    s.add('zz-first', ['a', 'x']);
+    s.add('aa-second', ['a', 'y']);
+    s.move('base', 'v1');
+    s.add('v2', ['b']);
+    s.move('base', 'v2');
+    expect(s.drift.list('base').map((e) => e.imageId)).toEqual(['zz-first', 'aa-second']);
+    expect(s.drift.list(null).map((e) => e.imageId)).toEqual(['zz-first', 'aa-second']);
+  });
+
+  test('a listing is shared until the next change (the same array, whatever else was asked), and rebuilt after one', () => {
+    const s = setup();
+    s.add('v1', ['a']);
+    s.add('w1', ['w']);
+    s.add('app', ['a', 'x']);
+    s.add('app2', ['w', 'y']);
+    s.move('base', 'v1');
+    s.move('other', 'w1');
+    s.add('v2', ['b']);
+    s.move('base', 'v2');
+    const all = s.drift.list(null);
+    const base = s.drift.list('base');
+    expect(s.drift.list('other')).toEqual([]);
+    expect(s.drift.list(null)).toBe(all);
+    expect(s.drift.list('base')).toBe(base);
+    s.add('w2', ['c']);
+    s.move('other', 'w2');
+    const after = s.drift.list(null);
+    expect(after).not.toBe(all);
+    expect(after.map((e) => e.tag).sort()).toEqual(['base', 'other']);
+  });
+
+  test('an untag reads no stack: with no current target nothing can be behind', () => {
+    const stacks = new BaseChainIndex();
+    const asked: string[] = [];
+    const drift = new DriftIndex({ imagesHaving: (chainId) => { asked.push(chainId); return stacks.imagesHaving(chainId); } });
+    for (const [imageId, letters, order] of [['v1', ['a'], 1], ['v2', ['b'], 2], ['app', ['a', 'x'], 3]] as const) {
+      const img = { imageId, chainIds: chains(letters.map(d)), order };
+      stacks.add(img);
+      drift.addImage(img, order);
+    }
+    drift.moveTag('base', { position: 4, at: 't4', to: 'v1' });
+    drift.moveTag('base', { position: 5, at: 't5', to: 'v2' });
+    expect(drift.list('base')).toHaveLength(1);
+    asked.length = 0;
+    drift.moveTag('base', { position: 6, at: 't6', to: null });
+    expect(drift.list('base')).toEqual([]);
+    expect(asked).toEqual([]);
+  });
+});
