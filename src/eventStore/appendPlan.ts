@@ -13,7 +13,6 @@
 import { badInput, conflict } from '../domain/errors';
 import { EVENT_SCHEMA_VERSION } from '../domain/events';
 import { findBadText, textProblem, type BadText } from '../domain/text';
-import { canonicalText } from './canonicalText';
 import { GENESIS_HASH, chainHash } from './hashChain';
 import type { AppendOptions, EventMetadata, ExpectedVersion, StoredEvent, StreamAppend } from './types';
 
@@ -119,13 +118,16 @@ export function prepareAppend(batch: StreamAppend[], options: AppendOptions): Pr
     if (bad) throw badTextError(bad);
   }
   const metadata: EventMetadata = { actor: options.actor ?? null, recordedAt: (options.recordedAt ?? new Date()).toISOString() };
+  // Its keys are in code-unit order and its values strings or null, so JSON.stringify writes its canonical
+  // form: one text serves the row and the hash (test/eventStore/canonicalText.prop.test.ts holds them equal).
+  const metadataText = JSON.stringify(metadata);
   return {
     streams: batch.map((b) => ({ stream: b.stream, expectedVersion: b.expectedVersion })),
     events,
     key: options.idempotencyKey ?? null,
     metadata,
-    metadataText: JSON.stringify(metadata),
-    metadataCanonical: canonicalText(metadata),
+    metadataText,
+    metadataCanonical: metadataText,
   };
 }
 

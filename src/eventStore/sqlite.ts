@@ -225,6 +225,7 @@ export class SqliteEventStore implements EventStore {
       const end = Math.min(rows.length, start + ROWS_PER_INSERT);
       let insert = st.insert.get(end - start);
       if (!insert) { insert = this.writer.prepare(insertSql(end - start)); st.insert.set(end - start, insert); }
+      if (end - start === 1) { insert.run(rows[start]!); continue; } // a single row is its own parameter list
       const params: unknown[] = [];
       for (let i = start; i < end; i++) params.push(...rows[i]!);
       insert.run(params);

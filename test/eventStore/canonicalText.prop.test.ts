@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { canonicalJson } from '../../src/domain/canonicalJson';
 import { canonicalText } from '../../src/eventStore/canonicalText';
+import { prepareAppend } from '../../src/eventStore/appendPlan';
 import { chainHash, eventHash, GENESIS_HASH } from '../../src/eventStore/hashChain';
 
 const json = fc.jsonValue();
@@ -14,6 +15,11 @@ const json = fc.jsonValue();
 describe('canonicalText', () => {
   it('writes every JSON value exactly as canonicalJson does', () => {
     fc.assert(fc.property(json, (v) => { expect(canonicalText(v)).toBe(canonicalJson(v)); }), { numRuns: 2000 });
+  });
+
+  it('sorts objects of any width (insertion sort up to 24 keys, Array.prototype.sort above) as canonicalJson does', () => {
+    const wide = fc.dictionary(fc.string({ unit: 'binary', maxLength: 6 }), fc.jsonValue({ maxDepth: 1 }), { minKeys: 2, maxKeys: 60 });
+    fc.assert(fc.property(wide, (v) => { expect(canonicalText(v)).toBe(canonicalJson(v)); }), { numRuns: 500 });
   });
 
   it('sorts keys by code unit, drops undefined members and refuses non-finite numbers, as canonicalJson does', () => {
@@ -42,5 +48,17 @@ describe('chainHash', () => {
     fc.assert(fc.property(event, fc.constantFrom(GENESIS_HASH, 'ab'.repeat(32)), (e, prev) => {
       expect(chainHash(prev, e, canonicalJson(e.metadata))).toBe(eventHash(prev, e));
     }), { numRuns: 1000 });
+  });
+});
+
+describe('prepareAppend', () => {
+  it('hashes the metadata in its canonical form (the stored metadata text, reused for the hash)', () => {
+    const actor = fc.option(fc.string({ unit: 'grapheme', maxLength: 30 }), { nil: undefined });
+    const when = fc.date({ noInvalidDate: true, min: new Date(0), max: new Date(253402300799999) });
+    fc.assert(fc.property(actor, when, (a, d) => {
+      const p = prepareAppend([{ stream: 's', expectedVersion: 0, events: [{ type: 'T', data: {} }] }], { actor: a, recordedAt: d });
+      expect(p.metadataCanonical).toBe(canonicalJson(p.metadata));
+      expect(JSON.parse(p.metadataText)).toEqual(p.metadata);
+    }), { numRuns: 500 });
   });
 });
