@@ -26,6 +26,9 @@ import { ReadModelStats } from './readModelStats';
 
 type BlobRef = { digest: string | null; mediaType: string | null; compressedSize: number | null };
 
+/** An image no tag points at (shared: repoTagsView never hands out an array a caller could grow). */
+const NO_TAGS: readonly string[] = Object.freeze([]);
+
 const sameBlobs = (a: readonly BlobRef[], b: readonly BlobRef[]) => a.length === b.length
   && a.every((l, i) => l.digest === b[i]!.digest && l.mediaType === b[i]!.mediaType && l.compressedSize === b[i]!.compressedSize);
 
@@ -279,8 +282,16 @@ export class ReadModel {
     return this.tags.get(key) ?? null;
   }
 
-  /** Tags pointing at the image now, sorted. */
+  /** Tags pointing at the image now, sorted (a copy the caller may change). */
   repoTags(imageId: string): string[] {
+    return [...this.repoTagsView(imageId)];
+  }
+
+  /**
+   * The same tags without a copy, for readers that only read (the GraphQL
+   * field: the dashboard asks it of every image on a page; issue 19 item 5).
+   */
+  repoTagsView(imageId: string): readonly string[] {
     if (!this.tagsByImageCache) {
       const index = new Map<string, string[]>();
       for (const t of this.tags.values()) {
@@ -291,7 +302,7 @@ export class ReadModel {
       for (const list of index.values()) list.sort();
       this.tagsByImageCache = index;
     }
-    return [...(this.tagsByImageCache.get(imageId) ?? [])];
+    return this.tagsByImageCache.get(imageId) ?? NO_TAGS;
   }
 
   lineage(): Lineage {

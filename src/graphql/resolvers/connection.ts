@@ -37,15 +37,23 @@ export function connectionOf<T>(nodes: T[], cursorOf: (n: T) => string, totalCou
   };
 }
 
-/** A page of an in-memory list by offset cursors. */
-export function offsetConnection<T>(all: readonly T[], first: number | null | undefined, after: string | null | undefined, kind: string,
-  fallback = 50): Connection<T> {
+/**
+ * A page of an in-memory list by offset cursors; `node` maps each element of
+ * the page to the object served (one pass, one edge object per element).
+ */
+export function offsetConnection<T, N = T>(all: readonly T[], first: number | null | undefined, after: string | null | undefined,
+  kind: string, fallback = 50, node: (element: T) => N = (e) => e as unknown as N): Connection<N> {
   const size = pageSize(first, fallback);
   const a = decodeCursor(kind, after);
   const start = a === null ? 0 : Number(a) + 1;
   if (!Number.isInteger(start) || start < 0) throw badInput('invalid cursor');
-  const slice = all.slice(start, start + size);
-  const nodes = slice.map((node, i) => ({ node, i: start + i }));
-  const conn = connectionOf(nodes, (n) => encodeCursor(kind, n.i), all.length, start + size < all.length, start > 0);
-  return { ...conn, edges: conn.edges.map((e) => ({ cursor: e.cursor, node: e.node.node })) };
+  const end = Math.min(all.length, start + size);
+  const edges: Connection<N>['edges'] = [];
+  for (let i = start; i < end; i++) edges.push({ cursor: encodeCursor(kind, i), node: node(all[i]!) });
+  return {
+    edges,
+    pageInfo: { hasNextPage: start + size < all.length, hasPreviousPage: start > 0,
+      startCursor: edges[0]?.cursor ?? null, endCursor: edges[edges.length - 1]?.cursor ?? null },
+    totalCount: all.length,
+  };
 }

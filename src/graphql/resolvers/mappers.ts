@@ -9,8 +9,25 @@ import { layerObj } from './context';
 /** A MergedFile object; `image` (when reached through one) lets MergedFile.content read the bytes. One copy per entry: pages hold 1,000. */
 export const mergedFile = (e: MergedEntry, image?: ImageRecord) => ({ ...e, image });
 
-/** An ImageLayer object; its Layer is built only when a query asks for it (imageLayerLayer). */
-export const imageLayer = (l: ImageLayerRecord, model: ReadModel) => ({ ...l, model });
+/**
+ * An ImageLayer object: the record's fields read through (no copy of its eight
+ * fields for every layer of every image on a page; issue 19 item 5), and the
+ * model for ImageLayer.layer, which is built only when a query asks for it
+ * (imageLayerLayer). Getters, so the default resolvers of both engines read them.
+ */
+export class ImageLayerObj implements ImageLayerRecord {
+  constructor(readonly rec: ImageLayerRecord, readonly model: ReadModel) {}
+  get index() { return this.rec.index; }
+  get diffId() { return this.rec.diffId; }
+  get chainId() { return this.rec.chainId; }
+  get digest() { return this.rec.digest; }
+  get mediaType() { return this.rec.mediaType; }
+  get compressedSize() { return this.rec.compressedSize; }
+  get size() { return this.rec.size; }
+  get createdBy() { return this.rec.createdBy; }
+}
+
+export const imageLayer = (l: ImageLayerRecord, model: ReadModel) => new ImageLayerObj(l, model);
 
 /** ImageLayer.layer. */
 export function imageLayerLayer(l: ImageLayerRecord & { model: ReadModel }) {

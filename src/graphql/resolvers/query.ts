@@ -60,10 +60,9 @@ export const queryResolvers = {
     let list = model.liveImages();
     if (args.search) {
       const q = args.search.toLowerCase();
-      list = list.filter((i) => i.imageId.includes(q) || model.repoTags(i.imageId).some((t) => t.toLowerCase().includes(q)));
+      list = list.filter((i) => i.imageId.includes(q) || model.repoTagsView(i.imageId).some((t) => t.toLowerCase().includes(q)));
     }
-    const conn = offsetConnection(list, args.first, args.after, 'image', 50);
-    return { ...conn, edges: conn.edges.map((e) => ({ cursor: e.cursor, node: imageObj(e.node, model) })) };
+    return offsetConnection(list, args.first, args.after, 'image', 50, (rec) => imageObj(rec, model));
   },
   async layer(_: unknown, args: { diffId: string; asOf?: number }, ctx: Ctx) {
     const model = await ctx.app.models.at(args.asOf);

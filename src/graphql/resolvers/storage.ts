@@ -9,12 +9,25 @@ import { offsetConnection } from './connection';
 import type { ReadModel } from '../../projections/readModel';
 import { imageObj, layerObj } from './context';
 
+/**
+ * A LayerUsage row: the ledger's figures read through, its Layer object built
+ * only when a query asks for it (the report lists every layer; issue 19 item 5).
+ */
+class LayerUsageRow {
+  constructor(private readonly u: LayerUsage, private readonly model: ReadModel) {}
+  get key() { return this.u.key; }
+  get diffId() { return this.u.diffId; }
+  get size() { return this.u.size; }
+  get imageCount() { return this.u.imageCount; }
+  get layer() {
+    const layer = this.model.layers.get(this.u.diffId);
+    return layer ? layerObj(layer, this.model) : null;
+  }
+}
+
 export function storageReportOf(model: ReadModel, by: ShareKey, figures?: StorageFigures) {
   const ledger = model.ledger(by);
-  const usage = (u: LayerUsage) => {
-    const layer = model.layers.get(u.diffId);
-    return { key: u.key, diffId: u.diffId, size: u.size, imageCount: u.imageCount, layer: layer ? layerObj(layer, model) : null };
-  };
+  const usage = (u: LayerUsage) => new LayerUsageRow(u, model);
   const imageStorage = (f: ImageStorageFigures) => {
     const rec = model.images.get(f.imageId)!;
     return { image: imageObj(rec, model), size: f.size, sharedSize: f.sharedSize, uniqueSize: f.uniqueSize };
@@ -38,8 +51,7 @@ type Report = ReturnType<typeof storageReportOf>;
 type PageArgs = { first?: number | null; after?: string | null };
 
 function page<T, U>(all: readonly T[], args: PageArgs, kind: string, map: (row: T) => U) {
-  const conn = offsetConnection(all, args.first, args.after, kind, 100);
-  return { ...conn, edges: conn.edges.map((e) => ({ cursor: e.cursor, node: map(e.node) })) };
+  return offsetConnection(all, args.first, args.after, kind, 100, map);
 }
 
 /**
