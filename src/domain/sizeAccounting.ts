@@ -9,6 +9,7 @@
  * docker-engine suite.
  */
 import type { LayerEntry } from './layerEntry';
+import { parentOf } from './whiteout';
 
 export type SizeAccounting = 'CONTENT' | 'DOCKER';
 
@@ -21,7 +22,9 @@ export function utf8Length(s: string): number {
     const c = s.charCodeAt(i);
     if (c < 0x80) n += 1;
     else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) { n += 4; i++; }
+    // A high surrogate followed by a low one is one 4-byte code point. At the end of the string
+    // charCodeAt(i + 1) is NaN, and NaN & 0xfc00 is 0: a lone high surrogate needs no length check.
+    else if (c >= 0xd800 && c <= 0xdbff && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) { n += 4; i++; }
     else n += 3;
   }
   return n;
@@ -34,34 +37,37 @@ export function dockerEntrySize(e: Pick<LayerEntry, 'kind' | 'size' | 'linkTarge
   return 0;
 }
 
-const isBelow = (path: string, dir: string): boolean => path.startsWith(dir === '/' ? '/' : `${dir}/`) && path !== dir;
-
 /**
- * A layer's DOCKER size: its entries extracted in archive order (a later entry
- * at a path replaces the earlier one, and a non-directory replacing a directory
- * removes what was below it, as Docker's extraction does), then each surviving
- * inode counted once. A hard link shares the inode of the entry it names in the
- * same layer; one naming nothing there counts 0.
+ * A layer's DOCKER size: its entries extracted in archive order, as Docker's
+ * UnpackLayer does (an existing path is removed, with everything below it, unless
+ * it is a directory and the entry one too; a missing parent directory is created),
+ * then each surviving inode counted once. So a non-directory replaces a directory
+ * whether the layer named it or only implied it as a parent. A hard link shares
+ * the inode of the entry it names in the same layer; one naming nothing there
+ * counts 0.
  */
 export function dockerLayerSize(entries: readonly LayerEntry[]): number {
   type Inode = { size: number };
-  const at = new Map<string, { kind: LayerEntry['kind']; inode: Inode | null }>();
+  // Keyed by path; a hard link without a target looks up null, which is no key.
+  const at = new Map<string | null, Inode | null>();
+  /** Directory (named or implied) → the paths extracted directly below it. */
+  const children = new Map<string, Set<string>>();
+  const removeBelow = (dir: string): void => {
+    for (const child of children.get(dir) ?? []) {
+      at.delete(child);
+      removeBelow(child);
+    }
+    children.delete(dir);
+  };
   for (const e of entries) {
     if (e.kind === 'OPAQUE_WHITEOUT') continue; // an attribute on the directory, not a file
-    const before = at.get(e.path);
-    if (before && before.kind === 'DIRECTORY' && e.kind !== 'DIRECTORY') {
-      for (const p of [...at.keys()]) if (isBelow(p, e.path)) at.delete(p);
-    }
-    if (e.kind === 'HARDLINK') {
-      const target = e.linkTarget === null ? undefined : at.get(e.linkTarget);
-      at.set(e.path, { kind: 'HARDLINK', inode: target?.inode ?? null });
-    } else {
-      at.set(e.path, { kind: e.kind, inode: { size: dockerEntrySize(e) } });
-    }
+    if (e.kind !== 'DIRECTORY') removeBelow(e.path);
+    fileUnderParents(children, e.path);
+    at.set(e.path, e.kind === 'HARDLINK' ? at.get(e.linkTarget) ?? null : { size: dockerEntrySize(e) });
   }
   const seen = new Set<Inode>();
   let total = 0;
-  for (const { inode } of at.values()) {
+  for (const inode of at.values()) {
     if (inode === null || seen.has(inode)) continue;
     seen.add(inode);
     total += inode.size;
@@ -72,3 +78,15 @@ export function dockerLayerSize(entries: readonly LayerEntry[]): number {
 /** A layer's size under the given accounting; CONTENT is the recorded size. */
 export const layerSizeOf = (accounting: SizeAccounting, contentSize: number, entries: () => readonly LayerEntry[]): number =>
   accounting === 'CONTENT' ? contentSize : dockerLayerSize(entries());
+
+/** Files a path under its parent, and each implied parent under its own, up to "/". */
+function fileUnderParents(children: Map<string, Set<string>>, path: string): void {
+  for (let p = path; p !== '/';) {
+    const parent = parentOf(p);
+    const set = children.get(parent);
+    if (set === undefined) children.set(parent, new Set([p]));
+    else if (set.has(p)) return; // filed before, and so was every parent above it
+    else set.add(p);
+    p = parent;
+  }
+}

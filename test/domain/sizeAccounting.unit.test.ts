@@ -94,3 +94,26 @@ describe('size accounting edges (issue 25, second pass)', () => {
     expect(SIZE_ACCOUNTINGS).toEqual(['CONTENT', 'DOCKER']);
   });
 });
+
+describe('DOCKER layer size: a directory the layer only implies (issue 25, third pass)', () => {
+  // Docker's UnpackLayer creates a missing parent directory, and removes an existing path with
+  // everything below it unless both it and the entry are directories. Each expected figure is
+  // Docker Engine's answer for the same tar, built with GNU tar (`--no-recursion`, so no entry
+  // names the parent directory) and measured by `docker import` then
+  // `docker image inspect -f '{{.Size}}'`.
+  test('a non-directory replacing a directory that no entry named, only implied as a parent, removes what was below it', () => {
+    expect(dockerLayerSize([file('/d/x', 4), file('/d', 1)])).toBe(1); // the engine: 1
+    // The engine: 5, the link's 2 target bytes ("/t") and z's 3.
+    expect(dockerLayerSize([file('/d/e/x', 4), file('/d/y', 2), symlink('/d', '/t'), file('/z', 3)])).toBe(5);
+    expect(dockerLayerSize([file('/d/e/x', 4), file('/d/e', 1), file('/d/f', 2)])).toBe(3); // the engine: 3 (only d/e's subtree goes)
+  });
+
+  test('a directory over an implied directory keeps what is below it', () => {
+    expect(dockerLayerSize([file('/d/x', 4), dir('/d'), file('/d/y', 2)])).toBe(6); // the engine: 6
+  });
+
+  test('an opaque marker after the directory\'s own files removes none of them (it is an attribute of the directory)', () => {
+    // Archive order d/, d/-x, d/.wh..wh..opq ("-" sorts before "."): the engine: 4.
+    expect(dockerLayerSize([dir('/d'), file('/d/-x', 4), opq('/d')])).toBe(4);
+  });
+});
