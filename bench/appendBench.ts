@@ -5,7 +5,7 @@
  * better-sqlite3 in one transaction per append on SQLite, pg in one
  * transaction per append on PostgreSQL (a fresh database, dropped after).
  * Each shape runs a warm-up round (not counted) and then ROUNDS rounds; within
- * a round store and raw alternate in blocks of ~200 events (load drifts within
+ * a round store and raw alternate in blocks of ~500 events (load drifts within
  * a run on this shared machine), both sides handed inputs built before their
  * clock starts, and the row is the median of each side's round totals. The
  * raw side does per event what any writer of the row must: JSON.stringify of
@@ -31,8 +31,13 @@ const payload = (i: number) => ({
 interface Shape { label: string; appends: number; perAppend: number; goal: { sqlite: number; postgres: number } }
 
 const ROUNDS = 3;
-/** Appends per block: store and raw alternate block by block, so load drifting within a round falls on both sides alike. */
-const BLOCK_EVENTS = 200;
+/**
+ * Events per block: store and raw alternate block by block, so load drifting within a round falls on both sides
+ * alike. Large, because at each switch the collection of one side's garbage can fall into the other's block (the
+ * store makes more garbage than the raw side, so more switches would charge the raw side more: bench/RESULTS.md,
+ * "Appends, second pass").
+ */
+const BLOCK_EVENTS = 500;
 const medianOf = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
 
 /** CPU (user+sys) of this process in ms: SQLite runs in-process, so it is the store's and the floor's own cost, steadier than wall under load. */
