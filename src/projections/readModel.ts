@@ -22,7 +22,9 @@ import type { ShareKey, StorageImage } from '../domain/storage';
 import { asDomainEvent, type StoredEvent } from '../eventStore/types';
 import type { ContainerRecord, ImageLayerRecord, ImageRecord, LayerRecord, ManifestRecord, TagRecord, TransferRecord } from './records';
 import { SharedImageLayers } from './readModelLayers';
+import { SharedHistorySteps } from './sharedHistory';
 import { ReadModelStats } from './readModelStats';
+import { StreamVersions } from './streamVersions';
 
 type BlobRef = { digest: string | null; mediaType: string | null; compressedSize: number | null };
 
@@ -54,7 +56,7 @@ export class ReadModel {
   readonly tags = new Map<string, TagRecord>();
   readonly containers = new Map<string, ContainerRecord>();
   /** Stream versions of every stream seen (for expectedVersion answers). */
-  readonly streamVersions = new Map<string, number>();
+  readonly streamVersions = new StreamVersions();
   private readonly manifestIndex = new Map<string, string>();
   /** imageId → its pulls and pushes, oldest first (kept across removal: history). */
   readonly transfers = new Map<string, TransferRecord[]>();
@@ -64,6 +66,8 @@ export class ReadModel {
   };
   /** ChainIDs and layer records shared between images (readModelLayers.ts). */
   private readonly imageLayers = new SharedImageLayers(sha256Hex);
+  /** History steps shared between images (sharedHistory.ts). */
+  private readonly history = new SharedHistorySteps();
   /** Longest lists, for the cost model (readModelStats.ts). */
   readonly stats = new ReadModelStats();
   private lineageCache: Lineage | null = null;
@@ -82,7 +86,6 @@ export class ReadModel {
       throw new Error(`read model: expected position ${this.position + 1}, got ${e.position}`);
     }
     this.position = e.position;
-    this.streamVersions.set(e.stream, e.version);
     const d = asDomainEvent(e);
     switch (d.type) {
       case 'LayerCommitted': this.onLayer(e, d.data); break;
@@ -97,6 +100,19 @@ export class ReadModel {
       case 'ContainerRemoved': this.onContainerRemoved(e); break;
       default: break; // unknown or informational events (ContainerCommitted) change no state here
     }
+    // After the event: its stream's id is then held by the record it made (one string, not a copy per map).
+    this.streamVersions.set(e.stream, e.version, (kind, id) => this.heldId(kind, id));
+  }
+
+  /** The model's own copy of a stream's id (StreamVersions keys by it), when a record holds it. */
+  private heldId(kind: string, id: string): string | undefined {
+    switch (kind) {
+      case 'image': return this.images.get(id)?.imageId;
+      case 'layer': return this.layers.get(id)?.diffId;
+      case 'tag': return this.tags.get(id)?.name;
+      case 'container': return this.containers.get(id)?.containerId;
+      default: return undefined;
+    }
   }
 
   applyAll(events: readonly StoredEvent[]): void {
@@ -107,7 +123,8 @@ export class ReadModel {
     if (this.layers.has(d.diffId)) return;
     this.layers.set(d.diffId, {
       diffId: d.diffId, size: d.size, fileCount: d.fileCount, entriesDigest: d.entriesDigest,
-      digest: d.digest, mediaType: d.mediaType, compressedSize: d.compressedSize, committedPosition: e.position,
+      digest: d.digest, mediaType: this.imageLayers.mediaType(d.mediaType), compressedSize: d.compressedSize,
+      committedPosition: e.position,
     });
     for (const l of Object.values(this.ledgers)) l.addKnownLayer({ diffId: d.diffId, chainId: null, size: d.size });
   }
@@ -115,11 +132,15 @@ export class ReadModel {
   private onImage(e: StoredEvent, d: ImageCommittedData): void {
     const previous = this.images.get(d.imageId);
     // The layer's own DiffID string (one copy per layer, not per image holding it).
-    const diffIds = d.layers.map((l) => this.layers.get(l.diffId)?.diffId ?? l.diffId);
+    const known = d.layers.map((l) => this.layers.get(l.diffId));
+    const diffIds = d.layers.map((l, k) => known[k]?.diffId ?? l.diffId);
     const chainIds = this.imageLayers.chainIds(diffIds);
-    const createdBy = createdByPerLayer(d.history, d.layers.length);
+    const history = this.history.steps(d.history);
+    const createdBy = createdByPerLayer(history, d.layers.length);
     const layers = d.layers.map((l, index) => this.imageLayers.record({
-      index, diffId: diffIds[index]!, chainId: chainIds[index]!, digest: l.digest, mediaType: l.mediaType,
+      index, diffId: diffIds[index]!, chainId: chainIds[index]!,
+      // The layer's own blob digest string when the image names the same blob (one copy per layer).
+      digest: known[index]?.digest === l.digest ? known[index]!.digest : l.digest, mediaType: l.mediaType,
       compressedSize: l.compressedSize, size: this.layers.get(l.diffId)?.size ?? 0, createdBy: createdBy[index] ?? null,
     }));
     const manifests = new Set(previous?.manifestDigests ?? []);
@@ -130,7 +151,7 @@ export class ReadModel {
     }
     const rec: ImageRecord = {
       imageId: d.imageId, config: d.config, manifestDigests: [...manifests], manifests: manifestRecords, created: d.created,
-      architecture: d.architecture, os: d.os, layers, history: d.history, baseName: d.baseName, baseDigest: d.baseDigest,
+      architecture: d.architecture, os: d.os, layers, history, baseName: d.baseName, baseDigest: d.baseDigest,
       source: d.source, parentImageId: d.parentImageId, committedPosition: e.position,
       firstPosition: previous?.firstPosition ?? e.position, removedPosition: null, version: e.version,
       size: layers.reduce((s, l) => s + l.size, 0),
@@ -192,20 +213,22 @@ export class ReadModel {
 
   private onTagMoved(e: StoredEvent, d: TagMovedData): void {
     const t = this.tagRecord(d.tag);
-    t.history.push({ position: e.position, tag: d.tag, from: t.imageId, to: d.to, at: e.metadata.recordedAt, actor: e.metadata.actor });
-    this.stats.tagMoved(t, t.imageId, d.to);
-    t.imageId = d.to;
-    this.drift.moveTag(d.tag, { position: e.position, at: e.metadata.recordedAt, to: d.to });
+    // The image's own ID string, not the event's copy (held by the tag, its history and the drift index).
+    const to = this.images.get(d.to)?.imageId ?? d.to;
+    t.history.push({ position: e.position, tag: t.name, from: t.imageId, to, at: e.metadata.recordedAt, actor: e.metadata.actor });
+    this.stats.tagMoved(t, t.imageId, to);
+    t.imageId = to;
+    this.drift.moveTag(t.name, { position: e.position, at: e.metadata.recordedAt, to });
     t.version = e.version;
     this.tagsByImageCache = null;
   }
 
   private onTagRemoved(e: StoredEvent, d: TagRemovedData): void {
     const t = this.tagRecord(d.tag);
-    t.history.push({ position: e.position, tag: d.tag, from: t.imageId, to: null, at: e.metadata.recordedAt, actor: e.metadata.actor });
+    t.history.push({ position: e.position, tag: t.name, from: t.imageId, to: null, at: e.metadata.recordedAt, actor: e.metadata.actor });
     this.stats.tagMoved(t, t.imageId, null);
     t.imageId = null;
-    this.drift.moveTag(d.tag, { position: e.position, at: e.metadata.recordedAt, to: null });
+    this.drift.moveTag(t.name, { position: e.position, at: e.metadata.recordedAt, to: null });
     t.version = e.version;
     this.tagsByImageCache = null;
   }

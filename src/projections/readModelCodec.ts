@@ -24,6 +24,8 @@
 import { ReadModel } from './readModel';
 import { SharedImageLayers } from './readModelLayers';
 import { ReadModelStats } from './readModelStats';
+import { SharedHistorySteps } from './sharedHistory';
+import { StreamVersions } from './streamVersions';
 import { StorageLedger } from '../domain/storageLedger';
 import { BaseChainIndex } from '../domain/baseChains';
 import { DriftIndex } from '../domain/drift';
@@ -44,6 +46,8 @@ const CLASSES: readonly { cls: abstract new (...args: never[]) => object; transi
   { cls: ReadModelStats, transient: [] },
   { cls: BaseChainIndex, transient: [] },
   { cls: DriftIndex, transient: [] },
+  { cls: StreamVersions, transient: [] },
+  { cls: SharedHistorySteps, transient: [] },
 ];
 /** Functions a model may hold (injected dependencies), by position. */
 const FUNCTIONS: readonly unknown[] = [sha256Hex];

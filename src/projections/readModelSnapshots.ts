@@ -28,6 +28,8 @@ import { ReadModel } from './readModel';
 import { CODEC_FINGERPRINT, decodeReadModel, encodeReadModel } from './readModelCodec';
 import { SharedImageLayers } from './readModelLayers';
 import { ReadModelStats } from './readModelStats';
+import { SharedHistorySteps } from './sharedHistory';
+import { StreamVersions } from './streamVersions';
 
 /** Bump when the fold changes in a way the class sources below do not show (a helper elsewhere, an event's reading). */
 const FOLD_VERSION = 1;
@@ -38,7 +40,7 @@ const CHUNK = 4 << 20;
 /** The format this process writes and reads: codec version + a digest of the fold's and the codec's code. */
 export const SNAPSHOT_FORMAT = `${CODEC_FINGERPRINT}/fold${FOLD_VERSION}/${sha256Hex(
   [ReadModel, StorageLedger, SharedImageLayers, ReadModelStats, BaseChainIndex, DriftIndex, createdByPerLayer,
-    encodeReadModel, decodeReadModel]
+    StreamVersions, SharedHistorySteps, encodeReadModel, decodeReadModel]
     .map((f) => f.toString()).join('\n'),
 ).slice(0, 16)}`;
 
