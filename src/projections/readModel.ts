@@ -20,7 +20,9 @@ import { StorageLedger } from '../domain/storageLedger';
 import { sha256Hex } from '../support/sha256';
 import type { ShareKey, StorageImage } from '../domain/storage';
 import { asDomainEvent, type StoredEvent } from '../eventStore/types';
-import type { ContainerRecord, ImageLayerRecord, ImageRecord, LayerRecord, ManifestRecord, TagRecord, TransferRecord } from './records';
+import type {
+  ContainerRecord, ImageLayerRecord, ImageRecord, LayerRecord, ManifestRecord, TagMoveRecord, TagRecord, TransferRecord,
+} from './records';
 import { SharedImageLayers } from './readModelLayers';
 import { SharedHistorySteps } from './sharedHistory';
 import { ReadModelStats } from './readModelStats';
@@ -48,6 +50,13 @@ function manifestRecordOf(config: string, digest: string, mediaType: string | nu
   };
 }
 
+/**
+ * A tag's first move makes a one-element history (most tags move once); later
+ * ones are pushed. Pushing the first onto `[]` reserved 16 slots per tag.
+ */
+function addMove(t: TagRecord, move: TagMoveRecord): void {
+  if (t.history.length === 0) t.history = [move]; else t.history.push(move);
+}
 
 export class ReadModel {
   position = 0;
@@ -145,10 +154,10 @@ export class ReadModel {
     }));
     const manifests = new Set(previous?.manifestDigests ?? []);
     if (d.manifestDigest) manifests.add(d.manifestDigest);
-    const manifestRecords = [...(previous?.manifests ?? [])];
-    if (d.manifestDigest && !manifestRecords.some((m) => m.digest === d.manifestDigest)) {
-      manifestRecords.push(manifestRecordOf(d.config, d.manifestDigest, d.manifestMediaType ?? null, d.layers, layers));
-    }
+    const kept = previous?.manifests ?? [];
+    // Built whole, not pushed to: a pushed-to array keeps 16 slots for one record (one such array per image).
+    const manifestRecords = d.manifestDigest && !kept.some((m) => m.digest === d.manifestDigest)
+      ? [...kept, manifestRecordOf(d.config, d.manifestDigest, d.manifestMediaType ?? null, d.layers, layers)] : [...kept];
     const rec: ImageRecord = {
       imageId: d.imageId, config: d.config, manifestDigests: [...manifests], manifests: manifestRecords, created: d.created,
       architecture: d.architecture, os: d.os, layers, history, baseName: d.baseName, baseDigest: d.baseDigest,
@@ -215,7 +224,7 @@ export class ReadModel {
     const t = this.tagRecord(d.tag);
     // The image's own ID string, not the event's copy (held by the tag, its history and the drift index).
     const to = this.images.get(d.to)?.imageId ?? d.to;
-    t.history.push({ position: e.position, tag: t.name, from: t.imageId, to, at: e.metadata.recordedAt, actor: e.metadata.actor });
+    addMove(t, { position: e.position, tag: t.name, from: t.imageId, to, at: e.metadata.recordedAt, actor: e.metadata.actor });
     this.stats.tagMoved(t, t.imageId, to);
     t.imageId = to;
     this.drift.moveTag(t.name, { position: e.position, at: e.metadata.recordedAt, to });
@@ -225,7 +234,7 @@ export class ReadModel {
 
   private onTagRemoved(e: StoredEvent, d: TagRemovedData): void {
     const t = this.tagRecord(d.tag);
-    t.history.push({ position: e.position, tag: t.name, from: t.imageId, to: null, at: e.metadata.recordedAt, actor: e.metadata.actor });
+    addMove(t, { position: e.position, tag: t.name, from: t.imageId, to: null, at: e.metadata.recordedAt, actor: e.metadata.actor });
     this.stats.tagMoved(t, t.imageId, null);
     t.imageId = null;
     this.drift.moveTag(t.name, { position: e.position, at: e.metadata.recordedAt, to: null });

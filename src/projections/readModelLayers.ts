@@ -17,8 +17,21 @@
 import type { Sha256Hex } from '../domain/digest';
 import type { ImageLayerRecord } from './records';
 
-/** A ChainID and the ChainIDs of the layers stacked on it, by their DiffID. */
-interface ChainNode { chainId: string; above: Map<string, ChainNode> | null }
+/**
+ * A ChainID and the ChainIDs of the layers stacked on it, by their DiffID:
+ * the first in two fields, any more in a Map. Most stacks have at most one
+ * layer on them (an application's next layer); a Map each cost ~170 bytes.
+ */
+interface ChainNode { chainId: string; firstDiffId: string | null; first: ChainNode | null; above: Map<string, ChainNode> | null }
+
+/**
+ * The string as one flat sequence. `sha256:${hex}` is a two-part (cons)
+ * string: 112 bytes where the flat one takes 88, and ChainIDs are kept for
+ * every stack.
+ */
+const flat = (s: string): string => Buffer.from(s, 'latin1').toString('latin1');
+
+const newNode = (chainId: string): ChainNode => ({ chainId, firstDiffId: null, first: null, above: null });
 
 export class SharedImageLayers {
   private readonly roots = new Map<string, ChainNode>();
@@ -38,12 +51,12 @@ export class SharedImageLayers {
       let next: ChainNode | undefined;
       if (node === undefined) {
         next = this.roots.get(diffId);
-        if (!next) { next = { chainId: diffId, above: null }; this.roots.set(diffId, next); }
+        if (!next) { next = newNode(diffId); this.roots.set(diffId, next); }
       } else {
-        next = node.above?.get(diffId);
+        next = node.firstDiffId === diffId ? node.first! : node.above?.get(diffId);
         if (!next) {
-          next = { chainId: `sha256:${this.sha256Hex(`${node.chainId} ${diffId}`)}`, above: null };
-          (node.above ??= new Map()).set(diffId, next);
+          next = newNode(flat(`sha256:${this.sha256Hex(`${node.chainId} ${diffId}`)}`));
+          if (node.first === null) { node.firstDiffId = diffId; node.first = next; } else (node.above ??= new Map()).set(diffId, next);
         }
       }
       out[k] = next.chainId;
