@@ -6,6 +6,9 @@
  * constructor (self size and count).
  *
  * node --expose-gc bin/run-ts.js bench/fleetMemory.ts DB [--snapshot] [--heap=out.heapsnapshot]
+ * node bin/run-ts.js bench/fleetMemory.ts --summarise out.heapsnapshot [rows]
+ * node bin/run-ts.js bench/fleetMemory.ts --by-field out.heapsnapshot [depth] [rows]
+ *   (each object reachable from the ReadModel charged to the first field path that reaches it, breadth first)
  */
 import { writeHeapSnapshot, getHeapStatistics, getHeapSpaceStatistics } from 'node:v8';
 import { readFileSync } from 'node:fs';
@@ -27,9 +30,7 @@ function report(label: string): void {
 
 /** Self size and count per constructor name ("(string)" etc. for V8's own kinds) from a .heapsnapshot. */
 export function summarise(file: string, top = 40): void {
-  const snap = JSON.parse(readFileSync(file, 'utf8')) as {
-    snapshot: { meta: { node_fields: string[]; node_types: [string[]] } }; nodes: number[]; strings: string[];
-  };
+  const snap = JSON.parse(readFileSync(file, 'utf8')) as Snapshot;
   const f = snap.snapshot.meta.node_fields;
   const width = f.length;
   const iType = f.indexOf('type'); const iName = f.indexOf('name'); const iSize = f.indexOf('self_size');
@@ -46,9 +47,69 @@ export function summarise(file: string, top = 40): void {
   for (const [k, v] of rows) console.log(`${mb(v.bytes).padStart(10)} ${String(v.n).padStart(10)}  ${k.slice(0, 80)}`);
 }
 
+interface Snapshot {
+  snapshot: { meta: { node_fields: string[]; node_types: [string[]]; edge_fields: string[]; edge_types: [string[]] } };
+  nodes: number[]; edges: number[]; strings: string[];
+}
+
+/** Self sizes of everything reachable from the ReadModel, by the field path (up to `depth` names) that first reaches it. */
+export function byField(file: string, depth = 3, top = 50): void {
+  const snap = JSON.parse(readFileSync(file, 'utf8')) as Snapshot;
+  const m = snap.snapshot.meta;
+  const NF = m.node_fields.length; const EF = m.edge_fields.length;
+  const nT = m.node_fields.indexOf('type'); const nN = m.node_fields.indexOf('name');
+  const nS = m.node_fields.indexOf('self_size'); const nE = m.node_fields.indexOf('edge_count');
+  const eT = m.edge_fields.indexOf('type'); const eN = m.edge_fields.indexOf('name_or_index'); const eTo = m.edge_fields.indexOf('to_node');
+  const { nodes, edges, strings } = snap;
+  const ntypes = m.node_types[0]; const etypes = m.edge_types[0];
+  const N = nodes.length / NF;
+  const firstEdge = new Uint32Array(N + 1);
+  for (let i = 0, e = 0; i < N; i++) { firstEdge[i] = e; e += nodes[i * NF + nE]! * EF; }
+  firstEdge[N] = edges.length;
+  let root = -1;
+  for (let i = 0; i < N && root < 0; i++) if (ntypes[nodes[i * NF + nT]!] === 'object' && strings[nodes[i * NF + nN]!] === 'ReadModel') root = i;
+  if (root < 0) throw new Error('no ReadModel in the heap snapshot');
+  const label = new Int32Array(N).fill(-1);
+  const labels: string[] = ['(model)'];
+  const index = new Map<string, number>([['(model)', 0]]);
+  const depthOf = new Uint8Array(N);
+  label[root] = 0;
+  const queue = [root];
+  for (let h = 0; h < queue.length; h++) {
+    const n = queue[h]!;
+    const at = labels[label[n]!]!;
+    for (let e = firstEdge[n]!; e < firstEdge[n + 1]!; e += EF) {
+      const et = etypes[edges[e + eT]!]!;
+      const to = edges[e + eTo]! / NF;
+      if (et === 'weak' || et === 'shortcut' || label[to]! >= 0 || ntypes[nodes[to * NF + nT]!] === 'code') continue;
+      const s = et === 'property' || et === 'internal' ? strings[edges[e + eN]!]! : '';
+      // Containers' insides (elements, hash tables, property arrays) stay with the container.
+      if (s === '__proto__' || s === 'constructor' || s === 'map') continue;
+      const name = et === 'property' || (et === 'internal' && !/^\d/.test(s) && !['table', 'elements', 'properties'].includes(s)) ? s : '';
+      let l = label[n]!;
+      let d = depthOf[n]!;
+      if (name !== '' && d < depth) {
+        const path = at === '(model)' ? name : `${at}.${name}`;
+        l = index.get(path) ?? labels.push(path) - 1;
+        index.set(path, l);
+        d++;
+      }
+      label[to] = l; depthOf[to] = d;
+      queue.push(to);
+    }
+  }
+  const bytes = new Float64Array(labels.length); const count = new Uint32Array(labels.length);
+  let all = 0;
+  for (let i = 0; i < N; i++) if (label[i]! >= 0) { bytes[label[i]!]! += nodes[i * NF + nS]!; count[label[i]!]!++; all += nodes[i * NF + nS]!; }
+  console.log(`reachable from the ReadModel: ${mb(all)}`);
+  labels.map((l, i) => [l, bytes[i]!, count[i]!] as const).sort((a, b) => b[1] - a[1]).slice(0, top)
+    .forEach(([l, b, c]) => console.log(`${mb(b).padStart(10)} ${String(c).padStart(10)}  ${l}`));
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === '--summarise') { summarise(args[1]!, Number(args[2] ?? 40)); return; }
+  if (args[0] === '--by-field') { byField(args[1]!, Number(args[2] ?? 3), Number(args[3] ?? 50)); return; }
   const db = args.find((a) => !a.startsWith('--'))!;
   const heap = args.find((a) => a.startsWith('--heap='))?.slice(7);
   const cpu0 = process.cpuUsage();
