@@ -76,6 +76,19 @@ describe('efficiency: leaves, sizes and the judged layers (issue 25, second pass
     expect(r.inefficientFiles).toEqual([{ path: '/cb', count: 2, wastedBytes: 5 }, { path: '/ab', count: 2, wastedBytes: 3 }]);
   });
 
+  it('a whiteout of a path absent below is a leaf of 0 bytes (where dive stops the layer\'s walk)', () => {
+    const r = efficiency(layers([file('/a', 4)], [wh('/gone'), wh('/d/gone'), file('/b', 2)], [file('/gone', 3)]));
+    expect(r).toMatchObject({ sizeBytes: 9, wastedBytes: 3, hiddenBytes: 0, inefficientFiles: [{ path: '/gone', count: 2, wastedBytes: 3 }] });
+  });
+
+  it('judged layers: only regular files of the final view are shown bytes; a link or directory carrying a size adds none', () => {
+    const sized = (e: LayerEntry, size: number): LayerEntry => ({ ...e, size });
+    const stack = layers([file('/base', 10)], [file('/t', 3), sized(dir('/d'), 4096), { ...file('/s', 50), kind: 'SYMLINK' }, sized(hardlink('/h', '/t'), 3)]);
+    // Judged: layer 1, 3 regular bytes, all shown: nothing hidden.
+    expect(efficiency(stack, undefined, 1)).toMatchObject({ sizeBytes: 3, hiddenBytes: 0 });
+    expect(efficiency(stack)).toMatchObject({ sizeBytes: 13, hiddenBytes: 0 });
+  });
+
   it('layerSize counts regular files only (links, directories and markers are 0 in the tar)', () => {
     expect(layerSize([file('/a', 3), dir('/d', { size: 4096 }), { ...hardlink('/h', '/a'), size: 3 }, { ...file('/s', 9), kind: 'SYMLINK' }, wh('/x')])).toBe(3);
     expect(layerSize([])).toBe(0);

@@ -44,6 +44,13 @@ describe('pathHistory: causes and flags (issue 25, second pass)', () => {
     ['an opaque marker on the path itself hides its children, not the path', '/d', [[dir('/d'), file('/d/x')], [opq('/d'), file('/e')]],
       [[0, 'ADDED', null], [1, 'OPAQUED', null]]],
     ['a layer that touches nothing on the path is not listed', '/a', [[file('/a')], [file('/b')], [dir('/c')]], [[0, 'ADDED', null]]],
+    ['a whiteout of "/" hides nothing and is never the cause', '/d/x', [[file('/d/x')], [wh('/'), wh('/d')]],
+      [[0, 'ADDED', null], [1, 'HIDDEN_BY_PARENT', 'WHITEOUT /d']]],
+    ['a non-directory entry for "/" replaces nothing and is never the cause', '/d/x', [[file('/d/x')], [file('/'), opq('/d')]],
+      [[0, 'ADDED', null], [1, 'HIDDEN_BY_PARENT', 'OPAQUE_WHITEOUT /d']]],
+    ['a path new in a layer that also whites it out, hidden by its parent\'s replacement: no DELETED, nothing was below', '/d/x',
+      [[file('/o')], [dir('/d'), file('/d/x'), wh('/d/x'), file('/d')]], [[1, 'HIDDEN_BY_PARENT', 'REPLACED /d']]],
+    ['an opaque marker of a path absent below and not added is not listed', '/d', [[file('/a')], [opq('/d')]], []],
   ])('%s', (_n, path, stack, expected) => expect(hist(path, ...stack)).toEqual(expected));
 
   it('explicit is false for an implied directory and for an ancestor\'s doing; the path is normalized', () => {
