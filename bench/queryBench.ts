@@ -104,6 +104,8 @@ export async function queryBench(opts: BenchOptions): Promise<Row[]> {
       rows.push(compare({ bench: 'queries', metric: 'storage report, page of 1,000 images, median', value: median(pg.strata.slice(1)), unit: 'ms', peer: 'replay', peerValue: median(pg.floor), better: 'lower', note: 'imagesPage(first: 1000)' }, 3));
       rows.push(compare({ bench: 'queries', metric: 'storage report page, CPU', value: pg.strataCpu / pg.strata.length, unit: 'ms', peer: 'replay', peerValue: pg.floorCpu / pg.floor.length, better: 'lower', note: 'CPU of this process per request' }, 3));
 
+      rows.push(...(await serializerRows(app, ref, opts)));
+
       rows.push(...(await commitRows(c, opts, fleetSize)));
 
       // In process, after the HTTP rows: its seconds of idle would let the client's kept-alive socket expire between requests.
@@ -163,4 +165,38 @@ async function commitRows(c: Client, opts: BenchOptions, fleetSize: number): Pro
   const sends = Array.from({ length: n }, (_, k) => commit(k));
   const t = await againstFloor(c, sends);
   return [compare({ bench: 'queries', metric: 'commit mutation p50', value: median(t.strata), unit: 'ms', peer: 'replay', peerValue: median(t.floor), better: 'lower', note: `${fleetSize + 1}+ images, 10 changes, ${n} commits` })];
+}
+
+/**
+ * Answers serialized in pieces (src/graphql/responseBody.ts) against Apollo's
+ * default one-string serializer, the same server otherwise, in the same run:
+ * CPU of this process (server + client), rounds alternating, medians.
+ */
+async function serializerRows(app: Strata, ref: string, opts: BenchOptions): Promise<Row[]> {
+  const pieces = await startStrata(app);
+  const apollo = await startStrata(app, undefined, 'apollo');
+  try {
+    const clients = { pieces: new Client(pieces.url, WRITE_TOKEN), apollo: new Client(apollo.url, WRITE_TOKEN) };
+    const work = {
+      'whole merged view, cached, CPU': (cl: Client) => pageAll(cl, ref),
+      'storage report with lists, CPU per request': (cl: Client) => cl.gql(STORAGE),
+    };
+    const rows: Row[] = [];
+    for (const [name, fn] of Object.entries(work)) {
+      await fn(clients.pieces);
+      await fn(clients.apollo);
+      const a: number[] = [];
+      const b: number[] = [];
+      for (let i = 0; i < (opts.quick ? 3 : 7); i++) {
+        b.push((await cpuOf(() => fn(clients.apollo))).cpuMs);
+        a.push((await cpuOf(() => fn(clients.pieces))).cpuMs);
+      }
+      rows.push(compare({ bench: 'queries', metric: `${name}, answers in pieces vs one string`, value: median(a), unit: 'ms',
+        peer: "Apollo's JSON.stringify serializer", peerValue: median(b), better: 'lower', note: 'same server otherwise; alternating rounds' }));
+    }
+    return rows;
+  } finally {
+    await pieces.close();
+    await apollo.close();
+  }
 }
