@@ -50,6 +50,7 @@ const toLayer = (scan: LayerScan, mediaType: string | null): ImportedLayer => ({
   fileCount: scan.fileCount,
   entries: scan.entries,
   entriesDigest: scan.entriesDigest,
+  ...(scan.entriesBody ? { entriesBody: scan.entriesBody } : {}),
   keptFiles: scan.keptFiles,
 });
 

@@ -6,18 +6,20 @@
  * beyond a chunk, except the small os-release files that are kept.
  */
 import { KEPT_PATHS } from '../domain/keptFiles';
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Header } from 'tar-stream';
-import { entriesDigestOf } from '../domain/entryList';
+import { serializeEntries } from '../domain/entryList';
 import { LayerLinkCheck } from '../domain/hardLinks';
 import { invalidArchive } from '../domain/errors';
 import type { LayerEntry } from '../domain/layerEntry';
 import { asArchiveError } from './archiveError';
 import { decompressor, MAGIC_BYTES, sniffCompression, type Compression } from './compression';
 import { Budget, MAX_KEPT_FILE_BYTES } from './limits';
-import { sha256Hex } from '../support/sha256';
+import { sha256Digest } from '../support/sha256';
+import { entryListBody } from '../support/entryListBody';
 import { TarFramer } from './tarFramer';
 import { isRegular, toLayerEntry } from './tarEntry';
 import { layerNames, newLayerExtract } from './tarWalk';
@@ -38,8 +40,15 @@ export interface LayerScan {
   /** Entries except whiteout markers. */
   fileCount: number;
   entriesDigest: string;
+  /** The stored form of `entries` (src/support/entryListBody.ts): made here, from the text `entriesDigest` hashes. */
+  entriesBody?: Buffer;
   keptFiles: KeptFile[];
 }
+
+const EMPTY = Buffer.alloc(0);
+/** crypto.hash (Node >= 20.12): one native call instead of a Hash object and three calls. */
+const oneShot = (crypto as unknown as { hash?: (algorithm: string, data: Uint8Array, encoding: 'hex') => string }).hash;
+const sha256HexOf = (b: Buffer): string => (oneShot ? oneShot('sha256', b, 'hex') : createHash('sha256').update(b).digest('hex'));
 
 /**
  * Counts the decompressed stream, charging the import budget, and hashes it
@@ -87,7 +96,9 @@ export async function scanLayer(src: AsyncIterable<Buffer>, budget: Budget, what
     const h = layerNames(raw);
     budget.addEntry();
     const regular = isRegular(h);
-    const fileHash = regular ? createHash('sha256') : null;
+    // Most files arrive in one piece: hashed by one call when they end, a hash object only for the others.
+    let first: Buffer | null = null;
+    let fileHash: Hash | null = null;
     const keep: Buffer[] = [];
     let keptBytes = 0;
     let keepIt = false;
@@ -95,13 +106,16 @@ export async function scanLayer(src: AsyncIterable<Buffer>, budget: Budget, what
     const probe = toLayerEntry(h, null);
     if (probe?.kind === 'FILE' && KEPT_PATHS.has(probe.path) && (h.size ?? 0) <= MAX_KEPT_FILE_BYTES) keepIt = true;
     for await (const c of stream) {
-      fileHash?.update(c);
+      if (!regular) { /* no content digest */ } else if (fileHash) fileHash.update(c);
+      else if (first === null) first = c;
+      else { fileHash = createHash('sha256').update(first).update(c); first = null; }
       if (keepIt) { keep.push(c); keptBytes += c.length; }
     }
     if (!probe) return;
     const linkProblem = links.next(probe);
     if (linkProblem) throw invalidArchive(`layer hard link ${JSON.stringify(probe.path)} ${linkProblem}; Docker cannot extract it`);
-    const entry = regular ? { ...probe, contentDigest: `sha256:${fileHash!.digest('hex')}` } : probe;
+    const fileDigest = regular ? (fileHash ? fileHash.digest('hex') : sha256HexOf(first ?? EMPTY)) : null;
+    const entry = fileDigest !== null ? { ...probe, contentDigest: `sha256:${fileDigest}` } : probe;
     entries.push(entry);
     if (entry.kind === 'FILE') size += entry.size;
     if (entry.kind !== 'WHITEOUT' && entry.kind !== 'OPAQUE_WHITEOUT') fileCount += 1;
@@ -131,6 +145,9 @@ export async function scanLayer(src: AsyncIterable<Buffer>, budget: Budget, what
     throw asArchiveError(e, what);
   }
   const digest = blobDigest ? blobDigest() : `sha256:${blobHash!.digest('hex')}`;
+  // One serialization for the digest and the stored body (compressed on libuv's pool).
+  const text = serializeEntries(entries);
+  const entriesBody = await entryListBody(text);
   return {
     digest,
     compressedSize,
@@ -140,7 +157,8 @@ export async function scanLayer(src: AsyncIterable<Buffer>, budget: Budget, what
     entries,
     size,
     fileCount,
-    entriesDigest: entriesDigestOf(entries, sha256Hex),
+    entriesDigest: sha256Digest(text),
+    entriesBody,
     keptFiles: keptFiles.sort((a, b) => a.path.localeCompare(b.path)),
   };
 }

@@ -79,6 +79,9 @@ function spawnWorker(): Worker {
   return new Worker(`require(${JSON.stringify(tsx)}); require(${JSON.stringify(entry)});`, { eval: true, resourceLimits: WORKER_LIMITS });
 }
 
+/** Buffers cross threads as Uint8Arrays. */
+const asBuffer = (c: Uint8Array): Buffer => Buffer.from(c.buffer, c.byteOffset, c.length);
+
 const errorFrom = (e: SentError): Error =>
   e.domain && e.code ? new DomainError(e.code, e.message, e.details ?? undefined) : new Error(e.message);
 
@@ -191,7 +194,8 @@ class ScanThread {
         digest: digest ?? scan.digest,
         diffId: scan.diffId || digest || scan.diffId,
         // Buffers arrive as Uint8Arrays.
-        keptFiles: scan.keptFiles.map(({ path, content: c }) => ({ path, content: Buffer.from(c.buffer, c.byteOffset, c.length) })),
+        keptFiles: scan.keptFiles.map(({ path, content: c }) => ({ path, content: asBuffer(c) })),
+        ...(scan.entriesBody ? { entriesBody: asBuffer(scan.entriesBody) } : {}),
       };
     } finally {
       await pumping;

@@ -68,7 +68,12 @@ port.on('message', (m: ToScanner) => {
     const inbox = new Inbox(m.id);
     scans.set(m.id, inbox);
     scanLayer(inbox, Budget.fromShare(m.budget), m.what, m.hashBlob ? undefined : () => '').then(
-      (scan) => send({ type: 'done', id: m.id, scan }),
+      (scan) => {
+        // The stored entry list is handed over, not cloned (a clone copies the buffer).
+        const body = scan.entriesBody ? new Uint8Array(scan.entriesBody) : null;
+        const sent = body ? { ...scan, entriesBody: body as Buffer } : scan;
+        port.postMessage({ type: 'done', id: m.id, scan: sent } satisfies FromScanner, body ? [body.buffer] : []);
+      },
       (e: unknown) => send({ type: 'failed', id: m.id, error: errorOf(e) }),
     ).finally(() => scans.delete(m.id));
     return;

@@ -13,6 +13,7 @@ import { invalidArchive } from '../domain/errors';
 import { MAX_LONG_HEADER_BYTES } from './limits';
 
 const BLOCK = 512;
+const NO_BYTES: Buffer = Buffer.alloc(0);
 
 type Mode = 'header' | 'data' | 'long' | 'eof';
 
@@ -67,7 +68,7 @@ const padded = (n: number): number => Math.ceil(n / BLOCK) * BLOCK;
 
 export class TarFramer extends Transform {
   private mode: Mode = 'header';
-  private header = Buffer.alloc(0);
+  private header: Buffer = NO_BYTES;
   private remaining = 0;
   private zeroBlocks = 0;
   private longType = 0;
@@ -116,6 +117,13 @@ export class TarFramer extends Transform {
         if (this.remaining === 0) this.finishLong();
         continue;
       }
+      if (this.header.length === 0 && chunk.length - off >= BLOCK) {
+        // A whole header in this chunk: read in place, not copied.
+        this.header = chunk.subarray(off, off + BLOCK);
+        off += BLOCK;
+        this.onHeader();
+        continue;
+      }
       const need = BLOCK - this.header.length;
       const take = Math.min(need, chunk.length - off);
       this.header = Buffer.concat([this.header, chunk.subarray(off, off + take)]);
@@ -127,7 +135,7 @@ export class TarFramer extends Transform {
 
   private onHeader(): void {
     const b = this.header;
-    this.header = Buffer.alloc(0);
+    this.header = NO_BYTES;
     if (isNullHeader(b)) {
       this.zeroBlocks += 1;
       if (this.zeroBlocks === 2) {

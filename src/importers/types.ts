@@ -44,6 +44,8 @@ export interface ImportedLayer {
   entries: LayerEntry[];
   /** See src/domain/entryList.ts. */
   entriesDigest: string;
+  /** The stored form of `entries` (src/support/entryListBody.ts), when the scan made it. */
+  entriesBody?: Buffer;
   /** Whole content of /etc/os-release and /usr/lib/os-release when the layer has them as regular files. */
   keptFiles: { path: string; content: Buffer }[];
 }

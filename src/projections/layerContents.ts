@@ -4,23 +4,34 @@
  * sha256 is the `entriesDigest` LayerCommitted carries. Immutable, so not a
  * projection; verify re-hashes every list against its event.
  */
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
 import { entriesDigestOf, parseEntries, serializeEntries } from '../domain/entryList';
 import type { LayerEntry } from '../domain/layerEntry';
 import { DomainError } from '../domain/errors';
 import type { Sql, SqlHandle } from '../eventStore/types';
 import { sha256Hex } from '../support/sha256';
+import { entryListBodySync } from '../support/entryListBody';
 
 export const entriesDigest = (entries: readonly LayerEntry[]) => entriesDigestOf(entries, sha256Hex);
 
-/** Stores a layer's entries unless its DiffID is already there. Runs inside the append transaction. */
-export async function saveLayerEntries(tx: Sql, diffId: string, entries: readonly LayerEntry[], digest?: string): Promise<void> {
+/**
+ * Stores a layer's entries unless its DiffID is already there. Runs inside the append transaction.
+ * `body`: the stored form the layer scan already made of these entries (entryListBody), given with
+ * their `digest`; without it the list is serialized and compressed here.
+ */
+export async function saveLayerEntries(tx: Sql, diffId: string, entries: readonly LayerEntry[], digest?: string,
+  body?: Buffer): Promise<void> {
   const existing = await tx.query('SELECT diff_id FROM layer_contents WHERE diff_id = ?', [diffId]);
   if (existing.length > 0) return;
-  const text = serializeEntries(entries);
-  const d = digest ?? entriesDigest(entries);
+  let stored = digest !== undefined ? body : undefined;
+  let d = digest;
+  if (!stored) {
+    const text = serializeEntries(entries);
+    d ??= `sha256:${sha256Hex(text)}`;
+    stored = entryListBodySync(text);
+  }
   await tx.run('INSERT INTO layer_contents (diff_id, entries_digest, entry_count, body) VALUES (?, ?, ?, ?)',
-    [diffId, d, entries.length, gzipSync(text, { level: 6 })]);
+    [diffId, d, entries.length, stored]);
 }
 
 /** Stores small identifying files (os-release) by content digest, and which layer has them at which path. */

@@ -7,6 +7,7 @@
  * defect, a cap met in a worker and a reader that fails half-way end the import
  * with the same INVALID_ARCHIVE; no worker is left running after an import.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ import { readImages } from '../../src/importers';
 import { DomainError } from '../../src/domain/errors';
 import { FsBlobStore } from '../../src/blobs';
 import { scanLayer } from '../../src/importers/layerScan';
+import { serializeEntries } from '../../src/domain/entryList';
 import { Budget } from '../../src/importers/limits';
 import {
   endIdleScanThreads, scanLayerOffThread, scansStartedOffThread, scansUnfinishedOffThread, scanThreadsAlive,
@@ -88,6 +90,21 @@ it('a layer scanned by a worker gives scanLayer\'s result: kept os-release bytes
     }
     expect(inThread.diffId).toBe(layer.diffId);
   }
+});
+
+it('the stored entry list a scan makes, in a worker or not, is the gzip of the canonical text its entriesDigest hashes', async () => {
+  const layer = await buildLayer({ compression: 'gzip', entries: entries(0, 40, 700) });
+  const inThread = await scanLayer(Readable.from([layer.blob]), new Budget(), 'layer');
+  const worker = await withThreads('1', () => scanLayerOffThread(Readable.from([layer.blob]), new Budget(), 'layer'));
+  for (const got of [inThread, worker]) {
+    expect(Buffer.isBuffer(got.entriesBody)).toBe(true);
+    // gzip(1) is the oracle for the format: the body is a gzip stream of exactly the serialized list.
+    const text = execFileSync('gzip', ['-dc'], { input: got.entriesBody! }).toString('utf8');
+    expect(text).toBe(serializeEntries(got.entries));
+    expect(got.entries).toHaveLength(42);
+    expect(sha256(text)).toBe(got.entriesDigest);
+  }
+  expect(worker.entriesBody).toEqual(inThread.entriesBody);
 });
 
 it('a corrupt layer scanned in a worker fails the import with INVALID_ARCHIVE naming the layer', async () => {
