@@ -122,7 +122,12 @@ export function buildLineage(images: readonly LineageImage[]): Lineage {
     else kids.set(link.parent, [img.imageId]);
   }
 
-  /** Cycle-safe walk (annotations could in principle point at each other). */
+  /**
+   * Every link goes to an image with a strictly shorter chain (a chain parent, or an
+   * annotated image whose chain is a proper prefix), so the links form a forest and
+   * neither walk can come back to an image; the `seen` sets guard against a future
+   * rule that links otherwise, and no test can reach them today.
+   */
   const ancestors = (id: string): string[] => {
     const out: string[] = [];
     const seen = new Set([id]);
