@@ -5,7 +5,8 @@
  * RSS, V8's heap figures, and with --heap a heap snapshot summarised by
  * constructor (self size and count).
  *
- * node --expose-gc bin/run-ts.js bench/fleetMemory.ts DB [--snapshot] [--heap=out.heapsnapshot]
+ * node --expose-gc bin/run-ts.js bench/fleetMemory.ts DB [--snapshot | --decode] [--heap=out.heapsnapshot]
+ *   (--decode: the folded model encoded and decoded in process, the fold dropped: a snapshot start's model)
  * node bin/run-ts.js bench/fleetMemory.ts --summarise out.heapsnapshot [rows]
  * node bin/run-ts.js bench/fleetMemory.ts --by-field out.heapsnapshot [depth] [rows]
  *   (each object reachable from the ReadModel charged to the first field path that reaches it, breadth first)
@@ -14,6 +15,8 @@ import { writeHeapSnapshot, getHeapStatistics, getHeapSpaceStatistics } from 'no
 import { readFileSync } from 'node:fs';
 import { Strata } from '../src/application/strata';
 import { ReadModelSource } from '../src/projections/readModelSource';
+import type { ReadModel } from '../src/projections/readModel';
+import { decodeReadModel, encodeReadModel } from '../src/projections/readModelCodec';
 
 const mb = (n: number) => `${(n / 1048576).toFixed(1)} MB`;
 const gc = () => { for (let i = 0; i < 3; i++) (globalThis as { gc?: () => void }).gc?.(); };
@@ -114,14 +117,30 @@ async function main(): Promise<void> {
   const heap = args.find((a) => a.startsWith('--heap='))?.slice(7);
   const cpu0 = process.cpuUsage();
   const app = await Strata.open(db);
-  const model = await (args.includes('--snapshot') ? app.models.current() : new ReadModelSource(app.store).current());
+  const folded: { model: ReadModel | null } = {
+    model: await (args.includes('--snapshot') ? app.models.current() : new ReadModelSource(app.store).current()),
+  };
   const cpu = process.cpuUsage(cpu0);
-  console.log(`position ${model.position} images ${model.images.size} cpu ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s`);
+  console.log(`position ${folded.model!.position} images ${folded.model!.images.size} cpu ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s`);
   report('before gc');
   gc();
   report('after gc');
+  if (args.includes('--decode')) {
+    // The same model through the snapshot codec: what a snapshot start holds once the decode's garbage is collected.
+    let bytes: Buffer | null = encodeReadModel(folded.model!);
+    console.log(`snapshot body ${mb(bytes.length)}`);
+    const decoded = decodeReadModel(bytes);
+    bytes = null;
+    folded.model = null;
+    (globalThis as { keep?: unknown }).keep = decoded;
+    await app.close();
+    gc();
+    report('decoded model only, after gc');
+    if (heap) { writeHeapSnapshot(heap); console.log(`heap snapshot ${heap}`); }
+    return;
+  }
   if (heap) { writeHeapSnapshot(heap); console.log(`heap snapshot ${heap}`); }
-  (globalThis as { keep?: unknown }).keep = model;
+  (globalThis as { keep?: unknown }).keep = folded.model;
   await app.close();
 }
 

@@ -5,12 +5,16 @@
  * of the log for `asOf` queries, keeping a few recent ones.
  */
 import { badInput } from '../domain/errors';
+import { collectGarbage } from '../support/collectGarbage';
 import type { EventStore } from '../eventStore/types';
 import { ReadModel } from './readModel';
 import type { ReadModelSnapshots } from './readModelSnapshots';
 
 /** Events folded between two yields to the event loop (a page is read synchronously on SQLite). */
 const PAGE = 500;
+
+/** Events folded by a first catch-up past which it ends with a full GC. */
+const GC_AFTER_FOLDING = 20_000;
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -90,15 +94,19 @@ export class ReadModelSource {
   }
 
   private async catchUp(): Promise<ReadModel> {
+    let first = false;
     if (!this.started) {
       this.started = true;
+      first = true;
       const loaded = await this.snapshots?.loadNewest();
       if (loaded && this.model.position === 0) {
         this.model = loaded.model;
         this.hash = loaded.hash;
         this.snapshotAt = loaded.model.position;
       }
+      if (loaded) collectGarbage();
     }
+    const from = this.model.position;
     const head = await this.store.head();
     while (this.model.position < head) {
       const batch = await this.store.readRange(this.model.position + 1, head, PAGE);
@@ -107,6 +115,9 @@ export class ReadModelSource {
       this.hash = batch[batch.length - 1]!.hash;
       if (batch.length === PAGE) await yieldToEventLoop();
     }
+    // A start's decode buffers or fold of a long log (event rows, parsed JSON) are garbage now: returned
+    // before serving (src/support/collectGarbage.ts). Not for short logs: a CLI command's start stays short.
+    if (first && this.model.position - from >= GC_AFTER_FOLDING) collectGarbage();
     return this.model;
   }
 
