@@ -51,6 +51,8 @@ describe('pathHistory: causes and flags (issue 25, second pass)', () => {
     ['a path new in a layer that also whites it out, hidden by its parent\'s replacement: no DELETED, nothing was below', '/d/x',
       [[file('/o')], [dir('/d'), file('/d/x'), wh('/d/x'), file('/d')]], [[1, 'HIDDEN_BY_PARENT', 'REPLACED /d']]],
     ['an opaque marker of a path absent below and not added is not listed', '/d', [[file('/a')], [opq('/d')]], []],
+    ['a path re-listed and then hidden by its parent\'s replacement in one layer is hidden, not DELETED: it has no whiteout', '/d/x',
+      [[file('/d/x', 1)], [file('/d/x', 2), file('/d')]], [[0, 'ADDED', null], [1, 'HIDDEN_BY_PARENT', 'REPLACED /d']]],
   ])('%s', (_n, path, stack, expected) => expect(hist(path, ...stack)).toEqual(expected));
 
   it('explicit is false for an implied directory and for an ancestor\'s doing; the path is normalized', () => {
