@@ -21,11 +21,13 @@ describe('valid UTF-8 reads as itself', () => {
     ['two bytes, highest (U+07FF)', [0xdf, 0xbf], '\u07ff'],
     ['three bytes after E0 (U+0800)', [0xe0, 0xa0, 0x80], '\u0800'],
     ['three bytes E1..EC', [0xe1, 0x80, 0x80], '\u1000'],
+    ['three bytes, EC the last lead of E1..EC (U+C000)', [0xec, 0x80, 0x80], '\uc000'],
     ['ED below the surrogates (U+D7FF)', [0xed, 0x9f, 0xbf], '\ud7ff'],
     ['EE (U+E000)', [0xee, 0x80, 0x80], '\ue000'],
     ['EF (U+FFFF)', [0xef, 0xbf, 0xbf], '\uffff'],
     ['four bytes after F0 (U+10000)', [0xf0, 0x90, 0x80, 0x80], '\u{10000}'],
     ['four bytes F1..F3', [0xf3, 0xbf, 0xbf, 0xbf], '\u{fffff}'],
+    ['four bytes, F1 the first lead of F1..F3 (U+40000)', [0xf1, 0x80, 0x80, 0x80], '\u{40000}'],
     ['F4 up to U+10FFFF', [0xf4, 0x8f, 0xbf, 0xbf], '\u{10ffff}'],
     ['café', [0x63, 0x61, 0x66, 0xc3, 0xa9], 'café'],
   ])('%s', (_what, b, text) => {
