@@ -17,6 +17,7 @@ let head = null;
 let drawnAt = null; // the head when the current view was drawn at "now"
 let stop = null;
 let describing = 0;
+let picking = 0; // the newest date-picker choice; older answers are dropped
 
 /** datetime-local shows UTC here (labelled so): "2026-11-30T12:34:56". */
 const toPicker = (iso) => (iso ? iso.slice(0, 19) : '');
@@ -79,10 +80,15 @@ export async function startTimebar(rerender) {
   });
   picker.addEventListener('change', async () => {
     if (!picker.value) return;
+    // Only the newest choice travels, and only if the reader has not moved meanwhile (Now, a link, the slider):
+    // an answer that arrives late must not pull the views back to a date the reader already left.
+    const id = ++picking;
+    const from = location.hash;
+    const stillWanted = () => id === picking && location.hash === from;
     try {
       const d = await gql('query PositionAt($t: DateTime!) { positionAt(at: $t) }', { t: `${picker.value}Z` });
-      travelTo(d.positionAt);
-    } catch (e) { state.textContent = `Cannot map that date to a position (${e.code})`; }
+      if (stillWanted()) travelTo(d.positionAt);
+    } catch (e) { if (stillWanted()) state.textContent = `Cannot map that date to a position (${e.code})`; }
   });
   $('time-now').addEventListener('click', () => travelTo(null));
   $('timebar').addEventListener('submit', (ev) => ev.preventDefault());

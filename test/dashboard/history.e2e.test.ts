@@ -13,6 +13,15 @@ import { SAMPLE_TAG } from '../helpers/sampleImages';
 import { BASE_TAG, seed } from './seed';
 import { browserMissing, openDashboard, skipBrowser, type Dashboard } from './harness';
 
+/** Waits (up to 10 s) for a condition the test process observes, such as requests seen by the page's router. */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  const end = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** A push recorded the way a registry push records it: bytes moved and skipped (issue 18). */
 const PUSH = { direction: 'PUSH', location: 'docker://registry.test:5000/sample:1', manifestDigest: `sha256:${'ab'.repeat(32)}`,
   transferredBytes: 4096, skippedBytes: 1_000_000, transferredBlobs: 2, skippedBlobs: 12 };
@@ -109,6 +118,40 @@ const PUSH = { direction: 'PUSH', location: 'docker://registry.test:5000/sample:
     await refresh.click();
     await page.locator(`tr[data-image-id="${base}"]`, { hasText: 'live:1' }).waitFor();
     await expect(refresh.isHidden()).resolves.toBe(true);
+  });
+
+  test('a date whose position arrives after the reader moved on does not pull the views back to it', async () => {
+    const { page } = d;
+    await d.open('#/images', '#images-table');
+    // Hold the page's PositionAt requests until the reader has moved on; count them to know when all were answered.
+    let release!: () => void;
+    const held = new Promise<void>((r) => { release = r; });
+    let asked = 0, answered = 0;
+    const isPositionAt = (body: string | null) => (body ?? '').includes('PositionAt');
+    const onFinished = (r: import('playwright-core').Request) => { if (isPositionAt(r.postData())) answered += 1; };
+    page.on('requestfinished', onFinished);
+    await page.route('**/graphql', async (route) => {
+      if (isPositionAt(route.request().postData())) { asked += 1; await held; }
+      await route.continue();
+    });
+    try {
+      const recorded = (await d.api(`{ event(position: ${at.tagged}) { recordedAt } }`)).event.recordedAt as string;
+      await page.fill('#time-date', recorded.slice(0, 19));
+      await page.dispatchEvent('#time-date', 'change');
+      await until(() => asked > 0, 'the page asks for the position of the chosen date');
+      // The reader leaves for the storage view at "now" before any answer arrives.
+      await page.locator('nav a[data-view=storage]').click();
+      await page.waitForURL((u) => u.hash === '#/storage');
+      release();
+      await until(() => answered === asked, 'every PositionAt request is answered');
+      await page.evaluate(() => new Promise((r) => setTimeout(r, 200))); // the answers' handlers have run
+      expect(new URL(page.url()).hash).toBe('#/storage');
+      await page.locator('#time-state', { hasText: 'Now: live head' }).waitFor({ timeout: 5_000 });
+    } finally {
+      release();
+      await page.unroute('**/graphql');
+      page.off('requestfinished', onFinished);
+    }
   });
 
   test('tag timeline: every move from → to, when, by whom; a move made through the API appears live', async () => {
