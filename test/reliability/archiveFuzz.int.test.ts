@@ -30,17 +30,24 @@ import { BIN, ENV, rng } from './helpers';
 import { END_OF_ARCHIVE, digestOf, padded, rawEntry, splitTar, tinyFilesLayer, ustarHeader } from './tarCraft';
 
 const SEED = Number(process.env.RELIABILITY_SEED ?? 20240610);
+/** A case that reads a few kilobytes: 20 s without an answer means it hangs. */
 const CASE_TIMEOUT_MS = 20_000;
+/**
+ * The two cases that stream ~50 MB and ~0.5 GB of tar: their time is work, not a hang, and on a loaded 2-core CI
+ * machine it passed 20 s (100,000 files, load 13). Speed is the bench's to measure; here a deadline only turns a
+ * hang into a failure with a message before Jest's own timeout.
+ */
+const BIG_CASE_TIMEOUT_MS = 100_000;
 
 jest.setTimeout(120_000);
 
 type Outcome = { ok: true; images: ImportedImage[] } | { ok: false; error: unknown };
 
 /** readImages with a deadline: a hang is a failure, not a stuck suite. */
-async function attempt(source: Buffer | Readable | string, options?: ImportOptions): Promise<Outcome> {
+async function attempt(source: Buffer | Readable | string, options?: ImportOptions, deadlineMs = CASE_TIMEOUT_MS): Promise<Outcome> {
   const src = Buffer.isBuffer(source) ? Readable.from([source]) : source;
   let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`hung for ${CASE_TIMEOUT_MS} ms`)), CASE_TIMEOUT_MS); });
+  const deadline = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`hung for ${deadlineMs} ms`)), deadlineMs); });
   try {
     return await Promise.race([
       readImages(src, options).then((images) => ({ ok: true as const, images }), (error: unknown) => ({ ok: false as const, error })),
@@ -307,7 +314,7 @@ describe('targeted hostile archives', () => {
   test('100,000 tiny files import whole into the store', async () => {
     const count = 100_000;
     const layer = Buffer.concat([...tinyFilesLayer(count)]);
-    const o = await attempt(await ociWithBlob(layer, 'application/vnd.oci.image.layer.v1.tar', sha256(layer)));
+    const o = await attempt(await ociWithBlob(layer, 'application/vnd.oci.image.layer.v1.tar', sha256(layer)), undefined, BIG_CASE_TIMEOUT_MS);
     if (!o.ok) throw o.error;
     const l = o.images[0]!.layers[0]!;
     expect(l.fileCount).toBe(count + count / 1000);
@@ -316,13 +323,13 @@ describe('targeted hostile archives', () => {
     expect(await t.app.store.head()).toBe(before + 3); // LayerCommitted, ImageCommitted, TagMoved
     const r = await t.gql('{ image(ref: "bomb:1") { layers { diffId } file(path: "/d99/f99999") { path kind } } }');
     expect(r.image).toEqual({ layers: [{ diffId: l.diffId }], file: { path: '/d99/f99999', kind: 'FILE' } });
-  });
+  }, 180_000);
 
   test('a layer of 1,000,000 empty files (~0.5 GB of tar, streamed) is stopped by --max-entries', async () => {
     const count = 1_000_000;
     const size = (count + count / 1000) * 512 + 1024;
-    const o = await attempt(await ociWithBlob({ size, digest: `sha256:${'1'.repeat(64)}`, chunks: () => tinyFilesLayer(count) }, 'application/vnd.oci.image.layer.v1.tar', `sha256:${'2'.repeat(64)}`), { maxEntries: 200_000 });
+    const o = await attempt(await ociWithBlob({ size, digest: `sha256:${'1'.repeat(64)}`, chunks: () => tinyFilesLayer(count) }, 'application/vnd.oci.image.layer.v1.tar', `sha256:${'2'.repeat(64)}`), { maxEntries: 200_000 }, BIG_CASE_TIMEOUT_MS);
     expectCleanRefusal(o, /exceeds the limit of 200000 tar entries/);
     expect(digestOf(tinyFilesLayer(10)).size).toBe(11 * 512 + 1024);
-  });
+  }, 180_000);
 });
