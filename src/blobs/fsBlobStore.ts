@@ -117,20 +117,31 @@ export class FsBlobStore implements BlobStore {
     return bytes;
   }
 
+  /**
+   * The session's directory and lease are made when it first writes or touches a
+   * blob: gc's rule protects blobs written or touched since a live session
+   * started, so a session that has done neither protects nothing yet (a commit
+   * whose contents are all unknown, or all found by `stat` alone, costs no
+   * directory). Once started, it is exactly the session described above.
+   */
   async session(): Promise<IngestSession> {
     await this.init();
-    const id = `${hostname()}-${process.pid}-${randomBytes(6).toString('hex')}`;
-    const dir = path.join(this.ingestDir, id);
-    await fs.mkdir(dir, { recursive: true });
-    const leaseFile = path.join(dir, 'lease');
-    const lease: Lease = { host: hostname(), pid: process.pid, started: Date.now() };
-    await fs.writeFile(leaseFile, JSON.stringify(lease));
-    const timer = setInterval(() => { const t = new Date(); fs.utimes(leaseFile, t, t).catch(() => undefined); }, LEASE_REFRESH_MS);
-    timer.unref();
-    const writers = new Set<FsBlobWriter>();
     const store = this;
+    const writers = new Set<FsBlobWriter>();
+    let started: Promise<{ dir: string; timer: NodeJS.Timeout }> | null = null;
+    const start = () => started ??= (async () => {
+      const dir = path.join(this.ingestDir, `${hostname()}-${process.pid}-${randomBytes(6).toString('hex')}`);
+      await fs.mkdir(dir, { recursive: true });
+      const leaseFile = path.join(dir, 'lease');
+      const lease: Lease = { host: hostname(), pid: process.pid, started: Date.now() };
+      await fs.writeFile(leaseFile, JSON.stringify(lease));
+      const timer = setInterval(() => { const t = new Date(); fs.utimes(leaseFile, t, t).catch(() => undefined); }, LEASE_REFRESH_MS);
+      timer.unref();
+      return { dir, timer };
+    })();
     const session: IngestSession = {
       async writer() {
+        const { dir } = await start();
         const w = new FsBlobWriter(store, path.join(dir, randomBytes(8).toString('hex')));
         await w.open();
         writers.add(w);
@@ -138,11 +149,24 @@ export class FsBlobStore implements BlobStore {
       },
       write: async (src, expected) => writeThrough(await session.writer(), src, expected),
       put: async (bytes, expected) => writeThrough(await session.writer(), [bytes], expected),
-      async touch(digest) { const t = new Date(); await fs.utimes(store.blobPath(digest), t, t).catch(() => undefined); },
+      async touch(digest) {
+        await start();
+        const t = new Date();
+        await fs.utimes(store.blobPath(digest), t, t).catch(() => undefined);
+      },
       async close() {
+        const s = await started?.catch(() => null); // a start that failed made nothing (its writer or touch threw)
+        if (!s) return;
+        const { dir, timer } = s;
         clearInterval(timer);
         for (const w of writers) await w.abort();
-        await fs.rm(dir, { recursive: true, force: true });
+        // Every writer has published or removed its temp file: the lease is all that is left (else remove whatever is).
+        try {
+          await fs.unlink(path.join(dir, 'lease'));
+          await fs.rmdir(dir);
+        } catch {
+          await fs.rm(dir, { recursive: true, force: true });
+        }
       },
     };
     return session;

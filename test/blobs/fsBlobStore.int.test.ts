@@ -86,6 +86,45 @@ describe('FsBlobStore', () => {
     await live.close();
   });
 
+  it('a session that only touches a blob is live from that touch: gc keeps the blob until it closes', async () => {
+    const old = await store.session();
+    const reused = await old.put(Buffer.from('a dedup hit of a later commit'));
+    const other = await old.put(Buffer.from('nobody touches this one'));
+    await old.close();
+    const past = new Date(Date.now() - 60_000);
+    for (const d of [reused, other]) fs.utimesSync(path.join(dir, 'blobs', 'blobs', 'sha256', d.digest.slice(7)), past, past);
+    const commit = await store.session();
+    await commit.touch(reused.digest);
+    const r = await store.collect(async () => new Set());
+    expect(r.removed.map((b) => b.digest)).toEqual([other.digest]);
+    expect(await store.stat(reused.digest)).toBe(reused.size);
+    await commit.close();
+    expect(fs.readdirSync(path.join(dir, 'blobs', '.ingest'))).toEqual([]);
+    // Closed, the session protects nothing: what kept the blob was the session, not its fresh mtime.
+    const after = await store.collect(async () => new Set());
+    expect(after.removed.map((b) => b.digest)).toEqual([reused.digest]);
+  });
+
+  it('a session that neither writes nor touches leaves no directory or lease, and closes cleanly', async () => {
+    const s = await store.session();
+    expect(await store.stat(sha('never stored'))).toBeNull();
+    expect(fs.readdirSync(path.join(dir, 'blobs', '.ingest'))).toEqual([]);
+    await s.close();
+    expect(fs.readdirSync(path.join(dir, 'blobs', '.ingest'))).toEqual([]);
+  });
+
+  it('removes a started session whole, temp files of unfinished writers included', async () => {
+    const s = await store.session();
+    const w = await s.writer();
+    await w.write(Buffer.from('half'));
+    const ingest = path.join(dir, 'blobs', '.ingest');
+    const [sessionDir] = fs.readdirSync(ingest);
+    expect(fs.readdirSync(path.join(ingest, sessionDir!)).sort()).toHaveLength(2); // the lease and the temp file
+    fs.writeFileSync(path.join(ingest, sessionDir!, 'stray'), 'left by someone'); // rmdir alone would refuse
+    await s.close();
+    expect(fs.readdirSync(ingest)).toEqual([]);
+  });
+
   it('a session whose process died is dead: gc removes its temp files', async () => {
     const ingest = path.join(dir, 'blobs', '.ingest');
     await (await store.session()).close(); // creates the layout

@@ -72,6 +72,8 @@ async function decideRealCommit(app: Strata, model: ReadModel, input: CommitInpu
   const first = await decideCommitOn(app, model, input, actor, now);
   const parent = model.resolve(input.image)!;
   const ports = await real.portsFor(first.entries, parent.layers, parent.layers, now);
+  // No layer blob (a file's bytes unknown): both ports answer null, as they did in the first decision.
+  if (real.missingPath !== null) return first;
   const out = await decideCommitOn(app, model, input, actor, now, ports);
   await real.finish();
   return out;

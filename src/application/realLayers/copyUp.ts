@@ -61,7 +61,11 @@ export async function ensureContent(
     if (!e.contentDigest) return e.path;
     if (!need.has(e.contentDigest)) need.set(e.contentDigest, e.path);
   }
-  for (const d of [...need.keys()]) if ((await blobs.stat(d)) !== null) { await session.touch(d); need.delete(d); }
+  // Independent look-ups: asked at once, not one round trip of the file system's thread pool after another.
+  const present = (await Promise.all([...need.keys()].map(async (d) => ((await blobs.stat(d)) === null ? null : d))))
+    .filter((d): d is string => d !== null);
+  await Promise.all(present.map((d) => session.touch(d)));
+  for (const d of present) need.delete(d);
   if (need.size === 0) return null;
   const stored = lower.filter((l) => l.digest !== null);
   const lists = await entriesOf(stored.map((l) => l.diffId));

@@ -82,12 +82,15 @@ export class RealLayers {
       if (this.missingPath === null) built = await writeLayer(this.blobs, this.session,
         tarRecords(entries, Math.floor(Date.parse(now) / 1000)));
     }
+    // The entries' layer has no blob (a file's bytes unknown), so the new image's layer list has a layer without a
+    // digest: no manifest can be written, and no layer store needs a look-up to say so.
+    if (entries && !built) return { builtLayer: () => null, manifestOf: () => null };
     const descs = new Map<string, Descriptor>();
-    for (const l of known) {
-      if (!l.digest || descs.has(l.digest)) continue;
-      const d = await this.descriptor(l);
-      if (d) descs.set(l.digest, d);
-    }
+    const firsts = new Map<string, ImageLayerRef>();
+    for (const l of known) if (l.digest && !firsts.has(l.digest)) firsts.set(l.digest, l);
+    // Each distinct stored layer once, all at once (a stat and maybe a head each: independent round trips).
+    const looked = await Promise.all([...firsts.values()].map((l) => this.descriptor(l)));
+    for (const d of looked) if (d) descs.set(d.digest, d);
     if (built) descs.set(built.digest, { mediaType: built.mediaType, digest: built.digest, size: built.compressedSize });
     const forEntries = entries ? entriesDigest(entries) : null;
     return {
