@@ -25,7 +25,6 @@ interface Stats {
   maxManifests: number;
   maxImagesPerLayer: number;
   maxChanges: number;
-  maxChildren: number;
 }
 
 /** O(1): the read model keeps these as events arrive (projections/readModelStats.ts). */
@@ -34,12 +33,13 @@ function statsOf(model: ReadModel): Stats {
   return {
     images: model.images.size, layers: model.layers.size, tags: model.tags.size, containers: model.containers.size,
     maxLayers: s.maxLayers, maxHistory: s.maxHistory, maxTagMoves: s.maxTagMoves, maxManifests: s.maxManifests, maxChanges: s.maxChanges,
-    maxChildren: model.maxChildren(), maxTagsPerImage: s.maxTagsPerImage, maxImagesPerLayer: s.maxImagesPerLayer,
+    maxTagsPerImage: s.maxTagsPerImage, maxImagesPerLayer: s.maxImagesPerLayer,
   };
 }
 
 /**
- * Real lengths of the unpaged lists that grow with the log, by `Type.field`.
+ * Real lengths of the unpaged lists that grow with the log, by `Type.field`
+ * (`Image.children` is asked of the model only when a request selects it: costModelFor).
  * Lists bounded by one image (its layers, history, ancestors: Docker caps an
  * image at 127 layers) keep the default length.
  */
@@ -48,7 +48,7 @@ function listSizes(s: Stats): Record<string, number> {
     'Query.tags': s.tags, 'Query.containers': s.containers, 'Query.distributions': s.images,
     'DistributionGroup.images': s.images, 'Container.changes': s.maxChanges,
     'Image.repoTags': s.maxTagsPerImage, 'Image.manifestDigests': s.maxManifests, 'Image.manifests': s.maxManifests,
-    'Image.children': s.maxChildren, 'Image.descendants': s.images, 'Layer.images': s.maxImagesPerLayer,
+    'Image.descendants': s.images, 'Layer.images': s.maxImagesPerLayer,
     'Tag.history': s.maxTagMoves,
     'StorageReport.images': s.images, 'StorageReport.layers': s.layers, 'StorageReport.reclaimableLayers': s.layers,
     'BaseChain.children': s.images,
@@ -63,7 +63,9 @@ export async function costModelFor(app: Strata): Promise<CostModel> {
   const head = model.position;
   const events = (n: number) => Math.ceil(n / EVENTS_PER_COST);
   return {
-    listSize: (type, field) => sizes[`${type}.${field}`],
+    // The widest family may take a lineage rebuild, O(every live image's layers) every few dozen writes
+    // (ReadModel.maxChildren): only a request that selects Image.children pays for it, not every commit.
+    listSize: (type, field) => (type === 'Image' && field === 'children' ? model.maxChildren() : sizes[`${type}.${field}`]),
     work(type, field, arg) {
       if (type === 'Query' && field === 'verifyLog') {
         const anchor = arg('expectHead');
