@@ -31,7 +31,9 @@ const SDL = `
     badBytes: Bytes
     badInt: Int
     nested: Item
+    leaves: [Leaf]
   }
+  type Leaf { s: String i: Int f: Float b: Boolean id: ID }
   type Mutation { bump(by: Int!): Int! }
 `;
 
@@ -62,6 +64,9 @@ function makeSchema(): { schema: GraphQLSchema; calls: string[] } {
   q.badBytes!.resolve = () => 2 ** 60;
   q.badInt!.resolve = () => 2 ** 40;
   q.nested!.resolve = () => ({ ...item('p'), child: item('c'), req: null });
+  // Every built-in scalar given every kind of value: the compiled executor answers the ones
+  // graphql-js returns unchanged without calling it (executor.ts returnedUnchanged), the rest through it.
+  q.leaves!.resolve = () => LEAF_VALUES.map((v) => ({ s: v, i: v, f: v, b: v, id: v }));
   const it = (schema.getType('Item') as any).getFields();
   it.tags.resolve = (i: any, { first, prefix }: any) => Array.from({ length: first }, (_, k) => `${prefix ?? i.name}-${k}`);
   (schema.getType('Node') as any).resolveType = (o: any) => o.kind;
@@ -69,6 +74,11 @@ function makeSchema(): { schema: GraphQLSchema; calls: string[] } {
   schema.getMutationType()!.getFields().bump!.resolve = (_r, { by }) => (calls.push('bump'), (counter += by));
   return { schema, calls };
 }
+
+const LEAF_VALUES: unknown[] = [
+  'x', '', '7', '1.5', 'é\u0000', 0, -0, 7, -7, 1.5, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), -(2 ** 31) - 1, 2 ** 53, NaN, Infinity, -Infinity,
+  true, false, { valueOf: () => 3 }, { valueOf: () => 'v' }, new Date(0), [1], {}, null, undefined,
+];
 
 /** What a client and the server's error handling can observe of a result. */
 function observable(r: { data?: unknown; errors?: readonly GraphQLError[] }) {
@@ -102,6 +112,7 @@ const DOCS: [string, string, Record<string, unknown>?][] = [
   ['scalar serialize throws', '{ badBytes }'],
   ['built-in scalar cannot represent', '{ badInt }'],
   ['scalar failure inside a list', '{ items { id size } }'],
+  ['built-in scalars given every kind of value', '{ leaves { s i f b id } }'],
   ['fragments, inline fragments, abstract types, __typename',
     'query { a: node(id: "1") { __typename id ...F } b: node(id: "o2") { __typename ... on Other { label } } } fragment F on Item { name }'],
   ['skip and include', 'query Q($s: Boolean!) { item(id: "1") { id name @skip(if: $s) size @include(if: $s) } }', { s: true }],
