@@ -25,8 +25,24 @@ export const PIECE_CHARS = 32 * 1024;
 /** Walk no deeper than this ourselves; below it JSON.stringify does the rest (and reports cycles). */
 const MAX_WALK_DEPTH = 24;
 
+/**
+ * A batch of array elements as JSON.stringify wrote it, brackets included
+ * ("[a,b]"); the body holds only "a,b". A large batch is kept whole and its
+ * brackets are dropped as its bytes are written (bodyBytes), so its text is
+ * not copied again on the way: cutting the brackets off (a flattened copy) and
+ * joining the result into a piece (another) were a quarter of what a storage
+ * report allocated per request (issue 19 item 5, third pass).
+ */
+class Batch {
+  constructor(readonly json: string) {}
+  /** The elements' text, without the brackets. */
+  inner(): string { return this.json.slice(1, -1); }
+}
+
+type Piece = string | Batch;
+
 class Pieces {
-  readonly done: string[] = [];
+  readonly done: Piece[] = [];
   private cur: string[] = [];
   private len = 0;
 
@@ -35,6 +51,16 @@ class Pieces {
     this.len += s.length;
     // Array.join builds a flat string: each piece is encoded without another flattening.
     if (this.len >= PIECE_CHARS) this.flush();
+  }
+
+  /** An array batch: kept whole when it is a piece's size on its own, joined with its neighbours when small. */
+  pushBatch(json: string): void {
+    if (json.length < PIECE_CHARS / 2) {
+      this.push(json.slice(1, -1));
+      return;
+    }
+    this.flush();
+    this.done.push(new Batch(json));
   }
 
   flush(): void {
@@ -101,7 +127,7 @@ function walkArray(out: Pieces, list: readonly unknown[], depth: number): void {
       walk(out, prepared(list[i], String(i)), depth + 1);
     } else {
       if (i > 0) out.push(',');
-      out.push(s.slice(1, -1));
+      out.pushBatch(s);
       const perElement = s.length / n;
       batch = Math.max(1, Math.min(4096, Math.floor(PIECE_CHARS / Math.max(1, perElement))));
     }
@@ -110,8 +136,7 @@ function walkArray(out: Pieces, list: readonly unknown[], depth: number): void {
   out.push(']');
 }
 
-/** `JSON.stringify(value)` as pieces of about PIECE_CHARS characters (one piece for a small value). */
-export function jsonPieces(value: unknown): string[] {
+function piecesOf(value: unknown): Piece[] {
   const out = new Pieces();
   const v = prepared(value, '');
   if (omitted(v)) return [];
@@ -120,19 +145,25 @@ export function jsonPieces(value: unknown): string[] {
   return out.done;
 }
 
+/** `JSON.stringify(value)` as pieces of about PIECE_CHARS characters (one piece for a small value). */
+export function jsonPieces(value: unknown): string[] {
+  return piecesOf(value).map((p) => (typeof p === 'string' ? p : p.inner()));
+}
+
 /**
  * Bodies serialized for Apollo (its `stringifyResult` must return a string)
  * and waiting for the HTTP handler, which writes their bytes itself. Apollo is
  * handed a short token in place of the body; only this module makes tokens.
  */
 const TOKEN_PREFIX = '\u0000strata-body:';
-const waiting = new Map<string, string[]>();
+const waiting = new Map<string, Piece[]>();
 let seq = 0;
 
 /** Apollo's `stringifyResult`: `JSON.stringify(result) + '\n'` like its default, in pieces when large. */
 export function stringifyResult(value: unknown): string {
-  const pieces = jsonPieces(value);
-  if (pieces.length <= 1) return `${pieces[0] ?? ''}\n`;
+  const pieces = piecesOf(value);
+  // A lone piece is a string: a batch always sits between its list's brackets.
+  if (pieces.length <= 1) return `${(pieces[0] as string | undefined) ?? ''}\n`;
   pieces.push('\n');
   const token = `${TOKEN_PREFIX}${++seq}`;
   waiting.set(token, pieces);
@@ -147,12 +178,23 @@ export function bodyBytes(body: string): Buffer {
   const pieces = body.startsWith(TOKEN_PREFIX) ? waiting.get(body) : undefined;
   if (!pieces) return Buffer.from(body, 'utf8');
   waiting.delete(body);
-  const sizes = pieces.map((p) => Buffer.byteLength(p, 'utf8'));
+  // A batch's brackets are one byte each.
+  const sizes = pieces.map((p) => (typeof p === 'string' ? Buffer.byteLength(p, 'utf8') : Buffer.byteLength(p.json, 'utf8') - 2));
   const out = Buffer.allocUnsafe(sizes.reduce((a, b) => a + b, 0));
   let at = 0;
   pieces.forEach((p, i) => {
-    // As many bytes as characters: all ASCII, where latin1 is the same bytes and a plain copy.
-    at += out.write(p, at, sizes[i] === p.length ? 'latin1' : 'utf8');
+    const size = sizes[i]!;
+    if (typeof p === 'string') {
+      // As many bytes as characters: all ASCII, where latin1 is the same bytes and a plain copy.
+      at += out.write(p, at, size === p.length ? 'latin1' : 'utf8');
+      return;
+    }
+    // Written one byte early, so that its "[" lands on the byte before (put back) and its "]" just
+    // past its place, where the piece after it (a list goes on with "," or ends with "]") writes next.
+    const before = out[at - 1]!;
+    out.write(p.json, at - 1, Math.min(size + 2, out.length - at + 1), size + 2 === p.json.length ? 'latin1' : 'utf8');
+    out[at - 1] = before;
+    at += size;
   });
   return out;
 }

@@ -63,6 +63,24 @@ describe('stringifyResult and bodyBytes', () => {
     expect(waitingBodies()).toBe(0);
   });
 
+  test('large lists of any text: the bytes are JSON.stringify\'s (batches written without their brackets, put back byte for byte)', () => {
+    // Lists long enough for batches kept whole (bodyBytes drops their brackets as it writes them), between small
+    // values and lists, with text of every kind (ASCII, multi-byte, lone surrogates) on either side of a batch.
+    const text = fc.string({ unit: 'binary', maxLength: 12 });
+    const value = fc.record({
+      head: text,
+      list: fc.tuple(fc.integer({ min: 0, max: 2500 }), text).map(([n, t]) => rows(n, t)),
+      mid: fc.array(text, { maxLength: 5 }),
+      lists: fc.array(fc.tuple(fc.integer({ min: 0, max: 900 }), text).map(([n, t]) => rows(n, t)), { maxLength: 3 }),
+      tail: text,
+    });
+    fc.assert(fc.property(value, (v) => {
+      const body = { data: v };
+      expect(bodyBytes(stringifyResult(body)).equals(Buffer.from(`${JSON.stringify(body)}\n`, 'utf8'))).toBe(true);
+    }), { numRuns: 60 });
+    expect(waitingBodies()).toBe(0);
+  });
+
   test('a large body is parked under a token until taken, once', () => {
     const value = { data: { e: rows(1000) } };
     const token = stringifyResult(value);

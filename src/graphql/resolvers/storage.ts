@@ -25,13 +25,23 @@ class LayerUsageRow {
   }
 }
 
+/**
+ * An ImageStorage row: the ledger's figures read through (no copy of them
+ * for each of the report's images), its Image object built when a query reads
+ * it (issue 19 item 5, third pass).
+ */
+class ImageStorageRow {
+  constructor(private readonly f: ImageStorageFigures, private readonly model: ReadModel) {}
+  get image() { return imageObj(this.model.images.get(this.f.imageId)!, this.model); }
+  get size() { return this.f.size; }
+  get sharedSize() { return this.f.sharedSize; }
+  get uniqueSize() { return this.f.uniqueSize; }
+}
+
 export function storageReportOf(model: ReadModel, by: ShareKey, figures?: StorageFigures) {
   const ledger = model.ledger(by);
   const usage = (u: LayerUsage) => new LayerUsageRow(u, model);
-  const imageStorage = (f: ImageStorageFigures) => {
-    const rec = model.images.get(f.imageId)!;
-    return { image: imageObj(rec, model), size: f.size, sharedSize: f.sharedSize, uniqueSize: f.uniqueSize };
-  };
+  const imageStorage = (f: ImageStorageFigures) => new ImageStorageRow(f, model);
   // The ledger's lists are built once per change and kept; a page maps only its own rows.
   const rows = {
     images: () => figures?.images ?? ledger.imageList(),
