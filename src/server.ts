@@ -18,6 +18,7 @@ import { authenticate, authorizeOperation, type AuthConfig, type ContextAuth, ty
 import { formatError, logMaskedErrors, codedError, INTERNAL_MESSAGE } from './graphql/errors';
 import { createRequestHandler, strataPlugin, GRAPHQL_PATH, type HttpOptions } from './graphql/http';
 import { DEFAULT_LIMITS, checkOperation, checkVariables, type CostModel, type Limits } from './graphql/limits';
+import { answerClientError } from './graphql/clientErrors';
 import { createLogger, type Logger } from './graphql/logger';
 import { createExecutor, executorGateway, type ExecutionEngine } from './graphql/executor';
 import { stringifyResult } from './graphql/responseBody';
@@ -95,6 +96,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     Math.min(30_000, Math.floor(limits.requestTimeoutMs / 4))) });
   httpServer.requestTimeout = limits.requestTimeoutMs;
   httpServer.headersTimeout = Math.min(httpServer.headersTimeout, limits.requestTimeoutMs);
+  httpServer.on('clientError', answerClientError(limits.requestTimeoutMs));
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxBodyBytes });
   const introspection = opts.introspection ?? true;
