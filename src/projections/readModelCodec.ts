@@ -6,7 +6,9 @@
  *
  * - Objects keep their identity: an object reached twice (a layer record
  *   shared by thousands of images, a stack node in a set) is written once and
- *   referred to after; cycles are fine.
+ *   referred to after; cycles are fine. Only such objects are numbered (a
+ *   first pass finds them; their tag carries SHARED), so a decoder keeps an
+ *   index of those, not of the millions of objects reached once (codec 2).
  * - Strings are written once each, in a table: after a decode every equal
  *   string is one string (a fold holds one copy per event that carried it).
  * - Only plain objects, arrays, Maps, Sets, frozen objects and instances of
@@ -32,11 +34,13 @@ import { DriftIndex } from '../domain/drift';
 import { sha256Hex } from '../support/sha256';
 
 const MAGIC = 'STRATARM';
-const CODEC_VERSION = 1;
+const CODEC_VERSION = 2;
 /** Strings per JSON segment: keeps each segment far below V8's longest string. */
 const SEGMENT = 50_000;
 
 const enum T { Undef, Null, False, True, Int, Float, Str, Ref, Arr, Obj, Frozen, Map, Set, Inst, Fn, NullProto }
+/** Added to a container's tag when it is referred to again (T.Ref n: the n-th container so marked). */
+const SHARED = 16;
 
 /** The classes a read model is made of, and the fields of each that are caches to drop. */
 const CLASSES: readonly { cls: abstract new (...args: never[]) => object; transient: readonly string[] }[] = [
@@ -75,14 +79,44 @@ class Ints {
   }
 }
 
+const PROTOS = new Map<object, number>(CLASSES.map((c, i) => [c.cls.prototype as object, i]));
+
+/** The CLASSES index of an instance's class; throws for any other class or symbol-keyed fields. */
+function classOf(o: object, proto: object): number {
+  const c = PROTOS.get(proto);
+  if (c === undefined) {
+    const name = (proto.constructor as { name?: string } | undefined)?.name ?? '?';
+    throw new SnapshotFormatError(`read model snapshot: cannot write an instance of ${name}`);
+  }
+  if (Object.getOwnPropertySymbols(o).length > 0) throw new SnapshotFormatError('read model snapshot: symbol-keyed fields');
+  return c;
+}
+
+/** Objects reachable from `root` along more than one edge (those the encoding refers back to). */
+function sharedObjects(root: object): Set<object> {
+  const visited = new Set<object>();
+  const shared = new Set<object>();
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v !== 'object' || v === null) continue;
+    if (visited.has(v)) { shared.add(v); continue; }
+    visited.add(v);
+    if (Array.isArray(v)) { for (const x of v) stack.push(x); continue; }
+    if (v instanceof Map) { for (const [k, x] of v) stack.push(k, x); continue; }
+    if (v instanceof Set) { for (const x of v) stack.push(x); continue; }
+    const proto = Object.getPrototypeOf(v) as object | null;
+    const transient = proto === Object.prototype || proto === null ? [] : CLASSES[classOf(v, proto)]!.transient;
+    for (const k of Object.keys(v)) if (!transient.includes(k)) stack.push((v as Record<string, unknown>)[k]);
+  }
+  return shared;
+}
+
 export function encodeReadModel(model: ReadModel): Buffer {
   const ints = new Ints();
   const floats: number[] = [];
   const strings = new Map<string, number>();
-  const seen = new Map<object, number>();
   const shapes = new Map<string, number>();
-  const protos = new Map<object, number>(CLASSES.map((c, i) => [c.cls.prototype as object, i]));
-  let objects = 0;
 
   const str = (s: string): number => {
     let i = strings.get(s);
@@ -97,6 +131,10 @@ export function encodeReadModel(model: ReadModel): Buffer {
     return i;
   };
 
+  // Which objects are reached more than once (by the same edges the writer follows): only they are
+  // numbered, so a decoder indexes the few it will be referred to again, not every object it makes.
+  const shared = sharedObjects(model);
+  const defined = new Map<object, number>();
   const stack: unknown[] = [model];
   // Iterative, depth-first, each value written before what it holds (graphs are deep: stack nodes, chains).
   const write = (v: unknown): void => {
@@ -118,24 +156,28 @@ export function encodeReadModel(model: ReadModel): Buffer {
     }
     if (v === null) { ints.push(T.Null); return; }
     const o = v as object;
-    const ref = seen.get(o);
-    if (ref !== undefined) { ints.push(T.Ref); ints.push(ref); return; }
-    seen.set(o, objects++);
+    let flag = 0;
+    if (shared.has(o)) {
+      const ref = defined.get(o);
+      if (ref !== undefined) { ints.push(T.Ref); ints.push(ref); return; }
+      defined.set(o, defined.size);
+      flag = SHARED;
+    }
     if (Array.isArray(o)) {
       if (Object.isFrozen(o) && o.length > 0) throw new SnapshotFormatError('read model snapshot: a frozen array');
-      ints.push(T.Arr); ints.push(o.length);
+      ints.push(T.Arr | flag); ints.push(o.length);
       for (let i = o.length - 1; i >= 0; i--) stack.push(o[i]);
       return;
     }
     if (o instanceof Map) {
-      ints.push(T.Map); ints.push(o.size);
+      ints.push(T.Map | flag); ints.push(o.size);
       const items: unknown[] = [];
       for (const [k, val] of o) items.push(k, val);
       for (let i = items.length - 1; i >= 0; i--) stack.push(items[i]);
       return;
     }
     if (o instanceof Set) {
-      ints.push(T.Set); ints.push(o.size);
+      ints.push(T.Set | flag); ints.push(o.size);
       const items = [...o];
       for (let i = items.length - 1; i >= 0; i--) stack.push(items[i]);
       return;
@@ -145,18 +187,13 @@ export function encodeReadModel(model: ReadModel): Buffer {
     if (proto === Object.prototype || proto === null) {
       const frozen = Object.isFrozen(o);
       if (proto === null && frozen) throw new SnapshotFormatError('read model snapshot: a frozen null-prototype object');
-      ints.push(proto === null ? T.NullProto : frozen ? T.Frozen : T.Obj);
+      ints.push((proto === null ? T.NullProto : frozen ? T.Frozen : T.Obj) | flag);
       ints.push(shape(keys));
       for (let i = keys.length - 1; i >= 0; i--) stack.push((o as Record<string, unknown>)[keys[i]!]);
     } else {
-      const c = protos.get(proto);
-      if (c === undefined) {
-        const name = (proto.constructor as { name?: string } | undefined)?.name ?? '?';
-        throw new SnapshotFormatError(`read model snapshot: cannot write an instance of ${name}`);
-      }
-      if (Object.getOwnPropertySymbols(o).length > 0) throw new SnapshotFormatError('read model snapshot: symbol-keyed fields');
+      const c = classOf(o, proto);
       const transient = CLASSES[c]!.transient;
-      ints.push(T.Inst); ints.push(c); ints.push(shape(keys));
+      ints.push(T.Inst | flag); ints.push(c); ints.push(shape(keys));
       for (let i = keys.length - 1; i >= 0; i--) stack.push(transient.includes(keys[i]!) ? null : (o as Record<string, unknown>)[keys[i]!]);
     }
   };
@@ -213,7 +250,8 @@ export function decodeReadModel(bytes: Buffer): ReadModel {
   const end = bytes.length;
   let read = 0;
 
-  const objects: object[] = [];
+  /** The containers flagged SHARED, in order: what T.Ref refers to. */
+  const shared: object[] = [];
   const shapes = new Map<number, string[]>();
   /**
    * Per shape, how to make an object with its fields in place (V8 memory, measured): `{}` given 20 fields
@@ -255,15 +293,36 @@ export function decodeReadModel(bytes: Buffer): ReadModel {
     return (z >>> 1) ^ -(z & 1);
   };
 
-  // Containers being filled (one frame per non-empty container): how many values each still takes and where they go.
-  const enum K { Arr, Map, Set, Obj }
-  interface Frame { kind: K; target: any; keys: string[] | null; i: number; n: number; pendingKey: unknown; freeze: boolean }
-  const frames: Frame[] = [];
+  // Containers being filled, one frame per non-empty container, as parallel stacks (no object per frame:
+  // at 100,000 images that was millions of short-lived objects): what each is, how many values it has
+  // taken and takes, its keys (objects) or the key waiting for its value (maps).
+  const enum K { Arr, Map, Set, Obj, FrozenObj }
+  let cap = 64;
+  let kinds = new Uint8Array(cap);
+  let filled = new Int32Array(cap);
+  let sizes = new Int32Array(cap);
+  const targets: any[] = [];
+  const keyLists: (string[] | null)[] = [];
+  const pendingKeys: unknown[] = [];
+  let depth = 0;
+  const open = (kind: K, target: object, n: number, keys: string[] | null): void => {
+    if (depth === cap) {
+      cap *= 2;
+      const k = new Uint8Array(cap); k.set(kinds); kinds = k;
+      const f = new Int32Array(cap); f.set(filled); filled = f;
+      const z = new Int32Array(cap); z.set(sizes); sizes = z;
+    }
+    kinds[depth] = kind; filled[depth] = 0; sizes[depth] = n;
+    targets[depth] = target; keyLists[depth] = keys; pendingKeys[depth] = undefined;
+    depth++;
+  };
   let root: unknown;
   for (;;) {
     let value: unknown;
-    let open: Frame | null = null;
-    const tag = next();
+    const word = next();
+    const tag = word & ~SHARED;
+    if (word !== tag && (word !== (tag | SHARED) || tag < T.Arr || tag === T.Fn)) fail(`bad tag ${word}`);
+    let opened = false;
     switch (tag) {
       case T.Undef: value = undefined; break;
       case T.Null: value = null; break;
@@ -273,31 +332,30 @@ export function decodeReadModel(bytes: Buffer): ReadModel {
       case T.Float: { const i = next(); if (i < 0 || i >= nFloats) fail('bad number'); value = floats[i]; break; }
       case T.Str: { value = table[next()]; if (value === undefined) fail('bad string'); break; }
       case T.Fn: { value = FUNCTIONS[next()]; if (value === undefined) fail('bad function'); break; }
-      case T.Ref: { value = objects[next()]; if (value === undefined) fail('bad reference'); break; }
+      case T.Ref: { value = shared[next()]; if (value === undefined) fail('bad reference'); break; }
       case T.Arr: {
         const n = next();
-        if (n > end - at) fail('truncated values');
+        if (n < 0 || n > end - at) fail('truncated values');
         // Sized up front: filled by push, an array keeps spare slots (16 for one element).
         const a = new Array<unknown>(n);
-        objects.push(a);
         value = a;
-        if (n > 0) open = { kind: K.Arr, target: a, keys: null, i: 0, n, pendingKey: undefined, freeze: false };
+        if (n > 0) { open(K.Arr, a, n, null); opened = true; }
         break;
       }
       case T.Map: {
         const n = next();
+        if (n < 0 || n * 2 > end - at) fail('truncated values');
         const m = new Map();
-        objects.push(m);
         value = m;
-        if (n > 0) open = { kind: K.Map, target: m, keys: null, i: 0, n: n * 2, pendingKey: undefined, freeze: false };
+        if (n > 0) { open(K.Map, m, n * 2, null); opened = true; }
         break;
       }
       case T.Set: {
         const n = next();
+        if (n < 0 || n > end - at) fail('truncated values');
         const st = new Set();
-        objects.push(st);
         value = st;
-        if (n > 0) open = { kind: K.Set, target: st, keys: null, i: 0, n, pendingKey: undefined, freeze: false };
+        if (n > 0) { open(K.Set, st, n, null); opened = true; }
         break;
       }
       case T.Obj: case T.Frozen: case T.NullProto: case T.Inst: {
@@ -314,33 +372,35 @@ export function decodeReadModel(bytes: Buffer): ReadModel {
           const t = keys.length > 0 ? templateOf(shapeIndex, keys) : null;
           o = !t ? {} : tag === T.Frozen ? JSON.parse(t.json) as Record<string, unknown> : { ...t.copy };
         }
-        objects.push(o);
         value = o;
-        if (keys.length > 0) open = { kind: K.Obj, target: o, keys, i: 0, n: keys.length, pendingKey: undefined, freeze: tag === T.Frozen };
+        if (keys.length > 0) { open(tag === T.Frozen ? K.FrozenObj : K.Obj, o, keys.length, keys); opened = true; }
         else if (tag === T.Frozen) Object.freeze(o);
         break;
       }
       default: fail(`bad tag ${tag}`);
     }
-    if (open) { frames.push(open); continue; }
+    if (word !== tag) shared.push(value as object);
+    if (opened) continue;
     // Place the value, then close every container it completes.
     for (;;) {
-      const f = frames[frames.length - 1];
-      if (!f) { root = value; break; }
-      switch (f.kind) {
-        case K.Arr: (f.target as unknown[])[f.i] = value; break;
-        case K.Set: (f.target as Set<unknown>).add(value); break;
+      if (depth === 0) { root = value; break; }
+      const d = depth - 1;
+      const i = filled[d]!;
+      switch (kinds[d]) {
+        case K.Arr: (targets[d] as unknown[])[i] = value; break;
+        case K.Set: (targets[d] as Set<unknown>).add(value); break;
         case K.Map:
-          if ((f.i & 1) === 0) f.pendingKey = value; else (f.target as Map<unknown, unknown>).set(f.pendingKey, value);
+          if ((i & 1) === 0) pendingKeys[d] = value; else (targets[d] as Map<unknown, unknown>).set(pendingKeys[d], value);
           break;
-        default: (f.target as Record<string, unknown>)[f.keys![f.i]!] = value;
+        default: (targets[d] as Record<string, unknown>)[keyLists[d]![i]!] = value;
       }
-      if (++f.i < f.n) break;
-      frames.pop();
-      if (f.freeze) Object.freeze(f.target);
-      value = f.target;
+      if (i + 1 < sizes[d]!) { filled[d] = i + 1; break; }
+      depth = d;
+      value = targets[d];
+      if (kinds[d] === K.FrozenObj) Object.freeze(value);
+      targets[d] = null; keyLists[d] = null; pendingKeys[d] = null;
     }
-    if (frames.length === 0 && root !== undefined) break;
+    if (depth === 0 && root !== undefined) break;
   }
   if (read !== nInts || at !== end) fail('trailing values');
   if (!(root instanceof ReadModel)) fail('not a read model');

@@ -65,6 +65,21 @@ describe('read model codec', () => {
     expect(() => encodeReadModel(odd)).toThrow(/function/);
   });
 
+  it('keeps an object reached twice as one object (only such objects are numbered for references)', () => {
+    const back = decodeReadModel(encodeReadModel(new ReadModel()));
+    // The drift index reads the model's base-chain index itself, not a copy of it.
+    const drift = back.drift as unknown as { stacks: unknown };
+    expect(drift.stacks).toBe(back.baseChains);
+    const twice = new ReadModel();
+    const layer = Object.freeze({ diffId: 'sha256:x', size: 1 });
+    (twice.images as Map<string, unknown>).set('a', { layers: [layer] }).set('b', { layers: [layer], self: null });
+    const again = decodeReadModel(encodeReadModel(twice)).images as Map<string, { layers: unknown[] }>;
+    expect(again.get('a')!.layers[0]).toBe(again.get('b')!.layers[0]);
+    expect(again.get('a')!.layers[0]).toEqual(layer);
+    expect(Object.isFrozen(again.get('a')!.layers[0])).toBe(true);
+    expect(again.get('a')!.layers).not.toBe(again.get('b')!.layers);
+  });
+
   it('rejects truncated, trailing and foreign bytes', () => {
     const bytes = encodeReadModel(new ReadModel());
     expect(() => decodeReadModel(bytes.subarray(0, bytes.length - 1))).toThrow(SnapshotFormatError);
