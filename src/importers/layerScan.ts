@@ -2,13 +2,13 @@
  * One streaming pass over a layer blob (docs/domain.md §1, §6): hash the blob as
  * stored (digest), sniff and decompress it, hash the whole decompressed stream
  * (DiffID, including anything after the end-of-archive blocks), parse the tar
- * headers with tar-stream and hash each regular file. Nothing is buffered
+ * headers (tar-stream's rules, ./layerTarParser.ts) and hash each regular file. Nothing is buffered
  * beyond a chunk, except the small os-release files that are kept.
  */
 import { KEPT_PATHS } from '../domain/keptFiles';
 import * as crypto from 'node:crypto';
 import { createHash, type Hash } from 'node:crypto';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { Readable, Transform, Writable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Header } from 'tar-stream';
 import { serializeEntries } from '../domain/entryList';
@@ -22,7 +22,8 @@ import { sha256Digest } from '../support/sha256';
 import { entryListBody } from '../support/entryListBody';
 import { TarFramer } from './tarFramer';
 import { isRegular, toLayerEntry } from './tarEntry';
-import { layerNames, newLayerExtract } from './tarWalk';
+import { layerNames } from './tarWalk';
+import { LayerTarParser, type TarEntrySink } from './layerTarParser';
 import { peek } from './peek';
 
 export interface KeptFile { path: string; content: Buffer }
@@ -92,7 +93,7 @@ export async function scanLayer(src: AsyncIterable<Buffer>, budget: Budget, what
   let fileCount = 0;
   const links = new LayerLinkCheck();
 
-  const onEntry = async (raw: Header, stream: AsyncIterable<Buffer>): Promise<void> => {
+  const onEntry = (raw: Header): TarEntrySink => {
     const h = layerNames(raw);
     budget.addEntry();
     const regular = isRegular(h);
@@ -105,32 +106,40 @@ export async function scanLayer(src: AsyncIterable<Buffer>, budget: Budget, what
     // Validate the name before reading data: a bad name fails fast.
     const probe = toLayerEntry(h, null);
     if (probe?.kind === 'FILE' && KEPT_PATHS.has(probe.path) && (h.size ?? 0) <= MAX_KEPT_FILE_BYTES) keepIt = true;
-    for await (const c of stream) {
+    const data = (c: Buffer): void => {
       if (!regular) { /* no content digest */ } else if (fileHash) fileHash.update(c);
       else if (first === null) first = c;
       else { fileHash = createHash('sha256').update(first).update(c); first = null; }
       if (keepIt) { keep.push(c); keptBytes += c.length; }
-    }
-    if (!probe) return;
-    const linkProblem = links.next(probe);
-    if (linkProblem) throw invalidArchive(`layer hard link ${JSON.stringify(probe.path)} ${linkProblem}; Docker cannot extract it`);
-    const fileDigest = regular ? (fileHash ? fileHash.digest('hex') : sha256HexOf(first ?? EMPTY)) : null;
-    const entry = fileDigest !== null ? { ...probe, contentDigest: `sha256:${fileDigest}` } : probe;
-    entries.push(entry);
-    if (entry.kind === 'FILE') size += entry.size;
-    if (entry.kind !== 'WHITEOUT' && entry.kind !== 'OPAQUE_WHITEOUT') fileCount += 1;
-    // A later entry of the same path replaces the earlier (docs/domain.md §2.4).
-    if (KEPT_PATHS.has(entry.path) && entry.kind !== 'WHITEOUT' && entry.kind !== 'OPAQUE_WHITEOUT') {
-      const existing = keptFiles.findIndex((k) => k.path === entry.path);
-      if (existing >= 0) keptFiles.splice(existing, 1);
-      if (keepIt && keptBytes === (h.size ?? 0)) keptFiles.push({ path: entry.path, content: Buffer.concat(keep) });
-    }
+    };
+    const end = (): void => {
+      if (!probe) return;
+      const linkProblem = links.next(probe);
+      if (linkProblem) throw invalidArchive(`layer hard link ${JSON.stringify(probe.path)} ${linkProblem}; Docker cannot extract it`);
+      const fileDigest = regular ? (fileHash ? fileHash.digest('hex') : sha256HexOf(first ?? EMPTY)) : null;
+      const entry = fileDigest !== null ? { ...probe, contentDigest: `sha256:${fileDigest}` } : probe;
+      entries.push(entry);
+      if (entry.kind === 'FILE') size += entry.size;
+      if (entry.kind !== 'WHITEOUT' && entry.kind !== 'OPAQUE_WHITEOUT') fileCount += 1;
+      // A later entry of the same path replaces the earlier (docs/domain.md §2.4).
+      if (KEPT_PATHS.has(entry.path) && entry.kind !== 'WHITEOUT' && entry.kind !== 'OPAQUE_WHITEOUT') {
+        const existing = keptFiles.findIndex((k) => k.path === entry.path);
+        if (existing >= 0) keptFiles.splice(existing, 1);
+        if (keepIt && keptBytes === (h.size ?? 0)) keptFiles.push({ path: entry.path, content: Buffer.concat(keep) });
+      }
+    };
+    return { data, end };
   };
-
-  const ex = newLayerExtract();
-  ex.on('entry', (h, stream, next) => {
-    onEntry(h, stream as unknown as AsyncIterable<Buffer>).then(() => next(),
-      (e: unknown) => next(e instanceof Error ? e : new Error(String(e))));
+  // Entries are parsed and hashed in the chunks as they come, synchronously (src/importers/layerTarParser.ts);
+  // a Writable, so a defect is the pipeline's error (not the abort that a throwing async stage causes upstream).
+  const parser = new LayerTarParser(onEntry);
+  const parse = new Writable({
+    write(chunk: Buffer, _e, cb) {
+      try { parser.write(chunk); cb(); } catch (e) { cb(e as Error); }
+    },
+    final(cb) {
+      try { parser.end(); cb(); } catch (e) { cb(e as Error); }
+    },
   });
 
   let tap: DiffTap | null = null;
@@ -140,7 +149,7 @@ export async function scanLayer(src: AsyncIterable<Buffer>, budget: Budget, what
     compression = sniffCompression(head);
     tap = new DiffTap(budget, compression === 'none' ? null : createHash('sha256'));
     const blob = Readable.from(hashing(all, (c) => { blobHash?.update(c); compressedSize += c.length; }));
-    await pipeline(blob, decompressor(compression), tap, framer, ex as unknown as NodeJS.WritableStream);
+    await pipeline(blob, decompressor(compression), tap, framer, parse);
   } catch (e) {
     throw asArchiveError(e, what);
   }

@@ -8,30 +8,13 @@ import { pipeline } from 'node:stream/promises';
 import { extract as tarExtract, type Header } from 'tar-stream';
 import { TarFramer } from './tarFramer';
 import { decodeFileName } from '../domain/fileName';
+import { decodePaxBytes } from './layerTarParser';
 
 /**
  * tar-stream's extractor accepting pre-POSIX (v7) headers too, as Go's
  * archive/tar does; TarFramer has already verified each header's checksum.
  */
 export const newExtract = () => tarExtract({ allowUnknownFormat: true } as Parameters<typeof tarExtract>[0]);
-
-/** PAX records with every value as raw bytes (latin1: one char per byte), as Go's archive/tar keeps them. */
-function decodePaxBytes(buf: Buffer): Record<string, string> {
-  const result: Record<string, string> = {};
-  let rest = buf;
-  while (rest.length) {
-    let i = 0;
-    while (i < rest.length && rest[i] !== 32) i++;
-    const len = parseInt(rest.subarray(0, i).toString('latin1'), 10);
-    if (!len) return result;
-    const record = rest.subarray(i + 1, len - 1).toString('latin1');
-    const eq = record.indexOf('=');
-    if (eq === -1) return result;
-    result[record.slice(0, eq)] = record.slice(eq + 1);
-    rest = rest.subarray(len);
-  }
-  return result;
-}
 
 /**
  * The extractor for layer tars: names, link names and PAX records arrive as
