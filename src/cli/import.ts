@@ -7,6 +7,8 @@ import cliProgress from 'cli-progress';
 import { Strata } from '../application/strata';
 import { recordImport, type ImportSummary } from '../application/importImages';
 import { readImages, type ImportOptions } from '../importers';
+import { whileScanThreadStarts } from '../importers/scanPool';
+import { loadEventStoreModules } from '../eventStore';
 import { badInput } from '../domain/errors';
 import { cliActor } from './output';
 import { PROGRESS_FORMAT, progressPayload } from './progressLine';
@@ -93,6 +95,10 @@ async function importWith(path: string, opts: ImportCliOptions, progress: Return
   session: IngestSession | null): Promise<ImportSummary> {
   let images;
   const notices = new Set<string>();
+  // The event store opens after the scans (a refused archive creates nothing); its modules load meanwhile.
+  whileScanThreadStarts(() => {
+    try { loadEventStoreModules(opts.db); } catch { /* Strata.open below meets it again, and reports it */ }
+  });
   try {
     // docker-daemon:NAME[:TAG]: the Engine's `docker save` stream, read as it arrives.
     const source = isDaemonSource(path) ? (await openDaemonImage(daemonImageName(path))).stream : path;
@@ -102,6 +108,7 @@ async function importWith(path: string, opts: ImportCliOptions, progress: Return
       maxTotalBytes: intOption(opts.maxBytes, '--max-bytes'), maxEntries: intOption(opts.maxEntries, '--max-entries'),
     });
   } finally {
+    whileScanThreadStarts(null);
     progress.stop();
   }
   for (const n of notices) process.stderr.write(`strata: notice: ${n}\n`);

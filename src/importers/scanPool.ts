@@ -38,6 +38,13 @@ import { ACK_BYTES, type FromScanner, type SentError, type ToScanner } from './s
 
 /** Bytes sent to one scan and not yet acknowledged (a few of its acknowledgement batches). */
 export const IN_FLIGHT_BYTES = 4 * ACK_BYTES;
+/**
+ * The same while the scan's worker has not acknowledged anything yet (it is
+ * starting: loading its modules): its inbox fills, so it starts with work queued
+ * and this thread is free meanwhile (whileScanThreadStarts). Memory: these bytes
+ * leave the reader's queue (scanFeed.ts) as they are sent.
+ */
+export const STARTING_IN_FLIGHT_BYTES = 4 << 20;
 /** Bytes per message to a worker (small chunks are gathered). */
 const SEND_BYTES = 64 << 10;
 /**
@@ -94,6 +101,8 @@ class ScanThread {
   /** Scans holding a place on this worker (a cancelled one gives its place back at once). */
   active = 0;
   broken = false;
+  /** Whether the worker has acknowledged bytes yet (it has started). */
+  started = false;
   idleTimer: NodeJS.Timeout | null = null;
   private static ids = 0;
 
@@ -131,7 +140,7 @@ class ScanThread {
     let grace: NodeJS.Timeout | null = null;
     this.running.set(id, {
       message: (m) => {
-        if (m.type === 'ack') { inFlight -= m.bytes; wake(); return; }
+        if (m.type === 'ack') { this.started = true; inFlight -= m.bytes; wake(); return; }
         this.running.delete(id);
         if (grace) clearTimeout(grace);
         if (m.type === 'failed') settle(() => reject(errorFrom(m.error)));
@@ -145,8 +154,13 @@ class ScanThread {
     // cost more than the bytes), copied once into a buffer that is handed over, not cloned.
     let batch: Uint8Array | null = null;
     let used = 0;
+    const cap = () => (this.started ? IN_FLIGHT_BYTES : STARTING_IN_FLIGHT_BYTES);
     const room = async (n: number): Promise<void> => {
-      while (!finished && inFlight > 0 && inFlight + n > IN_FLIGHT_BYTES) await new Promise<void>((r) => { wakeSender = r; });
+      while (!finished && inFlight > 0 && inFlight + n > cap()) {
+        // Waiting on a worker that is starting: this thread has nothing else to do.
+        if (!this.started) runWhileThreadsStart();
+        await new Promise<void>((r) => { wakeSender = r; });
+      }
     };
     const send = async (bytes: Uint8Array): Promise<void> => {
       await room(bytes.length);
@@ -261,6 +275,25 @@ class ScanPool {
 
 let startedOffThread = 0;
 const pool = new ScanPool();
+
+let whileThreadsStart: (() => void) | null = null;
+
+/**
+ * Runs `task` once, on this thread, the first time a scan waits on a worker that
+ * is still starting (its inbox holds STARTING_IN_FLIGHT_BYTES): until that worker
+ * has loaded its modules and worked through them, this thread only waits, so
+ * synchronous work done then (loading modules) is off the import's critical path.
+ * `null` drops a task not yet run (no worker started: scans in-thread, or few bytes).
+ */
+export function whileScanThreadStarts(task: (() => void) | null): void {
+  whileThreadsStart = task;
+}
+
+function runWhileThreadsStart(): void {
+  const task = whileThreadsStart;
+  whileThreadsStart = null;
+  task?.();
+}
 
 /** Scans started in worker threads since the process started (tests check which path ran). */
 export const scansStartedOffThread = (): number => startedOffThread;
