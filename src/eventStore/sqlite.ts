@@ -62,6 +62,8 @@ export class SqliteEventStore implements EventStore {
   /** Prepared once: exec() would compile the statement on every transaction. */
   private readonly beginStmt: Database.Statement;
   private readonly commitStmt: Database.Statement;
+  /** `PRAGMA data_version` on the reader: see changeCounter(). */
+  private readonly readerVersion: Database.Statement;
   /** The append's statements on the writer, prepared once (appendCore.ts has their SQL). */
   private readonly appendStmts: {
     head: Database.Statement; version: Database.Statement; keyRow: Database.Statement; positions: Database.Statement;
@@ -88,6 +90,7 @@ export class SqliteEventStore implements EventStore {
     this.writeSql = sqliteSql(writer);
     this.beginStmt = writer.prepare('BEGIN IMMEDIATE');
     this.commitStmt = writer.prepare('COMMIT');
+    this.readerVersion = reader.prepare('PRAGMA data_version').pluck();
     this.appendStmts = {
       head: writer.prepare(HEAD_SQL), version: writer.prepare(STREAM_VERSION_SQL).pluck(), keyRow: writer.prepare(KEY_ROW_SQL),
       positions: writer.prepare(POSITIONS_SQL), recordKey: writer.prepare(RECORD_KEY_SQL),
@@ -244,6 +247,12 @@ export class SqliteEventStore implements EventStore {
 
   head(): Promise<number> { return headSql(this.sql); }
 
+  /**
+   * The reader's data_version: it changes when any other connection commits
+   * (this store's writer, another store or process on the file), never
+   * otherwise, and the reader never writes, so every append moves it.
+   */
+  changeCounter(): number { return this.readerVersion.get() as number; }
 
   follow(from: number, onEvents: (events: StoredEvent[]) => Promise<void> | void) {
     const follower = new LogFollower(this, from, onEvents, this.pollMs);

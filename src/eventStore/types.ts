@@ -105,6 +105,15 @@ export interface EventLog {
   readStream(stream: string, fromVersion?: number, limit?: number): Promise<StoredEvent[]>;
   streamVersion(stream: string): Promise<number>;
   head(): Promise<number>;
+  /**
+   * A number that changes whenever anyone may have appended since it was last
+   * read (SQLite: the reader connection's `PRAGMA data_version`, which moves on
+   * every commit of another connection, this process's writer included). Read
+   * before head(), an unchanged value proves the head unchanged. Absent where
+   * no such counter is exact across instances (PostgreSQL: a notification can
+   * arrive after another instance's append has returned).
+   */
+  changeCounter?(): number;
   /** Calls onEvents with every event at position >= from, in order, as they are appended (by anyone). */
   follow(from: number, onEvents: (events: StoredEvent[]) => Promise<void> | void): { stop(): void };
   /**

@@ -1,8 +1,9 @@
 /**
  * Where queries get a read model: `current()` catches up with the log (one
- * cheap round trip when nothing changed), so every instance sees every other
- * instance's writes at once after they return; `at(position)` folds a prefix
- * of the log for `asOf` queries, keeping a few recent ones.
+ * cheap round trip when nothing changed; none on SQLite while the store's
+ * change counter says nothing was committed), so every instance sees every
+ * other instance's writes at once after they return; `at(position)` folds a
+ * prefix of the log for `asOf` queries, keeping a few recent ones.
  */
 import { badInput } from '../domain/errors';
 import { collectGarbage } from '../support/collectGarbage';
@@ -31,6 +32,12 @@ export class ReadModelSource {
   /** Position of the snapshot this model started from or last wrote (0: none). */
   private snapshotAt = 0;
   private writing: Promise<unknown> | null = null;
+  /**
+   * The store's change counter (EventLog.changeCounter) read just before the
+   * head the model was last caught up to; null when unknown (no counter, no
+   * catch-up finished yet, or one failed or is under way).
+   */
+  private seenChange: number | null = null;
 
   /**
    * `snapshots`: start from the newest usable read-model snapshot and fold
@@ -81,6 +88,7 @@ export class ReadModelSource {
    */
   current(): Promise<ReadModel> {
     if (!this.running) {
+      if (this.unchangedSinceCatchUp()) return Promise.resolve(this.model);
       this.running = this.catchUp().finally(() => { this.running = null; });
       return this.running;
     }
@@ -107,6 +115,9 @@ export class ReadModelSource {
       if (loaded) collectGarbage();
     }
     const from = this.model.position;
+    this.seenChange = null;
+    // Read before the head: a commit after this read moves the counter, so an unchanged counter later proves this head current.
+    const change = this.readChange();
     const head = await this.store.head();
     while (this.model.position < head) {
       const batch = await this.store.readRange(this.model.position + 1, head, PAGE);
@@ -118,7 +129,23 @@ export class ReadModelSource {
     // A start's decode buffers or fold of a long log (event rows, parsed JSON) are garbage now: returned
     // before serving (src/support/collectGarbage.ts). Not for short logs: a CLI command's start stays short.
     if (first && this.model.position - from >= GC_AFTER_FOLDING) collectGarbage();
+    if (this.model.position >= head) this.seenChange = change;
     return this.model;
+  }
+
+  /**
+   * True when the store's change counter is what it was just before the last
+   * catch-up read the head: nothing was committed since, by this process or
+   * any other, so the model is at the head without asking for it.
+   */
+  private unchangedSinceCatchUp(): boolean {
+    return this.seenChange !== null && this.readChange() === this.seenChange;
+  }
+
+  /** The store's change counter; null without one, or when it cannot be read (the catch-up then asks the store and reports why). */
+  private readChange(): number | null {
+    if (!this.store.changeCounter) return null;
+    try { return this.store.changeCounter(); } catch { return null; }
   }
 
   /** True when `at(asOf)` costs no fold: the head, or a position kept from an earlier request. */
@@ -130,7 +157,7 @@ export class ReadModelSource {
   async at(asOf?: number | null): Promise<ReadModel> {
     if (asOf === undefined || asOf === null) return this.current();
     if (!Number.isInteger(asOf) || asOf < 0) throw badInput(`asOf must be a log position >= 0, got ${asOf}`);
-    const head = await this.store.head();
+    const head = this.unchangedSinceCatchUp() ? this.model.position : await this.store.head();
     if (asOf > head) throw badInput(`asOf ${asOf} is beyond the head of the log (${head})`);
     if (asOf === head) return this.current();
     let p = this.historic.get(asOf);
