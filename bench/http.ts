@@ -15,16 +15,22 @@ import { buildExecutableSchema } from '../src/graphql/buildSchema';
 import { createLogger } from '../src/graphql/logger';
 import type { ExecutionEngine } from '../src/graphql/executor';
 import { createContext } from '../src/graphql/resolvers/context';
+import { ResponseCache } from '../src/graphql/responseCache';
 import { startServer, type RunningServer } from '../src/server';
 
 export const WRITE_TOKEN = 'w';
 
-export async function startStrata(app: Strata, executionEngine?: ExecutionEngine, serializer?: 'pieces' | 'apollo'): Promise<RunningServer> {
-  return startServer({
-    executionEngine, serializer,
-    schema: buildExecutableSchema(app.store), store: app.store, createContext: (auth) => createContext(app, auth),
+/** `responseCacheBytes`: keep answers by log position (ADR 0013) up to that many bytes; absent or 0: none kept. */
+export async function startStrata(app: Strata, executionEngine?: ExecutionEngine, serializer?: 'pieces' | 'apollo',
+  responseCacheBytes = 0): Promise<RunningServer & { responseCache: ResponseCache | null }> {
+  const schema = buildExecutableSchema(app.store);
+  const responseCache = responseCacheBytes > 0 ? new ResponseCache(schema, app.models, responseCacheBytes) : null;
+  const server = await startServer({
+    executionEngine, serializer, schema,
+    responseCache, store: app.store, createContext: (auth) => createContext(app, auth),
     port: 0, host: '127.0.0.1', writeToken: WRITE_TOKEN, logger: createLogger('silent'),
   });
+  return { ...server, responseCache };
 }
 
 const key = (body: string) => createHash('sha1').update(body).digest('hex');

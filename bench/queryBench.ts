@@ -10,7 +10,8 @@ import { recordImport } from '../src/application/importImages';
 import { Strata } from '../src/application/strata';
 import { BIG, ensureImage, Rng } from './generate';
 import { Client, startBareApollo, startReplay, startStrata, WRITE_TOKEN } from './http';
-import { loadTest } from './load';
+import { loadTest, loadTestCycling } from './load';
+import { DEFAULT_RESPONSE_CACHE_BYTES } from '../src/graphql/responseCache';
 import { recordFleet, syntheticImages } from './synthetic';
 import { compare, type Row } from './table';
 import { engineRows } from './queryEngines';
@@ -136,6 +137,7 @@ export async function queryBench(opts: BenchOptions): Promise<Row[]> {
           const js = await cpuOf(() => loadTest(jsServer.url, dashboard, seconds));
           rows.push(compare({ bench: 'queries', metric: 'dashboard per CPU second, graphql-jit vs graphql-js engine', value: perCpuSecond(strataRps, strata.cpuMs), unit: 'req/cpu-s', peer: 'Strata executing with graphql-js', peerValue: perCpuSecond(js.value, js.cpuMs), better: 'higher', note: `graphql-js: ${js.value.toFixed(0)} req/s` }));
         } finally { await jsServer.close(); }
+        rows.push(...(await keptAnswerRows(app, bare, { rps: strataRps, cpuMs: strata.cpuMs }, seconds)));
       } finally { await bare.close(); }
     } finally {
       await server.close();
@@ -144,6 +146,52 @@ export async function queryBench(opts: BenchOptions): Promise<Row[]> {
     await app.close();
   }
   return rows;
+}
+
+/**
+ * The dashboard under load with answers kept by log position (ADR 0013, `strata serve`'s default):
+ * the same poll repeated (every request after the first a hit: what a dashboard between appends
+ * sends), and distinct pages cycled so that every request misses (the cache's own cost on top of
+ * executing). The rows above ("dashboard query under load") execute every request, no cache.
+ */
+async function keptAnswerRows(app: Strata, bare: { url: string; query: string }, executed: { rps: number; cpuMs: number },
+  seconds: number): Promise<Row[]> {
+  const server = await startStrata(app, undefined, undefined, DEFAULT_RESPONSE_CACHE_BYTES);
+  const cache = server.responseCache!;
+  const perCpuSecond = (rps: number, cpuMs: number) => (rps * seconds) / (cpuMs / 1000);
+  try {
+    const poll = JSON.stringify({ query: DASHBOARD, variables: { first: 100 } });
+    const bareRun = await cpuOf(() => loadTest(bare.url, JSON.stringify({ query: bare.query }), seconds));
+    const h0 = cache.hits;
+    const m0 = cache.misses;
+    const hit = await cpuOf(() => loadTest(server.url, poll, seconds));
+    const hitNote = `${cache.hits - h0} hits, ${cache.misses - m0} misses`;
+    // 4 page sizes x 1,901 offsets: more distinct requests than a run sends, and each answer 100 images.
+    const bodies: string[] = [];
+    for (const first of [100, 99, 98, 97]) {
+      bodies.push(JSON.stringify({ query: DASHBOARD, variables: { first } }));
+      for (let offset = 0; offset < 1900; offset++) {
+        bodies.push(JSON.stringify({ query: DASHBOARD, variables: { first, after: Buffer.from(`image:${offset}`).toString('base64') } }));
+      }
+    }
+    const h1 = cache.hits;
+    const m1 = cache.misses;
+    const miss = await cpuOf(() => loadTestCycling(server.url, bodies, seconds));
+    const missNote = `${cache.hits - h1} hits, ${cache.misses - m1} misses`;
+    const row = (metric: string, value: number, peerValue: number, note: string, goal?: number) => compare({ bench: 'queries', metric,
+      value, unit: metric.includes('CPU') ? 'req/cpu-s' : 'req/s', peer: 'bare Apollo 5 constant', peerValue, better: 'higher', note }, goal);
+    return [
+      row('dashboard under load, answers kept, repeated poll (hits)', hit.value, bareRun.value, `${hitNote}; images(first:100)`, 0.3),
+      row('dashboard per CPU second, answers kept, repeated poll (hits)', perCpuSecond(hit.value, hit.cpuMs),
+        perCpuSecond(bareRun.value, bareRun.cpuMs), 'robust to other load', 0.3),
+      row('dashboard under load, answers kept, distinct pages (every request a miss)', miss.value, bareRun.value, missNote),
+      row('dashboard per CPU second, answers kept, distinct pages (misses)', perCpuSecond(miss.value, miss.cpuMs),
+        perCpuSecond(bareRun.value, bareRun.cpuMs), 'robust to other load'),
+      compare({ bench: 'queries', metric: 'dashboard per CPU second, cache misses vs no cache', value: perCpuSecond(miss.value, miss.cpuMs),
+        unit: 'req/cpu-s', peer: 'same poll, every request executed', peerValue: perCpuSecond(executed.rps, executed.cpuMs), better: 'higher',
+        note: 'the cache\'s own cost when it never hits' }),
+    ];
+  } finally { await server.close(); }
 }
 
 async function commitRows(c: Client, opts: BenchOptions, fleetSize: number): Promise<Row[]> {

@@ -22,6 +22,7 @@ import { answerClientError } from './graphql/clientErrors';
 import { createLogger, type Logger } from './graphql/logger';
 import { createExecutor, executorGateway, type ExecutionEngine } from './graphql/executor';
 import { stringifyResult } from './graphql/responseBody';
+import type { ResponseCache } from './graphql/responseCache';
 import { SLOW_CONSUMER_CLOSE_CODE, SlowConsumerError, type SubscriptionContext } from './graphql/subscriptions';
 import { allowedHostsFor, hostAllowed, wsOriginAllowed, type AllowedHosts } from './graphql/hosts';
 import { rejectionReason, type Metrics } from './metrics/metrics';
@@ -66,6 +67,8 @@ export interface ServerOptions {
   metrics?: Metrics;
   /** Answers GET /readyz (absent: ready while the database answers). */
   readiness?: Readiness;
+  /** Query answers kept by log position (graphql/responseCache.ts, ADR 0013). Absent: every query executes. */
+  responseCache?: ResponseCache | null;
 }
 
 export interface RunningServer {
@@ -103,6 +106,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const ws = startWebSocket({ wss, httpServer, schema: opts.schema, introspection, auth, createContext: opts.createContext, corsOrigins,
     allowedHosts, logger, limits, costModel: opts.costModel, metrics: opts.metrics });
 
+  const responseCache = opts.responseCache ?? null;
   const apollo = new ApolloServer<BaseContext>({
     // Only execution is ours (executor.ts: graphql-jit for queries); parsing, validation,
     // the strata plugin's auth and limits, formatError and serialization are Apollo's as before.
@@ -126,14 +130,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       { async serverWillStart() { return { drainServer: () => ws.dispose() }; } },
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginCacheControlDisabled(),
-      strataPlugin(opts.schema, limits, logger, opts.costModel),
+      strataPlugin(opts.schema, limits, logger, opts.costModel, responseCache),
     ],
   });
   await apollo.start();
 
   const publicDir = opts.publicDir === undefined ? (existsSync(DEFAULT_PUBLIC_DIR) ? DEFAULT_PUBLIC_DIR : null) : opts.publicDir;
   httpServer.on('request', createRequestHandler({ apollo, schema: opts.schema, store: opts.store, auth, createContext: opts.createContext,
-    corsOrigins, allowedHosts, logger, limits, publicDir, metrics: opts.metrics, readiness: opts.readiness, routes: opts.routes }));
+    corsOrigins, allowedHosts, logger, limits, publicDir, metrics: opts.metrics, readiness: opts.readiness, routes: opts.routes,
+    responseCache }));
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(opts.port, opts.host, () => resolve());

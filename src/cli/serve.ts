@@ -14,6 +14,7 @@ import { DEFAULT_MAX_LAG, readinessOf } from '../metrics/readiness';
 import { loadWebhookConfig } from '../webhooks/config';
 import { dispatcherOptionsFromEnv, WebhookDispatcher } from '../webhooks/dispatcher';
 import { ReadModelSnapshotter } from './snapshotter';
+import { DEFAULT_RESPONSE_CACHE_BYTES, ResponseCache } from '../graphql/responseCache';
 
 export interface ServeOptions { port?: string; host?: string; db?: string; blobs?: string }
 
@@ -43,8 +44,11 @@ export async function serve(opts: ServeOptions): Promise<void> {
   const { token: writeToken, source, file } = loadWriteToken(opts.db);
   if (source === 'generated') process.stderr.write(`strata: generated a write token (${writeToken}), kept in ${file}\n`);
   else if (source === 'file') process.stderr.write(`strata: write token in ${file} (STRATA_WRITE_TOKEN overrides it)\n`);
+  const schema = buildExecutableSchema(app.store);
+  const cacheBytes = responseCacheBytes(process.env.STRATA_RESPONSE_CACHE_MB);
   const server = await startServer({
-    schema: buildExecutableSchema(app.store),
+    schema,
+    responseCache: cacheBytes > 0 ? new ResponseCache(schema, app.models, cacheBytes) : null,
     store: app.store,
     createContext: (auth) => createContext(app, auth),
     costModel: () => costModelFor(app),
@@ -85,4 +89,14 @@ export async function serve(opts: ServeOptions): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/** STRATA_RESPONSE_CACHE_MB: megabytes of query answers kept by log position (ADR 0013); 0 turns the cache off. */
+export function responseCacheBytes(env: string | undefined): number {
+  if (env === undefined || env.trim() === '') return DEFAULT_RESPONSE_CACHE_BYTES;
+  const mb = Number(env);
+  if (!Number.isFinite(mb) || mb < 0) {
+    throw new Error(`STRATA_RESPONSE_CACHE_MB must be a number of megabytes >= 0, got ${JSON.stringify(env)}`);
+  }
+  return Math.floor(mb * 1024 * 1024);
 }

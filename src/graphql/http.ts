@@ -12,6 +12,7 @@ import type { Logger } from './logger';
 import { sendGraphiQL, serveGraphiQLAsset, wantsGraphiQL } from './graphiql';
 import { hostAllowed, type AllowedHosts } from './hosts';
 import { bodyBytes, dropBody } from './responseBody';
+import type { ResponseCache } from './responseCache';
 import { RETRY_AFTER_SECONDS } from '../eventStore/faults';
 import type { Metrics } from '../metrics/metrics';
 import { recordHttpOperation, type OperationRecord } from '../metrics/httpOperations';
@@ -36,6 +37,8 @@ export interface HttpOptions {
   readiness?: Readiness;
   /** Other endpoints by path (POST /hooks/registry); each does its own auth. */
   routes?: Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>;
+  /** Answers kept by log position (responseCache.ts); null: every query executes. */
+  responseCache?: ResponseCache | null;
 }
 
 /** What the Apollo plugin learns about an HTTP request, for auth and the access log. */
@@ -48,6 +51,10 @@ interface RequestInfo {
   /** The operation's name as the document spells it (metrics label it; never the client's operationName alone). */
   documentName?: string;
   errorCodes: string[];
+  /** Where this request's answer is kept once complete (a cacheable miss). */
+  cacheKey?: { key: string; position: number };
+  /** The kept answer this request is served (a hit: nothing executed). */
+  cachedBody?: Buffer;
 }
 
 /** Keyed by the HTTPGraphQLRequest we hand Apollo (it comes back as request.http). */
@@ -63,7 +70,7 @@ const ALLOWED_HEADERS = 'authorization, content-type, accept, x-strata-actor, ap
  * known and before anything executes: a refused operation never reaches a resolver.
  */
 export function strataPlugin(
-  schema: GraphQLSchema, limits: Limits, logger: Logger, costModel?: () => Promise<CostModel>,
+  schema: GraphQLSchema, limits: Limits, logger: Logger, costModel?: () => Promise<CostModel>, cache?: ResponseCache | null,
 ): ApolloServerPlugin<BaseContext> {
   return {
     async requestDidStart(start) {
@@ -85,6 +92,20 @@ export function strataPlugin(
           const costs = costModel ? await costModel().catch(() => undefined) : undefined;
           const tooBig = checkOperation(schema, rc.document, rc.operation, rc.request.variables, limits, costs);
           if (tooBig) throw tooBig;
+        },
+        // After every didResolveOperation (auth, limits) passed: a kept answer instead of executing.
+        async responseForOperation(rc) {
+          if (!cache || !info) return null;
+          const k = await cache.keyFor(rc.document, rc.operation, rc.request.operationName, rc.source, rc.request.variables, info.auth);
+          if (!k) return null;
+          const body = cache.get(k.key, k.position);
+          if (!body) {
+            info.cacheKey = k;
+            return null;
+          }
+          info.cachedBody = body;
+          // Apollo serializes this stand-in (and sets the headers as for any answer); the handler sends the kept bytes.
+          return { http: { status: undefined, headers: new HeaderMap() }, body: { kind: 'single', singleResult: { data: {} } } };
         },
         async didEncounterErrors(rc) {
           if (info) info.errorCodes = rc.errors.map((e) => classifyError(e).code);
@@ -297,13 +318,16 @@ async function graphql(o: HttpOptions, req: IncomingMessage, res: ServerResponse
     // Encoded once here: res.end(string) would scan the string for its byte length (Content-Length)
     // and then encode it again when writing (both passes showed in profiles of 1,000-row pages).
     // A large answer comes as pieces (responseBody.ts): never one string in V8's large-object space.
-    const body = bodyBytes(result.body.string);
+    const body = info.cachedBody ?? bodyBytes(result.body.string);
     const bytes = body.length;
     if (bytes > o.limits.maxResponseBytes) {
       log.errors = ['QUERY_TOO_COMPLEX'];
       res.removeHeader('content-length');
       return sendError(req, res, 'QUERY_TOO_COMPLEX',
         `The response would be ${bytes} bytes, over the ${o.limits.maxResponseBytes}-byte cap; ask for smaller pages or fewer fields`, 400);
+    }
+    if (info.cacheKey && !info.errorCodes.length && res.statusCode === 200) {
+      o.responseCache?.set(info.cacheKey.key, info.cacheKey.position, body);
     }
     return void res.end(body);
   }

@@ -12,6 +12,7 @@ import { Strata } from '../../src/application/strata';
 import { buildExecutableSchema } from '../../src/graphql/buildSchema';
 import { createContext } from '../../src/graphql/resolvers/context';
 import { createLogger } from '../../src/graphql/logger';
+import { DEFAULT_RESPONSE_CACHE_BYTES, ResponseCache } from '../../src/graphql/responseCache';
 import { startServer, type RunningServer } from '../../src/server';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -48,9 +49,12 @@ export async function openDashboard(fill: (app: Strata) => Promise<void>): Promi
   const dir = mkdtempSync(path.join(tmpdir(), 'strata-dash-'));
   const app = await Strata.open(path.join(dir, 'strata.db'));
   await fill(app);
+  const schema = buildExecutableSchema(app.store);
   const server = await startServer({
-    schema: buildExecutableSchema(app.store), store: app.store, createContext: (auth) => createContext(app, auth),
+    schema, store: app.store, createContext: (auth) => createContext(app, auth),
     port: 0, host: '127.0.0.1', writeToken: WRITE_TOKEN, logger: createLogger('silent'), publicDir: PUBLIC,
+    // As `strata serve` runs by default: the views' polls answered from kept answers between appends (ADR 0013).
+    responseCache: new ResponseCache(schema, app.models, DEFAULT_RESPONSE_CACHE_BYTES),
   });
   const origin = new URL(server.url).origin;
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
