@@ -164,7 +164,11 @@ export async function measureDb(db: string, n: number, opts: BenchOptions): Prom
   log(`fleet: ${n} images: whole fold ${folded.coldMs.toFixed(0)} ms (CPU ${folded.coldCpuMs} ms), snapshot ${written[2]} MB in ${snapshotWriteMs.toFixed(0)} ms`);
   // 2. From that snapshot: what a restart costs, and everything measured after it.
   const served = await serve(db, false);
-  if (!/starting from snapshot/.test(served.stderr())) throw new Error(`serve did not start from the snapshot: ${served.stderr().slice(-300)}`);
+  if (!/starting from snapshot/.test(served.stderr())) {
+    // Stopped first: a server left running keeps the bench waiting on it after the failure is printed.
+    await stop(served.child);
+    throw new Error(`serve did not start from the snapshot: ${served.stderr().slice(-300)}`);
+  }
   const q: Point['q'] = {};
   let mem: { rss: number; peak: number };
   try {
