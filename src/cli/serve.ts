@@ -85,6 +85,9 @@ export async function serve(opts: ServeOptions): Promise<void> {
     await server.close();
     await snapshotter.stop();
     await app.close();
+    // pino writes asynchronously (sonic-boom): at process.exit a line still queued in libuv's thread pool is lost,
+    // and on a loaded machine that was the 'listening' line itself (firstRun.e2e). Wait for every line to be written.
+    await new Promise<void>((resolve) => logger.flush(() => resolve()));
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
