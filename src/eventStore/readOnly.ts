@@ -7,8 +7,12 @@
  *
  * Work that needs scratch copies of some tables (a replay of the projections)
  * runs in `withScratchTables`: empty TEMP tables with the same columns, keys
- * and indexes that shadow the real ones for unqualified names. SQLite creates
- * them on the read-only connection. PostgreSQL cannot create tables in a
+ * and unique indexes that shadow the real ones for unqualified names. SQLite
+ * creates them on the read-only connection, without the plain (non-unique)
+ * indexes: those only speed reads by other columns, which the replay (key
+ * lookups) and the snapshot (key order) never make, and keeping them up to date
+ * on random digests was a quarter of the replay at 100,000 images
+ * (bench/RESULTS.md, item 6). PostgreSQL cannot create tables in a
  * read-only transaction, so they are created (session-local, dropped at
  * rollback) before the switch, and shadowing is a matter of search_path.
  */
@@ -78,7 +82,7 @@ async function openSqlite(file: string, tables: readonly string[]): Promise<Read
           .all(table) as { type: string; sql: string }[];
         for (const d of ddl) {
           if (d.type === 'table') conn.exec(d.sql.replace(/^CREATE TABLE/i, 'CREATE TEMP TABLE'));
-          else {
+          else if (/^CREATE UNIQUE INDEX/i.test(d.sql)) {
             conn.exec(d.sql.replace(/^CREATE (UNIQUE )?INDEX ("?)/i, (_m, u: string | undefined, q: string) => `CREATE ${u ?? ''}INDEX temp.${q}`));
           }
         }
