@@ -41,11 +41,12 @@ export async function serve(opts: ServeOptions): Promise<void> {
     catchUp: () => void app.models.current().catch(() => undefined) }, maxLag);
   // A configuration mistake stops serve before it listens: deliveries are never silently wrong.
   app.webhookEndpoints = loadWebhookConfig(process.env.STRATA_WEBHOOKS || undefined);
+  // Read before the write token is generated and kept (below): a bad value stops serve without making one.
+  const cacheBytes = responseCacheBytes(process.env.STRATA_RESPONSE_CACHE_MB);
   const { token: writeToken, source, file } = loadWriteToken(opts.db);
   if (source === 'generated') process.stderr.write(`strata: generated a write token (${writeToken}), kept in ${file}\n`);
   else if (source === 'file') process.stderr.write(`strata: write token in ${file} (STRATA_WRITE_TOKEN overrides it)\n`);
   const schema = buildExecutableSchema(app.store);
-  const cacheBytes = responseCacheBytes(process.env.STRATA_RESPONSE_CACHE_MB);
   const server = await startServer({
     schema,
     responseCache: cacheBytes > 0 ? new ResponseCache(schema, app.models, cacheBytes) : null,
