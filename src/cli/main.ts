@@ -1,6 +1,7 @@
 /** The `strata` command line (docs/cli.md). */
 import { Command, CommanderError } from 'commander';
 import { reportAndExit } from './output';
+import { runToEnd } from './unfinished';
 import { requireExistingDatabase } from './existingDatabase';
 
 type CommandAction = (...args: never[]) => Promise<unknown>;
@@ -194,7 +195,7 @@ function program(): Command {
 
 export async function main(argv: string[]): Promise<void> {
   try {
-    await program().parseAsync(argv, { from: 'user' });
+    await runToEnd(async () => { await program().parseAsync(argv, { from: 'user' }); });
   } catch (e) {
     if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);
     reportAndExit(e);

@@ -64,11 +64,23 @@ function shield(stream: AsyncIterable<unknown>): { data: EntryData; drain: () =>
   return { data, drain };
 }
 
+const NO_DATA: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => ({ next: async () => ({ done: true, value: undefined }) }) };
+
+/**
+ * An entry's data as Go's archive/tar (what Docker reads with) and TarFramer frame it: a directory carries none,
+ * whatever size its header declares. tar-stream hands such a directory a stream that never ends (it does not
+ * read the declared bytes either: the next block is the next header), so a reader that waits for its end
+ * waits forever; this is the one place that knows.
+ */
+export function entryData(h: Header, stream: unknown): AsyncIterable<Buffer> {
+  return h.type === 'directory' ? NO_DATA : (stream as AsyncIterable<Buffer>);
+}
+
 export async function walkTar(src: AsyncIterable<Buffer> | Readable,
   onEntry: (h: Header, data: EntryData) => Promise<void>): Promise<void> {
   const ex = newExtract();
   ex.on('entry', (h, stream, next) => {
-    const { data, drain } = shield(stream as unknown as AsyncIterable<unknown>);
+    const { data, drain } = shield(entryData(h, stream) as AsyncIterable<unknown>);
     onEntry(h, data)
       .then(drain)
       .then(() => next(), (e: unknown) => next(e instanceof Error ? e : new Error(String(e))));

@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import type { BlobStore, IngestSession } from '../../blobs';
 import type { LayerEntry } from '../../domain/layerEntry';
 import { decompressor, sniffCompression } from '../../importers/compression';
-import { layerNames, newLayerExtract } from '../../importers/tarWalk';
+import { entryData, layerNames, newLayerExtract } from '../../importers/tarWalk';
 import { toLayerEntry } from '../../importers/tarEntry';
 
 export interface LowerLayer { diffId: string; digest: string | null }
@@ -36,7 +36,7 @@ async function extractFrom(
       const probe = h.type === 'file' || h.type === 'contiguous-file' ? toLayerEntry(layerNames(h), null) : null;
       const digest = probe ? wanted.get(probe.path) : undefined;
       const w = digest && !found.has(digest) ? await session.writer() : null;
-      for await (const c of stream as AsyncIterable<Buffer>) if (w) await w.write(c);
+      for await (const c of entryData(h, stream)) if (w) await w.write(c);
       if (!w || !digest) return;
       // A path repeated in a layer: only the copy with the recorded digest is kept.
       try { await w.commit({ digest }); found.add(digest); } catch { await w.abort(); }
