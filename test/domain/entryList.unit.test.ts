@@ -70,6 +70,7 @@ describe('entry list parsing: each refusal by line and rule (issue 25, second pa
     ['a fractional size', ['/a', 'FILE', 1.5, null, null, null, null, null]],
     ['a null size', ['/a', 'FILE', null, null, null, null, null, null]],
     ['a size beyond 2^53', ['/a', 'FILE', 2 ** 53, null, null, null, null, null]],
+    ['a negative size (sizes are summed into every storage figure)', ['/a', 'FILE', -1, null, null, null, null, null]],
     ['a fractional mode', ['/a', 'FILE', 0, 0.5, null, null, null, null]],
     ['a string uid', ['/a', 'FILE', 0, null, '0', null, null, null]],
     ['a fractional gid', ['/a', 'FILE', 0, null, null, 1.5, null, null]],
