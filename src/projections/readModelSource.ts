@@ -6,7 +6,7 @@
  * prefix of the log for `asOf` queries, keeping a few recent ones.
  */
 import { badInput } from '../domain/errors';
-import { collectGarbage } from '../support/collectGarbage';
+import { collectHeapNow } from '../support/fullHeapCollection';
 import type { EventStore } from '../eventStore/types';
 import { ReadModel } from './readModel';
 import type { ReadModelSnapshots } from './readModelSnapshots';
@@ -112,7 +112,7 @@ export class ReadModelSource {
         this.hash = loaded.hash;
         this.snapshotAt = loaded.model.position;
       }
-      if (loaded) collectGarbage();
+      if (loaded) collectHeapNow();
     }
     const from = this.model.position;
     this.seenChange = null;
@@ -127,8 +127,8 @@ export class ReadModelSource {
       if (batch.length === PAGE) await yieldToEventLoop();
     }
     // A start's decode buffers or fold of a long log (event rows, parsed JSON) are garbage now: returned
-    // before serving (src/support/collectGarbage.ts). Not for short logs: a CLI command's start stays short.
-    if (first && this.model.position - from >= GC_AFTER_FOLDING) collectGarbage();
+    // before serving (src/support/fullHeapCollection.ts). Not for short logs: a CLI command's start stays short.
+    if (first && this.model.position - from >= GC_AFTER_FOLDING) collectHeapNow();
     if (this.model.position >= head) this.seenChange = change;
     return this.model;
   }

@@ -1,5 +1,5 @@
 /**
- * A full garbage collection now. For one place: the end of a process's first
+ * A full garbage collection of V8's heap now (not the blob store's, src/application/blobs/gc.ts). For one place: the end of a process's first
  * catch-up (src/projections/readModelSource.ts) after a read-model snapshot was
  * decoded or a long log folded, when its body, string table and object index,
  * or the event rows and their parsed JSON — hundreds of MB at 100,000 images —
@@ -17,7 +17,7 @@ import { runInNewContext } from 'node:vm';
 
 let gc: (() => void) | null = null;
 
-export function collectGarbage(): void {
+export function collectHeapNow(): void {
   if (!gc) {
     const own = (globalThis as { gc?: () => void }).gc;
     if (own) gc = own;
