@@ -1,6 +1,6 @@
 /**
- * A full garbage collection of V8's heap now (not the blob store's, src/application/blobs/gc.ts). For one place: the end of a process's first
- * catch-up (src/projections/readModelSource.ts) after a read-model snapshot was
+ * A full garbage collection of V8's heap now (not the blob store's, src/application/blobs/gc.ts).
+ * For one place: the end of a process's first catch-up (src/projections/readModelSource.ts) after a read-model snapshot was
  * decoded or a long log folded, when its body, string table and object index,
  * or the event rows and their parsed JSON — hundreds of MB at 100,000 images —
  * have just become garbage. Left to itself V8 collects them only when the heap
