@@ -71,7 +71,9 @@ describe.each(backendNames())('round trips on %s', (backend) => {
     expect(c.count()).toBeLessThanOrEqual(8);
     c.reset();
     await run();
-    // Warm: the read model is current and entry lists are cached: one head check.
-    expect(c.count()).toBeLessThanOrEqual(3);
+    // Warm: the read model is current and entry lists are cached. SQLite knows the model is current without a
+    // statement (PRAGMA data_version on its own connection); PostgreSQL asks for the head once per root field that
+    // reads the model (images, storage), since another instance may have appended.
+    expect(c.count()).toBeLessThanOrEqual(backend === 'sqlite' ? 0 : 2);
   });
 });
