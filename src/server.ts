@@ -110,7 +110,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const apollo = new ApolloServer<BaseContext>({
     // Only execution is ours (executor.ts: graphql-jit for queries); parsing, validation,
     // the strata plugin's auth and limits, formatError and serialization are Apollo's as before.
-    gateway: executorGateway(opts.schema, createExecutor(opts.schema, { engine: opts.executionEngine })),
+    gateway: executorGateway(opts.schema, createExecutor(opts.schema, { engine: opts.executionEngine,
+      // Lists answered as text need responseBody.ts's serializer to be written as text.
+      leafLists: opts.serializer !== 'apollo' })),
     // Apollo's default ties introspection to NODE_ENV, and bin/strata.js runs in production.
     introspection,
     formatError,

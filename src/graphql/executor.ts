@@ -31,6 +31,7 @@ import { getVariableValues } from 'graphql/execution/values';
 import { toError } from 'graphql/jsutils/toError';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import type { ApolloServerOptionsWithGateway, BaseContext } from '@apollo/server';
+import { closeLeafLists, openLeafLists } from './leafLists';
 
 export type ExecutionEngine = 'jit' | 'graphql-js';
 
@@ -63,6 +64,11 @@ export interface ExecutorOptions {
   cacheSize?: number;
   /** Called after each compilation (tests count them). */
   onCompile?: (operationName: string | null) => void;
+  /**
+   * Long leaf-only lists (the storage report's) answered as JSON text in the
+   * result (leafLists.ts): only for a server whose serializer is responseBody.ts's.
+   */
+  leafLists?: boolean;
 }
 
 /**
@@ -163,7 +169,14 @@ export function createExecutor(schema: GraphQLSchema, opts: ExecutorOptions = {}
     if (!query) return graphqlJs(r);
     const coerced = getVariableValues(schema, r.operation.variableDefinitions ?? [], r.variables ?? {}, { maxErrors: 50 });
     if (coerced.errors) return { errors: coerced.errors };
-    const result = await query.query(undefined, r.contextValue, r.variables ?? {});
+    const session = opts.leafLists ? openLeafLists(r.contextValue) : null;
+    let result: ExecutionResult;
+    try {
+      result = await query.query(undefined, r.contextValue, r.variables ?? {});
+    } finally {
+      if (session) closeLeafLists(r.contextValue);
+    }
+    session?.apply(result.data);
     if (!result.errors?.length) return { data: result.data };
     return { data: result.data, errors: result.errors.map(toGraphQLError) };
   };

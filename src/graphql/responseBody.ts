@@ -41,6 +41,18 @@ class Batch {
 
 type Piece = string | Batch;
 
+/**
+ * A list already serialized (leafLists.ts): its elements' JSON in batches,
+ * each as JSON.stringify wrote it ("[a,b]"). Written as its bytes here; any
+ * other serializer gets the list itself from `toJSON`.
+ */
+export class JsonListText {
+  constructor(readonly batches: readonly string[]) {}
+  toJSON(): unknown[] {
+    return this.batches.flatMap((b) => JSON.parse(b) as unknown[]);
+  }
+}
+
 class Pieces {
   readonly done: Piece[] = [];
   private cur: string[] = [];
@@ -77,6 +89,7 @@ const isPlain = (v: object): boolean => {
 
 /** What JSON.stringify does with a value before serializing it (toJSON), and whether it is written at all. */
 function prepared(v: unknown, key: string): unknown {
+  if (v instanceof JsonListText) return v; // written as its text (walk), not through its toJSON
   if (v !== null && (typeof v === 'object' || typeof v === 'bigint')) {
     const toJSON = (v as { toJSON?: unknown }).toJSON;
     if (typeof toJSON === 'function') return toJSON.call(v, key) as unknown;
@@ -87,6 +100,7 @@ function prepared(v: unknown, key: string): unknown {
 const omitted = (v: unknown) => v === undefined || typeof v === 'function' || typeof v === 'symbol';
 
 function walk(out: Pieces, value: unknown, depth: number): void {
+  if (value instanceof JsonListText) return writeListText(out, value);
   if (value === null || typeof value !== 'object' || depth >= MAX_WALK_DEPTH || !(Array.isArray(value) || isPlain(value))) {
     // Primitives, boxed primitives, class instances, deep values: JSON.stringify's own answer.
     out.push(JSON.stringify(value) ?? 'null');
@@ -132,6 +146,19 @@ function walkArray(out: Pieces, list: readonly unknown[], depth: number): void {
       batch = Math.max(1, Math.min(4096, Math.floor(PIECE_CHARS / Math.max(1, perElement))));
     }
     i += n;
+  }
+  out.push(']');
+}
+
+/** A serialized list: its batches between one pair of brackets, as walkArray writes a list. */
+function writeListText(out: Pieces, list: JsonListText): void {
+  out.push('[');
+  let first = true;
+  for (const b of list.batches) {
+    if (b.length <= 2) continue; // an empty batch ("[]") adds no element
+    if (!first) out.push(',');
+    first = false;
+    out.pushBatch(b);
   }
   out.push(']');
 }

@@ -8,6 +8,8 @@ import type { ImageStorageFigures, LayerUsage, ShareKey, StorageFigures } from '
 import { offsetConnection } from './connection';
 import type { ReadModel } from '../../projections/readModel';
 import { imageObj, layerObj } from './context';
+import { leafList } from '../leafLists';
+import type { GraphQLResolveInfo } from 'graphql';
 
 /**
  * A LayerUsage row: the ledger's figures read through, its Layer object built
@@ -70,9 +72,10 @@ function page<T, U>(all: readonly T[], args: PageArgs, kind: string, map: (row: 
  * The pages (schema/storage-pages.graphql) slice the kept lists by offset.
  */
 export const storageReportResolvers = {
-  images: (r: Report) => r.images(),
-  layers: (r: Report) => r.layers(),
-  reclaimableLayers: (r: Report) => r.reclaimableLayers(),
+  // Answered as JSON text when the executor asks for it and the selection allows (leafLists.ts).
+  images: (r: Report, _a: unknown, ctx: unknown, info?: GraphQLResolveInfo) => leafList(r.images(), ctx, info),
+  layers: (r: Report, _a: unknown, ctx: unknown, info?: GraphQLResolveInfo) => leafList(r.layers(), ctx, info),
+  reclaimableLayers: (r: Report, _a: unknown, ctx: unknown, info?: GraphQLResolveInfo) => leafList(r.reclaimableLayers(), ctx, info),
   imagesPage: (r: Report, args: PageArgs) => page(r.pages.rows.images(), args, 'ImageStorage', r.pages.imageStorage),
   layersPage: (r: Report, args: PageArgs) => page(r.pages.rows.layers(), args, 'LayerUsage', r.pages.usage),
   reclaimableLayersPage: (r: Report, args: PageArgs) => page(r.pages.rows.reclaimable(), args, 'ReclaimableLayer', r.pages.usage),

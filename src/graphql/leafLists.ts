@@ -1,0 +1,310 @@
+/**
+ * Long lists of leaf-only rows answered as JSON text (issue 19 items 5 and 6):
+ * the storage report's per-image and per-layer lists are 100,000+ rows of a
+ * few scalars. graphql-jit builds a result object per row and a closure,
+ * path and locations array per leaf, and that tree lives until the body is
+ * serialized: at 100,000 images ~50 MB promoted per report and a full GC of
+ * the read model's heap (bench/RESULTS.md, storage report at 100,000 images).
+ *
+ * Here a list's rows are resolved, checked and serialized batch by batch
+ * while the list's own resolver runs: each batch's row objects are built as
+ * graphql-jit builds them (same keys in the same order, values from the same
+ * resolvers and scalar serializers) and handed to JSON.stringify at once, so
+ * they die young and only the text is kept. The list's resolver then returns
+ * an empty list to graphql-jit, and the executor puts the text in its place
+ * (`LeafListSession.apply`); responseBody.ts writes it as the list's bytes.
+ *
+ * Exactness: the text path answers only what it can prove the same as the
+ * compiled executor's answer, and hands the rows back to it otherwise:
+ * - selections of fields, inline fragments and named fragments on the row's
+ *   own object type, merged by response key as graphql-js's collectFields
+ *   does; no directive, no argument; leaves, lists of leaves, and objects
+ *   (not lists of them) below; every field in LEAF_LIST_FIELDS;
+ * - at run time every value must come back synchronously, without a throw,
+ *   non-null where the schema says so, an array where it says list, and
+ *   serialize to a non-null value: the first that does not abandons the text
+ *   (the rows go to graphql-jit, which then answers them, errors included,
+ *   as it always does).
+ * test/graphql/leafLists.int.test.ts holds the bytes against graphql-js.
+ */
+import {
+  getNullableType, isLeafType, isListType, isNonNullType, isObjectType, Kind,
+  type FieldNode, type FragmentDefinitionNode, type GraphQLField, type GraphQLLeafType, type GraphQLObjectType,
+  type GraphQLOutputType, type GraphQLResolveInfo, type SelectionSetNode,
+} from 'graphql';
+import { JsonListText, PIECE_CHARS } from './responseBody';
+
+/**
+ * Fields the text path may answer. Each one's resolver was read: it is
+ * synchronous, reads no argument and no `info`, and has no side effect (it
+ * may run twice when the text is abandoned). Add a field only after reading its resolver.
+ */
+export const LEAF_LIST_FIELDS: ReadonlySet<string> = new Set([
+  'ImageStorage.image', 'ImageStorage.size', 'ImageStorage.sharedSize', 'ImageStorage.uniqueSize',
+  'LayerUsage.key', 'LayerUsage.diffId', 'LayerUsage.size', 'LayerUsage.imageCount',
+  'Image.id', 'Image.imageId', 'Image.repoTags', 'Image.created', 'Image.architecture', 'Image.os',
+]);
+
+type Resolve = (parent: unknown, ctx: unknown) => unknown;
+
+type PlanField =
+  | { kind: 'typename'; key: string; name: string }
+  | { kind: 'leaf'; key: string; resolve: Resolve; type: GraphQLLeafType; nonNull: boolean; list: null | { itemNonNull: boolean } }
+  | { kind: 'object'; key: string; resolve: Resolve; nonNull: boolean; fields: PlanField[] };
+
+interface RowPlan { itemNonNull: boolean; fields: PlanField[] }
+
+/** Thrown inside the text path only: the rows go back to graphql-jit. */
+const ABANDON = Symbol('abandon');
+
+/** The plan of a list field, kept per field node of a compiled document (null: not answerable as text). */
+const plans = new WeakMap<FieldNode, { returnType: GraphQLOutputType; plan: RowPlan | null }>();
+
+function planOf(info: GraphQLResolveInfo): RowPlan | null {
+  const node = info.fieldNodes[0]!;
+  const kept = plans.get(node);
+  if (kept && kept.returnType === info.returnType) return kept.plan;
+  let plan: RowPlan | null = null;
+  const list = getNullableType(info.returnType);
+  if (isListType(list)) {
+    const item = list.ofType as GraphQLOutputType;
+    const rowType = getNullableType(item);
+    const fields = isObjectType(rowType) && node.selectionSet
+      ? planFields(rowType, [node.selectionSet], info.fragments, info) : null;
+    if (fields) plan = { itemNonNull: isNonNullType(item), fields };
+  }
+  plans.set(node, { returnType: info.returnType, plan });
+  return plan;
+}
+
+/** The selection sets' fields by response key, as graphql-js collects them (first occurrence's order); null if unsupported. */
+function collect(type: GraphQLObjectType, sets: readonly SelectionSetNode[], fragments: Record<string, FragmentDefinitionNode>):
+  Map<string, FieldNode[]> | null {
+  const out = new Map<string, FieldNode[]>();
+  const seenFragments = new Set<string>();
+  const walk = (set: SelectionSetNode): boolean => {
+    for (const s of set.selections) {
+      if (s.directives?.length) return false;
+      if (s.kind === Kind.FIELD) {
+        const key = s.alias?.value ?? s.name.value;
+        const nodes = out.get(key);
+        if (nodes) nodes.push(s);
+        else out.set(key, [s]);
+      } else if (s.kind === Kind.INLINE_FRAGMENT) {
+        if (s.typeCondition && s.typeCondition.name.value !== type.name) return false;
+        if (!walk(s.selectionSet)) return false;
+      } else {
+        if (seenFragments.has(s.name.value)) continue;
+        seenFragments.add(s.name.value);
+        const def = fragments[s.name.value];
+        if (!def || def.directives?.length || def.typeCondition.name.value !== type.name || !walk(def.selectionSet)) return false;
+      }
+    }
+    return true;
+  };
+  for (const set of sets) if (!walk(set)) return null;
+  return out;
+}
+
+function planFields(type: GraphQLObjectType, sets: readonly SelectionSetNode[], fragments: Record<string, FragmentDefinitionNode>,
+  info: GraphQLResolveInfo): PlanField[] | null {
+  const collected = collect(type, sets, fragments);
+  if (!collected) return null;
+  const fields: PlanField[] = [];
+  for (const [key, nodes] of collected) {
+    const name = nodes[0]!.name.value;
+    if (nodes.some((n) => n.name.value !== name || n.arguments?.length)) return null;
+    if (name === '__typename') {
+      fields.push({ kind: 'typename', key, name: type.name });
+      continue;
+    }
+    const def = type.getFields()[name];
+    if (!def || def.args.length || !LEAF_LIST_FIELDS.has(`${type.name}.${name}`)) return null;
+    const resolve = resolverOf(def, type, nodes, info);
+    const nonNull = isNonNullType(def.type);
+    const t = getNullableType(def.type);
+    if (isLeafType(t)) {
+      fields.push({ kind: 'leaf', key, resolve, type: t, nonNull, list: null });
+    } else if (isListType(t)) {
+      const item = t.ofType as GraphQLOutputType;
+      const leaf = getNullableType(item);
+      if (!isLeafType(leaf)) return null;
+      fields.push({ kind: 'leaf', key, resolve, type: leaf, nonNull, list: { itemNonNull: isNonNullType(item) } });
+    } else if (isObjectType(t)) {
+      const sub = planFields(t, nodes.map((n) => n.selectionSet!), fragments, info);
+      if (!sub) return null;
+      fields.push({ kind: 'object', key, resolve, nonNull, fields: sub });
+    } else {
+      return null;
+    }
+  }
+  return fields;
+}
+
+/** The arguments every listed field gets (it has none; its resolver reads none). */
+const NO_ARGS: Readonly<Record<string, never>> = Object.freeze({});
+
+/** The field's resolver (the fields listed read neither arguments nor info), or a plain property read as graphql-jit does. */
+function resolverOf(def: GraphQLField<unknown, unknown>, type: GraphQLObjectType, nodes: FieldNode[], info: GraphQLResolveInfo): Resolve {
+  const name = def.name;
+  const resolve = def.resolve;
+  if (!resolve) return (parent) => (parent as Record<string, unknown>)[name];
+  const fieldInfo = { ...info, fieldName: name, fieldNodes: nodes, returnType: def.type, parentType: type, path: undefined } as
+    unknown as GraphQLResolveInfo;
+  return (parent, ctx) => resolve(parent, NO_ARGS, ctx, fieldInfo);
+}
+
+const isThenable = (v: unknown) => v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
+
+function resolved(f: { resolve: Resolve }, parent: unknown, ctx: unknown): unknown {
+  let v: unknown;
+  try {
+    v = f.resolve(parent, ctx);
+  } catch {
+    throw ABANDON;
+  }
+  if (isThenable(v)) throw ABANDON;
+  return v;
+}
+
+function leafValue(type: GraphQLLeafType, v: unknown): unknown {
+  let out: unknown;
+  try {
+    out = type.serialize(v);
+  } catch {
+    throw ABANDON;
+  }
+  if (out === null || out === undefined) throw ABANDON;
+  return out;
+}
+
+/** One row's answer object, as graphql-jit would build it. */
+function rowObject(fields: readonly PlanField[], parent: unknown, ctx: unknown): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  for (const f of fields) {
+    if (f.kind === 'typename') {
+      o[f.key] = f.name;
+      continue;
+    }
+    const v = resolved(f, parent, ctx);
+    if (v === null || v === undefined) {
+      if (f.nonNull) throw ABANDON;
+      o[f.key] = null;
+    } else if (f.kind === 'object') {
+      o[f.key] = rowObject(f.fields, v, ctx);
+    } else if (f.list) {
+      if (!Array.isArray(v)) throw ABANDON;
+      const items = new Array<unknown>(v.length);
+      for (let i = 0; i < v.length; i++) {
+        const x = v[i] as unknown;
+        if (x === null || x === undefined) {
+          if (f.list.itemNonNull) throw ABANDON;
+          items[i] = null;
+        } else {
+          items[i] = leafValue(f.type, x);
+        }
+      }
+      o[f.key] = items;
+    } else {
+      o[f.key] = leafValue(f.type, v);
+    }
+  }
+  return o;
+}
+
+/** The rows as JSON text in batches of about PIECE_CHARS; null when one of them cannot be answered here. */
+function listText(plan: RowPlan, rows: readonly unknown[], ctx: unknown): JsonListText | null {
+  const batches: string[] = [];
+  let batch = 16;
+  try {
+    for (let i = 0; i < rows.length;) {
+      const n = Math.min(batch, rows.length - i);
+      const objects = new Array<unknown>(n);
+      for (let j = 0; j < n; j++) {
+        const row = rows[i + j];
+        if (row === null || row === undefined) {
+          if (plan.itemNonNull) throw ABANDON;
+          objects[j] = null;
+        } else {
+          objects[j] = rowObject(plan.fields, row, ctx);
+        }
+      }
+      const json = JSON.stringify(objects);
+      batches.push(json);
+      batch = Math.max(1, Math.min(4096, Math.floor(PIECE_CHARS / Math.max(1, json.length / n))));
+      i += n;
+    }
+  } catch (e) {
+    if (e === ABANDON) return null;
+    throw e;
+  }
+  return new JsonListText(batches);
+}
+
+/** Where a text answer goes in the executor's result: the response path of its list. */
+interface Placed { keys: (string | number)[]; text: JsonListText }
+
+/** One execution's text answers; the executor opens it on the request's context and applies it to the result. */
+export class LeafListSession {
+  readonly placed: Placed[] = [];
+
+  /** Puts each text in place of the empty list graphql-jit answered at its path (a path cut short by a null is skipped). */
+  apply(data: unknown): void {
+    for (const { keys, text } of this.placed) {
+      let at: unknown = data;
+      for (let i = 0; i < keys.length - 1 && at !== null && typeof at === 'object'; i++) {
+        at = (at as Record<string | number, unknown>)[keys[i]!];
+      }
+      if (at === null || typeof at !== 'object') continue;
+      const last = keys[keys.length - 1]!;
+      const here = (at as Record<string | number, unknown>)[last];
+      if (Array.isArray(here) && here.length === 0) (at as Record<string | number, unknown>)[last] = text;
+    }
+  }
+}
+
+/**
+ * The session a context's resolvers answer into. Two executions on one
+ * context object at once (tests share contexts) cannot tell their resolvers
+ * apart: from the second's start until both end, no text is made (`current` null).
+ */
+const slots = new WeakMap<object, { current: LeafListSession | null; open: number }>();
+
+/** Opens a session on a request's context (null when the context is not an object). */
+export function openLeafLists(ctx: unknown): LeafListSession | null {
+  if (ctx === null || typeof ctx !== 'object') return null;
+  const s = new LeafListSession();
+  const slot = slots.get(ctx);
+  if (slot) {
+    slot.open++;
+    slot.current = null;
+  } else {
+    slots.set(ctx, { current: s, open: 1 });
+  }
+  return s;
+}
+
+export function closeLeafLists(ctx: unknown): void {
+  if (ctx === null || typeof ctx !== 'object') return;
+  const slot = slots.get(ctx);
+  if (slot && --slot.open === 0) slots.delete(ctx);
+}
+
+/**
+ * A list field's resolver hands its rows here: with a session open and a
+ * plan for the field, the rows are answered as text and an empty list goes to
+ * graphql-jit; otherwise (no session, graphql-js, a selection or a value the
+ * text path does not answer) the rows themselves.
+ */
+export function leafList<T>(rows: T[], ctx: unknown, info: GraphQLResolveInfo | undefined): T[] {
+  const s = ctx !== null && typeof ctx === 'object' ? slots.get(ctx)?.current : undefined;
+  if (!s || !info || info.fieldNodes.length !== 1 || !info.path) return rows;
+  const plan = planOf(info);
+  if (!plan) return rows;
+  const text = listText(plan, rows, ctx);
+  if (!text) return rows;
+  const keys: (string | number)[] = [];
+  for (let p: GraphQLResolveInfo['path'] | undefined = info.path; p; p = p.prev) keys.unshift(p.key);
+  s.placed.push({ keys, text });
+  return [];
+}

@@ -1,0 +1,70 @@
+/**
+ * The storage report's lists over HTTP on a real ledger (src/graphql/leafLists.ts):
+ * the server's body is byte for byte `JSON.stringify({ data })` of plain
+ * graphql-js's execution of the same query at the same position, with the
+ * lists answered as text (default serializer) and by graphql-jit (Apollo's
+ * serializer, which turns the text lists off), under both sharing rules, a
+ * past position, and with reclaimable layers.
+ */
+import { execute, parse } from 'graphql';
+import { recordImport } from '../../src/application/importImages';
+import { removeImage } from '../../src/application/commands/removeImage';
+import { buildExecutableSchema } from '../../src/graphql/buildSchema';
+import { costModelFor } from '../../src/graphql/costs';
+import { createLogger } from '../../src/graphql/logger';
+import { createContext } from '../../src/graphql/resolvers/context';
+import { startServer, type RunningServer } from '../../src/server';
+import { backendNames } from '../helpers/backends';
+import { openTestApp, type TestApp } from '../helpers/app';
+import { DEBIAN_12, fleetImage, fleetLayer } from '../application/fleetImages';
+
+const TOKEN = 'leaf-lists-token-0123456789';
+const D = fleetLayer('ll-debian', DEBIAN_12);
+const R = fleetLayer('ll-runtime');
+const imgs = Array.from({ length: 40 }, (_, i) => fleetImage(`ll${i}:1`, i % 5 === 0 ? [fleetLayer(`ll${i}-alone`)]
+  : [D, ...(i % 2 ? [R] : []), fleetLayer(`ll${i}-own`)]));
+
+const QUERIES = [
+  `{ storage(by: CHAIN_ID) { logicalSize physicalSize savedBytes savingsRatio imageCount layerCount sharedLayerCount
+    images { image { imageId repoTags } size sharedSize uniqueSize } layers { key diffId size imageCount } } }`,
+  `{ storage(by: DIFF_ID) { imageCount reclaimableLayers { key size imageCount __typename } images { __typename sharedSize img: image { id os architecture created } } } }`,
+  `{ storage(by: CHAIN_ID, asOf: AS_OF) { layers { ...L } images { size image { repoTags } } } } fragment L on LayerUsage { imageCount key diffId }`,
+  `{ storage(by: CHAIN_ID) { layers { key layer { diffId } } } }`,
+];
+
+describe.each(backendNames())('storage report lists over HTTP (%s)', (backend) => {
+  let t: TestApp;
+  let asOf: number;
+  const servers: Record<string, RunningServer> = {};
+  beforeAll(async () => {
+    t = await openTestApp(backend);
+    await recordImport(t.app, imgs);
+    asOf = await t.app.store.head();
+    await removeImage(t.app, { ref: 'll5:1', force: true }, { actor: 'test' });
+    await removeImage(t.app, { ref: 'll6:1', force: true }, { actor: 'test' });
+    for (const serializer of ['pieces', 'apollo'] as const) {
+      servers[serializer] = await startServer({
+        schema: buildExecutableSchema(t.app.store), store: t.app.store, createContext: (auth) => createContext(t.app, auth),
+        costModel: () => costModelFor(t.app), port: 0, host: '127.0.0.1', writeToken: TOKEN, logger: createLogger('silent'), serializer,
+      });
+    }
+  }, 60_000);
+  afterAll(async () => {
+    for (const s of Object.values(servers)) await s.close();
+    await t.close();
+  });
+
+  it.each(QUERIES.map((q, i) => [i, q]))('query %d: the body is graphql-js\'s answer, byte for byte, with and without text lists', async (_i, raw) => {
+    const query = (raw as string).replace('AS_OF', String(asOf));
+    const schema = buildExecutableSchema(t.app.store);
+    const js = await execute({ schema, document: parse(query), contextValue: createContext(t.app, { actor: null, canWrite: false }) });
+    expect(js.errors).toBeUndefined();
+    const expected = `${JSON.stringify({ data: js.data })}\n`;
+    for (const s of Object.values(servers)) {
+      const res = await fetch(s.url, { method: 'POST', body: JSON.stringify({ query }),
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` } });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe(expected);
+    }
+  });
+});
