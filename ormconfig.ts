@@ -11,12 +11,13 @@ import { IdempotencyRequest1764500015006 } from './migrations/1764500015006-Idem
 import { WebhookOutbox1764500023000 } from './migrations/1764500023000-WebhookOutbox';
 import { AppendFunction1764600019003 } from './migrations/1764600019003-AppendFunction';
 import { ReadModelSnapshots1764700019006 } from './migrations/1764700019006-ReadModelSnapshots';
+import { AppendFunctionStreamLoop1764800019003 } from './migrations/1764800019003-AppendFunctionStreamLoop';
 
 export const DEFAULT_SQLITE_PATH = './data/strata.db';
 
 export const migrations = [
   EventLog1764000000000, Projections1764000000001, IdempotencyRequest1764500015006, WebhookOutbox1764500023000, AppendFunction1764600019003,
-  ReadModelSnapshots1764700019006,
+  ReadModelSnapshots1764700019006, AppendFunctionStreamLoop1764800019003,
 ];
 
 export type Backend = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };

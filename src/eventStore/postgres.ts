@@ -13,11 +13,11 @@
  * polling by position as the fallback (a lost notification delays, never loses).
  */
 import { EventEmitter } from 'node:events';
-import { Client } from 'pg';
+import { Client, type Pool, type PoolClient } from 'pg';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { streamVersionIn } from './appendCore';
 import { EMPTY_HEAD, expectedVersions, prepareAppend, type LogHead } from './appendPlan';
-import { appendByCalls, type Assumed } from './postgresAppend';
+import { appendByCalls, appendCallerOf, type AppendCaller, type Assumed } from './postgresAppend';
 import { LogFollower } from './follower';
 import { headSql, readRangeSql, readStreamSql } from './reads';
 import type { AppendOptions, AppendResult, EventStore, Sql, StoredEvent, StreamAppend, WithinAppend } from './types';
@@ -61,6 +61,11 @@ export class PostgresEventStore implements EventStore {
    * function checks it under the lock, and a wrong guess costs a round trip.
    */
   private lastHead: LogHead = EMPTY_HEAD;
+  /**
+   * strata_append on TypeORM's pg pool itself: a named prepared statement (pg keeps
+   * it per pooled connection), without the QueryRunner TypeORM builds per query.
+   */
+  private readonly callOnPool: AppendCaller;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -68,6 +73,7 @@ export class PostgresEventStore implements EventStore {
     private readonly pollMs = Number(process.env.STRATA_POLL_MS || 250),
   ) {
     this.sql = postgresSql((sql, params) => dataSource.query(sql, params));
+    this.callOnPool = appendCallerOf((dataSource.driver as unknown as { master: Pool }).master);
     this.local.setMaxListeners(0);
   }
 
@@ -93,15 +99,15 @@ export class PostgresEventStore implements EventStore {
     return this.lastWriteFault;
   }
 
-  /** `lock`: take the append lock first (strata_append takes it itself). */
-  private async transaction<T>(fn: (tx: Sql) => Promise<T>, lock: boolean): Promise<T> {
+  /** `lock`: take the append lock first (strata_append takes it itself). `fn` also gets the connection, for APPEND_CALL. */
+  private async transaction<T>(fn: (tx: Sql, connection: PoolClient) => Promise<T>, lock: boolean): Promise<T> {
     const qr: QueryRunner = this.dataSource.createQueryRunner();
-    await qr.connect();
+    const connection = (await qr.connect()) as PoolClient;
     try {
       await qr.query('BEGIN');
       try {
         if (lock) await qr.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK_KEY]);
-        const out = await fn(postgresSql((sql, params) => qr.query(sql, params)));
+        const out = await fn(postgresSql((sql, params) => qr.query(sql, params)), connection);
         await qr.query('COMMIT');
         return out;
       } catch (e) {
@@ -125,12 +131,12 @@ export class PostgresEventStore implements EventStore {
     const out = await this.trackingFaults(async () => {
       let assumed: Assumed = { head: this.lastHead, versions: expectedVersions(prepared) };
       if (!within) {
-        const alone = await appendByCalls(this.sql, prepared, assumed, request, 1);
+        const alone = await appendByCalls(this.callOnPool, this.sql, prepared, assumed, request, 1);
         if ('result' in alone) return alone;
         assumed = alone.stale;
       }
-      return this.transaction(async (tx) => {
-        const locked = await appendByCalls(tx, prepared, assumed, request, 2);
+      return this.transaction(async (tx, connection) => {
+        const locked = await appendByCalls(appendCallerOf(connection), tx, prepared, assumed, request, 2);
         if (!('result' in locked)) throw new Error('strata_append found the head moved while this transaction held the append lock');
         if (within && !locked.result.duplicate) await within(tx, locked.result.events);
         return locked;

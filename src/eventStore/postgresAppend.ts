@@ -7,15 +7,32 @@
  * addendum). When an assumption was wrong the call writes nothing and answers
  * the actual head and versions: a stale expected version is then a CONFLICT;
  * otherwise the events are re-hashed against the actual values and sent again.
+ * The call goes to pg directly (AppendCaller); a key's replay reads through `sql`.
  */
 import { replayOfKeyRow, type KeyRow } from './appendCore';
 import { chainAppend, checkAllExpected, type LogHead, type PreparedAppend } from './appendPlan';
 import type { AppendResult, KeyedRequest, Sql, StoredEvent } from './types';
 
-const CALL = `SELECT * FROM strata_append(?::BIGINT, ?::TEXT, ?::TEXT[], ?::INTEGER[], ?::TEXT, ?::TEXT, ?::TEXT, ?::TEXT,
-  ?::BIGINT[], ?::TEXT[], ?::INTEGER[], ?::TEXT[], ?::INTEGER[], ?::TEXT[], ?::TEXT[], ?::TEXT[], ?::TEXT[], ?::TEXT[])`;
+/**
+ * The call, as a named prepared statement: each pooled connection parses and
+ * plans it once (pg keeps the name per connection), where an unnamed one was
+ * parsed and planned on every append.
+ */
+export const APPEND_CALL = {
+  name: 'strata_append',
+  text: `SELECT * FROM strata_append($1::BIGINT, $2::TEXT, $3::TEXT[], $4::INTEGER[], $5::TEXT, $6::TEXT, $7::TEXT, $8::TEXT,
+  $9::BIGINT[], $10::TEXT[], $11::INTEGER[], $12::TEXT[], $13::INTEGER[], $14::TEXT[], $15::TEXT[], $16::TEXT[], $17::TEXT[], $18::TEXT[])`,
+};
 
-interface CallRow {
+/** Runs APPEND_CALL with these values on a pg connection (or pool) and answers its rows. */
+export type AppendCaller = (values: unknown[]) => Promise<CallRow[]>;
+
+interface NamedQueries { query(q: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }> }
+/** An AppendCaller over anything with pg's `query({ name, text, values })`: a Pool, a PoolClient. */
+export const appendCallerOf = (pg: NamedQueries): AppendCaller =>
+  async (values) => (await pg.query({ ...APPEND_CALL, values })).rows as CallRow[];
+
+export interface CallRow {
   outcome: 'appended' | 'duplicate' | 'stale';
   head_position: string | number | null;
   head_hash: string | null;
@@ -36,10 +53,12 @@ export type CallOutcome =
 export interface Assumed { head: LogHead; versions: number[] }
 
 /** One round trip: hashes the append against `assumed` and calls strata_append. */
-export async function callAppend(sql: Sql, prepared: PreparedAppend, assumed: Assumed, request: KeyedRequest | null): Promise<CallOutcome> {
+export async function callAppend(
+  call: AppendCaller, prepared: PreparedAppend, assumed: Assumed, request: KeyedRequest | null,
+): Promise<CallOutcome> {
   const chained = chainAppend(prepared, assumed.head, assumed.versions);
   const column = (i: number) => chained.rows.map((r) => r[i]);
-  const [row] = await sql.query<CallRow>(CALL, [
+  const [row] = await call([
     assumed.head.position, assumed.head.hash, prepared.streams.map((s) => s.stream), assumed.versions,
     prepared.key, prepared.metadata.recordedAt, request?.operation ?? null, request?.inputDigest ?? null,
     ...Array.from({ length: 10 }, (_, i) => column(i)),
@@ -62,11 +81,11 @@ export async function callAppend(sql: Sql, prepared: PreparedAppend, assumed: As
  * may append between calls, and the caller falls back to a transaction.
  */
 export async function appendByCalls(
-  sql: Sql, prepared: PreparedAppend, assumed: Assumed, request: KeyedRequest | null, maxCalls: number,
+  call: AppendCaller, sql: Sql, prepared: PreparedAppend, assumed: Assumed, request: KeyedRequest | null, maxCalls: number,
 ): Promise<{ result: AppendResult; head: LogHead | null } | { stale: Assumed }> {
   let current = assumed;
-  for (let call = 1; ; call++) {
-    const out = await callAppend(sql, prepared, current, request);
+  for (let calls = 1; ; calls++) {
+    const out = await callAppend(call, prepared, current, request);
     if (out.kind === 'appended') {
       return { result: { events: out.events, duplicate: false, head: out.head.position }, head: out.head };
     }
@@ -75,6 +94,6 @@ export async function appendByCalls(
     }
     checkAllExpected(prepared, out.versions);
     current = { head: out.head, versions: out.versions };
-    if (call >= maxCalls) return { stale: current };
+    if (calls >= maxCalls) return { stale: current };
   }
 }

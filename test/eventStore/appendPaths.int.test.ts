@@ -71,6 +71,20 @@ describe.each(backendNames())('append paths on %s', (backend) => {
     expectLinear(await wholeLog(a));
   });
 
+  it('answers each stream its own actual version, in batch order, when an append of several streams finds its head guess stale', async () => {
+    await a.append([{ stream: 'p', expectedVersion: 0, events: [ev('1'), ev('2')] }, { stream: 'q', expectedVersion: 0, events: [ev('3')] }]);
+    await b.append([{ stream: 'other', expectedVersion: 0, events: [ev('4')] }]); // a's head guess is stale now
+    const r = await a.append([
+      { stream: 'q', expectedVersion: 'any', events: [ev('5')] },
+      { stream: 'new', expectedVersion: 'no_stream', events: [ev('6')] },
+      { stream: 'p', expectedVersion: 'any', events: [ev('7'), ev('8')] },
+    ]);
+    expect(r.events.map((e) => [e.position, e.stream, e.version])).toEqual([[5, 'q', 2], [6, 'new', 1], [7, 'p', 3], [8, 'p', 4]]);
+    await expect(b.append([{ stream: 'new', expectedVersion: 1, events: [ev('9')] }, { stream: 'p', expectedVersion: 3, events: [ev('10')] }]))
+      .rejects.toMatchObject({ code: 'CONFLICT', message: 'stream p is at version 4, expected 3' });
+    expectLinear(await wholeLog(a));
+  });
+
   it("appends at the stream's actual version with expectedVersion 'any', whoever wrote the stream", async () => {
     await b.append([{ stream: 'any', expectedVersion: 0, events: [ev('1'), ev('2')] }]);
     const r = await a.append([{ stream: 'any', expectedVersion: 'any', events: [ev('3')] }]);
