@@ -34,8 +34,17 @@ export interface ReadOnlyLog {
   head(): Promise<number>;
   /** Runs fn while the scratch tables (empty) shadow the real ones. */
   withScratchTables<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Every row of one of the scratch tables' real table (`stored`) or of its
+   * scratch copy (`scratch`, inside withScratchTables), in `orderBy` order,
+   * a page at a time: two of these can be read side by side without holding
+   * either table (names from the code, never from input).
+   */
+  pages(table: string, side: TableSide, orderBy: string, pageSize: number): AsyncIterableIterator<Record<string, unknown>[]>;
   close(): Promise<void>;
 }
+
+export type TableSide = 'stored' | 'scratch';
 
 export interface ReadOnlyOptions {
   /** Tables withScratchTables shadows (names from the code, never from input). */
@@ -60,6 +69,58 @@ function checkNames(tables: readonly string[]): void {
   for (const t of tables) if (!IDENT.test(t)) throw new Error(`not a table name: ${t}`);
 }
 
+/** A key list as PROJECTION_TABLES writes it ("image_id, idx"). */
+const ORDER = /^[a-z_][a-z0-9_]*(, [a-z_][a-z0-9_]*)*$/;
+
+function checkPaging(tables: readonly string[], table: string, orderBy: string, pageSize: number): void {
+  if (!tables.includes(table)) throw new Error(`not a scratch table: ${table}`);
+  if (!ORDER.test(orderBy)) throw new Error(`not a key list: ${orderBy}`);
+  if (!Number.isInteger(pageSize) || pageSize < 1) throw new Error(`not a page size: ${pageSize}`);
+}
+
+/**
+ * SQLite: one statement stepped through (better-sqlite3 lets several reading
+ * statements be open at once), cut into pages; finished (its statement reset)
+ * when the caller stops early.
+ */
+async function* sqlitePages(conn: Database.Database, source: string, orderBy: string, pageSize: number):
+  AsyncIterableIterator<Record<string, unknown>[]> {
+  const rows = conn.prepare(`SELECT * FROM ${source} ORDER BY ${orderBy}`).iterate() as IterableIterator<Record<string, unknown>>;
+  try {
+    for (;;) {
+      const page: Record<string, unknown>[] = [];
+      let r = rows.next();
+      while (!r.done) {
+        page.push(r.value);
+        if (page.length === pageSize) break;
+        r = rows.next();
+      }
+      if (page.length > 0) yield page;
+      if (r.done) return;
+    }
+  } finally {
+    rows.return?.();
+  }
+}
+
+let cursorCount = 0;
+
+/** PostgreSQL: a cursor in the read transaction, fetched a page at a time, closed when done or abandoned. */
+async function* postgresPages(client: Client, source: string, orderBy: string, pageSize: number):
+  AsyncIterableIterator<Record<string, unknown>[]> {
+  const cursor = `strata_pages_${++cursorCount}`;
+  await client.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT * FROM ${source} ORDER BY ${orderBy}`);
+  try {
+    for (;;) {
+      const page = (await client.query(`FETCH FORWARD ${pageSize} FROM ${cursor}`)).rows as Record<string, unknown>[];
+      if (page.length > 0) yield page;
+      if (page.length < pageSize) return;
+    }
+  } finally {
+    await client.query(`CLOSE ${cursor}`);
+  }
+}
+
 async function openSqlite(file: string, tables: readonly string[]): Promise<ReadOnlyLog> {
   if (!fs.existsSync(file)) throw new DomainError('NOT_FOUND', `no database at ${file}`);
   const conn = new Database(file, { readonly: true, fileMustExist: true, timeout: 5000 });
@@ -76,6 +137,10 @@ async function openSqlite(file: string, tables: readonly string[]): Promise<Read
     dialect: 'sqlite', sql, close,
     readRange: (from, to, limit = 1000) => readRangeSql(sql, from, to, limit),
     head: () => headSql(sql),
+    pages(table, side, orderBy, pageSize) {
+      checkPaging(tables, table, orderBy, pageSize);
+      return sqlitePages(conn, `${side === 'stored' ? 'main' : 'temp'}.${table}`, orderBy, pageSize);
+    },
     async withScratchTables(fn) {
       for (const table of tables) {
         const ddl = conn.prepare('SELECT type, sql FROM main.sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL ORDER BY type DESC')
@@ -102,14 +167,16 @@ async function openPostgres(url: string, tables: readonly string[]): Promise<Rea
   const sql = postgresSql(async (text, params) => (await client.query(text, params as unknown[])).rows);
   const close = async () => { await client.query('ROLLBACK').catch(() => undefined); await client.end(); };
   let path: string;
+  let quotedSchema: string;
   try {
     // READ WRITE only until the scratch tables exist (a database whose default is read-only included).
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ WRITE');
     await requireMigrated(sql);
     const schema = (await client.query('SELECT current_schema() AS s')).rows[0].s as string;
+    quotedSchema = `"${schema.replace(/"/g, '""')}"`;
     path = (await client.query('SHOW search_path')).rows[0].search_path as string;
     for (const table of tables) {
-      await client.query(`CREATE TEMP TABLE ${table} (LIKE "${schema.replace(/"/g, '""')}".${table} INCLUDING ALL)`);
+      await client.query(`CREATE TEMP TABLE ${table} (LIKE ${quotedSchema}.${table} INCLUDING ALL)`);
     }
     // pg_temp named last: unqualified names mean the real tables again.
     await client.query(`SET LOCAL search_path = ${path}, pg_temp`);
@@ -122,6 +189,10 @@ async function openPostgres(url: string, tables: readonly string[]): Promise<Rea
     dialect: 'postgres', sql, close,
     readRange: (from, to, limit = 1000) => readRangeSql(sql, from, to, limit),
     head: () => headSql(sql),
+    pages(table, side, orderBy, pageSize) {
+      checkPaging(tables, table, orderBy, pageSize);
+      return postgresPages(client, `${side === 'stored' ? quotedSchema : 'pg_temp'}.${table}`, orderBy, pageSize);
+    },
     async withScratchTables(fn) {
       await client.query(`SET LOCAL search_path = pg_temp, ${path}`);
       try {

@@ -6,7 +6,7 @@
 import { readPositions } from '../eventStore/appendCore';
 import { headSql } from '../eventStore/reads';
 import type { EventStore, Sql, SqlHandle, StoredEvent } from '../eventStore/types';
-import { compareSnapshots, replayInto, snapshotTables, type TableDifference } from './tables';
+import { compareSnapshots, compareTablePages, replayInto, snapshotTables, type TableDifference } from './tables';
 
 class Rollback extends Error {}
 
@@ -29,17 +29,26 @@ export async function tableDrift(store: EventStore): Promise<TableDifference[]> 
   return diffs;
 }
 
+/** Pages of the real tables (`stored`) or of their scratch copies (`scratch`): src/eventStore/readOnly.ts. */
+export interface PagedScratchTables {
+  withScratchTables<T>(fn: () => Promise<T>): Promise<T>;
+  pages(table: string, side: 'stored' | 'scratch', orderBy: string, pageSize: number): AsyncIterableIterator<Record<string, unknown>[]>;
+}
+
+/** Rows per page when the stored tables and the replay are compared side by side. */
+export const COMPARE_PAGE = 2000;
+
 /**
  * The same comparison on a read-only connection: the replay runs into TEMP
- * copies of the projection tables, so nothing is written (issue 15 item 9).
+ * copies of the projection tables, so nothing is written (issue 15 item 9),
+ * and each copy is compared with its real table page by page, neither held.
  */
-export async function tableDriftReadOnly(log: SqlHandle & { withScratchTables<T>(fn: () => Promise<T>): Promise<T> }):
+export async function tableDriftReadOnly(log: SqlHandle & PagedScratchTables, pageSize = COMPARE_PAGE):
   Promise<TableDifference[]> {
-  const actual = await snapshotTables(log.sql);
   const head = await headSql(log.sql);
   return log.withScratchTables(async () => {
     await replayInto(log.sql, readTx(log.sql), head);
-    return compareSnapshots(actual, await snapshotTables(log.sql));
+    return compareTablePages((t, key) => log.pages(t, 'stored', key, pageSize), (t, key) => log.pages(t, 'scratch', key, pageSize));
   });
 }
 
