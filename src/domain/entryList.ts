@@ -47,7 +47,8 @@ export function parseEntries(text: string): LayerEntry[] {
     }
     if (!Array.isArray(row) || row.length !== 8) throw invalidArchive(`entry list line ${i + 1} is not an 8-field array`);
     const [path, kind, size, mode, uid, gid, linkTarget, contentDigest] = row as unknown[];
-    if (typeof path !== 'string' || !FILE_KINDS.includes(kind as FileKind) || typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0
+    if (typeof path !== 'string' || !FILE_KINDS.includes(kind as FileKind)
+      || typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0
       || !isIntOrNull(mode) || !isIntOrNull(uid) || !isIntOrNull(gid) || !isStrOrNull(linkTarget) || !isStrOrNull(contentDigest)) {
       throw invalidArchive(`entry list line ${i + 1} has a field of the wrong type`);
     }
