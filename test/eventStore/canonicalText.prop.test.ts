@@ -61,4 +61,28 @@ describe('prepareAppend', () => {
       expect(JSON.parse(p.metadataText)).toEqual(p.metadata);
     }), { numRuns: 500 });
   });
+
+  it('records the time of each append, formatted once per millisecond, and each actor in its own metadata text', () => {
+    jest.useFakeTimers({ now: new Date('2026-12-01T01:02:03.004Z') });
+    try {
+      const prepare = (actor?: string) => prepareAppend([{ stream: 's', expectedVersion: 0, events: [{ type: 'T', data: {} }] }], { actor });
+      const first = prepare('a');
+      const sameMs = prepare('b');
+      const again = prepare('b');
+      jest.advanceTimersByTime(1);
+      const nextMs = prepare('b');
+      jest.setSystemTime(new Date('2026-12-01T01:02:03.004Z')); // the clock stepping back is a new millisecond too
+      const back = prepare();
+      expect([first, sameMs, again, nextMs, back].map((p) => p.metadata)).toEqual([
+        { actor: 'a', recordedAt: '2026-12-01T01:02:03.004Z' },
+        { actor: 'b', recordedAt: '2026-12-01T01:02:03.004Z' },
+        { actor: 'b', recordedAt: '2026-12-01T01:02:03.004Z' },
+        { actor: 'b', recordedAt: '2026-12-01T01:02:03.005Z' },
+        { actor: null, recordedAt: '2026-12-01T01:02:03.004Z' },
+      ]);
+      for (const p of [first, sameMs, again, nextMs, back]) expect(p.metadataText).toBe(canonicalJson(p.metadata));
+    } finally {
+      jest.useRealTimers();
+    }
+  });
 });
