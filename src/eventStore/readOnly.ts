@@ -40,11 +40,17 @@ export interface ReadOnlyLog {
    * a page at a time: two of these can be read side by side without holding
    * either table (names from the code, never from input).
    */
-  pages(table: string, side: TableSide, orderBy: string, pageSize: number): AsyncIterableIterator<Record<string, unknown>[]>;
+  pages(table: string, side: TableSide, orderBy: string, pageSize: number): AsyncIterableIterator<RowPage>;
   close(): Promise<void>;
 }
 
 export type TableSide = 'stored' | 'scratch';
+
+/**
+ * Rows as arrays of column values (`columns` names them, in SELECT * order):
+ * no object per row for the driver to build and the collector to sweep.
+ */
+export interface RowPage { columns: readonly string[]; rows: unknown[][] }
 
 export interface ReadOnlyOptions {
   /** Tables withScratchTables shadows (names from the code, never from input). */
@@ -69,6 +75,9 @@ function checkNames(tables: readonly string[]): void {
   for (const t of tables) if (!IDENT.test(t)) throw new Error(`not a table name: ${t}`);
 }
 
+/** The scratch tables' page cache (KiB). */
+const SCRATCH_CACHE_KIB = 64 * 1024;
+
 /** A key list as PROJECTION_TABLES writes it ("image_id, idx"). */
 const ORDER = /^[a-z_][a-z0-9_]*(, [a-z_][a-z0-9_]*)*$/;
 
@@ -84,18 +93,20 @@ function checkPaging(tables: readonly string[], table: string, orderBy: string, 
  * when the caller stops early.
  */
 async function* sqlitePages(conn: Database.Database, source: string, orderBy: string, pageSize: number):
-  AsyncIterableIterator<Record<string, unknown>[]> {
-  const rows = conn.prepare(`SELECT * FROM ${source} ORDER BY ${orderBy}`).iterate() as IterableIterator<Record<string, unknown>>;
+  AsyncIterableIterator<RowPage> {
+  const statement = conn.prepare(`SELECT * FROM ${source} ORDER BY ${orderBy}`).raw(true);
+  const columns = statement.columns().map((c) => c.name);
+  const rows = statement.iterate() as IterableIterator<unknown[]>;
   try {
     for (;;) {
-      const page: Record<string, unknown>[] = [];
+      const page: unknown[][] = [];
       let r = rows.next();
       while (!r.done) {
         page.push(r.value);
         if (page.length === pageSize) break;
         r = rows.next();
       }
-      if (page.length > 0) yield page;
+      if (page.length > 0) yield { columns, rows: page };
       if (r.done) return;
     }
   } finally {
@@ -107,14 +118,15 @@ let cursorCount = 0;
 
 /** PostgreSQL: a cursor in the read transaction, fetched a page at a time, closed when done or abandoned. */
 async function* postgresPages(client: Client, source: string, orderBy: string, pageSize: number):
-  AsyncIterableIterator<Record<string, unknown>[]> {
+  AsyncIterableIterator<RowPage> {
   const cursor = `strata_pages_${++cursorCount}`;
   await client.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR SELECT * FROM ${source} ORDER BY ${orderBy}`);
   try {
     for (;;) {
-      const page = (await client.query(`FETCH FORWARD ${pageSize} FROM ${cursor}`)).rows as Record<string, unknown>[];
-      if (page.length > 0) yield page;
-      if (page.length < pageSize) return;
+      const r = await client.query({ text: `FETCH FORWARD ${pageSize} FROM ${cursor}`, rowMode: 'array' });
+      const rows = r.rows as unknown[][];
+      if (rows.length > 0) yield { columns: r.fields.map((f) => f.name), rows };
+      if (rows.length < pageSize) return;
     }
   } finally {
     await client.query(`CLOSE ${cursor}`);
@@ -152,6 +164,10 @@ async function openSqlite(file: string, tables: readonly string[]): Promise<Read
           }
         }
       }
+      // The TEMP database's own page cache (it reads 0: a few pages) made a replay
+      // spill and re-read its B-tree pages through the temporary file: at 100,000
+      // images 64 MB took 2 s of 15 off the replay for 50 MB (bench/RESULTS.md, item 6).
+      conn.pragma(`temp.cache_size = -${SCRATCH_CACHE_KIB}`);
       try {
         return await fn();
       } finally {

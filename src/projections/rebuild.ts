@@ -5,6 +5,7 @@
  */
 import { readPositions } from '../eventStore/appendCore';
 import { headSql } from '../eventStore/reads';
+import type { RowPage } from '../eventStore/readOnly';
 import type { EventStore, Sql, SqlHandle, StoredEvent } from '../eventStore/types';
 import { compareSnapshots, compareTablePages, replayInto, snapshotTables, type TableDifference } from './tables';
 
@@ -32,7 +33,7 @@ export async function tableDrift(store: EventStore): Promise<TableDifference[]> 
 /** Pages of the real tables (`stored`) or of their scratch copies (`scratch`): src/eventStore/readOnly.ts. */
 export interface PagedScratchTables {
   withScratchTables<T>(fn: () => Promise<T>): Promise<T>;
-  pages(table: string, side: 'stored' | 'scratch', orderBy: string, pageSize: number): AsyncIterableIterator<Record<string, unknown>[]>;
+  pages(table: string, side: 'stored' | 'scratch', orderBy: string, pageSize: number): AsyncIterableIterator<RowPage>;
 }
 
 /** Rows per page when the stored tables and the replay are compared side by side. */
