@@ -18,7 +18,7 @@
  */
 import type { Header } from 'tar-stream';
 
-/** Where one entry's data goes: every byte in order, then `end` once. */
+/** Where one entry's data goes: every byte in order, then `end` once. A data chunk is valid during the call only. */
 export interface TarEntrySink {
   data(chunk: Buffer): void;
   end(): void;
@@ -162,6 +162,16 @@ class Pending {
     this.queue.push(b);
   }
 
+  /** What is left is copied out of the chunks it lies in (their buffers may be filled again). */
+  detach(): void {
+    if (this.buffered === 0) return;
+    const rest = Buffer.from(this.shift(this.buffered)!);
+    this.queue = [rest];
+    this.head = 0;
+    this.offset = 0;
+    this.buffered = rest.byteLength;
+  }
+
   /** Up to `size` bytes from the first chunk, or null when nothing is buffered. */
   shiftFirst(size: number): Buffer | null {
     return this.buffered === 0 ? null : this.next(size);
@@ -211,9 +221,15 @@ export class LayerTarParser {
 
   constructor(private readonly onEntry: OnTarEntry) {}
 
+  /**
+   * Parses `chunk`. It is not kept: its buffer may be filled again once the call returns
+   * (a layer scan reuses its inflate buffer), so what is left unparsed is copied, and a
+   * sink must copy what it keeps of the data it is given.
+   */
   write(chunk: Buffer): void {
     this.pending.push(chunk);
     this.update();
+    this.pending.detach();
   }
 
   /** The input has ended: throws tar-stream's error when it stopped inside an entry or a header. */

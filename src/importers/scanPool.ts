@@ -8,10 +8,11 @@
  * details, so a cap met in a worker still ends the whole import), the import's
  * budget charged atomically from every thread (limits.ts).
  *
- * Bounded: `scanThreads()` workers (cores − 1, at least 1: the main thread
- * keeps a core's worth of work), each running up to MAX_SCANS / workers scans
- * at once (their inflates overlap on libuv's pool while the worker parses and
- * hashes), each scan with at most `IN_FLIGHT_BYTES` sent and not yet taken. An
+ * Bounded: `scanThreads()` workers (MAX_SCANS: one per core, at least 2),
+ * each running one scan at a time (a scan is synchronous in its worker,
+ * inflate included: scanWorker.ts), each scan with at most `IN_FLIGHT_BYTES`
+ * sent and not yet taken. The main thread's share (the archive walk, blob
+ * hashes and writes) is the smaller one, so it shares a core with them. An
  * idle worker is unreferenced (it never keeps the process alive) and ends
  * after `IDLE_MS`, or at once when an import has scanned every layer, so its
  * memory is back before the images are recorded (peak RSS, bench/RESULTS.md).
@@ -26,7 +27,6 @@
  * unless STRATA_SCAN_THREADS asks for workers; STRATA_SCAN_THREADS=0 keeps
  * them in-thread anywhere.
  */
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DomainError } from '../domain/errors';
@@ -45,8 +45,10 @@ export const IN_FLIGHT_BYTES = 4 * ACK_BYTES;
  * leave the reader's queue (scanFeed.ts) as they are sent.
  */
 export const STARTING_IN_FLIGHT_BYTES = 4 << 20;
-/** Bytes per message to a worker (small chunks are gathered). */
+/** Bytes per message to a worker (small chunks are gathered, large ones cut). */
 const SEND_BYTES = 64 << 10;
+/** Message buffers kept for reuse per worker: what one scan has in flight, and some. */
+const FREE_BUFFERS = 16;
 /**
  * An idle worker ends after this long. Imports and pulls end their idle workers
  * as soon as every layer is scanned (endIdleScanThreads), so the memory is back
@@ -69,11 +71,12 @@ export function scanThreads(): number {
     if (Number.isInteger(n) && n >= 0) return Math.min(n, 16);
   }
   if (!COMPILED && process.env['JEST_WORKER_ID'] !== undefined) return 0;
-  // The main thread keeps a core's worth of work (the archive walk, blob hashes and writes).
-  return Math.max(1, Math.min(MAX_SCANS, availableParallelism() - 1));
+  // One scan per worker: a worker's scan is synchronous (inflate included), so two in one worker
+  // would take turns. The main thread's share (the archive walk, blob hashes and writes) is the smaller one.
+  return MAX_SCANS;
 }
 
-/** Scans one worker runs at once: their inflates overlap on libuv's pool while the worker parses and hashes. */
+/** Scans one worker holds at once: one by default; with fewer workers (STRATA_SCAN_THREADS) they take turns, message by message. */
 const scansPerThread = (threads: number): number => Math.max(1, Math.ceil(MAX_SCANS / threads));
 
 /** How long a cancelled scan may take to stop before its worker is terminated. */
@@ -104,6 +107,8 @@ class ScanThread {
   /** Whether the worker has acknowledged bytes yet (it has started). */
   started = false;
   idleTimer: NodeJS.Timeout | null = null;
+  /** Message buffers the worker handed back (at most FREE_BUFFERS). */
+  private readonly free: ArrayBuffer[] = [];
   private static ids = 0;
 
   constructor() {
@@ -116,6 +121,12 @@ class ScanThread {
     };
     this.worker.on('error', (e) => stopped(e));
     this.worker.on('exit', (code) => stopped(new Error(`layer scan thread exited (code ${code})`)));
+  }
+
+  /** A buffer of SEND_BYTES to fill: one the worker handed back, or a new one. */
+  private buffer(): Uint8Array {
+    const b = this.free.pop();
+    return b ? new Uint8Array(b) : Buffer.allocUnsafeSlow(SEND_BYTES);
   }
 
   /** Scans the worker has not reported ended (a cancelled one until it stops). */
@@ -140,7 +151,13 @@ class ScanThread {
     let grace: NodeJS.Timeout | null = null;
     this.running.set(id, {
       message: (m) => {
-        if (m.type === 'ack') { this.started = true; inFlight -= m.bytes; wake(); return; }
+        if (m.type === 'ack') {
+          this.started = true;
+          inFlight -= m.bytes;
+          for (const b of m.free) if (b.byteLength === SEND_BYTES && this.free.length < FREE_BUFFERS) this.free.push(b);
+          wake();
+          return;
+        }
         this.running.delete(id);
         if (grace) clearTimeout(grace);
         if (m.type === 'failed') settle(() => reject(errorFrom(m.error)));
@@ -151,7 +168,8 @@ class ScanThread {
     const post = (m: ToScanner) => this.worker.postMessage(m);
     post({ type: 'scan', id, what, budget: budget.share(), hashBlob: !blobDigest });
     // Chunks go out in batches of SEND_BYTES (a socket's chunks are often 16 KiB: a message each
-    // cost more than the bytes), copied once into a buffer that is handed over, not cloned.
+    // cost more than the bytes), copied once into a buffer that is handed over, not cloned, and
+    // handed back when the scan is done with it (gzip), to be filled again.
     let batch: Uint8Array | null = null;
     let used = 0;
     const cap = () => (this.started ? IN_FLIGHT_BYTES : STARTING_IN_FLIGHT_BYTES);
@@ -173,13 +191,7 @@ class ScanThread {
         if (finished) break;
         let off = 0;
         while (off < c.length && !finished) {
-          if (used === 0 && c.length - off >= SEND_BYTES) {
-            const whole = new Uint8Array(c.length - off);
-            whole.set(c.subarray(off));
-            await send(whole);
-            break;
-          }
-          batch ??= new Uint8Array(SEND_BYTES);
+          batch ??= this.buffer();
           const n = Math.min(SEND_BYTES - used, c.length - off);
           batch.set(c.subarray(off, off + n), used);
           used += n;

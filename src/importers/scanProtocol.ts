@@ -16,6 +16,7 @@ export type ToScanner =
   | { type: 'abort'; id: number; reason: string };
 
 export type FromScanner =
-  | { type: 'ack'; id: number; bytes: number }
+  /** `free`: chunk buffers the scan has done with, handed back to be filled again (gzip layers: bench/RESULTS.md). */
+  | { type: 'ack'; id: number; bytes: number; free: ArrayBuffer[] }
   | { type: 'done'; id: number; scan: LayerScan }
   | { type: 'failed'; id: number; error: SentError };

@@ -1,19 +1,22 @@
 /**
- * The worker-thread side of layer scans (src/importers/scanPool.ts). A worker
- * runs several scans at once (their inflates on libuv's thread pool, their
- * parsing and hashing here), each named by an id: `scan` starts one, `chunk`s
- * carry its blob's bytes (acknowledged in batches once the scan has taken
- * them, so the sender keeps a bounded number in flight), `end` closes the
- * blob, `abort` ends the scan with an error (the sender's reader failed). The
- * scan is scanLayer itself, so every check, cap and error is the one an
- * in-thread scan makes; the budget is the import's, in shared memory. When the
- * sender hashes the blob itself (it writes it to the blob store, whose writer
- * hashes), the worker does not hash it again: its digest (and an uncompressed
- * layer's DiffID) come back empty and the sender fills them in.
+ * The worker-thread side of layer scans (src/importers/scanPool.ts). Scans are
+ * named by an id: `scan` starts one, `chunk`s carry its blob's bytes, `end`
+ * closes the blob, `abort` ends the scan with an error (the sender's reader
+ * failed). Each chunk is scanned when its message arrives, synchronously —
+ * inflate, DiffID, tar parsing, file hashes (LayerScanner, the same code an
+ * in-thread scan runs, so every check, cap and error is the same) — then
+ * acknowledged in batches, so the sender keeps a bounded number of bytes in
+ * flight; a chunk the scan no longer references (gzip: zlib copies what it
+ * reads) goes back with the acknowledgement, to be filled again. The budget
+ * is the import's, in shared memory. When the sender hashes the blob itself
+ * (it writes it to the blob store, whose writer hashes), the worker does not
+ * hash it again: its digest (and an uncompressed layer's DiffID) come back
+ * empty and the sender fills them in.
  */
 import { parentPort } from 'node:worker_threads';
 import { DomainError } from '../domain/errors';
-import { scanLayer } from './layerScan';
+import { asArchiveError } from './archiveError';
+import { LayerScanner } from './layerScan';
 import { Budget } from './limits';
 import { ACK_BYTES, type FromScanner, type SentError, type ToScanner } from './scanProtocol';
 
@@ -22,66 +25,89 @@ if (!port) throw new Error('scanWorker runs as a worker thread');
 
 const send = (m: FromScanner) => port.postMessage(m);
 
-/** The bytes of one scan, as the AsyncIterable scanLayer reads. */
-class Inbox implements AsyncIterable<Buffer> {
-  private queue: Buffer[] = [];
-  private ended = false;
-  private failure: Error | null = null;
-  private wake: (() => void) | null = null;
-  constructor(private readonly id: number) {}
+/** One scan: its chunks are scanned as they arrive, synchronously (LayerScanner), and acknowledged in batches. */
+interface Scan { scanner: LayerScanner; what: string; hashBlob: boolean; unacked: number; free: ArrayBuffer[] }
 
-  push(c: Buffer): void { this.queue.push(c); this.signal(); }
-  end(): void { this.ended = true; this.signal(); }
-  abort(e: Error): void { this.failure = e; this.queue = []; this.signal(); }
-  private signal(): void { const w = this.wake; this.wake = null; w?.(); }
-
-  async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
-    // Acknowledged in batches (a message per chunk costs more than hashing it), and
-    // always before waiting, so the sender, which waits on acknowledgements, never waits on us.
-    let unacked = 0;
-    const ack = () => { if (unacked > 0) { send({ type: 'ack', id: this.id, bytes: unacked }); unacked = 0; } };
-    for (;;) {
-      if (this.failure) throw this.failure;
-      const c = this.queue.shift();
-      if (c) {
-        unacked += c.length;
-        if (unacked >= ACK_BYTES) ack();
-        yield c;
-        continue;
-      }
-      ack();
-      if (this.ended) return;
-      await new Promise<void>((r) => { this.wake = r; });
-    }
-  }
-}
-
-const scans = new Map<number, Inbox>();
+const scans = new Map<number, Scan>();
 
 function errorOf(e: unknown): SentError {
   if (e instanceof DomainError) return { domain: true, code: e.code, message: e.message, details: e.details ?? null };
   return { domain: false, code: null, message: e instanceof Error ? e.message : String(e), details: null };
 }
 
-port.on('message', (m: ToScanner) => {
-  if (m.type === 'scan') {
-    const inbox = new Inbox(m.id);
-    scans.set(m.id, inbox);
-    scanLayer(inbox, Budget.fromShare(m.budget), m.what, m.hashBlob ? undefined : () => '').then(
-      (scan) => {
-        // The stored entry list is handed over, not cloned (a clone copies the buffer).
-        const body = scan.entriesBody ? new Uint8Array(scan.entriesBody) : null;
-        const sent = body ? { ...scan, entriesBody: body as Buffer } : scan;
-        port.postMessage({ type: 'done', id: m.id, scan: sent } satisfies FromScanner, body ? [body.buffer] : []);
-      },
-      (e: unknown) => send({ type: 'failed', id: m.id, error: errorOf(e) }),
-    ).finally(() => scans.delete(m.id));
+function fail(id: number, s: Scan, e: unknown): void {
+  scans.delete(id);
+  s.scanner.close();
+  send({ type: 'failed', id, error: errorOf(asArchiveError(e, s.what)) });
+}
+
+async function finish(id: number, s: Scan): Promise<void> {
+  try {
+    s.scanner.end();
+  } catch (e) {
+    fail(id, s, e);
     return;
   }
-  // Bytes of a scan that already ended (it failed, or stopped at the tar's end) are dropped.
-  const inbox = scans.get(m.id);
-  if (!inbox) return;
-  if (m.type === 'chunk') inbox.push(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength));
-  else if (m.type === 'end') inbox.end();
-  else inbox.abort(new Error(m.reason));
+  scans.delete(id);
+  try {
+    const scan = await s.scanner.result(s.hashBlob ? undefined : '');
+    // The stored entry list is handed over, not cloned (a clone copies the buffer).
+    const body = scan.entriesBody ? new Uint8Array(scan.entriesBody) : null;
+    const sent = body ? { ...scan, entriesBody: body as Buffer } : scan;
+    port!.postMessage({ type: 'done', id, scan: sent } satisfies FromScanner, body ? [body.buffer] : []);
+  } catch (e) {
+    send({ type: 'failed', id, error: errorOf(asArchiveError(e, s.what)) });
+  }
+}
+
+port.on('message', (m: ToScanner) => {
+  if (m.type === 'scan') {
+    const scanner = new LayerScanner(Budget.fromShare(m.budget), m.hashBlob);
+    scans.set(m.id, { scanner, what: m.what, hashBlob: m.hashBlob, unacked: 0, free: [] });
+    return;
+  }
+  // Bytes of a scan that already ended (it failed) are dropped.
+  const s = scans.get(m.id);
+  if (!s) return;
+  if (m.type === 'chunk') {
+    try {
+      s.scanner.write(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength));
+    } catch (e) {
+      fail(m.id, s, e);
+      return;
+    }
+    // Acknowledged in batches (a message per chunk costs more than hashing it), and whenever
+    // this thread runs out of messages, so the sender, which waits on acknowledgements, never waits on us.
+    s.unacked += m.data.byteLength;
+    // A chunk the scan no longer references goes back to the sender to be filled again (no allocation, no garbage).
+    if (!s.scanner.keepsInput) s.free.push(m.data.buffer as ArrayBuffer);
+    if (s.unacked >= ACK_BYTES) ack(m.id, s);
+    else idleAck();
+  } else if (m.type === 'end') {
+    ack(m.id, s);
+    void finish(m.id, s);
+  } else {
+    scans.delete(m.id);
+    s.scanner.close();
+    send({ type: 'failed', id: m.id, error: errorOf(asArchiveError(new Error(m.reason), s.what)) });
+  }
 });
+
+function ack(id: number, s: Scan): void {
+  if (s.unacked === 0) return;
+  const free = s.free;
+  s.free = [];
+  port!.postMessage({ type: 'ack', id, bytes: s.unacked, free } satisfies FromScanner, free);
+  s.unacked = 0;
+}
+
+/** Acknowledges what every scan has taken once the messages queued now are handled (setImmediate runs after them). */
+let idleAckQueued = false;
+function idleAck(): void {
+  if (idleAckQueued) return;
+  idleAckQueued = true;
+  setImmediate(() => {
+    idleAckQueued = false;
+    for (const [id, s] of scans) ack(id, s);
+  });
+}

@@ -25,12 +25,31 @@ function isNullHeader(b: Buffer): boolean {
   return true;
 }
 
-/** ustar checksum: the header's bytes summed with the checksum field as spaces. */
+/** What String.prototype.trim strips, among latin1 characters (tab, LF, VT, FF, CR, space, NBSP). */
+const isTrimmed = (c: number): boolean => (c >= 0x09 && c <= 0x0d) || c === 0x20 || c === 0xa0;
+
+/**
+ * ustar checksum: the header's bytes summed with the checksum field as spaces. The field
+ * is read as `text.replace(/[\0 ]+$/, '').trim()`, then must be octal digits only; done
+ * on the bytes (a string and two regular expressions per header cost more than the sum).
+ */
 function checksumOk(b: Buffer): boolean {
-  let sum = 0;
-  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : (b[i] ?? 0);
-  const text = b.subarray(148, 156).toString('latin1').replace(/[\0 ]+$/, '').trim();
-  return /^[0-7]+$/.test(text) && parseInt(text, 8) === sum;
+  let sum = 8 * 0x20;
+  for (let i = 0; i < 148; i++) sum += b[i]!;
+  for (let i = 156; i < BLOCK; i++) sum += b[i]!;
+  let end = 156;
+  while (end > 148 && (b[end - 1] === 0 || b[end - 1] === 0x20)) end--;
+  let start = 148;
+  while (start < end && isTrimmed(b[start]!)) start++;
+  while (end > start && isTrimmed(b[end - 1]!)) end--;
+  if (start === end) return false;
+  let field = 0;
+  for (let i = start; i < end; i++) {
+    const d = b[i]! - 0x30;
+    if (d < 0 || d > 7) return false;
+    field = field * 8 + d;
+  }
+  return field === sum;
 }
 
 /** Size field (offset 124, 12 bytes): octal text or GNU base-256. */
@@ -41,10 +60,19 @@ function headerSize(b: Buffer): number {
     for (let i = 1; i < f.length; i++) n = n * 256 + (f[i] ?? 0);
     return n;
   }
-  const text = f.toString('latin1').replace(/\0.*$/s, '').trim();
-  if (text === '') return 0;
-  if (!/^[0-7]+$/.test(text)) throw invalidArchive('corrupt tar header: bad size field');
-  return parseInt(text, 8);
+  // The field read as `text.replace(/\0.*$/s, '').trim()`, then octal digits only: done on the bytes.
+  let end = f.indexOf(0);
+  if (end < 0) end = f.length;
+  let start = 0;
+  while (start < end && isTrimmed(f[start]!)) start++;
+  while (end > start && isTrimmed(f[end - 1]!)) end--;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const d = f[i]! - 0x30;
+    if (d < 0 || d > 7) throw invalidArchive('corrupt tar header: bad size field');
+    n = n * 8 + d;
+  }
+  return n;
 }
 
 function paxSize(data: Buffer): number | undefined {
@@ -91,12 +119,25 @@ export class TarFramer extends Transform {
   }
 
   override _flush(cb: TransformCallback): void {
-    if (this.mode === 'eof' || (this.mode === 'header' && this.header.length === 0)) cb();
-    else cb(invalidArchive('truncated tar: the stream ends inside an entry'));
+    try {
+      this.checkEnd();
+      cb();
+    } catch (e) {
+      cb(e as Error);
+    }
   }
 
-  /** Returns how many bytes of chunk go on to the parser. */
-  private consume(chunk: Buffer): number {
+  /** The stream has ended: throws if it stopped inside a header or an entry. */
+  checkEnd(): void {
+    if (this.mode === 'eof' || (this.mode === 'header' && this.header.length === 0)) return;
+    throw invalidArchive('truncated tar: the stream ends inside an entry');
+  }
+
+  /**
+   * Frames `chunk` (synchronous use, layerScan.ts): returns how many of its bytes
+   * go on to the parser (the rest lies after the end-of-archive marker).
+   */
+  consume(chunk: Buffer): number {
     let off = 0;
     while (off < chunk.length) {
       if (this.mode === 'eof') return off;
@@ -110,7 +151,8 @@ export class TarFramer extends Transform {
       if (this.mode === 'long') {
         const n = Math.min(this.remaining, chunk.length - off);
         const keep = Math.min(n, this.longLeft);
-        if (keep > 0) this.longData.push(chunk.subarray(off, off + keep));
+        // Copied: the chunk's buffer may be filled again after this call (layerScan.ts).
+        if (keep > 0) this.longData.push(Buffer.from(chunk.subarray(off, off + keep)));
         this.longLeft -= keep;
         this.remaining -= n;
         off += n;
