@@ -57,8 +57,9 @@ const FREE_BUFFERS = 16;
  */
 const IDLE_MS = 2000;
 /**
- * A small young generation: each worker's garbage (the chunks it was sent, inflate output)
- * is collected often instead of piling up in three isolates at once (bench/RESULTS.md).
+ * A small young generation: each worker's garbage (headers, names, entries; its chunk and
+ * inflate buffers are reused) is collected often instead of piling up in three isolates at
+ * once (bench/RESULTS.md).
  */
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4 };
 const COMPILED = __filename.endsWith('.js');
