@@ -197,10 +197,12 @@ export async function measureDb(db: string, n: number, opts: BenchOptions): Prom
   }
   log(`fleet: ${n} images: cold start ${served.coldMs.toFixed(0)} ms, RSS ${mem!.rss.toFixed(0)} MB, ${JSON.stringify(q)}`);
   // The unpaged report can outlast the request timeout (30 s) on a loaded machine: a row with no value, not a lost run.
-  q['storage report (images + layers)'] = await fullReport(db, opts.quick ? 3 : 7).catch((e: unknown) => {
+  const report = await fullReport(db, opts.quick ? 3 : 7).catch((e: unknown) => {
     log(`fleet: full report failed: ${(e as Error).message}`);
-    return [NaN, NaN] as [number, number];
+    return { wall: [NaN, NaN] as [number, number], cpu: [NaN, NaN] as [number, number] };
   });
+  q['storage report (images + layers)'] = report.wall;
+  q['storage report (images + layers), server CPU'] = report.cpu;
   log('fleet: strata verify');
   const v = await timedProcess([process.execPath, 'bin/strata.js', 'verify', '--db', db]);
   if (v.code !== 0) throw new Error(`strata verify failed: ${v.stderr.slice(-300)}`);
@@ -213,9 +215,17 @@ export async function measureDb(db: string, n: number, opts: BenchOptions): Prom
  * The report with its per-image and per-layer lists. `strata serve` refuses it
  * above ~3,500 images (cost 142,670 at 10,000 against the default limit of
  * 50,000: the lists are unpaged), so it is measured on an in-process server
- * with the cost limit lifted, to show the work a larger limit would buy.
+ * with the cost limit (and the response cap, crossed near 57,000 images) lifted,
+ * to show the work a larger limit would buy.
+ *
+ * The client is a separate process (reportClient): fetching and parsing the
+ * 58 MB answer at 100k in the server's own process made the figure server +
+ * client sharing one heap. The replay peer is a bare node:http server in this
+ * same process, answering the recorded bytes to the same client process. The
+ * first report (it builds the ledger's lists) is made here and not counted;
+ * the CPU figure is this process's per request, i.e. the server's.
  */
-async function fullReport(db: string, reps: number): Promise<[number, number]> {
+async function fullReport(db: string, reps: number): Promise<{ wall: [number, number]; cpu: [number, number] }> {
   const app = await Strata.open(db);
   const server = await startServer({
     schema: buildExecutableSchema(app.store), store: app.store, createContext: (auth) => createContext(app, auth),
@@ -223,12 +233,48 @@ async function fullReport(db: string, reps: number): Promise<[number, number]> {
     limits: { maxCost: Number.MAX_SAFE_INTEGER, maxResponseBytes: 1 << 30 },
   });
   try {
-    const [s, f] = await timeAgainstReplay(new Client(server.url), Array.from({ length: reps }, () => (cl: Client) => cl.gql(REPORT)));
-    return [median(s.slice(1)), median(f)];
+    const first = new Client(server.url, TOKEN);
+    await first.gql(REPORT);
+    const body = JSON.stringify({ query: REPORT, variables: {} });
+    const s = await reportClient(server.url, body, reps);
+    const replay = await startReplay(first.recorded);
+    try {
+      const f = await reportClient(replay.url, body, reps);
+      return { wall: [median(s.wallMs), median(f.wallMs)], cpu: [s.cpuMs / reps, f.cpuMs / reps] };
+    } finally { await replay.close(); }
   } finally {
     await server.close();
     await app.close();
   }
+}
+
+/**
+ * `reps` requests from a child process (fetch, read, JSON.parse, as Client.gql does), one at a time:
+ * the wall time of each as the child saw it, and the CPU this process (the server) spent meanwhile.
+ */
+async function reportClient(url: string, body: string, reps: number): Promise<{ wallMs: number[]; cpuMs: number }> {
+  const code = `(async () => {
+    const [url, body, reps, token] = process.argv.slice(1);
+    const out = [];
+    for (let i = 0; i < Number(reps); i++) {
+      const t = performance.now();
+      const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', authorization: 'Bearer ' + token } });
+      const json = JSON.parse(await res.text());
+      if (json.errors) throw new Error(JSON.stringify(json.errors).slice(0, 300));
+      out.push(performance.now() - t);
+    }
+    process.stdout.write(JSON.stringify(out));
+  })().catch((e) => { console.error(e); process.exit(1); });`;
+  const cpu0 = process.cpuUsage();
+  const child = spawn(process.execPath, ['-e', code, url, body, String(reps), TOKEN], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exit = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  const cpu = process.cpuUsage(cpu0);
+  if (exit !== 0) throw new Error(`report client failed (${exit}): ${stderr.slice(-300)}`);
+  return { wallMs: JSON.parse(stdout) as number[], cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 export function parseFleetSizes(argv: readonly string[]): number[] {
@@ -268,7 +314,8 @@ export async function fleetBench(opts: BenchOptions): Promise<Row[]> {
       note: `peak ${p.peakMb.toFixed(0)} MB; after the whole fold ${p.foldRssMb.toFixed(0)} MB` });
     linear('strata verify', p.verifyMs, prev?.verifyMs, 'ms');
     for (const [metric, [value, replay]] of Object.entries(p.q)) {
-      const goal = metric.startsWith('storage report') ? { target: '<= 3x replay', met: value / replay <= 3 }
+      // The goal is the report as a client sees it; the server-CPU row (replay: sending the recorded bytes) is for reading.
+      const goal = metric.startsWith('storage report') && !metric.endsWith('server CPU') ? { target: '<= 3x replay', met: value / replay <= 3 }
         : metric === 'storage totals' && p.n >= 100000 ? { target: '<= 100 ms at 100k', met: value <= 100 }
         : metric.startsWith('commit') && p.n >= 100000 ? { target: '<= 10 ms at 100k', met: value <= 10 } : {};
       rows.push({ ...compare({ bench: 'fleet', metric: `${metric} ${at}`, value, unit: 'ms', peer: 'replay', peerValue: replay, better: 'lower' }), ...goal });
