@@ -112,6 +112,8 @@ function planFields(type: GraphQLObjectType, sets: readonly SelectionSetNode[], 
   if (!collected) return null;
   const fields: PlanField[] = [];
   for (const [key, nodes] of collected) {
+    // Assigning "__proto__" would set the row object's prototype, not a key (rowObject): graphql-jit answers it.
+    if (key === '__proto__') return null;
     const name = nodes[0]!.name.value;
     if (nodes.some((n) => n.name.value !== name || n.arguments?.length)) return null;
     if (name === '__typename') {

@@ -157,6 +157,17 @@ describe('lists answered as JSON text', () => {
     });
   });
 
+  it('hands a "__proto__" alias back to graphql-jit (an object would take it as its prototype): as the executor answered before', async () => {
+    const schema = schemaFor(dataOf(8, 50));
+    const source = '{ storage { images { __proto__: size image { imageId } } } }';
+    const document = parse(source);
+    const req = { document, source, operation: getOperationAST(document)!, operationName: null, variables: {}, contextValue: {} };
+    const ours = await createExecutor(schema, { engine: 'jit', leafLists: true })(req);
+    const before = await createExecutor(schema, { engine: 'jit' })({ ...req, contextValue: {} });
+    expect(texts(ours.data)).toEqual([]);
+    expect(bodyBytes(stringifyResult(ours)).toString('utf8')).toBe(bodyBytes(stringifyResult(before)).toString('utf8'));
+  });
+
   it('answers a list as text only where the server serializes it (no leafLists option: plain lists)', async () => {
     const schema = schemaFor(dataOf(4, 10));
     const source = ANSWERED[0]!;
