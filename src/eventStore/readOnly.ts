@@ -75,8 +75,9 @@ function checkNames(tables: readonly string[]): void {
   for (const t of tables) if (!IDENT.test(t)) throw new Error(`not a table name: ${t}`);
 }
 
-/** The scratch tables' page cache (KiB). */
+/** The scratch tables' page cache (KiB) and page size (bytes). */
 const SCRATCH_CACHE_KIB = 64 * 1024;
+const SCRATCH_PAGE_BYTES = 16 * 1024;
 
 /** A key list as PROJECTION_TABLES writes it ("image_id, idx"). */
 const ORDER = /^[a-z_][a-z0-9_]*(, [a-z_][a-z0-9_]*)*$/;
@@ -154,6 +155,10 @@ async function openSqlite(file: string, tables: readonly string[]): Promise<Read
       return sqlitePages(conn, `${side === 'stored' ? 'main' : 'temp'}.${table}`, orderBy, pageSize);
     },
     async withScratchTables(fn) {
+      // Set before the TEMP database's first table (later, SQLite ignores it): the replay
+      // inserts on random digest keys, and B-trees of 16 KiB pages are shallower; at
+      // 100,000 images the replay took 12.1-13.0 s instead of 13.8-16.9 s (bench/RESULTS.md, item 6).
+      conn.pragma(`temp.page_size = ${SCRATCH_PAGE_BYTES}`);
       for (const table of tables) {
         const ddl = conn.prepare('SELECT type, sql FROM main.sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL ORDER BY type DESC')
           .all(table) as { type: string; sql: string }[];
