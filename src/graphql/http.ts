@@ -11,7 +11,7 @@ import { checkOperation, checkVariables, type CostModel, type Limits } from './l
 import type { Logger } from './logger';
 import { sendGraphiQL, serveGraphiQLAsset, wantsGraphiQL } from './graphiql';
 import { hostAllowed, type AllowedHosts } from './hosts';
-import { bodyChunks, dropBody } from './responseBody';
+import { bodyBytes, dropBody } from './responseBody';
 import type { ResponseCache } from './responseCache';
 import { RETRY_AFTER_SECONDS } from '../eventStore/faults';
 import type { Metrics } from '../metrics/metrics';
@@ -320,9 +320,8 @@ async function graphql(o: HttpOptions, req: IncomingMessage, res: ServerResponse
     // Encoded once here: res.end(string) would scan the string for its byte length (Content-Length)
     // and then encode it again when writing (both passes showed in profiles of 1,000-row pages).
     // A large answer comes as pieces (responseBody.ts): never one string in V8's large-object space.
-    // A large answer is written in chunks of about a MiB (no single buffer above glibc's mmap ceiling).
-    const chunks = info.cachedBody ? [info.cachedBody] : bodyChunks(result.body.string);
-    const bytes = chunks.reduce((n, c) => n + c.length, 0);
+    const body = info.cachedBody ?? bodyBytes(result.body.string);
+    const bytes = body.length;
     if (bytes > o.limits.maxResponseBytes) {
       log.errors = ['QUERY_TOO_COMPLEX'];
       res.removeHeader('content-length');
@@ -330,15 +329,9 @@ async function graphql(o: HttpOptions, req: IncomingMessage, res: ServerResponse
         `The response would be ${bytes} bytes, over the ${o.limits.maxResponseBytes}-byte cap; ask for smaller pages or fewer fields`, 400);
     }
     if (info.cacheKey && !info.errorCodes.length && res.statusCode === 200) {
-      o.responseCache?.set(info.cacheKey.key, info.cacheKey.position, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+      o.responseCache?.set(info.cacheKey.key, info.cacheKey.position, body);
     }
-    if (chunks.length === 1) return void res.end(chunks[0]);
-    // The length res.end(buffer) would have set; checked against the cap above, before any byte is sent.
-    res.setHeader('content-length', bytes);
-    res.cork();
-    for (const c of chunks) res.write(c);
-    res.uncork();
-    return void res.end();
+    return void res.end(body);
   }
   for await (const chunk of result.body.asyncIterator) res.write(chunk);
   res.end();

@@ -198,66 +198,31 @@ export function stringifyResult(value: unknown): string {
 }
 
 /**
- * Bytes of one chunk of a large body (bodyChunks). A single buffer for a
- * 58 MB answer is above glibc's mmap ceiling (32 MiB): every request mapped
- * fresh pages and faulted them in (bench/RESULTS.md, storage report at
- * 100,000 images). Chunks of about a MiB come back from the heap's free pages.
+ * The bytes of a body Apollo returned: the pieces a token stands for (taken
+ * out: each token is read once), or the string itself.
  */
-export const CHUNK_BYTES = 1 << 20;
-
-/**
- * The bytes of a body Apollo returned, in chunks of about `chunkBytes`: the
- * pieces a token stands for (taken out: each token is read once), or the
- * string itself (one chunk). Concatenated, the chunks are the body.
- */
-export function bodyChunks(body: string, chunkBytes = CHUNK_BYTES): Buffer[] {
+export function bodyBytes(body: string): Buffer {
   const pieces = body.startsWith(TOKEN_PREFIX) ? waiting.get(body) : undefined;
-  if (!pieces) return [Buffer.from(body, 'utf8')];
+  if (!pieces) return Buffer.from(body, 'utf8');
   waiting.delete(body);
   // A batch's brackets are one byte each.
   const sizes = pieces.map((p) => (typeof p === 'string' ? Buffer.byteLength(p, 'utf8') : Buffer.byteLength(p.json, 'utf8') - 2));
-  const chunks: Buffer[] = [];
-  let from = 0;
-  let bytes = 0;
-  for (let i = 0; i < pieces.length; i++) {
-    // A chunk starts at a string, never at a batch: a batch is written over the byte before it (see written).
-    if (i > from && bytes >= chunkBytes && typeof pieces[i] === 'string') {
-      chunks.push(written(pieces, sizes, from, i, bytes));
-      from = i;
-      bytes = 0;
-    }
-    bytes += sizes[i]!;
-  }
-  chunks.push(written(pieces, sizes, from, pieces.length, bytes));
-  return chunks;
-}
-
-/** The whole body as one buffer (bodyChunks concatenated). */
-export function bodyBytes(body: string): Buffer {
-  const chunks = bodyChunks(body, Number.MAX_SAFE_INTEGER);
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-}
-
-/** pieces[from, to) written into a buffer of `bytes` bytes. */
-function written(pieces: readonly Piece[], sizes: readonly number[], from: number, to: number, bytes: number): Buffer {
-  const out = Buffer.allocUnsafe(bytes);
+  const out = Buffer.allocUnsafe(sizes.reduce((a, b) => a + b, 0));
   let at = 0;
-  for (let i = from; i < to; i++) {
-    const p = pieces[i]!;
+  pieces.forEach((p, i) => {
     const size = sizes[i]!;
     if (typeof p === 'string') {
       // As many bytes as characters: all ASCII, where latin1 is the same bytes and a plain copy.
       at += out.write(p, at, size === p.length ? 'latin1' : 'utf8');
-      continue;
+      return;
     }
     // Written one byte early, so that its "[" lands on the byte before (put back) and its "]" just
-    // past its place, where the piece after it (a list goes on with "," or ends with "]") writes next;
-    // at the end of a chunk the "]" is cut off by the length.
+    // past its place, where the piece after it (a list goes on with "," or ends with "]") writes next.
     const before = out[at - 1]!;
     out.write(p.json, at - 1, Math.min(size + 2, out.length - at + 1), size + 2 === p.json.length ? 'latin1' : 'utf8');
     out[at - 1] = before;
     at += size;
-  }
+  });
   return out;
 }
 

@@ -5,7 +5,7 @@
  * large-object size (the reason the module exists).
  */
 import fc from 'fast-check';
-import { bodyBytes, bodyChunks, dropBody, jsonPieces, PIECE_CHARS, stringifyResult, waitingBodies } from '../../src/graphql/responseBody';
+import { bodyBytes, dropBody, jsonPieces, PIECE_CHARS, stringifyResult, waitingBodies } from '../../src/graphql/responseBody';
 
 /** Rows like a merged-view page: ~400 characters each. */
 const rows = (n: number, text = 'a') => Array.from({ length: n }, (_, i) => ({
@@ -78,26 +78,6 @@ describe('stringifyResult and bodyBytes', () => {
       const body = { data: v };
       expect(bodyBytes(stringifyResult(body)).equals(Buffer.from(`${JSON.stringify(body)}\n`, 'utf8'))).toBe(true);
     }), { numRuns: 60 });
-    expect(waitingBodies()).toBe(0);
-  });
-
-  test('in chunks of any size: concatenated, the bytes are JSON.stringify\'s; a large body is more than one chunk', () => {
-    // Chunk sizes from one byte (a chunk per string piece) to more than the body: batches at a chunk's end lose
-    // their "]" to the length, at its start they have no byte before them (a chunk never starts at one).
-    const text = fc.string({ unit: 'binary', maxLength: 12 });
-    const value = fc.record({
-      head: text,
-      list: fc.tuple(fc.integer({ min: 0, max: 2500 }), text).map(([n, t]) => rows(n, t)),
-      lists: fc.array(fc.tuple(fc.integer({ min: 0, max: 900 }), text).map(([n, t]) => rows(n, t)), { maxLength: 3 }),
-      tail: text,
-    });
-    fc.assert(fc.property(value, fc.integer({ min: 1, max: 400_000 }), (v, chunkBytes) => {
-      const body = { data: v };
-      const expected = Buffer.from(`${JSON.stringify(body)}\n`, 'utf8');
-      const chunks = bodyChunks(stringifyResult(body), chunkBytes);
-      expect(Buffer.concat(chunks).equals(expected)).toBe(true);
-      if (expected.length > chunkBytes + 2 * PIECE_CHARS * 3) expect(chunks.length).toBeGreaterThan(1);
-    }), { numRuns: 80 });
     expect(waitingBodies()).toBe(0);
   });
 

@@ -7,7 +7,6 @@
  * only the second is over it in bytes.
  */
 import { startTestServer, gql, codes, WRITE, type Harness } from './testServer';
-import { CHUNK_BYTES } from '../../src/graphql/responseBody';
 
 const CAP = 3000;
 // The stub answers with an image whose repoTags echo the tag: the body grows with it.
@@ -75,37 +74,5 @@ describe('a large answer in pieces', () => {
       expect(r.text).toBe(expected);
       expect(Number(r.headers.get('content-length'))).toBe(Buffer.byteLength(expected));
     }
-  });
-});
-
-describe('an answer larger than a chunk (CHUNK_BYTES, responseBody.ts bodyChunks)', () => {
-  let big: Harness;
-  const cap = 3 * CHUNK_BYTES;
-  beforeAll(async () => {
-    big = await startTestServer({ limits: { maxResponseBytes: cap } });
-  });
-  afterAll(async () => {
-    big.release();
-    await big.server.close();
-  });
-
-  test('is written chunk by chunk: the bytes JSON.stringify writes, with their Content-Length', async () => {
-    for (const tag of [`t:${'a'.repeat(CHUNK_BYTES + 5)}`, `t:${'\u20ac\u00e9'.repeat(400_000)}x`]) {
-      const r = await gql(big.url, TAG, { variables: { tag }, token: WRITE });
-      expect(r.status).toBe(200);
-      const expected = `${JSON.stringify({ data: { tagImage: { repoTags: [tag] } } })}\n`;
-      expect(Buffer.byteLength(expected)).toBeGreaterThan(CHUNK_BYTES);
-      expect(r.text).toBe(expected);
-      expect(Number(r.headers.get('content-length'))).toBe(Buffer.byteLength(expected));
-    }
-  });
-
-  test('over the cap is refused whole (no byte of it sent), counted in bytes', async () => {
-    const tag = `t:${'\u20ac'.repeat(CHUNK_BYTES + 1000)}`;
-    const r = await gql(big.url, TAG, { variables: { tag }, token: WRITE });
-    expect(r.status).toBe(400);
-    expect(codes(r.body)).toEqual(['QUERY_TOO_COMPLEX']);
-    const bytes = Number(/would be (\d+) bytes/.exec((r.body as { errors: { message: string }[] }).errors[0]!.message)?.[1]);
-    expect(bytes).toBe(Buffer.byteLength(`${JSON.stringify({ data: { tagImage: { repoTags: [tag] } } })}\n`));
   });
 });
