@@ -94,6 +94,14 @@ function paxSize(data: Buffer): number | undefined {
 
 const padded = (n: number): number => Math.ceil(n / BLOCK) * BLOCK;
 
+/**
+ * Entry types that carry no data in Go's archive/tar ('1'-'6' but the directory, which tar-stream and the layer
+ * parser also read as header-only whatever its size: both follow Go there).
+ */
+const HEADER_ONLY_KINDS: Readonly<Record<number, string>> = {
+  0x31: 'hard link', 0x32: 'symbolic link', 0x33: 'character device', 0x34: 'block device', 0x36: 'FIFO',
+};
+
 export class TarFramer extends Transform {
   private mode: Mode = 'header';
   private header: Buffer = NO_BYTES;
@@ -211,6 +219,13 @@ export class TarFramer extends Transform {
     if (!(size >= 0)) throw invalidArchive('corrupt tar header: invalid size');
     const nameEnd = b.indexOf(0);
     const name = b.subarray(0, nameEnd < 0 || nameEnd > 100 ? 100 : nameEnd);
+    if (size > 0 && HEADER_ONLY_KINDS[flag] !== undefined) {
+      // Go's archive/tar (Docker's reader) reads no data for these whatever the size says, and the next block as the
+      // next header; tar-stream and the layer parser read `size` bytes. Both cannot hold: an entry hidden in those
+      // bytes would be in Docker's tree and not in Strata's. Refused, so the two can only ever see the same files.
+      throw invalidArchive(`corrupt tar header: a ${HEADER_ONLY_KINDS[flag]} entry declares ${size} bytes of data `
+        + '(Docker reads none for it)');
+    }
     const isDir = flag === 0x35 || ((flag === 0 || flag === 0x30) && name.length > 0 && name[name.length - 1] === 0x2f);
     this.remaining = isDir ? 0 : padded(size);
     this.mode = this.remaining > 0 ? 'data' : 'header';

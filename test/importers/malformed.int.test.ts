@@ -12,6 +12,7 @@ import {
   addBlob, archiveTar, blobName, buildImage, buildLayer, dockerLegacy, gzip, hexOf, indexJson, ociLayout, sha256, tarBytes, writeDir, zstd,
   type FileMap, type LayerSpec, type TarEntrySpec,
 } from '../helpers/archiveBuilder';
+import { ustarHeader } from '../reliability/tarCraft';
 
 const layer: LayerSpec = { entries: [{ name: 'a/', type: 'directory' }, { name: 'a/b.txt', content: 'bbbb' }, { name: 'c.txt', content: 'cc' }] };
 
@@ -222,6 +223,26 @@ describe('tar headers and layer entries', () => {
 
   it('rejects hard links whose target escapes', async () => {
     await invalid(await withEntries([{ name: 'x', type: 'link', linkname: '../../etc/shadow' }]), /hard link target .* is not local/);
+  });
+
+  it('a link, device or FIFO header declaring data: Docker would read none, so the two trees could differ', async () => {
+    // Go's archive/tar reads the block after `a` as the next header ("hidden"); a reader honouring the size would skip
+    // "hidden" whole and go on at "c": one file in Docker's tree, missing from Strata's.
+    const hidden = Buffer.concat([ustarHeader({ name: 'hidden', size: 6 }), Buffer.from('secret'), Buffer.alloc(506)]);
+    const tail = Buffer.concat([ustarHeader({ name: 'c', size: 1 }), Buffer.from('x'), Buffer.alloc(511), Buffer.alloc(1024)]);
+    const cases: [string, string, RegExp][] = [
+      ['2', 'c', /layer 1\/1: .*a symbolic link entry declares 1024 bytes of data/],
+      ['1', 'c', /layer 1\/1: .*a hard link entry declares 1024 bytes of data/],
+      ['6', '', /layer 1\/1: .*a FIFO entry declares 1024 bytes of data/],
+    ];
+    for (const [type, linkname, re] of cases) {
+      const rawTar = Buffer.concat([ustarHeader({ name: 'a', type, size: 1024, linkname }), hidden, tail]);
+      await invalid(await archiveTar(ociLayout([await buildImage({ layers: [{ entries: [], rawTar }] })])), re);
+    }
+    // The same layer with the size Docker reads (none) imports, "hidden" included.
+    const rawTar = Buffer.concat([ustarHeader({ name: 'a', type: '2', size: 0, linkname: 'c' }), hidden, tail]);
+    const [img] = await readImages(Readable.from([await archiveTar(ociLayout([await buildImage({ layers: [{ entries: [], rawTar }] })]))]));
+    expect(img!.layers[0]!.entries.map((e) => e.path)).toEqual(['/a', '/hidden', '/c']);
   });
 
   it('a layer blob that is not a tar', async () => {
