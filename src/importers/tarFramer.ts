@@ -75,8 +75,10 @@ function headerSize(b: Buffer): number {
   return n;
 }
 
-function paxSize(data: Buffer): number | undefined {
+/** The PAX records this framer acts on: `size`, and whether any describes a sparse file (`GNU.sparse.*`). */
+function paxFacts(data: Buffer): { size: number | undefined; sparse: boolean } {
   let size: number | undefined;
+  let sparse = false;
   const text = data.toString('utf8');
   let pos = 0;
   while (pos < text.length) {
@@ -87,10 +89,20 @@ function paxSize(data: Buffer): number | undefined {
     const rec = text.slice(sp + 1, pos + len - 1);
     const eq = rec.indexOf('=');
     if (eq > 0 && rec.slice(0, eq) === 'size') size = parseInt(rec.slice(eq + 1), 10);
+    if (eq > 0 && rec.startsWith('GNU.sparse.')) sparse = true;
     pos += len;
   }
-  return size;
+  return { size, sparse };
 }
+
+/**
+ * Sparse files (GNU tar --sparse): Go's archive/tar, and so Docker, extracts one under the name its
+ * `GNU.sparse.name` record gives, `GNU.sparse.realsize` bytes long with its holes as zeros; read as plain tar
+ * it is a file of its packed data under a `GNUSparseFile.N/` name. Strata does not expand them, so it refuses
+ * them rather than record a tree Docker would not extract (docs/domain.md §6).
+ */
+const SPARSE_REFUSED = 'sparse file (GNU.sparse PAX records or a GNU sparse header): Docker extracts it under another '
+  + 'name and size than its tar header says, and Strata does not expand sparse files';
 
 const padded = (n: number): number => Math.ceil(n / BLOCK) * BLOCK;
 
@@ -219,6 +231,7 @@ export class TarFramer extends Transform {
     if (!(size >= 0)) throw invalidArchive('corrupt tar header: invalid size');
     const nameEnd = b.indexOf(0);
     const name = b.subarray(0, nameEnd < 0 || nameEnd > 100 ? 100 : nameEnd);
+    if (flag === 0x53 /* S: old GNU sparse */) throw invalidArchive(`tar entry is a ${SPARSE_REFUSED}`);
     if (size > 0 && HEADER_ONLY_KINDS[flag] !== undefined) {
       // Go's archive/tar (Docker's reader) reads no data for these whatever the size says, and the next block as the
       // next header; tar-stream and the layer parser read `size` bytes. Both cannot hold: an entry hidden in those
@@ -234,7 +247,8 @@ export class TarFramer extends Transform {
   private finishLong(): void {
     this.mode = 'header';
     if (this.longType === 0x78 || this.longType === 0x67) {
-      const s = paxSize(Buffer.concat(this.longData));
+      const { size: s, sparse } = paxFacts(Buffer.concat(this.longData));
+      if (sparse) throw invalidArchive(`tar entry is a ${SPARSE_REFUSED}`);
       if (this.longType === 0x78) {
         this.hasLocalPax = true;
         this.localPaxSize = s;

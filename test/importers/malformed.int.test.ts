@@ -245,6 +245,20 @@ describe('tar headers and layer entries', () => {
     expect(img!.layers[0]!.entries.map((e) => e.path)).toEqual(['/a', '/hidden', '/c']);
   });
 
+  it('sparse files: Docker extracts them under another name and size than the header says; refused', async () => {
+    // GNU tar --sparse --format=pax writes the file under "GNUSparseFile.N/name" with its real name in a PAX record;
+    // Go's archive/tar (Docker) extracts it as "name" ("etc/passwd" here), Strata would have seen another path.
+    const pax = { 'GNU.sparse.major': '1', 'GNU.sparse.minor': '0', 'GNU.sparse.name': 'etc/passwd', 'GNU.sparse.realsize': '9' };
+    const paxSparse: LayerSpec = { entries: [{ name: 'GNUSparseFile.0/passwd', content: '1\n0\n9\nroot:x:0', pax }] };
+    await invalid(await archiveTar(ociLayout([await buildImage({ layers: [paxSparse] })])), /layer 1\/1: .*sparse file/);
+    const oldGnu = Buffer.concat([ustarHeader({ name: 'holes', type: 'S', size: 0 }), Buffer.alloc(1024)]);
+    await invalid(await archiveTar(ociLayout([await buildImage({ layers: [{ entries: [], rawTar: oldGnu }] })])), /layer 1\/1: .*sparse file/);
+    // Other PAX records still import (a PAX path, as tar writes for long names).
+    const [img] = await readImages(Readable.from([await archiveTar(ociLayout([await buildImage({ layers: [
+      { entries: [{ name: 'x', content: 'ok', pax: { path: 'etc/passwd', 'SCHILY.xattr.user.k': 'v' } }] }] })]))]));
+    expect(img!.layers[0]!.entries.map((e) => e.path)).toEqual(['/etc/passwd']);
+  });
+
   it('a layer blob that is not a tar', async () => {
     const junk = Buffer.alloc(1024, 0x41);
     await invalid(await archiveTar(ociLayout([await buildImage({ layers: [{ entries: [], rawTar: junk }] })])), /layer 1\/1: .*invalid tar header/i);
