@@ -25,6 +25,19 @@ const marker = (kind: FileKind, path: string): LayerEntry => ({
 });
 
 /**
+ * The owner as Docker extracts it: a PAX `uid`/`gid` record (how tar writes ids past the header field's 2,097,151,
+ * or any id) overrides the header field, as in Go's archive/tar. A record that is not a decimal id is refused, as
+ * Go refuses it.
+ */
+function ownerId(h: Header, key: 'uid' | 'gid'): number | null {
+  const rec = (h.pax as Record<string, string> | null | undefined)?.[key];
+  if (rec === undefined) return typeof h[key] === 'number' ? h[key] : null;
+  const id = /^[0-9]{1,16}$/.test(rec) ? Number(rec) : NaN;
+  if (!Number.isSafeInteger(id)) throw invalidArchive(`layer entry ${JSON.stringify(h.name)} has a PAX ${key} that is not an id`);
+  return id;
+}
+
+/**
  * Maps a header; `contentDigest` is the sha256 of a regular file's data.
  * Returns null for names that are not part of the changeset (AUFS `.wh..wh.*`).
  */
@@ -48,8 +61,8 @@ export function toLayerEntry(h: Header, contentDigest: string | null): LayerEntr
     kind,
     size: kind === 'FILE' ? (h.size ?? 0) : 0,
     mode: typeof h.mode === 'number' ? h.mode & 0o7777 : null,
-    uid: typeof h.uid === 'number' ? h.uid : null,
-    gid: typeof h.gid === 'number' ? h.gid : null,
+    uid: ownerId(h, 'uid'),
+    gid: ownerId(h, 'gid'),
     linkTarget,
     contentDigest: kind === 'FILE' ? contentDigest : null,
   };

@@ -75,10 +75,17 @@ function headerSize(b: Buffer): number {
   return n;
 }
 
+/**
+ * PAX records that change what an entry is. In a global header Go's archive/tar (Docker) applies none of them to
+ * later entries, where tar-stream and the layer parser apply them through the next local header: refused there.
+ */
+const ENTRY_KEYS: ReadonlySet<string> = new Set(['path', 'linkpath', 'size', 'uid', 'gid']);
+
 /** The PAX records this framer acts on: `size`, and whether any describes a sparse file (`GNU.sparse.*`). */
-function paxFacts(data: Buffer): { size: number | undefined; sparse: boolean } {
+function paxFacts(data: Buffer): { size: number | undefined; sparse: boolean; entryKey: string | null } {
   let size: number | undefined;
   let sparse = false;
+  let entryKey: string | null = null;
   const text = data.toString('utf8');
   let pos = 0;
   while (pos < text.length) {
@@ -90,9 +97,10 @@ function paxFacts(data: Buffer): { size: number | undefined; sparse: boolean } {
     const eq = rec.indexOf('=');
     if (eq > 0 && rec.slice(0, eq) === 'size') size = parseInt(rec.slice(eq + 1), 10);
     if (eq > 0 && rec.startsWith('GNU.sparse.')) sparse = true;
+    if (eq > 0 && ENTRY_KEYS.has(rec.slice(0, eq))) entryKey = rec.slice(0, eq);
     pos += len;
   }
-  return { size, sparse };
+  return { size, sparse, entryKey };
 }
 
 /**
@@ -247,8 +255,12 @@ export class TarFramer extends Transform {
   private finishLong(): void {
     this.mode = 'header';
     if (this.longType === 0x78 || this.longType === 0x67) {
-      const { size: s, sparse } = paxFacts(Buffer.concat(this.longData));
+      const { size: s, sparse, entryKey } = paxFacts(Buffer.concat(this.longData));
       if (sparse) throw invalidArchive(`tar entry is a ${SPARSE_REFUSED}`);
+      if (this.longType === 0x67 && entryKey !== null) {
+        throw invalidArchive(`a global PAX header sets "${entryKey}": Docker applies no global record to the entries `
+          + 'that follow, other tar readers do, so the two would read different entries');
+      }
       if (this.longType === 0x78) {
         this.hasLocalPax = true;
         this.localPaxSize = s;

@@ -259,6 +259,30 @@ describe('tar headers and layer entries', () => {
     expect(img!.layers[0]!.entries.map((e) => e.path)).toEqual(['/etc/passwd']);
   });
 
+  it('a global PAX header that sets path, size or an owner: Docker applies none of it, other readers would; refused', async () => {
+    const paxRecord = (k: string, v: string): string => {
+      const body = ` ${k}=${v}\n`;
+      let n = body.length + 1;
+      while (String(n).length + body.length !== n) n = String(n).length + body.length;
+      return `${n}${body}`;
+    };
+    const globalPax = (records: string): Buffer => {
+      const data = Buffer.from(records);
+      return Buffer.concat([ustarHeader({ name: 'pax_global_header', type: 'g', size: data.length }), data, Buffer.alloc(512 - data.length)]);
+    };
+    const file = Buffer.concat([ustarHeader({ name: 'f', size: 2 }), Buffer.from('ok'), Buffer.alloc(510), Buffer.alloc(1024)]);
+    for (const key of ['path', 'uid', 'size']) {
+      const rawTar = Buffer.concat([globalPax(paxRecord(key, key === 'path' ? 'etc/passwd' : '2')), file]);
+      await invalid(await archiveTar(ociLayout([await buildImage({ layers: [{ entries: [], rawTar }] })])),
+        new RegExp(`layer 1/1: .*a global PAX header sets "${key}"`));
+    }
+    // git archive's global header (a comment) imports; a local PAX uid sets the owner Docker extracts with.
+    const rawTar = Buffer.concat([globalPax(paxRecord('comment', 'f00d')), file]);
+    const [img] = await readImages(Readable.from([await archiveTar(ociLayout([await buildImage({ layers: [
+      { entries: [], rawTar }, { entries: [{ name: 'owned', content: 'ok', pax: { uid: '4321', gid: '8765' } }] }] })]))]));
+    expect(img!.layers.map((l) => l.entries.map((e) => [e.path, e.uid, e.gid]))).toEqual([[['/f', 0, 0]], [['/owned', 4321, 8765]]]);
+  });
+
   it('a layer blob that is not a tar', async () => {
     const junk = Buffer.alloc(1024, 0x41);
     await invalid(await archiveTar(ociLayout([await buildImage({ layers: [{ entries: [], rawTar: junk }] })])), /layer 1\/1: .*invalid tar header/i);

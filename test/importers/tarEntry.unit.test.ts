@@ -122,3 +122,17 @@ describe('names', () => {
     expect(refused(h('../x', 'file')).message).toBe('layer entry name "../x" is not local (it escapes the root with "..")');
   });
 });
+
+describe('owner from PAX records (Go archive/tar, what Docker extracts with)', () => {
+  test('a PAX uid or gid overrides the header field; without one the header field stands', () => {
+    const e = toLayerEntry(h('f', 'file', { uid: 0, gid: 0, pax: { uid: '4321', gid: '8765' } }), DIGEST)!;
+    expect([e.uid, e.gid]).toEqual([4321, 8765]);
+    expect(toLayerEntry(h('f', 'file', { uid: 7, gid: 9, pax: { gid: '3000000' } }), DIGEST)).toMatchObject({ uid: 7, gid: 3000000 });
+    expect(toLayerEntry(h('f', 'file', { uid: 7, gid: 9, pax: { mtime: '1.5' } }), DIGEST)).toMatchObject({ uid: 7, gid: 9 });
+    expect(toLayerEntry(h('d/', 'directory', { uid: 1, pax: { uid: '0' } }), null)).toMatchObject({ uid: 0 });
+  });
+
+  test.each(['', '-1', '1.5', 'abc', '12345678901234567'])('a PAX uid of %j is refused', (bad) => {
+    expect(refused(h('f', 'file', { pax: { uid: bad } })).message).toBe('layer entry "f" has a PAX uid that is not an id');
+  });
+});
