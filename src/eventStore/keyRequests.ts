@@ -1,5 +1,5 @@
 /** What an idempotency key was recorded for (migration 1764500015006-IdempotencyRequest). */
-import { readPositions } from './appendCore';
+import { KEY_ROW_SQL, replayOfKeyRow, type KeyRow } from './appendCore';
 import type { KeyedRequest, SqlHandle, StoredEvent } from './types';
 
 /** undefined: the key is unused; null: recorded before requests were stored. */
@@ -11,13 +11,13 @@ export async function recordedRequest(store: SqlHandle, key: string): Promise<Ke
   return row.operation !== null && row.input_digest !== null ? { operation: row.operation, inputDigest: row.input_digest } : null;
 }
 
-/** The events an idempotency key recorded (its first result), or null when the key is unused. */
-export async function eventsOfKey(store: SqlHandle, key: string): Promise<StoredEvent[] | null> {
-  const sql = store.sql;
-  const rows = await sql.query<{ first_position: number | string; last_position: number | string }>(
-    'SELECT first_position, last_position FROM idempotency_keys WHERE key = ?', [key]);
-  const row = rows[0];
-  return row ? readPositions(sql, Number(row.first_position), Number(row.last_position)) : null;
+/**
+ * The events an idempotency key recorded (its first result), or null when the key is unused. With the request the
+ * key now comes with, a key recorded for another request is a CONFLICT (checkKeyRequest), as at the append.
+ */
+export async function eventsOfKey(store: SqlHandle, key: string, request: KeyedRequest | null = null): Promise<StoredEvent[] | null> {
+  const [row] = await store.sql.query<KeyRow>(KEY_ROW_SQL, [key]);
+  return row ? (await replayOfKeyRow(store.sql, row, request)).events : null;
 }
 
 /** Every idempotency key with the key the event at its first position carries and whether its last position exists. */

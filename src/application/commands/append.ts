@@ -74,10 +74,16 @@ export async function withRetries<T>(pinned: boolean, attempt: () => Promise<T>)
   }
 }
 
-/** The events a used idempotency key recorded, or null when the key is new. */
-export async function priorEvents(app: Strata, key: string | null | undefined): Promise<StoredEvent[] | null> {
+/**
+ * The events a used idempotency key recorded, or null when the key is new. With the request this key now comes
+ * with, a key recorded for another request is a CONFLICT here too: the caller's early check (mutationGuard) may
+ * have run before a concurrent request with the same key committed, and this read after it (seen in CI: five
+ * concurrent tagImage with one key, two "won", one of them answered with the other's tag).
+ */
+export async function priorEvents(app: Strata, key: string | null | undefined, request: KeyedRequest | null = null):
+  Promise<StoredEvent[] | null> {
   if (!key) return null;
-  const events = await eventsOfKey(app.store, key);
+  const events = await eventsOfKey(app.store, key, request);
   if (events) app.onIdempotentReplay?.();
   return events;
 }
@@ -120,7 +126,7 @@ export interface CommandRun<D extends Decision, R> {
  * answer — re-deciding a raced append unless the version was pinned.
  */
 export async function runCommand<D extends Decision, R>(app: Strata, who: Who, run: CommandRun<D, R>): Promise<R> {
-  const prior = run.keyAtAppend ? null : await priorEvents(app, who.idempotencyKey);
+  const prior = run.keyAtAppend ? null : await priorEvents(app, who.idempotencyKey, who.request ?? null);
   if (prior) return run.replay(prior);
   const loop = () => withRetries(run.pinned, async () => {
     const model = await app.models.current();
