@@ -60,7 +60,8 @@ export async function replayOfKeyRow(tx: Sql, row: KeyRow, request: KeyedRequest
   return { events, duplicate: true, head: Number(row.last_position) };
 }
 
-async function replayOfKey(tx: Sql, key: string, request: KeyedRequest | null): Promise<AppendResult | null> {
+/** The replay of a used key's first result (CONFLICT when recorded for another request), or null when the key is unused. */
+export async function replayOfKey(tx: Sql, key: string, request: KeyedRequest | null): Promise<AppendResult | null> {
   const rows = await tx.query<KeyRow>(KEY_ROW_SQL, [key]);
   return rows[0] ? replayOfKeyRow(tx, rows[0], request) : null;
 }

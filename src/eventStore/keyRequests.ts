@@ -1,5 +1,5 @@
 /** What an idempotency key was recorded for (migration 1764500015006-IdempotencyRequest). */
-import { KEY_ROW_SQL, replayOfKeyRow, type KeyRow } from './appendCore';
+import { replayOfKey } from './appendCore';
 import type { KeyedRequest, SqlHandle, StoredEvent } from './types';
 
 /** undefined: the key is unused; null: recorded before requests were stored. */
@@ -16,8 +16,7 @@ export async function recordedRequest(store: SqlHandle, key: string): Promise<Ke
  * key now comes with, a key recorded for another request is a CONFLICT (checkKeyRequest), as at the append.
  */
 export async function eventsOfKey(store: SqlHandle, key: string, request: KeyedRequest | null = null): Promise<StoredEvent[] | null> {
-  const [row] = await store.sql.query<KeyRow>(KEY_ROW_SQL, [key]);
-  return row ? (await replayOfKeyRow(store.sql, row, request)).events : null;
+  return (await replayOfKey(store.sql, key, request))?.events ?? null;
 }
 
 /** Every idempotency key with the key the event at its first position carries and whether its last position exists. */
