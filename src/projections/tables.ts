@@ -170,16 +170,7 @@ export interface TableDifference { table: string; key: string; detail: string }
  */
 function sameFlatRow(a: unknown, b: unknown): boolean {
   if (a === undefined || b === undefined || a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  for (let i = 0; i < ka.length; i++) {
-    const k = ka[i]!;
-    if (k !== kb[i]) return false;
-    const va = (a as Record<string, unknown>)[k];
-    if (va !== (b as Record<string, unknown>)[k] || (typeof va === 'object' && va !== null)) return false;
-  }
-  return true;
+  return sameColumns(Object.keys(a), Object.keys(b)) && sameValues(Object.values(a), Object.values(b));
 }
 
 /** The first difference between row i of the stored table (a) and of the replay (b), if they differ. */
@@ -247,7 +238,7 @@ class RowCursor {
 const asObject = (columns: readonly string[], values: unknown[] | undefined): Record<string, unknown> | undefined =>
   values && Object.fromEntries(columns.map((c, i) => [c, values[i]]));
 
-/** sameFlatRow on two value arrays named by the same columns: the common case, decided without an object. */
+/** Identical values, none an object, position by position: rows named by the same columns are then the same. */
 function sameValues(a: unknown[], b: unknown[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) {
