@@ -26,11 +26,20 @@
  *   (the rows go to graphql-jit, which then answers them, errors included,
  *   as it always does).
  * test/graphql/leafLists.int.test.ts holds the bytes against graphql-js.
+ *
+ * Kept text (issue 19 item 6, fourth pass): the report's lists are the
+ * ledger's kept arrays, unchanged until the next change. A list's text is kept
+ * with that array (`KeptList`) and answered again, without resolving or
+ * serializing a row, while the array, the selection and the schema are the
+ * same and — unless every field read is one of the row's own figures
+ * (ROW_FIELDS) — the read model is at the same log position. At 100,000 images
+ * serializing the rows was most of a report's CPU and garbage (a full GC of the
+ * read model's old generation per report).
  */
 import {
   getNullableType, isLeafType, isListType, isNonNullType, isObjectType, Kind,
   type FieldNode, type FragmentDefinitionNode, type GraphQLField, type GraphQLLeafType, type GraphQLObjectType,
-  type GraphQLOutputType, type GraphQLResolveInfo, type SelectionSetNode,
+  type GraphQLOutputType, type GraphQLResolveInfo, type GraphQLSchema, type SelectionSetNode,
 } from 'graphql';
 import { JsonListText, PIECE_CHARS } from './responseBody';
 
@@ -45,14 +54,40 @@ export const LEAF_LIST_FIELDS: ReadonlySet<string> = new Set([
   'Image.id', 'Image.imageId', 'Image.repoTags', 'Image.created', 'Image.architecture', 'Image.os',
 ]);
 
+/**
+ * Listed fields whose value is a function of the row alone (the ledger's
+ * figures, read through): a list's text of these only is a function of its
+ * rows. Every other field (the row's `image`, and what is read below it) reads
+ * the read model, so such text is answered again only at the same log position.
+ * The resolvers of every listed field read no context either: kept text is
+ * answered to any request.
+ */
+const ROW_FIELDS: ReadonlySet<string> = new Set([
+  'ImageStorage.size', 'ImageStorage.sharedSize', 'ImageStorage.uniqueSize',
+  'LayerUsage.key', 'LayerUsage.diffId', 'LayerUsage.size', 'LayerUsage.imageCount',
+]);
+
 type Resolve = (parent: unknown, ctx: unknown) => unknown;
 
 type PlanField =
   | { kind: 'typename'; key: string; name: string }
-  | { kind: 'leaf'; key: string; resolve: Resolve; type: GraphQLLeafType; nonNull: boolean; list: null | { itemNonNull: boolean } }
-  | { kind: 'object'; key: string; resolve: Resolve; nonNull: boolean; fields: PlanField[] };
+  | { kind: 'leaf'; key: string; name: string; resolve: Resolve; type: GraphQLLeafType; nonNull: boolean;
+      list: null | { itemNonNull: boolean } }
+  | { kind: 'object'; key: string; name: string; resolve: Resolve; nonNull: boolean; fields: PlanField[] };
 
-interface RowPlan { itemNonNull: boolean; fields: PlanField[] }
+/** The fields as answered: response key, field name, nested selection (JSON strings: no key can break the form). */
+const signatureOf = (fields: readonly PlanField[]): string => fields.map((f) => {
+  const key = JSON.stringify(f.key);
+  if (f.kind === 'typename') return `${key}:__typename`;
+  return `${key}:${JSON.stringify(f.name)}${f.kind === 'object' ? `{${signatureOf(f.fields)}}` : ''}`;
+}).join(',');
+
+/**
+ * `signature`: the selection as answered (row type, response keys, fields, in
+ * order), the same for two documents that select the same; `rowOnly`: every
+ * field is in ROW_FIELDS (or __typename).
+ */
+interface RowPlan { itemNonNull: boolean; fields: PlanField[]; signature: string; rowOnly: boolean }
 
 /** Thrown inside the text path only: the rows go back to graphql-jit. */
 const ABANDON = Symbol('abandon');
@@ -71,7 +106,11 @@ function planOf(info: GraphQLResolveInfo): RowPlan | null {
     const rowType = getNullableType(item);
     const fields = isObjectType(rowType) && node.selectionSet
       ? planFields(rowType, [node.selectionSet], info.fragments, info) : null;
-    if (fields) plan = { itemNonNull: isNonNullType(item), fields };
+    if (fields) {
+      const type = (rowType as GraphQLObjectType).name;
+      plan = { itemNonNull: isNonNullType(item), fields, signature: `${String(item)}{${signatureOf(fields)}}`,
+        rowOnly: fields.every((f) => f.kind === 'typename' || (f.kind === 'leaf' && ROW_FIELDS.has(`${type}.${f.name}`))) };
+    }
   }
   plans.set(node, { returnType: info.returnType, plan });
   return plan;
@@ -126,16 +165,16 @@ function planFields(type: GraphQLObjectType, sets: readonly SelectionSetNode[], 
     const nonNull = isNonNullType(def.type);
     const t = getNullableType(def.type);
     if (isLeafType(t)) {
-      fields.push({ kind: 'leaf', key, resolve, type: t, nonNull, list: null });
+      fields.push({ kind: 'leaf', key, name, resolve, type: t, nonNull, list: null });
     } else if (isListType(t)) {
       const item = t.ofType as GraphQLOutputType;
       const leaf = getNullableType(item);
       if (!isLeafType(leaf)) return null;
-      fields.push({ kind: 'leaf', key, resolve, type: leaf, nonNull, list: { itemNonNull: isNonNullType(item) } });
+      fields.push({ kind: 'leaf', key, name, resolve, type: leaf, nonNull, list: { itemNonNull: isNonNullType(item) } });
     } else if (isObjectType(t)) {
       const sub = planFields(t, nodes.map((n) => n.selectionSet!), fragments, info);
       if (!sub) return null;
-      fields.push({ kind: 'object', key, resolve, nonNull, fields: sub });
+      fields.push({ kind: 'object', key, name, resolve, nonNull, fields: sub });
     } else {
       return null;
     }
@@ -293,18 +332,52 @@ export function closeLeafLists(ctx: unknown): void {
 }
 
 /**
+ * A list whose text may be kept: `list` is the kept array the rows are made
+ * from (unchanged while it lives: the ledger makes a new one on a change),
+ * `model` what the rows' other fields read, at its log position.
+ */
+export interface KeptList { list: object; model: { readonly position: number } }
+
+interface KeptText { schema: GraphQLSchema; signature: string; model: object; position: number | null; text: JsonListText }
+
+/**
+ * The latest text per list array (dropped with it). One selection only: what
+ * is kept is at most one answer's lists per ledger (58 MB at 100,000 images),
+ * whatever selections clients alternate between.
+ */
+const keptTexts = new WeakMap<object, KeptText>();
+
+function keptText(keep: KeptList, plan: RowPlan, schema: GraphQLSchema): JsonListText | null {
+  const k = keptTexts.get(keep.list);
+  if (!k || k.schema !== schema || k.signature !== plan.signature || k.model !== keep.model) return null;
+  return k.position === null || k.position === keep.model.position ? k.text : null;
+}
+
+function keepText(keep: KeptList, plan: RowPlan, schema: GraphQLSchema, text: JsonListText): void {
+  const position = plan.rowOnly ? null : keep.model.position;
+  keptTexts.set(keep.list, { schema, signature: plan.signature, model: keep.model, position, text });
+}
+
+/**
  * A list field's resolver hands its rows here: with a session open and a
  * plan for the field, the rows are answered as text and an empty list goes to
  * graphql-jit; otherwise (no session, graphql-js, a selection or a value the
- * text path does not answer) the rows themselves.
+ * text path does not answer) the rows themselves. `rows` may be a function:
+ * with kept text (`keep`) the rows are not made.
  */
-export function leafList<T>(rows: T[], ctx: unknown, info: GraphQLResolveInfo | undefined): T[] {
+export function leafList<T>(rows: T[] | (() => T[]), ctx: unknown, info: GraphQLResolveInfo | undefined, keep?: KeptList): T[] {
+  const all = () => (typeof rows === 'function' ? rows() : rows);
   const s = ctx !== null && typeof ctx === 'object' ? slots.get(ctx)?.current : undefined;
-  if (!s || !info || info.fieldNodes.length !== 1 || !info.path) return rows;
+  if (!s || !info || info.fieldNodes.length !== 1 || !info.path) return all();
   const plan = planOf(info);
-  if (!plan) return rows;
-  const text = listText(plan, rows, ctx);
-  if (!text) return rows;
+  if (!plan) return all();
+  let text = keep ? keptText(keep, plan, info.schema) : null;
+  if (!text) {
+    const list = all();
+    text = listText(plan, list, ctx);
+    if (!text) return list;
+    if (keep) keepText(keep, plan, info.schema, text);
+  }
   const keys: (string | number)[] = [];
   for (let p: GraphQLResolveInfo['path'] | undefined = info.path; p; p = p.prev) keys.unshift(p.key);
   s.placed.push({ keys, text });

@@ -56,6 +56,12 @@ export function storageReportOf(model: ReadModel, by: ShareKey, figures?: Storag
     layers: () => rows.layers().map(usage),
     reclaimableLayers: () => rows.reclaimable().map(usage),
     pages: { rows, imageStorage, usage },
+    // The ledger's own lists (not an as-of or DOCKER figure's, made per request) may keep their text (leafLists.ts).
+    kept: figures ? null : {
+      images: () => ({ list: ledger.imageList(), model }),
+      layers: () => ({ list: ledger.layerList(), model }),
+      reclaimable: () => ({ list: ledger.reclaimableList(), model }),
+    },
   };
 }
 
@@ -73,9 +79,10 @@ function page<T, U>(all: readonly T[], args: PageArgs, kind: string, map: (row: 
  */
 export const storageReportResolvers = {
   // Answered as JSON text when the executor asks for it and the selection allows (leafLists.ts).
-  images: (r: Report, _a: unknown, ctx: unknown, info?: GraphQLResolveInfo) => leafList(r.images(), ctx, info),
-  layers: (r: Report, _a: unknown, ctx: unknown, info?: GraphQLResolveInfo) => leafList(r.layers(), ctx, info),
-  reclaimableLayers: (r: Report, _a: unknown, ctx: unknown, info?: GraphQLResolveInfo) => leafList(r.reclaimableLayers(), ctx, info),
+  images: (r: Report, _a: unknown, ctx: unknown, info?: GraphQLResolveInfo) => leafList(r.images, ctx, info, r.kept?.images()),
+  layers: (r: Report, _a: unknown, ctx: unknown, info?: GraphQLResolveInfo) => leafList(r.layers, ctx, info, r.kept?.layers()),
+  reclaimableLayers: (r: Report, _a: unknown, ctx: unknown, info?: GraphQLResolveInfo) =>
+    leafList(r.reclaimableLayers, ctx, info, r.kept?.reclaimable()),
   imagesPage: (r: Report, args: PageArgs) => page(r.pages.rows.images(), args, 'ImageStorage', r.pages.imageStorage),
   layersPage: (r: Report, args: PageArgs) => page(r.pages.rows.layers(), args, 'LayerUsage', r.pages.usage),
   reclaimableLayersPage: (r: Report, args: PageArgs) => page(r.pages.rows.reclaimable(), args, 'ReclaimableLayer', r.pages.usage),
