@@ -8,7 +8,10 @@
  * list are sorted among themselves and merged in, never the whole set re-sorted
  * (re-sorting 300,000 ChainIDs per report made it worse than linear).
  * Same rules and figures as `storageReport` (storage.ts); tests replay the
- * same history through both.
+ * same history through both. The lists handed out are never changed in place
+ * (a change makes new ones): readers key what they derive from them on their
+ * identity (the report's kept text, src/graphql/leafLists.ts). Comments inside
+ * the class are part of the snapshot format's digest (readModelSnapshots.ts).
  */
 import {
   byKey, ImageStorageFigures, KnownLayer, knownKeyOf, LayerUsage, ratio, RemovalImpact,
