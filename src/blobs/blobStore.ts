@@ -31,9 +31,26 @@ export interface BlobWriter {
   abort(): Promise<void>;
 }
 
+/**
+ * A blob file that another thread creates and writes (an import's layer scan, src/importers/rangeScan.ts,
+ * hashing what it writes), then published here: synced, and made visible under that digest as a writer's commit does.
+ */
+export interface BlobCopyTarget {
+  /** Where the other thread creates the file (it must not exist). */
+  readonly path: string;
+  /** The store, for messages. */
+  readonly location: string;
+  /** Syncs the written file and publishes it as `digest` (or keeps the existing copy). */
+  publish(digest: string, size: number): Promise<BlobInfo>;
+  /** Removes the file (idempotent). */
+  abort(): Promise<void>;
+}
+
 /** A unit of writing (one import, one commit): its blobs are protected from gc until it closes. */
 export interface IngestSession {
   writer(): Promise<BlobWriter>;
+  /** A file for another thread to write (stores with local files only: the filesystem store). */
+  copyTarget?(): Promise<BlobCopyTarget>;
   /** Streams a whole source in. */
   write(src: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, expected?: Expected): Promise<BlobInfo>;
   put(bytes: Uint8Array, expected?: Expected): Promise<BlobInfo>;

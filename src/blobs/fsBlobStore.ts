@@ -25,7 +25,7 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { DomainError } from '../domain/errors';
 import {
   BlobDamagedError, digestHex, writeThrough, OCI_LAYOUT_VERSION,
-  type BlobInfo, type BlobStore, type BlobWriter, type Expected, type IngestSession,
+  type BlobCopyTarget, type BlobInfo, type BlobStore, type BlobWriter, type Expected, type IngestSession,
 } from './blobStore';
 import { sha256Digest } from '../support/sha256';
 
@@ -127,7 +127,7 @@ export class FsBlobStore implements BlobStore {
   async session(): Promise<IngestSession> {
     await this.init();
     const store = this;
-    const writers = new Set<FsBlobWriter>();
+    const writers = new Set<FsBlobWriter | FsBlobCopy>();
     let started: Promise<{ dir: string; timer: NodeJS.Timeout }> | null = null;
     const start = () => started ??= (async () => {
       const dir = path.join(this.ingestDir, `${hostname()}-${process.pid}-${randomBytes(6).toString('hex')}`);
@@ -146,6 +146,12 @@ export class FsBlobStore implements BlobStore {
         await w.open();
         writers.add(w);
         return w;
+      },
+      async copyTarget() {
+        const { dir } = await start();
+        const c = new FsBlobCopy(store, path.join(dir, randomBytes(8).toString('hex')));
+        writers.add(c);
+        return c;
       },
       write: async (src, expected) => writeThrough(await session.writer(), src, expected),
       put: async (bytes, expected) => writeThrough(await session.writer(), [bytes], expected),
@@ -280,6 +286,43 @@ export class FsBlobStore implements BlobStore {
   }
 }
 
+/** A write failure (the disk filling, permissions) as one line naming the store; the caller aborts, nothing is published. */
+function storeError(location: string, e: unknown): Error {
+  if (e instanceof DomainError) return e;
+  const err = e as NodeJS.ErrnoException;
+  const why = err.code === 'ENOSPC' ? 'no space left on device' : err.code === 'EDQUOT' ? 'disk quota exceeded' : err.message;
+  return new DomainError('INTERNAL_SERVER_ERROR', `cannot write to the blob store ${location}: ${why}`, { global: true });
+}
+
+/** A temp file another thread writes (BlobCopyTarget); published as a writer's commit publishes its own. */
+class FsBlobCopy implements BlobCopyTarget {
+  private done = false;
+
+  constructor(private readonly store: FsBlobStore, readonly path: string) {}
+
+  get location(): string { return this.store.location; }
+
+  async publish(digest: string, size: number): Promise<BlobInfo> {
+    if (this.done) throw new Error('blob copy is closed');
+    try {
+      const fh = await fs.open(this.path, 'r+');
+      try { await fh.sync(); } finally { await fh.close(); }
+      await this.store.publish(this.path, digest);
+    } catch (e) {
+      await this.abort();
+      throw storeError(this.store.location, e);
+    }
+    this.done = true;
+    return { digest, size };
+  }
+
+  async abort(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    await fs.rm(this.path, { force: true });
+  }
+}
+
 class FsBlobWriter implements BlobWriter {
   private fh: fs.FileHandle | null = null;
   private readonly hash = createHash('sha256');
@@ -292,13 +335,7 @@ class FsBlobWriter implements BlobWriter {
     try { this.fh = await fs.open(this.temp, 'wx'); } catch (e) { throw this.storeError(e); }
   }
 
-  /** A write failure (the disk filling, permissions) as one line naming the store; the caller aborts, nothing is published. */
-  private storeError(e: unknown): Error {
-    if (e instanceof DomainError) return e;
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === 'ENOSPC' ? 'no space left on device' : err.code === 'EDQUOT' ? 'disk quota exceeded' : err.message;
-    return new DomainError('INTERNAL_SERVER_ERROR', `cannot write to the blob store ${this.store.location}: ${why}`, { global: true });
-  }
+  private storeError(e: unknown): Error { return storeError(this.store.location, e); }
 
   /** Chunks are gathered into ~1 MiB writes: one syscall per tar-stream chunk costs more than the copy. */
   private pending: Uint8Array[] = [];

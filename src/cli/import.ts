@@ -7,7 +7,7 @@ import cliProgress from 'cli-progress';
 import { Strata } from '../application/strata';
 import { recordImport, type ImportSummary } from '../application/importImages';
 import { readImages, type ImportOptions } from '../importers';
-import { whileScanThreadStarts } from '../importers/scanPool';
+import { scanRangesInThisThread, whileScanThreadStarts } from '../importers/scanPool';
 import { loadEventStoreModules } from '../eventStore';
 import { badInput } from '../domain/errors';
 import { cliActor } from './output';
@@ -96,6 +96,8 @@ async function importWith(path: string, opts: ImportCliOptions, progress: Return
   let images;
   const notices = new Set<string>();
   // The event store opens after the scans (a refused archive creates nothing); its modules load meanwhile.
+  // This process does nothing else meanwhile: one layer of an archive file is scanned on this thread.
+  scanRangesInThisThread(1);
   whileScanThreadStarts(() => {
     try { loadEventStoreModules(opts.db); } catch { /* Strata.open below meets it again, and reports it */ }
   });

@@ -2,8 +2,9 @@
  * Layer scans in worker threads (issue 19 item 2). A scan (inflate, DiffID,
  * tar parsing, per-file hashes, the entry list: src/importers/layerScan.ts) is
  * CPU work independent of every other layer until the images are assembled, so
- * it runs in a worker while the main thread keeps the archive walk, the blob
- * hash and the writes. `scanLayerOffThread` has scanLayer's contract: same
+ * it runs in a worker while the main thread keeps the archive walk (and, for a
+ * streamed archive, the blob hash and the writes; a layer in an archive file
+ * is read, hashed and stored by its worker: scanRangeOffThread, rangeScan.ts). `scanLayerOffThread` has scanLayer's contract: same
  * result, same errors (a DomainError crosses the thread with its code and
  * details, so a cap met in a worker still ends the whole import), the import's
  * budget charged atomically from every thread (limits.ts).
@@ -34,6 +35,7 @@ import { asArchiveError } from './archiveError';
 import { scanLayer, type LayerScan } from './layerScan';
 import type { Budget } from './limits';
 import { MAX_SCANS } from './scanFeed';
+import { scanRange, type RangeRequest, type RangeResult } from './rangeScan';
 import { ACK_BYTES, type FromScanner, type SentError, type ToScanner } from './scanProtocol';
 
 /** Bytes sent to one scan and not yet acknowledged (a few of its acknowledgement batches). */
@@ -162,7 +164,7 @@ class ScanThread {
         this.running.delete(id);
         if (grace) clearTimeout(grace);
         if (m.type === 'failed') settle(() => reject(errorFrom(m.error)));
-        else settle(() => resolve(m.scan));
+        else if (m.type === 'done') settle(() => resolve(m.scan));
       },
       crash: (e) => { if (grace) clearTimeout(grace); settle(() => reject(e)); },
     });
@@ -216,19 +218,57 @@ class ScanThread {
     try {
       const scan = await result;
       const digest = blobDigest?.();
-      return {
-        ...scan,
-        digest: digest ?? scan.digest,
-        diffId: scan.diffId || digest || scan.diffId,
-        // Buffers arrive as Uint8Arrays.
-        keptFiles: scan.keptFiles.map(({ path, content: c }) => ({ path, content: asBuffer(c) })),
-        ...(scan.entriesBody ? { entriesBody: asBuffer(scan.entriesBody) } : {}),
-      };
+      return received({ ...scan, digest: digest ?? scan.digest, diffId: scan.diffId || digest || scan.diffId });
     } finally {
       await pumping;
     }
   }
+
+  /** A layer the worker reads from the archive file itself (rangeScan.ts); `abort` cancels it. */
+  runRange(req: RangeRequest, budget: Budget, what: string, aborts: RangeAborts): Promise<RangeResult> {
+    const id = ++ScanThread.ids;
+    startedOffThread += 1;
+    return new Promise<RangeResult>((resolve, reject) => {
+      let grace: NodeJS.Timeout | null = null;
+      const settle = (f: () => void) => {
+        if (grace) clearTimeout(grace);
+        aborts.delete(id);
+        this.running.delete(id);
+        f();
+      };
+      this.running.set(id, {
+        message: (m) => {
+          if (m.type === 'rangeDone') {
+            settle(() => resolve({ digest: m.digest, size: m.size, scan: m.scan ? received(m.scan) : null,
+              error: m.error ? errorFrom(m.error) as DomainError : null }));
+          } else if (m.type === 'failed') {
+            settle(() => reject(errorFrom(m.error)));
+          }
+        },
+        crash: (e) => settle(() => reject(e)),
+      });
+      aborts.set(id, (reason) => {
+        if (!this.running.has(id) || this.broken) return;
+        this.worker.postMessage({ type: 'abort', id, reason } satisfies ToScanner);
+        grace = setTimeout(() => this.terminate(), ABORT_GRACE_MS);
+        grace.unref();
+      });
+      this.worker.postMessage({ type: 'scanRange', id, what, budget: budget.share(), range: req } satisfies ToScanner);
+    });
+  }
 }
+
+/** A scan as it crosses threads: its buffers arrive as Uint8Arrays. */
+function received(scan: LayerScan): LayerScan {
+  return {
+    ...scan,
+    keptFiles: scan.keptFiles.map(({ path, content: c }) => ({ path, content: asBuffer(c) })),
+    ...(scan.entriesBody ? { entriesBody: asBuffer(scan.entriesBody) } : {}),
+  };
+}
+
+/** Cancels range scans under way, by id (scanRangeOffThread). */
+type RangeAborts = Map<number, (reason: string) => void>;
 
 class ScanPool {
   private readonly threads = new Set<ScanThread>();
@@ -311,6 +351,22 @@ function runWhileThreadsStart(): void {
 /** Scans started in worker threads since the process started (tests check which path ran). */
 export const scansStartedOffThread = (): number => startedOffThread;
 
+let rangesStarted = 0;
+let rangesHere = 0;
+let rangesHereBusy = 0;
+
+/**
+ * How many of the scan threads' range scans (scanRangeOffThread) run in this thread instead, a
+ * step per turn of its event loop: a process that does nothing else while it imports (the CLI)
+ * starts one worker isolate fewer (its start, compiled code and heap: bench/RESULTS.md). 0 by
+ * default: a server's event loop is not held by a scan.
+ */
+export function scanRangesInThisThread(n: number): void {
+  rangesHere = n;
+}
+/** Layers scanned where they lie in an archive file since the process started (tests check which path ran). */
+export const rangeScansStarted = (): number => rangesStarted;
+
 /** Workers alive now (for tests: none may be left busy after an import ends). */
 export const scanThreadsAlive = (): number => pool.size;
 /** Scans some worker still runs (a cancelled scan counts until its worker has stopped it). */
@@ -332,4 +388,50 @@ export async function scanLayerOffThread(src: AsyncIterable<Buffer>, budget: Bud
   } finally {
     pool.release(t);
   }
+}
+
+/** A range scan under way: its result, and how to cancel it (the archive walk failed). */
+export interface RangeScanning { result: Promise<RangeResult>; abort(reason: Error): void }
+
+/**
+ * A layer read from its place in the archive file and scanned (rangeScan.ts), in a worker
+ * thread when there are any (scanThreads()), else in this thread a step per turn of the event loop.
+ * The result is the blob's digest and size and its scan, or the defect the scan met; a cap met,
+ * a blob store failure, or an abort rejects.
+ */
+export function scanRangeOffThread(req: RangeRequest, budget: Budget, what: string): RangeScanning {
+  rangesStarted += 1;
+  let max = scanThreads();
+  let stop: Error | null = null;
+  if (max === 0) {
+    return { result: scanRange(budget, req, what, () => stop), abort: (e) => { stop ??= e; } };
+  }
+  if (max > 1 && rangesHere > 0) {
+    max -= rangesHere;
+    if (rangesHereBusy < rangesHere) {
+      rangesHereBusy += 1;
+      const result = scanRange(budget, req, what, () => stop).finally(() => { rangesHereBusy -= 1; });
+      return { result, abort: (e) => { stop ??= e; } };
+    }
+  }
+  const aborts: RangeAborts = new Map();
+  const result = (async () => {
+    const t = await pool.acquire(max);
+    try {
+      if (stop) throw stop;
+      const running = t.runRange(req, budget, what, aborts);
+      // Every worker has its layer: this thread only walks headers until one ends, so its own work goes here.
+      if (pool.size >= max) setImmediate(runWhileThreadsStart);
+      return await running;
+    } finally {
+      pool.release(t);
+    }
+  })();
+  return {
+    result,
+    abort: (e) => {
+      stop ??= e;
+      for (const a of aborts.values()) a(e.message);
+    },
+  };
 }

@@ -2,6 +2,7 @@
 import type { ErrorCode } from '../domain/errors';
 import type { LayerScan } from './layerScan';
 import type { BudgetShare } from './limits';
+import type { RangeRequest } from './rangeScan';
 
 /** The worker acknowledges taken bytes in batches of this many (and whenever it runs out). */
 export const ACK_BYTES = 128 << 10;
@@ -11,6 +12,8 @@ export interface SentError { domain: boolean; code: ErrorCode | null; message: s
 
 export type ToScanner =
   | { type: 'scan'; id: number; what: string; budget: BudgetShare; hashBlob: boolean }
+  /** A layer the worker reads from the archive file itself (rangeScan.ts): no chunks follow. */
+  | { type: 'scanRange'; id: number; what: string; budget: BudgetShare; range: RangeRequest }
   | { type: 'chunk'; id: number; data: Uint8Array }
   | { type: 'end'; id: number }
   | { type: 'abort'; id: number; reason: string };
@@ -19,4 +22,6 @@ export type FromScanner =
   /** `free`: chunk buffers the scan has done with, handed back to be filled again (gzip layers: bench/RESULTS.md). */
   | { type: 'ack'; id: number; bytes: number; free: ArrayBuffer[] }
   | { type: 'done'; id: number; scan: LayerScan }
+  /** A range scan's end: the blob's digest and size, and its scan or the defect it met. */
+  | { type: 'rangeDone'; id: number; digest: string; size: number; scan: LayerScan | null; error: SentError | null }
   | { type: 'failed'; id: number; error: SentError };

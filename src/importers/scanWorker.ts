@@ -16,8 +16,9 @@
 import { parentPort } from 'node:worker_threads';
 import { DomainError } from '../domain/errors';
 import { asArchiveError } from './archiveError';
-import { LayerScanner } from './layerScan';
+import { LayerScanner, type LayerScan } from './layerScan';
 import { Budget } from './limits';
+import { RangeScan } from './rangeScan';
 import { ACK_BYTES, type FromScanner, type SentError, type ToScanner } from './scanProtocol';
 
 const port = parentPort;
@@ -60,7 +61,49 @@ async function finish(id: number, s: Scan): Promise<void> {
   }
 }
 
+/** Range scans (rangeScan.ts): a step each per turn, so an abort and the other scans are heard between steps. */
+const ranges = new Map<number, { scan: RangeScan; what: string; aborted: string | null }>();
+
+/** A scan's LayerScan posted with its entry list handed over, not cloned (a clone copies the buffer). */
+function postScan(m: FromScanner & { scan: LayerScan | null }): void {
+  const body = m.scan?.entriesBody ? new Uint8Array(m.scan.entriesBody) : null;
+  const sent = body ? { ...m, scan: { ...m.scan!, entriesBody: body as Buffer } } : m;
+  port!.postMessage(sent, body ? [body.buffer] : []);
+}
+
+function stepRange(id: number): void {
+  const r = ranges.get(id);
+  if (!r) return;
+  try {
+    if (r.aborted !== null) throw new Error(r.aborted);
+    if (!r.scan.step()) { setImmediate(stepRange, id); return; }
+  } catch (e) {
+    ranges.delete(id);
+    r.scan.close();
+    send({ type: 'failed', id, error: errorOf(asArchiveError(e, r.what)) });
+    return;
+  }
+  ranges.delete(id);
+  r.scan.finish().then((res) => {
+    postScan({ type: 'rangeDone', id, digest: res.digest, size: res.size, scan: res.scan, error: res.error ? errorOf(res.error) : null });
+  }, (e: unknown) => send({ type: 'failed', id, error: errorOf(asArchiveError(e, r.what)) }));
+}
+
 port.on('message', (m: ToScanner) => {
+  if (m.type === 'scanRange') {
+    try {
+      ranges.set(m.id, { scan: new RangeScan(Budget.fromShare(m.budget), m.range, m.what), what: m.what, aborted: null });
+    } catch (e) {
+      send({ type: 'failed', id: m.id, error: errorOf(asArchiveError(e, m.what)) });
+      return;
+    }
+    stepRange(m.id);
+    return;
+  }
+  if (m.type === 'abort' && ranges.has(m.id)) {
+    ranges.get(m.id)!.aborted = m.reason;
+    return;
+  }
   if (m.type === 'scan') {
     const scanner = new LayerScanner(Budget.fromShare(m.budget), m.hashBlob);
     scans.set(m.id, { scanner, what: m.what, hashBlob: m.hashBlob, unacked: 0, free: [] });

@@ -4,10 +4,12 @@
  * in one streaming pass; a gzip- or zstd-compressed tar (`docker save | gzip`)
  * is decompressed on the way, detected by magic bytes.
  */
-import { createReadStream, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
+import { resolve } from 'node:path';
 import { Readable, pipeline } from 'node:stream';
 import { badInput, invalidArchive } from '../domain/errors';
 import type { ArchiveFiles } from './archiveFiles';
+import { ArchiveFile } from './archiveFile';
 import { decompressor, MAGIC_BYTES, sniffCompression } from './compression';
 import { DirArchive } from './dirArchive';
 import { peek } from './peek';
@@ -55,6 +57,9 @@ export async function openArchive(source: Source, budget: Budget, onProgress?: (
   let stream: AsyncIterable<unknown>;
   let total: number | null = null;
   let describe = 'standard input';
+  /** A file can be read at any offset: its layers are read where they lie, by their scans (archiveFile.ts). */
+  let file: ArchiveFile | null = null;
+  let report: (n: number) => void = () => undefined;
   if (typeof source === 'string' && source !== '-') {
     let st;
     try {
@@ -67,15 +72,17 @@ export async function openArchive(source: Source, budget: Budget, onProgress?: (
       const p = progressReporter(onProgress, 'reading blobs', null);
       return { files: new DirArchive(source, budget, (n) => p.add(n), blobs), describe: `directory ${source}`, entryCount: null };
     }
-    // 256 KiB reads: a quarter as many reads and messages to the scan threads as the 64 KiB default.
-    stream = createReadStream(source, { highWaterMark: 256 << 10 });
+    // The file counts its own progress: a layer's bytes when its scan has read them (archiveFile.ts).
+    file = new ArchiveFile(resolve(source), st.size, (n) => report(n));
+    stream = file.chunks();
     total = st.size;
     describe = source;
   } else {
     stream = (source === '-' ? process.stdin : source) as AsyncIterable<unknown>;
   }
   const p = progressReporter(onProgress, 'reading archive', total);
-  const { head, all } = await peek(counted(stream, (n) => p.add(n)), Math.max(MAGIC_BYTES, TAR_HEADER));
+  report = (n) => p.add(n);
+  const { head, all } = await peek(file ? stream : counted(stream, report), Math.max(MAGIC_BYTES, TAR_HEADER));
   const c = sniffCompression(head);
   if (c === 'none' && looksLikeJson(head)) {
     throw invalidArchive(`not an image archive: ${describe} is a JSON document, not a tar; `
@@ -87,7 +94,8 @@ export async function openArchive(source: Source, budget: Budget, onProgress?: (
     const dec = decompressor(c);
     input = pipeline(input, dec, () => undefined);
   }
-  const archive = await StreamArchive.collect(input, budget, blobs);
+  // Offsets are the tar's only when the file is the tar itself, not compressed.
+  const archive = await StreamArchive.collect(input, budget, blobs, c === 'none' ? file ?? undefined : undefined);
   p.end();
   return { files: archive, describe, entryCount: archive.entryCount };
 }

@@ -6,7 +6,10 @@
  *    kept in memory with their digest (manifests, indexes, configs);
  *  - everything else is scanned speculatively as a layer (digest, DiffID,
  *    entries); a failed scan is remembered and only raised if a manifest
- *    later names that file as a layer.
+ *    later names that file as a layer. From an uncompressed tar file, the
+ *    scan reads the layer itself where it lies (archiveFile.ts, rangeScan.ts)
+ *    and the walk reads on past it; from a stream, its bytes are read here,
+ *    hashed, stored and handed to the scan.
  * Links between archive entries (docker save's repeated layers) are followed.
  */
 import { createHash } from 'node:crypto';
@@ -16,12 +19,13 @@ import { DomainError, invalidArchive } from '../domain/errors';
 import { asArchiveError } from './archiveError';
 import { archivePath, checkBlob, type ArchiveFiles, type Expected } from './archiveFiles';
 import type { LayerScan } from './layerScan';
-import { scanLayerOffThread } from './scanPool';
+import { scanLayerOffThread, scanRangeOffThread, type RangeScanning } from './scanPool';
+import type { ArchiveFile } from './archiveFile';
 import { peek } from './peek';
 import { Budget, MAX_BUFFERED_JSON_BYTES, MAX_JSON_BYTES } from './limits';
 import { walkTar, type EntryData } from './tarWalk';
 import { ByteGate, LayerFeed, MAX_SCANS, QUEUED_BYTES_LIMIT, Slots } from './scanFeed';
-import type { IngestSession } from '../blobs/blobStore';
+import type { BlobCopyTarget, IngestSession } from '../blobs/blobStore';
 import { sha256Digest } from '../support/sha256';
 
 type Rec =
@@ -74,18 +78,45 @@ export class StreamArchive implements ArchiveFiles {
   private readonly gate = new ByteGate(QUEUED_BYTES_LIMIT);
   private readonly slots = new Slots(MAX_SCANS);
 
-  private constructor(private readonly budget: Budget, private readonly blobs?: IngestSession) {}
+  /** Range scans under way (archiveFile.ts), and the first cap or store failure one of them met (it ends the import). */
+  private readonly ranges = new Set<RangeScanning>();
+  private stopped: DomainError | null = null;
+  /** The walk has failed: no further scan starts. */
+  private failed: DomainError | null = null;
 
-  /** Reads the whole tar once; throws INVALID_ARCHIVE if it is not a readable tar. */
-  static async collect(src: AsyncIterable<Buffer> | Readable, budget: Budget, blobs?: IngestSession): Promise<StreamArchive> {
-    const a = new StreamArchive(budget, blobs);
+  private constructor(private readonly budget: Budget, private readonly blobs?: IngestSession,
+    private readonly archiveFile?: ArchiveFile) {}
+
+  /**
+   * Reads the whole tar once; throws INVALID_ARCHIVE if it is not a readable tar. `file`: `src` is
+   * that file's bytes, whose layers are read by their scans where they lie (archiveFile.ts).
+   */
+  static async collect(src: AsyncIterable<Buffer> | Readable, budget: Budget, blobs?: IngestSession,
+    file?: ArchiveFile): Promise<StreamArchive> {
+    const a = new StreamArchive(budget, blobs, blobs && !blobs.copyTarget ? undefined : file);
+    // The entry the walk is handling (its data ends, or fails, when the walk does).
+    const handling = new Set<Promise<void>>();
     try {
-      await walkTar(src, (h, data) => a.onEntry(h.name, String(h.type), h.linkname as string | null, h.size, data));
+      await walkTar(src, (h, data) => {
+        const p = a.onEntry(h.name, String(h.type), h.linkname as string | null, h.size, data, (h as { byteOffset?: unknown }).byteOffset);
+        handling.add(p);
+        return p.finally(() => handling.delete(p));
+      });
+      // tar-stream ends once the last entry's data is delivered, which may be before that entry is handled.
+      const last = (await Promise.allSettled([...handling])).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (last) throw last.reason;
     } catch (e) {
-      const err = asArchiveError(e, 'cannot read the archive as a tar');
+      let err = asArchiveError(e, 'cannot read the archive as a tar');
+      a.failed = err;
       for (const f of a.feeds) f.abort(err);
-      // Nothing may still be writing or scanning when the import reports its failure.
+      if (isGlobal(err)) for (const r of a.ranges) r.abort(err);
+      // Nothing may still be writing or scanning when the import reports its failure: the entry being
+      // handled ends first (it may still start a scan or a blob's commit). A range scan reads bytes
+      // the walk has passed: a cap it meets there came first.
+      await Promise.allSettled([...handling]);
+      for (const f of a.feeds) f.abort(err);
       await Promise.allSettled(a.pending);
+      if (a.stopped && !isGlobal(err)) err = a.stopped;
       throw err;
     }
     const settled = await Promise.allSettled(a.pending);
@@ -94,7 +125,9 @@ export class StreamArchive implements ArchiveFiles {
     return a;
   }
 
-  private async onEntry(rawName: string, type: string, linkname: string | null, size: number, data: EntryData): Promise<void> {
+  private async onEntry(rawName: string, type: string, linkname: string | null, size: number, data: EntryData,
+    dataOffset: unknown): Promise<void> {
+    if (this.stopped) throw this.stopped;
     this.budget.addEntry();
     const name = archivePath(rawName, 'archive entry');
     if (name === '') return;
@@ -106,6 +139,15 @@ export class StreamArchive implements ArchiveFiles {
     }
     if (type === 'link') { this.recs.set(name, { type: 'link', target: archivePath(linkname ?? '', `link ${name}`) }); return; }
     if (type !== 'file' && type !== 'contiguous-file') return;
+    if (this.archiveFile && typeof dataOffset === 'number') {
+      // A layer is read where it lies, by its scan; a JSON document is read here, as from any tar.
+      const { head, all } = await peek(data, SNIFF_BYTES);
+      if (!(looksLikeJson(head) && size <= MAX_JSON_BYTES)) {
+        await this.scanInPlace(name, size, this.archiveFile, dataOffset, looksLikeJson(head));
+        return;
+      }
+      data = all;
+    }
 
     // Every byte of the entry passes through this one iterator, so the blob
     // digest is known even when the speculative layer scan fails half-way.
@@ -130,7 +172,7 @@ export class StreamArchive implements ArchiveFiles {
       if (keep) {
         while (!(await it.next()).done) { /* the rest belongs to the blob too */ }
         // The fsync of this blob overlaps reading the next entry; collect() waits for it.
-        this.pending.push(keep.commit().then(() => undefined));
+        this.settleLater(keep.commit().then(() => undefined));
       }
     } catch (e) {
       await keep?.abort();
@@ -171,7 +213,7 @@ export class StreamArchive implements ArchiveFiles {
       }
     } catch (e) {
       feed.abort(e instanceof Error ? e : new Error(String(e)));
-      this.pending.push(settled);
+      this.settleLater(settled);
       throw e;
     }
     // The entry is read whole: its size and digest are final, the scan may still run.
@@ -179,7 +221,7 @@ export class StreamArchive implements ArchiveFiles {
     const digest = digestOf();
     entryDigest = digest;
     feed.end();
-    this.pending.push(scanning.then((scan) => {
+    this.settleLater(scanning.then((scan) => {
       rec.size = scan.compressedSize;
       rec.digest = scan.digest;
       rec.scan = scan;
@@ -189,6 +231,62 @@ export class StreamArchive implements ArchiveFiles {
       rec.digest = digest;
       rec.error = asArchiveError(e, name);
     }));
+  }
+
+  /**
+   * A layer blob scanned where it lies in the archive file (rangeScan.ts): its scan reads, hashes,
+   * stores and scans its bytes; the walk goes on at once (its bytes reach the walk as zeros). As
+   * for a streamed blob, a scan that fails on a defect still gives the blob's digest and size, and
+   * its copy is kept; a cap or a store failure ends the import.
+   */
+  private async scanInPlace(name: string, size: number, file: ArchiveFile, offset: number, jsonTooLarge: boolean): Promise<void> {
+    const rec: BlobRec = { type: 'blob', size: 0, digest: null, scan: null, error: null, jsonTooLarge };
+    this.recs.set(name, rec);
+    const release = await this.slots.acquire();
+    let copy: BlobCopyTarget | null = null;
+    try {
+      if (this.stopped) throw this.stopped;
+      copy = this.blobs ? await this.blobs.copyTarget!() : null;
+      if (this.failed) throw this.failed;
+    } catch (e) {
+      release();
+      await copy?.abort();
+      throw e;
+    }
+    const scanned = file.skip(offset, offset + size);
+    const target = copy ? { path: copy.path, location: copy.location } : null;
+    const scanning = scanRangeOffThread({ path: file.path, offset, size, copy: target }, this.budget, name);
+    this.ranges.add(scanning);
+    const settled = scanning.result.finally(() => { release(); this.ranges.delete(scanning); scanned(); });
+    this.settleLater(settled.then(async (r) => {
+      // The copy is published whether or not the scan found a defect (as a streamed blob's is).
+      if (copy) await copy.publish(r.digest, r.size);
+      if (r.scan) {
+        rec.size = r.scan.compressedSize;
+        rec.digest = r.scan.digest;
+        rec.scan = r.scan;
+      } else {
+        rec.size = r.size;
+        rec.digest = r.digest;
+        rec.error = asArchiveError(r.error, name);
+      }
+    }, async (e: unknown) => {
+      await copy?.abort();
+      if (isGlobal(e)) {
+        this.stopped ??= e as DomainError;
+        throw e;
+      }
+      rec.error = asArchiveError(e, name);
+    }));
+  }
+
+  /**
+   * Work collect waits for before it returns or reports a failure. A failure is collect's to report
+   * then (a cap also ends the walk at its next entry): until then it is no unhandled rejection.
+   */
+  private settleLater(p: Promise<void>): void {
+    p.catch(() => undefined);
+    this.pending.push(p);
   }
 
   private resolve(path: string): { name: string; rec: Rec } | null {
