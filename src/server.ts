@@ -47,8 +47,11 @@ export interface ServerOptions {
   logger?: Logger;
   maxBodyBytes?: number;
   requestTimeoutMs?: number;
-  /** The data's list lengths and log-bound work for the cost check (graphql/costs.ts); default: static. */
-  costModel?: () => Promise<CostModel>;
+  /**
+   * The data's list lengths and log-bound work for the cost check (graphql/costs.ts); default: static.
+   * Given the request's context over HTTP (its pinned read model: resolvers/context.ts RequestModels).
+   */
+  costModel?: (context?: object) => Promise<CostModel>;
   /** Other limits (depth, cost, aliases…); see limits.ts. */
   limits?: Partial<Limits>;
   /** Served at /; default public/ at the repository root when it exists. */

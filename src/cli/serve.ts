@@ -1,7 +1,7 @@
 /** `strata serve`: the GraphQL API over HTTP and WebSocket, until SIGTERM/SIGINT. */
 import { Strata } from '../application/strata';
 import { buildExecutableSchema } from '../graphql/buildSchema';
-import { createContext } from '../graphql/resolvers/context';
+import { createContext, requestModelsOf } from '../graphql/resolvers/context';
 import { createLogger } from '../graphql/logger';
 import { startServer } from '../server';
 import { HOOK_PATH, registryHook } from '../graphql/registryHook';
@@ -52,7 +52,7 @@ export async function serve(opts: ServeOptions): Promise<void> {
     responseCache: cacheBytes > 0 ? new ResponseCache(schema, app.models, cacheBytes) : null,
     store: app.store,
     createContext: (auth) => createContext(app, auth),
-    costModel: () => costModelFor(app),
+    costModel: (context) => costModelFor(app, requestModelsOf(context)),
     port: Number(opts.port ?? process.env.PORT ?? 4000),
     host,
     writeToken,

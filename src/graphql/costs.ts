@@ -55,11 +55,24 @@ function listSizes(s: Stats): Record<string, number> {
   };
 }
 
-/** The cost model for the next request: sizes from the current read model, work from the log's length. */
-export async function costModelFor(app: Strata): Promise<CostModel> {
-  const model = await app.models.current();
-  const s = statsOf(model);
-  const sizes = listSizes(s);
+/** The sizes of one model at one position: they change only when events are folded (the model object stays the same). */
+let sized: { model: ReadModel; position: number; stats: Stats; sizes: Record<string, number> } | null = null;
+
+function sizesOf(model: ReadModel): { stats: Stats; sizes: Record<string, number> } {
+  if (sized?.model !== model || sized.position !== model.position) {
+    const stats = statsOf(model);
+    sized = { model, position: model.position, stats, sizes: listSizes(stats) };
+  }
+  return sized;
+}
+
+/**
+ * The cost model for the next request: sizes from the current read model, work from the log's length.
+ * `models`: the request's own view of the model (context.ts RequestModels: a query asks for the head once).
+ */
+export async function costModelFor(app: Strata, models: { current(): Promise<ReadModel> } = app.models): Promise<CostModel> {
+  const model = await models.current();
+  const { stats: s, sizes } = sizesOf(model);
   const head = model.position;
   const events = (n: number) => Math.ceil(n / EVENTS_PER_COST);
   return {

@@ -13,6 +13,7 @@ import { sendGraphiQL, serveGraphiQLAsset, wantsGraphiQL } from './graphiql';
 import { hostAllowed, type AllowedHosts } from './hosts';
 import { bodyBytes, dropBody } from './responseBody';
 import type { ResponseCache } from './responseCache';
+import { requestModelsOf } from './resolvers/context';
 import { RETRY_AFTER_SECONDS } from '../eventStore/faults';
 import type { Metrics } from '../metrics/metrics';
 import { recordHttpOperation, type OperationRecord } from '../metrics/httpOperations';
@@ -70,7 +71,7 @@ const ALLOWED_HEADERS = 'authorization, content-type, accept, x-strata-actor, ap
  * known and before anything executes: a refused operation never reaches a resolver.
  */
 export function strataPlugin(
-  schema: GraphQLSchema, limits: Limits, logger: Logger, costModel?: () => Promise<CostModel>, cache?: ResponseCache | null,
+  schema: GraphQLSchema, limits: Limits, logger: Logger, costModel?: (context?: object) => Promise<CostModel>, cache?: ResponseCache | null,
 ): ApolloServerPlugin<BaseContext> {
   return {
     async requestDidStart(start) {
@@ -88,8 +89,10 @@ export function strataPlugin(
           if (rc.operation.operation === 'subscription') {
             throw codedError('BAD_USER_INPUT', `Subscriptions run over WebSocket (graphql-ws) at ${GRAPHQL_PATH}, not over HTTP`, 400);
           }
+          // A query reads one head model: the cost model, the cache key and every root field share its catch-up.
+          if (rc.operation.operation === 'query') requestModelsOf(rc.contextValue)?.pin();
           // Sizes and log-bound work from the data; without them (the store is down) the static model.
-          const costs = costModel ? await costModel().catch(() => undefined) : undefined;
+          const costs = costModel ? await costModel(rc.contextValue).catch(() => undefined) : undefined;
           const tooBig = checkOperation(schema, rc.document, rc.operation, rc.request.variables, limits, costs);
           if (tooBig) throw tooBig;
         },
@@ -97,8 +100,8 @@ export function strataPlugin(
         async responseForOperation(rc) {
           if (!cache || !info) return null;
           // The model cannot catch up (the store is down): execute, so the resolvers report it as they always do.
-          const k = await cache.keyFor(rc.document, rc.operation, rc.request.operationName, rc.source, rc.request.variables, info.auth)
-            .catch(() => null);
+          const k = await cache.keyFor(rc.document, rc.operation, rc.request.operationName, rc.source, rc.request.variables, info.auth,
+            requestModelsOf(rc.contextValue)).catch(() => null);
           if (!k) return null;
           const body = cache.get(k.key, k.position);
           if (!body) {

@@ -71,14 +71,16 @@ export class ResponseCache {
 
   /**
    * The key of this request's answer at the model's current position, or null
-   * when it is not cacheable. Resolves after the model has caught up.
+   * when it is not cacheable. Resolves after the model has caught up; `models`:
+   * the request's own view of it (the head model its resolvers read), else this cache's.
    */
   async keyFor(document: DocumentNode, operation: OperationDefinitionNode, operationName: string | null | undefined,
-    source: string, variables: Record<string, unknown> | undefined, auth: RequestAuth): Promise<{ key: string; position: number } | null> {
+    source: string, variables: Record<string, unknown> | undefined, auth: RequestAuth,
+    models: Pick<ModelPosition, 'current'> = this.models): Promise<{ key: string; position: number } | null> {
     if (operation.operation !== 'query') return null;
     const plan = this.planOf(document, operation);
     if (!plan || !plan.accounting.every((v) => isContent(v, plan.variableDefinitions, variables))) return null;
-    const { position } = await this.models.current();
+    const { position } = await models.current();
     const who = `${auth.credential}\u0000${auth.canWrite ? 'w' : 'r'}\u0000${auth.actor ?? ''}`;
     const key = `${who}\u0000${operationName ?? ''}\u0000${JSON.stringify(variables ?? {})}\u0000${source}`;
     return { key, position };

@@ -33,7 +33,7 @@ function minImagesOf(n: number | null | undefined): number {
 export const baseChainQueryResolvers = {
   async baseChains(_: unknown, args: { minImages?: number; first?: number; after?: string; asOf?: number }, ctx: Ctx) {
     const min = minImagesOf(args.minImages);
-    const model = await ctx.app.models.at(args.asOf);
+    const model = await ctx.models.at(args.asOf);
     const conn = offsetConnection(model.baseChains.list(min), args.first, args.after, 'basechain', 50);
     return { ...conn, edges: conn.edges.map((e) => ({ cursor: e.cursor, node: chainObj(e.node, model) })) };
   },

@@ -43,12 +43,12 @@ export const containerPayload = (ctx: Ctx, r: ContainerResult) => containerObj(c
 /** Query.container / Query.containers (to be spread into the Query resolver map). */
 export const containerQueryResolvers = {
   async container(_: unknown, args: { id: string }, ctx: Ctx) {
-    const model = await ctx.app.models.current();
+    const model = await ctx.models.current();
     const rec = commands().findContainer(model, args.id);
     return rec ? containerObj(ctx.app, model, rec) : null;
   },
   async containers(_: unknown, __: unknown, ctx: Ctx) {
-    const model = await ctx.app.models.current();
+    const model = await ctx.models.current();
     const live = [...model.containers.values()].filter((c) => c.removedPosition === null).sort((a, b) =>
       a.createdPosition - b.createdPosition);
     return Promise.all(live.map((c) => containerObj(ctx.app, model, c)));

@@ -24,7 +24,7 @@ const imageAt = (model: ReadModel, imageId: string) => imageObj(model.images.get
 
 export const driftQueryResolvers = {
   async drift(_: unknown, args: { tag?: string | null; first?: number; after?: string; asOf?: number }, ctx: Ctx) {
-    const model = await ctx.app.models.at(args.asOf);
+    const model = await ctx.models.at(args.asOf);
     const tag = args.tag === undefined || args.tag === null ? null : knownTag(model, args.tag);
     const conn = offsetConnection(model.drift.list(tag), args.first, args.after, 'drift', 50);
     return { ...conn, edges: conn.edges.map((e) => ({ cursor: e.cursor, node: driftObj(e.node, model) })) };

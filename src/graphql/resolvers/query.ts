@@ -19,7 +19,7 @@ import { requireImage, type TagObj } from './image';
 
 export const queryResolvers = {
   async layerDiff(_: unknown, args: { from: string; to: string }, ctx: Ctx) {
-    const model = await ctx.app.models.at(undefined);
+    const model = await ctx.models.at(undefined);
     const recs = [args.from, args.to].map((ref) => {
       const r = model.resolve(ref);
       if (!r) throw notFound(`no image "${ref}"`);
@@ -40,7 +40,7 @@ export const queryResolvers = {
   async node(_: unknown, args: { id: string }, ctx: Ctx) {
     const g = decodeGlobalId(args.id);
     if (!g) return null;
-    const model = await ctx.app.models.current();
+    const model = await ctx.models.current();
     if (g.type === 'Image') { const r = model.images.get(g.key); return r && r.removedPosition === null ? imageObj(r, model) : null; }
     if (g.type === 'Layer') { const r = model.layers.get(g.key); return r ? layerObj(r, model) : null; }
     if (g.type === 'Event') {
@@ -51,12 +51,12 @@ export const queryResolvers = {
     return null;
   },
   async image(_: unknown, args: { ref: string; asOf?: number }, ctx: Ctx) {
-    const model = await ctx.app.models.at(args.asOf);
+    const model = await ctx.models.at(args.asOf);
     const rec = model.resolve(args.ref);
     return rec ? imageObj(rec, model) : null;
   },
   async images(_: unknown, args: { first?: number; after?: string; asOf?: number; search?: string }, ctx: Ctx) {
-    const model = await ctx.app.models.at(args.asOf);
+    const model = await ctx.models.at(args.asOf);
     let list = model.liveImages();
     if (args.search) {
       const q = args.search.toLowerCase();
@@ -65,19 +65,19 @@ export const queryResolvers = {
     return offsetConnection(list, args.first, args.after, 'image', 50, (rec) => imageObj(rec, model));
   },
   async layer(_: unknown, args: { diffId: string; asOf?: number }, ctx: Ctx) {
-    const model = await ctx.app.models.at(args.asOf);
+    const model = await ctx.models.at(args.asOf);
     const rec = model.layers.get(args.diffId.trim().toLowerCase());
     return rec ? layerObj(rec, model) : null;
   },
   async storage(_: unknown, args: { by?: ShareKey; asOf?: number; accounting?: SizeAccounting }, ctx: Ctx) {
-    const model = await ctx.app.models.at(args.asOf);
+    const model = await ctx.models.at(args.asOf);
     const by = args.by ?? 'CHAIN_ID';
     if ((args.accounting ?? 'CONTENT') === 'DOCKER') return storageReportOf(model, by, await dockerStorage(ctx.app, model, by));
     return storageReportOf(model, by);
   },
   async diff(_: unknown, args: { from: string; to: string; first?: number; after?: string }, ctx: Ctx) {
     const first = pageSize(args.first, 100);
-    const model = await ctx.app.models.current();
+    const model = await ctx.models.current();
     const a = requireImage(model, args.from);
     const b = requireImage(model, args.to);
     const [va, vb] = await ctx.loaders.view.loadMany([a, b]);
@@ -93,7 +93,7 @@ export const queryResolvers = {
     return connectionOf(page, (d) => encodeCursor('diff', d.path), all.length, from + first < all.length, from > 0);
   },
   async pullPlan(_: unknown, args: { image: string; have: string[] }, ctx: Ctx) {
-    const model = await ctx.app.models.current();
+    const model = await ctx.models.current();
     const img = requireImage(model, args.image);
     // Each image once, however often it is named (its layers are what the plan walks).
     const images = new Set([...new Set(args.have ?? [])].map((ref) => requireImage(model, ref)));
@@ -110,12 +110,12 @@ export const queryResolvers = {
   events: (_: unknown, args: EventsArgs, ctx: Ctx) => readEventsPage(ctx, args),
   positionAt: (_: unknown, args: { at: string }, ctx: Ctx) => readPositionAt(ctx, args.at),
   async tag(_: unknown, args: { name: string; asOf?: number }, ctx: Ctx): Promise<TagObj | null> {
-    const model = await ctx.app.models.at(args.asOf);
+    const model = await ctx.models.at(args.asOf);
     const rec = model.tag(args.name);
     return rec && rec.history.length > 0 ? { rec, model } : null;
   },
   async tags(_: unknown, args: { asOf?: number }, ctx: Ctx): Promise<TagObj[]> {
-    const model = await ctx.app.models.at(args.asOf);
+    const model = await ctx.models.at(args.asOf);
     return [...model.tags.values()].filter((t) => t.imageId).sort((a, b) => (a.name < b.name ? -1 : 1)).map((rec) => ({ rec, model }));
   },
   async verifyLog(_: unknown, args: { expectHead?: string }, ctx: Ctx) {
@@ -124,7 +124,7 @@ export const queryResolvers = {
       headPosition: r.headPosition };
   },
   async distributions(_: unknown, args: { asOf?: number }, ctx: Ctx) {
-    const model = await ctx.app.models.at(args.asOf);
+    const model = await ctx.models.at(args.asOf);
     type Group = { id: string | null; versionId: string | null; prettyName: string | null; images: ReturnType<typeof imageObj>[] };
     const groups = new Map<string, Group>();
     for (const rec of model.liveImages()) {
