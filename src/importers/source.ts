@@ -4,7 +4,7 @@
  * in one streaming pass; a gzip- or zstd-compressed tar (`docker save | gzip`)
  * is decompressed on the way, detected by magic bytes.
  */
-import { promises as fs } from 'node:fs';
+import { createReadStream, promises as fs } from 'node:fs';
 import { resolve } from 'node:path';
 import { Readable, pipeline } from 'node:stream';
 import { badInput, invalidArchive } from '../domain/errors';
@@ -72,10 +72,16 @@ export async function openArchive(source: Source, budget: Budget, onProgress?: (
       const p = progressReporter(onProgress, 'reading blobs', null);
       return { files: new DirArchive(source, budget, (n) => p.add(n), blobs), describe: `directory ${source}`, entryCount: null };
     }
-    // The file counts its own progress: a layer's bytes when its scan has read them (archiveFile.ts).
-    file = new ArchiveFile(resolve(source), st.size, (n) => report(n));
-    stream = file.chunks();
-    total = st.size;
+    if (st.isFile()) {
+      // The file counts its own progress: a layer's bytes when its scan has read them (archiveFile.ts).
+      file = new ArchiveFile(resolve(source), st.size, (n) => report(n));
+      stream = file.chunks();
+      total = st.size;
+    } else {
+      // A pipe by name (`strata import <(docker save app)`, /dev/stdin) cannot be read at an offset: read in order.
+      // 256 KiB reads: a quarter as many reads and messages to the scan threads as the 64 KiB default.
+      stream = createReadStream(source, { highWaterMark: 256 << 10 });
+    }
     describe = source;
   } else {
     stream = (source === '-' ? process.stdin : source) as AsyncIterable<unknown>;

@@ -9,7 +9,8 @@
  * corrupt layer, a DiffID the config does not list, caps met inside a layer, and the good archive
  * cut at every block and flipped at many places.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -165,6 +166,22 @@ function cases(workers = false): void {
 }
 
 describe('a layer read where it lies gives what the streamed read gives', () => cases());
+
+describe('a pipe given by name (strata import <(docker save app))', () => {
+  it('is read in order, as a stream: no positioned read, the same images', async () => {
+    const archive = await archiveTar(docker25(await buildImage({ layers }), { name: 'r/p', tag: '1' }));
+    const fifo = join(tmp, `pipe-${++run}`);
+    execFileSync('mkfifo', [fifo]);
+    const writer = createWriteStream(fifo);
+    const written = new Promise<void>((resolve, reject) => { writer.on('error', reject); writer.end(archive, resolve); });
+    const before = rangeScansStarted();
+    const piped = await importOnce(fifo);
+    await written;
+    expect(rangeScansStarted()).toBe(before);
+    expect(piped.outcome).toEqual((await importOnce(archive)).outcome);
+    expect('images' in piped.outcome).toBe(true);
+  });
+});
 
 describe('the same with one range scan on this thread and one in a worker (the CLI)', () => {
   const threads = process.env['STRATA_SCAN_THREADS'];
