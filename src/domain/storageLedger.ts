@@ -10,7 +10,10 @@
  * Same rules and figures as `storageReport` (storage.ts); tests replay the
  * same history through both. The lists handed out are never changed in place
  * (a change makes new ones): readers key what they derive from them on their
- * identity (the report's kept text, src/graphql/leafLists.ts). Comments inside
+ * identity (the report's kept text, src/graphql/leafLists.ts). Nor are their
+ * rows: a row whose figures a change left alone is the previous list's object
+ * in the new list, so readers key per-row text on it and a report after a
+ * commit serializes only the rows that changed (issue 19 item 6). Comments inside
  * the class are part of the snapshot format's digest (readModelSnapshots.ts).
  */
 import {
@@ -154,12 +157,39 @@ export class StorageLedger {
     return { ...this.summary(), images: this.imageList(), layers: this.layerList(), reclaimable: this.reclaimableList() };
   }
 
+  /**
+   * New arrays on a change, but a row whose figures did not change is the
+   * previous list's object: readers keep what they derive per row object
+   * (the report's row text), so a report after a commit makes only the rows
+   * that changed. The previous lists are in the same order as now, less what
+   * left (keys are never forgotten; images become live at the end), so one
+   * pointer walk each finds them; a row is reused only when every figure is equal.
+   */
   private currentLists(): NonNullable<StorageLedger['lists']> {
     if (this.lists?.version === this.version) return this.lists;
+    const wasLayers = this.lists?.layers ?? [];
+    const wasReclaimable = this.lists?.reclaimable ?? [];
+    const wasImages = this.lists?.images ?? [];
     const layers: LayerUsage[] = [];
     const reclaimable: LayerUsage[] = [];
-    for (const k of this.keysInOrder()) (k.holders.size > 0 ? layers : reclaimable).push(usage(k));
-    this.lists = { version: this.version, images: [...this.images.values()].map(figures), layers, reclaimable };
+    let l = 0;
+    let r = 0;
+    for (const k of this.keysInOrder()) {
+      let was: LayerUsage | undefined;
+      if (wasLayers[l]?.key === k.key) was = wasLayers[l++];
+      else if (wasReclaimable[r]?.key === k.key) was = wasReclaimable[r++];
+      const same = was && was.diffId === k.diffId && was.size === k.size && was.imageCount === k.holders.size;
+      (k.holders.size > 0 ? layers : reclaimable).push(same ? was! : usage(k));
+    }
+    const images: ImageStorageFigures[] = new Array<ImageStorageFigures>(this.images.size);
+    let i = 0;
+    let w = 0;
+    for (const rec of this.images.values()) {
+      while (w < wasImages.length && wasImages[w]!.imageId !== rec.imageId) w++;
+      const was = wasImages[w++];
+      images[i++] = was && was.size === rec.size && was.sharedSize === rec.sharedSize ? was : figures(rec);
+    }
+    this.lists = { version: this.version, images, layers, reclaimable };
     return this.lists;
   }
 

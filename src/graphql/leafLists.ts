@@ -35,6 +35,14 @@
  * (ROW_FIELDS) — the read model is at the same log position. At 100,000 images
  * serializing the rows was most of a report's CPU and garbage (a full GC of the
  * read model's old generation per report).
+ *
+ * Kept rows (fifth pass): after a change the list is a new array, but the
+ * ledger keeps the objects of rows whose figures did not change. With
+ * `KeptList.rows`, the text is kept in chunks of consecutive rows, by their
+ * first row object (`chunkedText`): a chunk is answered again while its rows
+ * are the same objects and — for fields beyond the row's own, which the list
+ * declares it can vouch for (RowReads) — each row reads the same objects. A
+ * report after a commit then serializes the few chunks holding a changed row.
  */
 import {
   getNullableType, isLeafType, isListType, isNonNullType, isObjectType, Kind,
@@ -73,7 +81,7 @@ type PlanField =
   | { kind: 'typename'; key: string; name: string }
   | { kind: 'leaf'; key: string; name: string; resolve: Resolve; type: GraphQLLeafType; nonNull: boolean;
       list: null | { itemNonNull: boolean } }
-  | { kind: 'object'; key: string; name: string; resolve: Resolve; nonNull: boolean; fields: PlanField[] };
+  | { kind: 'object'; key: string; name: string; type: string; resolve: Resolve; nonNull: boolean; fields: PlanField[] };
 
 /** The fields as answered: response key, field name, nested selection (JSON strings: no key can break the form). */
 const signatureOf = (fields: readonly PlanField[]): string => fields.map((f) => {
@@ -87,7 +95,17 @@ const signatureOf = (fields: readonly PlanField[]): string => fields.map((f) => 
  * order), the same for two documents that select the same; `rowOnly`: every
  * field is in ROW_FIELDS (or __typename).
  */
-interface RowPlan { itemNonNull: boolean; fields: PlanField[]; signature: string; rowOnly: boolean }
+interface RowPlan { itemNonNull: boolean; fields: PlanField[]; signature: string; rowOnly: boolean; reads: readonly string[] }
+
+/** Every field the plan reads, as `Type.field` (nested ones included; __typename reads nothing). */
+function readsOf(type: string, fields: readonly PlanField[], out: string[] = []): string[] {
+  for (const f of fields) {
+    if (f.kind === 'typename') continue;
+    out.push(`${type}.${f.name}`);
+    if (f.kind === 'object') readsOf(f.type, f.fields, out);
+  }
+  return out;
+}
 
 /** Thrown inside the text path only: the rows go back to graphql-jit. */
 const ABANDON = Symbol('abandon');
@@ -109,7 +127,8 @@ function planOf(info: GraphQLResolveInfo): RowPlan | null {
     if (fields) {
       const type = (rowType as GraphQLObjectType).name;
       plan = { itemNonNull: isNonNullType(item), fields, signature: `${String(item)}{${signatureOf(fields)}}`,
-        rowOnly: fields.every((f) => f.kind === 'typename' || (f.kind === 'leaf' && ROW_FIELDS.has(`${type}.${f.name}`))) };
+        rowOnly: fields.every((f) => f.kind === 'typename' || (f.kind === 'leaf' && ROW_FIELDS.has(`${type}.${f.name}`))),
+        reads: readsOf(type, fields) };
     }
   }
   plans.set(node, { returnType: info.returnType, plan });
@@ -174,7 +193,7 @@ function planFields(type: GraphQLObjectType, sets: readonly SelectionSetNode[], 
     } else if (isObjectType(t)) {
       const sub = planFields(t, nodes.map((n) => n.selectionSet!), fragments, info);
       if (!sub) return null;
-      fields.push({ kind: 'object', key, name, resolve, nonNull, fields: sub });
+      fields.push({ kind: 'object', key, name, type: t.name, resolve, nonNull, fields: sub });
     } else {
       return null;
     }
@@ -336,7 +355,29 @@ export function closeLeafLists(ctx: unknown): void {
  * from (unchanged while it lives: the ledger makes a new one on a change),
  * `model` what the rows' other fields read, at its log position.
  */
-export interface KeptList { list: object; model: { readonly position: number } }
+export interface KeptList {
+  list: object; model: { readonly position: number };
+  /**
+   * Per-row text across changes: `list`'s elements are rows never changed in
+   * place (a changed row is a new object), `row` makes the object the fields
+   * resolve on from one, and `slot` names the list across its arrays (one
+   * ledger's layers, say). A list whose fields are all the row's own
+   * (ROW_FIELDS) then serializes only rows it has not seen.
+   */
+  rows?: { slot: object; row: (raw: unknown) => unknown; reads?: RowReads };
+}
+
+/**
+ * What a row's other fields read, for per-row text of selections beyond the
+ * row's own figures: the listed `fields` (besides ROW_FIELDS) read only what
+ * `of(raw)` returns, objects never changed in place (a change makes a new
+ * one). A row's text is answered again while each is the same object.
+ */
+export interface RowReads { fields: ReadonlySet<string>; of: (raw: unknown) => readonly unknown[] }
+
+/** Whether every field the plan reads is the row's own or one the list's `reads` covers. */
+const coveredBy = (plan: RowPlan, reads: RowReads | undefined) =>
+  plan.rowOnly || (reads !== undefined && plan.reads.every((f) => ROW_FIELDS.has(f) || reads.fields.has(f)));
 
 interface KeptText { schema: GraphQLSchema; signature: string; model: object; position: number | null; text: JsonListText }
 
@@ -359,6 +400,103 @@ function keepText(keep: KeptList, plan: RowPlan, schema: GraphQLSchema, text: Js
 }
 
 /**
+ * A run of consecutive rows answered as one JSON array: the row objects it was
+ * made from, what they read (RowReads, flattened row by row) and its text.
+ */
+interface Chunk { rows: readonly object[]; reads: readonly unknown[]; text: string }
+
+/**
+ * Kept chunks by their first row object, for one slot's latest selection (a
+ * selection other than the last starts afresh: at most one text per row is kept).
+ */
+interface RowTexts { schema: GraphQLSchema; signature: string; model: object; chunks: WeakMap<object, Chunk>; chunkRows: number }
+const rowTexts = new WeakMap<object, RowTexts>();
+
+/**
+ * A chunk's size, in characters of text: a change makes one chunk again per
+ * row changed (at 100,000 images, ~150 rows). Not one row per chunk: per row,
+ * a JSON.stringify call and a WeakMap entry cost as much again as the serializing.
+ * Not much smaller either: responseBody.ts writes a batch of at least
+ * PIECE_CHARS / 2 as it is, and copies smaller ones into pieces on every answer
+ * (at 64 rows a chunk, 58 MB copied per repeated report and a full GC every third).
+ */
+const CHUNK_CHARS = (3 * PIECE_CHARS) / 4;
+const MAX_CHUNK_ROWS = 4096;
+
+/** Whether `c` is the text of the rows from `at` now: the same objects, reading the same objects. */
+function fits(c: Chunk, raws: readonly unknown[], at: number, reads: RowReads | undefined): boolean {
+  if (at + c.rows.length > raws.length) return false;
+  let p = 0;
+  for (let m = 0; m < c.rows.length; m++) {
+    const raw = raws[at + m];
+    if (raw !== c.rows[m]) return false;
+    if (reads) for (const x of reads.of(raw)) if (c.reads[p++] !== x) return false;
+  }
+  return p === c.reads.length;
+}
+
+/**
+ * A list's text from kept chunks of it, serializing only rows not seen
+ * before, or whose reads (RowReads) are other objects than when their text was
+ * made (after a commit: the few chunks holding a changed row). A chunk is
+ * made from where a kept one no longer fits up to the next row that starts a
+ * kept chunk (or about CHUNK_CHARS of text), so a row added in the middle breaks one
+ * chunk, not the rest. Each chunk's text is JSON.stringify's of its rows, as
+ * `listText`'s batches are. Null when a row cannot be answered here.
+ */
+function chunkedText(plan: RowPlan, keep: KeptList & { rows: NonNullable<KeptList['rows']> }, raws: readonly unknown[],
+  schema: GraphQLSchema, ctx: unknown): JsonListText | null {
+  let kept = rowTexts.get(keep.rows.slot);
+  if (!kept || kept.schema !== schema || kept.signature !== plan.signature || kept.model !== keep.model) {
+    kept = { schema, signature: plan.signature, model: keep.model, chunks: new WeakMap(), chunkRows: 16 };
+    rowTexts.set(keep.rows.slot, kept);
+  }
+  const { chunks } = kept;
+  const reads = plan.rowOnly ? undefined : keep.rows.reads;
+  const batches: string[] = [];
+  const k = kept;
+  // A row that starts a kept chunk of a good size ends the chunk being made (a small one is made again, into this one).
+  const startsChunk = (raw: unknown) => (chunks.get(raw as object)?.text.length ?? 0) >= CHUNK_CHARS / 2;
+  try {
+    for (let i = 0; i < raws.length;) {
+      const c = chunks.get(raws[i] as object);
+      if (c && fits(c, raws, i, reads)) {
+        batches.push(c.text);
+        i += c.rows.length;
+        continue;
+      }
+      const rows: object[] = [];
+      const rowReads: unknown[] = [];
+      let j = i;
+      do {
+        const raw = raws[j];
+        // Rows are objects (kept per object); anything else is answered as before.
+        if (raw === null || typeof raw !== 'object') throw ABANDON;
+        rows.push(raw);
+        if (reads) for (const x of reads.of(raw)) rowReads.push(x);
+        j++;
+      } while (j < raws.length && j - i < k.chunkRows && !startsChunk(raws[j]));
+      const objects = new Array<unknown>(rows.length);
+      for (let m = 0; m < rows.length; m++) {
+        const row = keep.rows.row(rows[m]);
+        if (row === null || row === undefined) throw ABANDON;
+        objects[m] = rowObject(plan.fields, row, ctx);
+      }
+      const text = JSON.stringify(objects);
+      chunks.set(rows[0]!, { rows, reads: rowReads, text });
+      batches.push(text);
+      // Rows per chunk from this list's row length (a chunk of a few rows says little about it).
+      if (rows.length >= 16) k.chunkRows = Math.min(MAX_CHUNK_ROWS, Math.max(16, Math.floor(CHUNK_CHARS * rows.length / text.length)));
+      i = j;
+    }
+  } catch (e) {
+    if (e === ABANDON) return null;
+    throw e;
+  }
+  return new JsonListText(batches);
+}
+
+/**
  * A list field's resolver hands its rows here: with a session open and a
  * plan for the field, the rows are answered as text and an empty list goes to
  * graphql-jit; otherwise (no session, graphql-js, a selection or a value the
@@ -372,6 +510,11 @@ export function leafList<T>(rows: T[] | (() => T[]), ctx: unknown, info: GraphQL
   const plan = planOf(info);
   if (!plan) return all();
   let text = keep ? keptText(keep, plan, info.schema) : null;
+  if (!text && keep?.rows && Array.isArray(keep.list) && coveredBy(plan, keep.rows.reads)) {
+    text = chunkedText(plan, { ...keep, rows: keep.rows }, keep.list, info.schema, ctx);
+    // When null, answered below as without kept rows (text from the rows, or graphql-jit).
+    if (text) keepText(keep, plan, info.schema, text);
+  }
   if (!text) {
     const list = all();
     text = listText(plan, list, ctx);

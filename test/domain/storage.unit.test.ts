@@ -168,6 +168,8 @@ describe('incremental ledger = from-scratch report', () => {
     const ledger = new StorageLedger(by);
     let live: StorageImage[] = [];
     const known: KnownLayer[] = [];
+    let prev: StorageFigures | null = null;
+    let prevCopy: StorageFigures | null = null;
     for (let step = 0; step < 400; step++) {
       const id = `img${Math.floor(next() * 30)}`;
       if (live.some((i) => i.imageId === id)) {
@@ -181,7 +183,26 @@ describe('incremental ledger = from-scratch report', () => {
         live.push(img);
         known.push(...img.layers);
       }
-      expect(ledger.report()).toEqual(storageReport(by, live, known));
+      const now = ledger.report();
+      expect(now).toEqual(storageReport(by, live, known));
+      if (prev) {
+        // Across one change, a row is the previous list's object exactly when its figures did not change...
+        const images = new Map(prev.images.map((i) => [i.imageId, i]));
+        for (const i of now.images) {
+          const was = images.get(i.imageId);
+          expect(was === i).toBe(was?.size === i.size && was.sharedSize === i.sharedSize);
+        }
+        const layers = new Map([...prev.layers, ...prev.reclaimable].map((l) => [l.key, l]));
+        for (const l of [...now.layers, ...now.reclaimable]) {
+          const was = layers.get(l.key);
+          expect(was === l).toBe(was?.size === l.size && was.diffId === l.diffId && was.imageCount === l.imageCount);
+        }
+        // ...and the previous lists were not changed in place (readers keep text per row object).
+        expect(prev).toEqual(prevCopy);
+        expect(now.images).not.toBe(prev.images);
+      }
+      prev = now;
+      prevCopy = structuredClone(now);
     }
   });
 });

@@ -26,12 +26,13 @@ interface Figures { imageId: string; size: number; sharedSize: number }
 interface Model { position: number; tags: Map<string, string[]> }
 
 /** A ledger-like source: kept arrays of figures (a new array on a change) and a model whose tags move with its position. */
-function world(n: number) {
+function world(n: number, opts: { reads?: boolean } = {}) {
   const model: Model = { position: 1, tags: new Map() };
   let images: Figures[] = Array.from({ length: n }, (_, i) => ({ imageId: `sha256:${i}"é`, size: 1000 + i, sharedSize: i }));
   let layers = Array.from({ length: 2 * n }, (_, i) => ({ key: `k${String(i).padStart(5, '0')}`, diffId: `d${i}\n`, size: i * 7, imageCount: i % 4 }));
   images.forEach((f, i) => model.tags.set(f.imageId, i % 3 ? [`r${i}:1`] : []));
   let made = 0;
+  const slots = { images: {}, layers: {} };
   return {
     model,
     made: () => made,
@@ -44,24 +45,38 @@ function world(n: number) {
       layers = [...layers, { key: 'z-new', diffId: 'dz', size: 5, imageCount: 1 }];
       model.position++;
     },
-    rows: {
-      images: () => images.map((f) => {
-        made++;
-        return { get image() { return { imageId: f.imageId }; }, get size() { return f.size; }, get sharedSize() { return f.sharedSize; },
-          get uniqueSize() { return f.size - f.sharedSize; } };
-      }),
-      layers: () => layers.map((l) => {
-        made++;
-        return { ...l };
-      }),
+    /** As the ledger does on a change: a new array, and a new object for the one row whose figures changed. */
+    setImageCount(i: number, imageCount: number) {
+      layers = layers.map((l, j) => (j === i ? { ...l, imageCount } : l));
+      model.position++;
     },
-    kept: { images: (): KeptList => ({ list: images, model }), layers: (): KeptList => ({ list: layers, model }) },
+    insertLayer(at: number) {
+      layers = [...layers.slice(0, at), { key: `k${String(at - 1).padStart(5, '0')}-in`, diffId: 'in', size: 1, imageCount: 1 }, ...layers.slice(at)];
+      model.position++;
+    },
+    rows: { images: () => images.map(imageRow), layers: () => layers.map(layerRow) },
+    kept: {
+      images: (): KeptList => ({ list: images, model, rows: { slot: slots.images, row: (f) => imageRow(f as Figures),
+        // What Image's fields read: the tags array of the image (moveTag sets a new one).
+        ...(opts.reads ? { reads: { fields: IMAGE_FIELDS, of: (f: unknown) => [model.tags.get((f as Figures).imageId)] } } : {}) } }),
+      layers: (): KeptList => ({ list: layers, model, rows: { slot: slots.layers, row: (l) => layerRow(l as typeof layers[number]) } }),
+    },
   };
+  function imageRow(f: Figures) {
+    made++;
+    return { get image() { return { imageId: f.imageId }; }, get size() { return f.size; }, get sharedSize() { return f.sharedSize; },
+      get uniqueSize() { return f.size - f.sharedSize; } };
+  }
+  function layerRow(l: typeof layers[number]) {
+    made++;
+    return { ...l };
+  }
 }
 
 type World = ReturnType<typeof world>;
+const IMAGE_FIELDS: ReadonlySet<string> = new Set(['ImageStorage.image', 'Image.imageId', 'Image.repoTags']);
 
-function schemaFor(w: World, opts: { keep?: boolean; tagSuffix?: string } = {}): GraphQLSchema {
+function schemaFor(w: World, opts: { keep?: boolean; tagSuffix?: string; keySuffix?: string } = {}): GraphQLSchema {
   const schema = buildSchema(SDL);
   (schema.getType('Bytes') as any).serialize = Bytes.serialize;
   const set = (type: string, fields: Record<string, (...a: any[]) => unknown>) => {
@@ -75,6 +90,7 @@ function schemaFor(w: World, opts: { keep?: boolean; tagSuffix?: string } = {}):
     images: (_r, _a, ctx, info) => leafList(w.rows.images, ctx, info, keep ? w.kept.images() : undefined),
     layers: (_r, _a, ctx, info) => leafList(w.rows.layers, ctx, info, keep ? w.kept.layers() : undefined),
   });
+  if (opts.keySuffix) set('LayerUsage', { key: (l) => l.key + opts.keySuffix });
   set('Image', {
     imageId: (o) => o.imageId,
     repoTags: (o) => (w.model.tags.get(o.imageId) ?? []).map((t) => t + (opts.tagSuffix ?? '')),
@@ -181,6 +197,78 @@ describe('kept list text', () => {
     expect(ra.body).toBe(ra.expected);
     expect(rb.body).toBe(rb.expected);
     expect(rb.body).not.toBe(ra.body);
+  });
+
+  it('after a change, a row-only list makes only the rows it has not answered: new ones and the chunk of one whose figures changed', async () => {
+    const w = world(3000);
+    const schema = schemaFor(w);
+    await answer(schema, ROW_ONLY);
+    w.addImage();
+    let before = w.made();
+    let r = await answer(schema, ROW_ONLY);
+    expect(r.body).toBe(r.expected);
+    // graphql-js made all 3001 + 6001 rows; ours the new image and the new layer only.
+    expect(w.made()).toBe(before + 9002 + 2);
+    // A row's figures change (a new object with the same key): its text is made again, not the old one's answered.
+    w.setImageCount(7, 42);
+    before = w.made();
+    r = await answer(schema, ROW_ONLY);
+    expect(r.body).toBe(r.expected);
+    expect(r.body).toContain('"key":"k00007","diffId":"d7\\n","size":49,"imageCount":42}');
+    // Ours made the chunk holding it again (about 24 kB of text: a few hundred rows here), not the list.
+    expect(w.made() - before - 9002).toBeGreaterThanOrEqual(1);
+    expect(w.made() - before - 9002).toBeLessThanOrEqual(1024);
+    // A row added in the middle breaks the chunk it falls in, not every chunk after it.
+    w.insertLayer(2500);
+    before = w.made();
+    r = await answer(schema, ROW_ONLY);
+    expect(r.body).toBe(r.expected);
+    expect(r.body).toContain('{"key":"k02499-in","diffId":"in","size":1,"imageCount":1},{"key":"k02500"');
+    expect(w.made() - before - 9003).toBeLessThanOrEqual(2 * 1024);
+  });
+
+  it('rows read through the model (repoTags) are made again after a change; another selection or schema gets its own row text', async () => {
+    const w = world(200);
+    const a = schemaFor(w);
+    const b = schemaFor(w, { keySuffix: '-b' });
+    await answer(a, WITH_TAGS);
+    await answer(a, LAYERS);
+    w.addImage();
+    let before = w.made();
+    const tags = await answer(a, WITH_TAGS);
+    expect(tags.body).toBe(tags.expected);
+    expect(w.made()).toBe(before + 2 * 201);
+    // Schema b's key differs: none of a's row text is b's.
+    before = w.made();
+    const rb = await answer(b, LAYERS);
+    expect(rb.body).toBe(rb.expected);
+    expect(rb.body).toContain('-b"');
+    expect(w.made()).toBe(before + 2 * 401);
+    w.setImageCount(3, 9);
+    // Another selection of the same fields in another order: its own text.
+    for (const source of ['{ storage { layers { imageCount size key diffId } } }', LAYERS]) {
+      const r = await answer(a, source);
+      expect(r.body).toBe(r.expected);
+    }
+  });
+
+  it('with RowReads, a row reading the model is made again only when what it reads is another object', async () => {
+    const w = world(3000, { reads: true });
+    const schema = schemaFor(w);
+    await answer(schema, WITH_TAGS);
+    w.moveTag(1000, 'moved:chunk');
+    let before = w.made();
+    let r = await answer(schema, WITH_TAGS);
+    expect(r.body).toBe(r.expected);
+    expect(r.body).toContain('"repoTags":["moved:chunk"]');
+    // graphql-js made 3000; ours the chunk holding image 1000 (a few hundred rows).
+    expect(w.made() - before - 3000).toBeGreaterThanOrEqual(1);
+    expect(w.made() - before - 3000).toBeLessThanOrEqual(1024);
+    before = w.made();
+    w.addImage();
+    r = await answer(schema, WITH_TAGS);
+    expect(r.body).toBe(r.expected);
+    expect(w.made() - before - 3001).toBeLessThanOrEqual(1024);
   });
 
   it('without a KeptList the rows are made for every answer', async () => {

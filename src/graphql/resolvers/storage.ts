@@ -40,10 +40,36 @@ class ImageStorageRow {
   get uniqueSize() { return this.f.uniqueSize; }
 }
 
+/**
+ * What an image row's Image fields read (leafLists.ts's RowReads): Image.id,
+ * imageId, created, architecture and os read the image's record, whose fields
+ * are never reassigned (a record replaced is another object); repoTags reads
+ * `repoTagsView`, whose arrays are made anew when any tag moves and never
+ * changed after (image.ts, readModel.ts).
+ */
+const IMAGE_READS: ReadonlySet<string> = new Set([
+  'ImageStorage.image', 'Image.id', 'Image.imageId', 'Image.repoTags', 'Image.created', 'Image.architecture', 'Image.os',
+]);
+
+/** Per ledger, the objects naming its lists across their arrays (leafLists.ts's per-row text). */
+const slotsOf = new WeakMap<object, { images: object; layers: object; reclaimable: object }>();
+function listSlots(ledger: object) {
+  let s = slotsOf.get(ledger);
+  if (!s) slotsOf.set(ledger, s = { images: {}, layers: {}, reclaimable: {} });
+  return s;
+}
+
 export function storageReportOf(model: ReadModel, by: ShareKey, figures?: StorageFigures) {
   const ledger = model.ledger(by);
   const usage = (u: LayerUsage) => new LayerUsageRow(u, model);
   const imageStorage = (f: ImageStorageFigures) => new ImageStorageRow(f, model);
+  const imageReads = {
+    fields: IMAGE_READS,
+    of: (f: unknown) => {
+      const id = (f as ImageStorageFigures).imageId;
+      return [model.images.get(id), model.repoTagsView(id)];
+    },
+  };
   // The ledger's lists are built once per change and kept; a page maps only its own rows.
   const rows = {
     images: () => figures?.images ?? ledger.imageList(),
@@ -57,10 +83,14 @@ export function storageReportOf(model: ReadModel, by: ShareKey, figures?: Storag
     reclaimableLayers: () => rows.reclaimable().map(usage),
     pages: { rows, imageStorage, usage },
     // The ledger's own lists (not an as-of or DOCKER figure's, made per request) may keep their text (leafLists.ts).
+    // Their rows are kept across a change when unchanged (storageLedger.ts): a row-only selection serializes only new rows.
     kept: figures ? null : {
-      images: () => ({ list: ledger.imageList(), model }),
-      layers: () => ({ list: ledger.layerList(), model }),
-      reclaimable: () => ({ list: ledger.reclaimableList(), model }),
+      images: () => ({ list: ledger.imageList(), model,
+        rows: { slot: listSlots(ledger).images, row: (f: unknown) => imageStorage(f as ImageStorageFigures), reads: imageReads } }),
+      layers: () => ({ list: ledger.layerList(), model,
+        rows: { slot: listSlots(ledger).layers, row: (u: unknown) => usage(u as LayerUsage) } }),
+      reclaimable: () => ({ list: ledger.reclaimableList(), model,
+        rows: { slot: listSlots(ledger).reclaimable, row: (u: unknown) => usage(u as LayerUsage) } }),
     },
   };
 }
