@@ -18,8 +18,9 @@
  * compiled executor's answer, and hands the rows back to it otherwise:
  * - selections of fields, inline fragments and named fragments on the row's
  *   own object type, merged by response key as graphql-js's collectFields
- *   does; no directive, no argument; leaves, lists of leaves, and objects
- *   (not lists of them) below; every field in LEAF_LIST_FIELDS;
+ *   does; no directive, no argument given (a field's defaults are passed as
+ *   graphql-js passes them); leaves, lists of leaves, objects and lists of
+ *   objects below; every field in LEAF_LIST_FIELDS;
  * - at run time every value must come back synchronously, without a throw,
  *   non-null where the schema says so, an array where it says list, and
  *   serialize to a non-null value: the first that does not abandons the text
@@ -45,7 +46,7 @@
  * report after a commit then serializes the few chunks holding a changed row.
  */
 import {
-  getNullableType, isLeafType, isListType, isNonNullType, isObjectType, Kind,
+  getArgumentValues, getNullableType, isLeafType, isListType, isNonNullType, isObjectType, Kind,
   type FieldNode, type FragmentDefinitionNode, type GraphQLField, type GraphQLLeafType, type GraphQLObjectType,
   type GraphQLOutputType, type GraphQLResolveInfo, type GraphQLSchema, type SelectionSetNode,
 } from 'graphql';
@@ -53,13 +54,26 @@ import { JsonListText, PIECE_CHARS } from './responseBody';
 
 /**
  * Fields the text path may answer. Each one's resolver was read: it is
- * synchronous, reads no argument and no `info`, and has no side effect (it
- * may run twice when the text is abandoned). Add a field only after reading its resolver.
+ * synchronous, reads no `info`, and has no side effect (it may run twice when
+ * the text is abandoned); a field with arguments reads only its defaults here
+ * (a query giving an argument is handed back), and a resolver that answers
+ * those with a promise (a loader) abandons the text at run time. Add a field
+ * only after reading its resolver.
+ * The dashboard's page (issue 19 item 5): ImageEdge's are the default
+ * property reads (the edge's cursor a getter encoding its index), Image.layers
+ * maps the record's layers to ImageLayerObj (getters; ImageLayer.size is
+ * CONTENT's `l.size` by default), Image.size/sharedSize/uniqueSize under
+ * their default CONTENT are numbers from the record and the read model's
+ * CHAIN_ID ledger (resolvers/sizes.ts), a promise only under DOCKER.
  */
 export const LEAF_LIST_FIELDS: ReadonlySet<string> = new Set([
   'ImageStorage.image', 'ImageStorage.size', 'ImageStorage.sharedSize', 'ImageStorage.uniqueSize',
   'LayerUsage.key', 'LayerUsage.diffId', 'LayerUsage.size', 'LayerUsage.imageCount',
   'Image.id', 'Image.imageId', 'Image.repoTags', 'Image.created', 'Image.architecture', 'Image.os',
+  'ImageEdge.cursor', 'ImageEdge.node',
+  'Image.size', 'Image.sharedSize', 'Image.uniqueSize', 'Image.layers',
+  'ImageLayer.index', 'ImageLayer.diffId', 'ImageLayer.chainId', 'ImageLayer.digest', 'ImageLayer.mediaType',
+  'ImageLayer.size', 'ImageLayer.createdBy',
 ]);
 
 /**
@@ -67,8 +81,9 @@ export const LEAF_LIST_FIELDS: ReadonlySet<string> = new Set([
  * figures, read through): a list's text of these only is a function of its
  * rows. Every other field (the row's `image`, and what is read below it) reads
  * the read model, so such text is answered again only at the same log position.
- * The resolvers of every listed field read no context either: kept text is
- * answered to any request.
+ * The resolvers of every listed field read no context either (Image's and
+ * ImageLayer's sizes only under DOCKER, a promise, which abandons the text):
+ * kept text is answered to any request.
  */
 const ROW_FIELDS: ReadonlySet<string> = new Set([
   'ImageStorage.size', 'ImageStorage.sharedSize', 'ImageStorage.uniqueSize',
@@ -81,7 +96,26 @@ type PlanField =
   | { kind: 'typename'; key: string; name: string }
   | { kind: 'leaf'; key: string; name: string; resolve: Resolve; type: GraphQLLeafType; nonNull: boolean;
       list: null | { itemNonNull: boolean } }
-  | { kind: 'object'; key: string; name: string; type: string; resolve: Resolve; nonNull: boolean; fields: PlanField[] };
+  | { kind: 'object'; key: string; name: string; type: string; resolve: Resolve; nonNull: boolean; fields: PlanField[]; row: Row;
+      list: null | { itemNonNull: boolean } };
+
+/**
+ * A selection's row builder: a row's values are put in `values`, in the
+ * fields' order, and `build` makes the object from them as an object literal
+ * of the response keys in that order (compiled once per selection, as
+ * graphql-jit compiles its own): every row of a selection then has one shape,
+ * where assigning keys one by one went through V8's megamorphic keyed stores
+ * (4 % of a dashboard request's instructions with the edges as text).
+ * `values` is reused: a row's are read into its object before the next row's.
+ */
+interface Row { fields: PlanField[]; values: unknown[]; build: (values: unknown[]) => Record<string, unknown> }
+
+function rowOf(fields: PlanField[]): Row {
+  // JSON strings are JavaScript string literals; "__proto__" never gets here (planFields).
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const build = new Function('v', `return { ${fields.map((f, i) => `${JSON.stringify(f.key)}: v[${i}]`).join(', ')} };`);
+  return { fields, values: new Array<unknown>(fields.length).fill(null), build: build as Row['build'] };
+}
 
 /** The fields as answered: response key, field name, nested selection (JSON strings: no key can break the form). */
 const signatureOf = (fields: readonly PlanField[]): string => fields.map((f) => {
@@ -95,7 +129,9 @@ const signatureOf = (fields: readonly PlanField[]): string => fields.map((f) => 
  * order), the same for two documents that select the same; `rowOnly`: every
  * field is in ROW_FIELDS (or __typename).
  */
-interface RowPlan { itemNonNull: boolean; fields: PlanField[]; signature: string; rowOnly: boolean; reads: readonly string[] }
+interface RowPlan {
+  itemNonNull: boolean; fields: PlanField[]; row: Row; signature: string; rowOnly: boolean; reads: readonly string[];
+}
 
 /** Every field the plan reads, as `Type.field` (nested ones included; __typename reads nothing). */
 function readsOf(type: string, fields: readonly PlanField[], out: string[] = []): string[] {
@@ -126,7 +162,7 @@ function planOf(info: GraphQLResolveInfo): RowPlan | null {
       ? planFields(rowType, [node.selectionSet], info.fragments, info) : null;
     if (fields) {
       const type = (rowType as GraphQLObjectType).name;
-      plan = { itemNonNull: isNonNullType(item), fields, signature: `${String(item)}{${signatureOf(fields)}}`,
+      plan = { itemNonNull: isNonNullType(item), fields, row: rowOf(fields), signature: `${String(item)}{${signatureOf(fields)}}`,
         rowOnly: fields.every((f) => f.kind === 'typename' || (f.kind === 'leaf' && ROW_FIELDS.has(`${type}.${f.name}`))),
         reads: readsOf(type, fields) };
     }
@@ -179,7 +215,7 @@ function planFields(type: GraphQLObjectType, sets: readonly SelectionSetNode[], 
       continue;
     }
     const def = type.getFields()[name];
-    if (!def || def.args.length || !LEAF_LIST_FIELDS.has(`${type.name}.${name}`)) return null;
+    if (!def || !LEAF_LIST_FIELDS.has(`${type.name}.${name}`)) return null;
     const resolve = resolverOf(def, type, nodes, info);
     const nonNull = isNonNullType(def.type);
     const t = getNullableType(def.type);
@@ -187,13 +223,21 @@ function planFields(type: GraphQLObjectType, sets: readonly SelectionSetNode[], 
       fields.push({ kind: 'leaf', key, name, resolve, type: t, nonNull, list: null });
     } else if (isListType(t)) {
       const item = t.ofType as GraphQLOutputType;
-      const leaf = getNullableType(item);
-      if (!isLeafType(leaf)) return null;
-      fields.push({ kind: 'leaf', key, name, resolve, type: leaf, nonNull, list: { itemNonNull: isNonNullType(item) } });
+      const inner = getNullableType(item);
+      const list = { itemNonNull: isNonNullType(item) };
+      if (isLeafType(inner)) {
+        fields.push({ kind: 'leaf', key, name, resolve, type: inner, nonNull, list });
+      } else if (isObjectType(inner)) {
+        const sub = planFields(inner, nodes.map((n) => n.selectionSet!), fragments, info);
+        if (!sub) return null;
+        fields.push({ kind: 'object', key, name, type: inner.name, resolve, nonNull, fields: sub, row: rowOf(sub), list });
+      } else {
+        return null;
+      }
     } else if (isObjectType(t)) {
       const sub = planFields(t, nodes.map((n) => n.selectionSet!), fragments, info);
       if (!sub) return null;
-      fields.push({ kind: 'object', key, name, type: t.name, resolve, nonNull, fields: sub });
+      fields.push({ kind: 'object', key, name, type: t.name, resolve, nonNull, fields: sub, row: rowOf(sub), list: null });
     } else {
       return null;
     }
@@ -201,17 +245,25 @@ function planFields(type: GraphQLObjectType, sets: readonly SelectionSetNode[], 
   return fields;
 }
 
-/** The arguments every listed field gets (it has none; its resolver reads none). */
+/** The arguments of a field without any (its resolver reads none). */
 const NO_ARGS: Readonly<Record<string, never>> = Object.freeze({});
 
-/** The field's resolver (the fields listed read neither arguments nor info), or a plain property read as graphql-jit does. */
+/**
+ * The field's resolver (the fields listed read no info), or a plain property
+ * read as graphql-jit does. No argument is given in the query (planFields), so
+ * the arguments are the field's defaults, as graphql-js's getArgumentValues
+ * makes them (frozen: a resolver writing to them throws and abandons the text).
+ */
 function resolverOf(def: GraphQLField<unknown, unknown>, type: GraphQLObjectType, nodes: FieldNode[], info: GraphQLResolveInfo): Resolve {
   const name = def.name;
   const resolve = def.resolve;
-  if (!resolve) return (parent) => (parent as Record<string, unknown>)[name];
+  // A read compiled per field (one property, its own inline cache), as graphql-jit reads it.
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  if (!resolve) return new Function('p', `return p[${JSON.stringify(name)}];`) as Resolve;
+  const args = def.args.length ? Object.freeze(getArgumentValues(def, nodes[0]!, {})) : NO_ARGS;
   const fieldInfo = { ...info, fieldName: name, fieldNodes: nodes, returnType: def.type, parentType: type, path: undefined } as
     unknown as GraphQLResolveInfo;
-  return (parent, ctx) => resolve(parent, NO_ARGS, ctx, fieldInfo);
+  return (parent, ctx) => resolve(parent, args, ctx, fieldInfo);
 }
 
 const isThenable = (v: unknown) => v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
@@ -239,37 +291,55 @@ function leafValue(type: GraphQLLeafType, v: unknown): unknown {
 }
 
 /** One row's answer object, as graphql-jit would build it. */
-function rowObject(fields: readonly PlanField[], parent: unknown, ctx: unknown): Record<string, unknown> {
-  const o: Record<string, unknown> = {};
-  for (const f of fields) {
+function rowObject(row: Row, parent: unknown, ctx: unknown): Record<string, unknown> {
+  const { fields, values } = row;
+  for (let k = 0; k < fields.length; k++) {
+    const f = fields[k]!;
     if (f.kind === 'typename') {
-      o[f.key] = f.name;
+      values[k] = f.name;
       continue;
     }
     const v = resolved(f, parent, ctx);
     if (v === null || v === undefined) {
       if (f.nonNull) throw ABANDON;
-      o[f.key] = null;
+      values[k] = null;
     } else if (f.kind === 'object') {
-      o[f.key] = rowObject(f.fields, v, ctx);
+      values[k] = f.list ? objectList(f.row, f.list.itemNonNull, v, ctx) : rowObject(f.row, v, ctx);
     } else if (f.list) {
       if (!Array.isArray(v)) throw ABANDON;
-      const items = new Array<unknown>(v.length);
+      // Pushed, as below (listText).
+      const items: unknown[] = [];
       for (let i = 0; i < v.length; i++) {
         const x = v[i] as unknown;
         if (x === null || x === undefined) {
           if (f.list.itemNonNull) throw ABANDON;
-          items[i] = null;
+          items.push(null);
         } else {
-          items[i] = leafValue(f.type, x);
+          items.push(leafValue(f.type, x));
         }
       }
-      o[f.key] = items;
+      values[k] = items;
     } else {
-      o[f.key] = leafValue(f.type, v);
+      values[k] = leafValue(f.type, v);
     }
   }
-  return o;
+  return row.build(values);
+}
+
+/** A list of objects below a row (an image's layers), as graphql-jit would build it. */
+function objectList(row: Row, itemNonNull: boolean, v: unknown, ctx: unknown): unknown[] {
+  if (!Array.isArray(v)) throw ABANDON;
+  const items: unknown[] = [];
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i] as unknown;
+    if (x === null || x === undefined) {
+      if (itemNonNull) throw ABANDON;
+      items.push(null);
+    } else {
+      items.push(rowObject(row, x, ctx));
+    }
+  }
+  return items;
 }
 
 /** The rows as JSON text in batches of about PIECE_CHARS; null when one of them cannot be answered here. */
@@ -279,14 +349,15 @@ function listText(plan: RowPlan, rows: readonly unknown[], ctx: unknown): JsonLi
   try {
     for (let i = 0; i < rows.length;) {
       const n = Math.min(batch, rows.length - i);
-      const objects = new Array<unknown>(n);
+      // Pushed (a packed array): JSON.stringify takes a holey array's slow path, an element lookup each.
+      const objects: unknown[] = [];
       for (let j = 0; j < n; j++) {
         const row = rows[i + j];
         if (row === null || row === undefined) {
           if (plan.itemNonNull) throw ABANDON;
-          objects[j] = null;
+          objects.push(null);
         } else {
-          objects[j] = rowObject(plan.fields, row, ctx);
+          objects.push(rowObject(plan.row, row, ctx));
         }
       }
       const json = JSON.stringify(objects);
@@ -480,7 +551,7 @@ function chunkedText(plan: RowPlan, keep: KeptList & { rows: NonNullable<KeptLis
       for (let m = 0; m < rows.length; m++) {
         const row = keep.rows.row(rows[m]);
         if (row === null || row === undefined) throw ABANDON;
-        objects[m] = rowObject(plan.fields, row, ctx);
+        objects[m] = rowObject(plan.row, row, ctx);
       }
       const text = JSON.stringify(objects);
       chunks.set(rows[0]!, { rows, reads: rowReads, text });

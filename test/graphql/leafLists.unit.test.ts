@@ -18,10 +18,15 @@ import { Bytes } from '../../src/graphql/resolvers/scalars';
 
 const SDL = `
 scalar Bytes
-type Query { storage(kind: String): StorageReport }
+enum SizeAccounting { CONTENT DOCKER }
+type Query { storage(kind: String): StorageReport images: ImageConnection! }
+type ImageConnection { totalCount: Int! edges: [ImageEdge!]! }
+type ImageEdge { cursor: String! node: Image! }
+type ImageLayer { index: Int! diffId: String! digest: String }
 type StorageReport { count: Int! images: [ImageStorage!]! layers: [LayerUsage!]! reclaimableLayers: [LayerUsage]! }
 type ImageStorage { image: Image! size: Bytes! sharedSize: Bytes! uniqueSize: Bytes! }
-type Image { id: ID! imageId: String! repoTags: [String!]! created: String architecture: String os: String manifestDigest: String }
+type Image { id: ID! imageId: String! repoTags: [String!]! created: String architecture: String os: String manifestDigest: String
+  layers: [ImageLayer!]! size(accounting: SizeAccounting = CONTENT): Bytes! }
 type LayerUsage { key: String! diffId: String! size: Bytes! imageCount: Int! layer: Layer }
 type Layer { diffId: String! }
 `;
@@ -37,14 +42,17 @@ function rng(seed: number) {
 
 const ALPHABET = ['a', 'Z', '0', ':', '/', '"', '\\', '\n', '\t', '\u0000', '\u001f', '\u007f', 'é', '€', '😀', '\ud800', '\udfff', '\u2028', '</'];
 
-interface Data { images: any[]; layers: any[]; reclaimable: any[] }
+interface Data { images: any[]; layers: any[]; reclaimable: any[]; edges: any[] }
 
 function dataOf(seed: number, n: number, fault?: string): Data {
   const r = rng(seed);
   const text = (len: number) => Array.from({ length: len }, () => ALPHABET[Math.floor(r() * ALPHABET.length)]).join('');
   const images = Array.from({ length: n }, (_, i) => {
     const rec = { imageId: `sha256:${i}${text(8)}`, tags: Array.from({ length: Math.floor(r() * 3) }, () => text(6)),
-      created: r() < 0.3 ? null : text(5), architecture: r() < 0.5 ? 'amd64' : undefined, os: text(3) };
+      created: r() < 0.3 ? null : text(5), architecture: r() < 0.5 ? 'amd64' : undefined, os: text(3),
+      layers: Array.from({ length: Math.floor(r() * 4) }, (_, index) => ({ index, diffId: text(7), digest: r() < 0.3 ? null : text(4) })),
+      size: Math.floor(r() * 2 ** 40) };
+    if (fault === 'nulllayer' && i === n - 3) (rec.layers as unknown[]).push(null);
     const size = Math.floor(r() * 2 ** 40);
     const shared = Math.floor(r() * size);
     // Rows expose their figures through getters, as the report's rows do.
@@ -59,7 +67,9 @@ function dataOf(seed: number, n: number, fault?: string): Data {
     imageCount: fault === 'int' && i === 3 ? 2 ** 31 : Math.floor(r() * 100), layer: r() < 0.5 ? { diffId: text(3) } : null });
   const layers = Array.from({ length: n * 2 }, (_, i) => layer(i));
   const reclaimable = Array.from({ length: n }, (_, i) => (i % 7 === 3 ? null : layer(i)));
-  return { images, layers, reclaimable };
+  // A page's edges as the connection's: the cursor a getter, the node the image object.
+  const edges = images.map((row, i) => ({ get cursor() { return `c${i}`; }, node: row.image }));
+  return { images, layers, reclaimable, edges };
 }
 
 function schemaFor(data: Data, fault?: string): GraphQLSchema {
@@ -71,7 +81,8 @@ function schemaFor(data: Data, fault?: string): GraphQLSchema {
     if (!isObjectType(t)) throw new Error(type);
     for (const [k, f] of Object.entries(fields)) t.getFields()[k]!.resolve = f;
   };
-  set('Query', { storage: () => ({ count: data.images.length }) });
+  set('Query', { storage: () => ({ count: data.images.length }), images: () => ({ totalCount: data.edges.length, edges: data.edges }) });
+  set('ImageConnection', { edges: (c, _a, ctx, info) => leafList(c.edges, ctx, info) });
   set('StorageReport', {
     images: (_r, _a, ctx, info) => leafList(data.images, ctx, info),
     layers: (_r, _a, ctx, info) => leafList(data.layers, ctx, info),
@@ -89,6 +100,12 @@ function schemaFor(data: Data, fault?: string): GraphQLSchema {
       return o.rec.os;
     },
     manifestDigest: () => 'sha256:m',
+    layers: (o) => o.rec.layers,
+    // The text path passes the field's defaults as graphql-js does: any other arguments would answer differently.
+    size: (o, args) => {
+      if (fault === 'sizepromise' && o.rec.imageId.startsWith('sha256:7')) return Promise.resolve(o.rec.size);
+      return args.accounting === 'CONTENT' && Object.keys(args).length === 1 ? o.rec.size : -1;
+    },
   });
   return schema;
 }
@@ -108,6 +125,10 @@ const ANSWERED = [
   `{ storage { images { image { imageId } image { repoTags } size image { imageId os } } } }`,
   `query Q { storage { layers { ... { key } diffId key imageCount } } }`,
   `{ a: storage { layers { key } } b: storage { layers { diffId } images { size } } }`,
+  `{ images { totalCount edges { node { imageId repoTags created size layers { index } } } } }`,
+  `{ images { edges { c: cursor n: node { __typename s: size ...L layers { __typename index digest } layers { diffId } } } } }
+   fragment L on Image { layers { index } id }`,
+  `{ images { edges { ... on ImageEdge { node { layers { i: index ... { d: digest } } } } cursor } } }`,
 ];
 
 /** Documents it hands back to graphql-jit (still byte-identical). */
@@ -117,6 +138,8 @@ const HANDED_BACK = [
   `{ storage { layers { key layer { diffId } } } }`,
   `{ storage { images { image { manifestDigest } } } }`,
   `{ storage { images { ... on ImageStorage @include(if: true) { size } } } }`,
+  `{ images { edges { node { size(accounting: CONTENT) } } } }`,
+  `{ images { edges { node { layers { index } manifestDigest } } } }`,
 ];
 
 async function bothWays(schema: GraphQLSchema, source: string, variables: Record<string, unknown> = {}) {
@@ -191,6 +214,8 @@ describe('lists answered as JSON text', () => {
     ['nulltag', `{ storage { images { image { repoTags } } } }`],
     ['throw', `{ storage { count images { size image { os } } } }`],
     ['promise', `{ storage { images { image { os imageId } } } }`],
+    ['nulllayer', `{ images { edges { node { imageId layers { index } } } } }`],
+    ['sizepromise', `{ images { edges { node { imageId size layers { index } } } } }`],
   ])('a value the text path cannot answer (%s) gets the data and errors it got before (executor without text lists)', async (fault, source) => {
     const data = dataOf(6, 60, fault);
     const schema = schemaFor(data, fault);
@@ -206,7 +231,7 @@ describe('lists answered as JSON text', () => {
     expect(JSON.stringify(ours.data ?? null)).toBe(JSON.stringify(js.data ?? null));
     expect(ours.errors?.[0]?.message).toBe(js.errors?.[0]?.message);
     // A promise is answered (by graphql-jit, which awaits it); the others are errors.
-    if (fault !== 'promise') expect(ours.errors!.length).toBeGreaterThan(0);
+    if (fault !== 'promise' && fault !== 'sizepromise') expect(ours.errors!.length).toBeGreaterThan(0);
     expect(body).toBe(bodyBytes(stringifyResult(before)).toString('utf8'));
   });
 

@@ -1,6 +1,7 @@
 /** The resolver map, by type; everything not listed uses graphql's default property resolver. */
 import {
-  historyStepResolvers, imageLayerResolvers, imageResolvers, mergedFileResolvers, tagResolvers, tagSizePointResolvers,
+  historyStepResolvers, imageConnectionResolvers, imageLayerResolvers, imageResolvers, mergedFileResolvers, tagResolvers,
+  tagSizePointResolvers,
 } from './image';
 import { imageCheckResolvers } from './check';
 import { layerResolvers } from './layer';
@@ -27,6 +28,7 @@ export const resolverMap = {
   BaseDrift: baseDriftResolvers,
   Layer: layerResolvers,
   ImageLayer: imageLayerResolvers,
+  ImageConnection: imageConnectionResolvers,
   HistoryStep: historyStepResolvers,
   Container: containerResolvers,
   Tag: tagResolvers,
