@@ -547,11 +547,12 @@ function chunkedText(plan: RowPlan, keep: KeptList & { rows: NonNullable<KeptLis
         if (reads) for (const x of reads.of(raw)) rowReads.push(x);
         j++;
       } while (j < raws.length && j - i < k.chunkRows && !startsChunk(raws[j]));
-      const objects = new Array<unknown>(rows.length);
+      // Pushed, not pre-sized: a holey array sends JSON.stringify down its slow path.
+      const objects: unknown[] = [];
       for (let m = 0; m < rows.length; m++) {
         const row = keep.rows.row(rows[m]);
         if (row === null || row === undefined) throw ABANDON;
-        objects[m] = rowObject(plan.row, row, ctx);
+        objects.push(rowObject(plan.row, row, ctx));
       }
       const text = JSON.stringify(objects);
       chunks.set(rows[0]!, { rows, reads: rowReads, text });
