@@ -65,12 +65,14 @@ import { JsonListText, PIECE_CHARS } from './responseBody';
  * CONTENT's `l.size` by default), Image.size/sharedSize/uniqueSize under
  * their default CONTENT are numbers from the record and the read model's
  * CHAIN_ID ledger (resolvers/sizes.ts), a promise only under DOCKER.
+ * The storage report's pages: their edges are offsetConnection's, as ImageEdge.
  */
 export const LEAF_LIST_FIELDS: ReadonlySet<string> = new Set([
   'ImageStorage.image', 'ImageStorage.size', 'ImageStorage.sharedSize', 'ImageStorage.uniqueSize',
   'LayerUsage.key', 'LayerUsage.diffId', 'LayerUsage.size', 'LayerUsage.imageCount',
   'Image.id', 'Image.imageId', 'Image.repoTags', 'Image.created', 'Image.architecture', 'Image.os',
   'ImageEdge.cursor', 'ImageEdge.node',
+  'ImageStorageEdge.cursor', 'ImageStorageEdge.node', 'LayerUsageEdge.cursor', 'LayerUsageEdge.node',
   'Image.size', 'Image.sharedSize', 'Image.uniqueSize', 'Image.layers',
   'ImageLayer.index', 'ImageLayer.diffId', 'ImageLayer.chainId', 'ImageLayer.digest', 'ImageLayer.mediaType',
   'ImageLayer.size', 'ImageLayer.createdBy',

@@ -44,10 +44,18 @@ const QUERIES = [
   `{ images(first: 100, asOf: AS_OF) { edges { node { imageId repoTags size sharedSize uniqueSize layers { index } } } } }`,
   `{ images(search: "ll1") { edges { node { imageId size(accounting: CONTENT) } } } }`,
   `{ images { edges { node { imageId manifestDigest parent { imageId } layers { index } } } } }`,
+  // The report's pages (bench/queryBench.ts STORAGE_PAGE): their edges take the same text path.
+  `{ storage(by: CHAIN_ID) { imagesPage(first: 1000) { totalCount pageInfo { hasNextPage endCursor }
+    edges { node { image { imageId repoTags } size sharedSize uniqueSize } } } } }`,
+  `{ storage(by: DIFF_ID) { layersPage(first: 5, after: "${Buffer.from('LayerUsage:1').toString('base64')}") {
+    edges { cursor __typename n: node { ...U } } } imagesPage { edges { node { __typename image { id os } } } }
+    reclaimableLayersPage { edges { node { key size } } } } }
+   fragment U on LayerUsage { key diffId size imageCount }`,
+  `{ storage(by: CHAIN_ID) { layersPage { edges { node { key layer { diffId } } } } } }`,
 ];
 
 /** Those the text path answers (the others are handed back to graphql-jit): the real resolvers of every field asked. */
-const AS_TEXT = [QUERIES[0]!, QUERIES[1]!, QUERIES[2]!, QUERIES[4]!, QUERIES[5]!, QUERIES[6]!];
+const AS_TEXT = [QUERIES[0]!, QUERIES[1]!, QUERIES[2]!, QUERIES[4]!, QUERIES[5]!, QUERIES[6]!, QUERIES[9]!, QUERIES[10]!];
 
 /** Every JsonListText in a result (the lists the text path answered). */
 function texts(v: unknown, out: JsonListText[] = []): JsonListText[] {

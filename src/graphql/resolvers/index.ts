@@ -13,7 +13,7 @@ import type { mutationResolvers as MutationResolvers } from './mutations';
 import { baseChainQueryResolvers, baseChainResolvers, imageBaseChainResolvers } from './baseChains';
 import { imageTimelineResolvers, timelineQueryResolvers } from './timeline';
 import { storageTopResolvers } from './storageTop';
-import { storageReportResolvers } from './storage';
+import { storagePageResolvers, storageReportResolvers } from './storage';
 import { baseDriftResolvers, driftQueryResolvers, imageDriftResolvers } from './drift';
 import { webhookDeliveryResolvers, webhookQueryResolvers, webhookResolvers } from './webhooks';
 
@@ -37,6 +37,7 @@ export const resolverMap = {
   Webhook: webhookResolvers,
   WebhookDelivery: webhookDeliveryResolvers,
   StorageReport: { ...storageReportResolvers, ...storageTopResolvers },
+  ...storagePageResolvers,
 };
 
 let mutations: typeof MutationResolvers | null = null;
