@@ -4,8 +4,8 @@
  * input exits non-zero with a one-line reason and appends nothing.
  */
 import cliProgress from 'cli-progress';
-import { Strata } from '../application/strata';
-import { recordImport, type ImportSummary } from '../application/importImages';
+import type { Strata } from '../application/strata';
+import type { ImportSummary } from '../application/importImages';
 import { readImages, type ImportOptions } from '../importers';
 import { scanRangesInThisThread, whileScanThreadStarts } from '../importers/scanPool';
 import { loadEventStoreModules } from '../eventStore';
@@ -14,8 +14,18 @@ import { cliActor } from './output';
 import { PROGRESS_FORMAT, progressPayload } from './progressLine';
 import { daemonImageName, isDaemonSource, openDaemonImage } from '../engine/source';
 import { keepBlobs, openBlobStore, type IngestSession } from '../blobs';
-import { pullFromRegistry } from '../application/registryPull';
-import { isRegistrySource } from '../registry';
+import { isRegistrySource } from '../registry/reference';
+
+/**
+ * The application's modules (the read model, the projections, the event store's
+ * code, the registry client), required when first used: an archive's scans start
+ * before they load, and the CLI's thread loads them while a worker scans
+ * (bench/RESULTS.md, "Quiet re-run after this session's helpers"). require, not
+ * import(), for the reason main.ts gives.
+ */
+const application = () => require('../application/strata') as typeof import('../application/strata');
+const importing = () => require('../application/importImages') as typeof import('../application/importImages');
+const openApp = (opts: ImportCliOptions): Promise<Strata> => application().Strata.open(opts.db, { blobs: opts.blobs });
 
 export interface ImportCliOptions {
   db?: string; blobs?: string; tag?: string; repo?: string; platform?: string; json?: boolean; maxBytes?: string; maxEntries?: string;
@@ -32,8 +42,9 @@ export function tlsVerifyOption(v: string | undefined): boolean | null {
 
 async function pullCommand(source: string, opts: ImportCliOptions): Promise<void> {
   if (opts.tag || opts.repo || opts.maxBytes || opts.maxEntries) throw badInput('--tag, --repo and the caps apply to archives, not docker://');
-  const app = await Strata.open(opts.db, { blobs: opts.blobs });
+  const app = await openApp(opts);
   try {
+    const { pullFromRegistry } = require('../application/registryPull') as typeof import('../application/registryPull');
     const r = await pullFromRegistry(app, source, {
       platform: opts.platform, allTags: !!opts.allTags, creds: opts.creds, authFile: opts.authfile,
       tlsVerify: tlsVerifyOption(opts.tlsVerify), actor: cliActor(),
@@ -99,7 +110,11 @@ async function importWith(path: string, opts: ImportCliOptions, progress: Return
   // This process does nothing else meanwhile: one layer of an archive file is scanned on this thread.
   scanRangesInThisThread(1);
   whileScanThreadStarts(() => {
-    try { loadEventStoreModules(opts.db); } catch { /* Strata.open below meets it again, and reports it */ }
+    try {
+      loadEventStoreModules(opts.db);
+      application();
+      importing();
+    } catch { /* Strata.open below meets it again, and reports it */ }
   });
   try {
     // docker-daemon:NAME[:TAG]: the Engine's `docker save` stream, read as it arrives.
@@ -115,9 +130,9 @@ async function importWith(path: string, opts: ImportCliOptions, progress: Return
   }
   for (const n of notices) process.stderr.write(`strata: notice: ${n}\n`);
   if (opts.tag && images.length !== 1) throw badInput(`--tag needs an archive with exactly one image; this one has ${images.length}`);
-  const app = await Strata.open(opts.db, { blobs: opts.blobs });
+  const app = await openApp(opts);
   try {
-    return await recordImport(app, images, { actor: cliActor(), extraTags: opts.tag ? [opts.tag] : [] });
+    return await importing().recordImport(app, images, { actor: cliActor(), extraTags: opts.tag ? [opts.tag] : [] });
   } finally {
     await app.close();
   }
