@@ -1,5 +1,7 @@
 /** Relay cursor connections over in-memory lists and log positions. */
+import type { GraphQLResolveInfo } from 'graphql';
 import { badInput } from '../../domain/errors';
+import { leafList } from '../leafLists';
 
 export const MAX_FIRST = 1000;
 
@@ -26,6 +28,12 @@ export interface Connection<T> {
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
   totalCount: number;
 }
+
+/**
+ * A connection's `edges` resolver: the page's edges answered as JSON text when
+ * the executor asks for it and the selection allows (leafLists.ts), else the edges.
+ */
+export const edgesAsText = <T>(c: Connection<T>, _a: unknown, ctx: unknown, info?: GraphQLResolveInfo) => leafList(c.edges, ctx, info);
 
 /**
  * An edge whose cursor is encoded when a query reads it: a page of 1,000 asks

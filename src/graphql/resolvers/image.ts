@@ -8,9 +8,7 @@ import { encodeGlobalId } from '../globalId';
 import { isExportable } from '../../export/plan';
 import type { Ctx, ImageObj } from './context';
 import { imageObj } from './context';
-import { connectionOf, decodeCursor, encodeCursor, offsetConnection, pageSize, type Connection } from './connection';
-import { leafList } from '../leafLists';
-import type { GraphQLResolveInfo } from 'graphql';
+import { connectionOf, decodeCursor, edgesAsText, encodeCursor, offsetConnection, pageSize } from './connection';
 import { eventNode, imageLayer, imageLayerLayer, mergedFile } from './mappers';
 import { readStreamPage } from './events';
 import type { ImageRecord, TagMoveRecord, TagRecord } from '../../projections/records';
@@ -121,14 +119,8 @@ export const imageResolvers = {
   removedAt: (o: ImageObj) => o.rec.removedPosition,
 };
 
-/**
- * ImageConnection.edges: a page's edges, answered as JSON text when the
- * executor asks for it and the selection allows (leafLists.ts): the dashboard
- * asks a page of 100 images with their sizes and layers (issue 19 item 5).
- */
-export const imageConnectionResolvers = {
-  edges: (c: Connection<ImageObj>, _a: unknown, ctx: unknown, info?: GraphQLResolveInfo) => leafList(c.edges, ctx, info),
-};
+/** ImageConnection.edges as text: the dashboard asks a page of 100 images with their sizes and layers (issue 19 item 5). */
+export const imageConnectionResolvers = { edges: edgesAsText };
 
 /** MergedFile.content: read from the blob store for files reached through an image (file, files). */
 export const mergedFileResolvers = {

@@ -5,7 +5,7 @@
  * selects them, so `storage { savedBytes }` never walks 100,000 images.
  */
 import type { ImageStorageFigures, LayerUsage, ShareKey, StorageFigures } from '../../domain/storage';
-import { offsetConnection, type Connection } from './connection';
+import { edgesAsText, offsetConnection } from './connection';
 import type { ReadModel } from '../../projections/readModel';
 import { imageObj, layerObj } from './context';
 import { leafList } from '../leafLists';
@@ -118,6 +118,5 @@ export const storageReportResolvers = {
   reclaimableLayersPage: (r: Report, args: PageArgs) => page(r.pages.rows.reclaimable(), args, 'ReclaimableLayer', r.pages.usage),
 };
 
-/** The pages' edges, answered as JSON text as the whole lists are (leafLists.ts): a page of 1,000 rows is the same work. */
-const pageEdges = <T>(c: Connection<T>, _a: unknown, ctx: unknown, info?: GraphQLResolveInfo) => leafList(c.edges, ctx, info);
-export const storagePageResolvers = { ImageStorageConnection: { edges: pageEdges }, LayerUsageConnection: { edges: pageEdges } };
+/** The pages' edges as text, as the whole lists are: a page of 1,000 rows is the same work. */
+export const storagePageResolvers = { ImageStorageConnection: { edges: edgesAsText }, LayerUsageConnection: { edges: edgesAsText } };
