@@ -305,32 +305,19 @@ function rowObject(row: Row, parent: unknown, ctx: unknown): Record<string, unkn
     if (v === null || v === undefined) {
       if (f.nonNull) throw ABANDON;
       values[k] = null;
-    } else if (f.kind === 'object') {
-      values[k] = f.list ? objectList(f.row, f.list.itemNonNull, v, ctx) : rowObject(f.row, v, ctx);
     } else if (f.list) {
-      if (!Array.isArray(v)) throw ABANDON;
-      // Pushed, as below (listText).
-      const items: unknown[] = [];
-      for (let i = 0; i < v.length; i++) {
-        const x = v[i] as unknown;
-        if (x === null || x === undefined) {
-          if (f.list.itemNonNull) throw ABANDON;
-          items.push(null);
-        } else {
-          items.push(leafValue(f.type, x));
-        }
-      }
-      values[k] = items;
+      values[k] = listItems(f, f.list.itemNonNull, v, ctx);
     } else {
-      values[k] = leafValue(f.type, v);
+      values[k] = f.kind === 'object' ? rowObject(f.row, v, ctx) : leafValue(f.type, v);
     }
   }
   return row.build(values);
 }
 
-/** A list of objects below a row (an image's layers), as graphql-jit would build it. */
-function objectList(row: Row, itemNonNull: boolean, v: unknown, ctx: unknown): unknown[] {
+/** A list below a row (an image's repo tags, its layers), as graphql-jit would build it. */
+function listItems(f: Exclude<PlanField, { kind: 'typename' }>, itemNonNull: boolean, v: unknown, ctx: unknown): unknown[] {
   if (!Array.isArray(v)) throw ABANDON;
+  // Pushed, as below (listText).
   const items: unknown[] = [];
   for (let i = 0; i < v.length; i++) {
     const x = v[i] as unknown;
@@ -338,7 +325,7 @@ function objectList(row: Row, itemNonNull: boolean, v: unknown, ctx: unknown): u
       if (itemNonNull) throw ABANDON;
       items.push(null);
     } else {
-      items.push(rowObject(row, x, ctx));
+      items.push(f.kind === 'object' ? rowObject(f.row, x, ctx) : leafValue(f.type, x));
     }
   }
   return items;
@@ -527,7 +514,6 @@ function chunkedText(plan: RowPlan, keep: KeptList & { rows: NonNullable<KeptLis
   const { chunks } = kept;
   const reads = plan.rowOnly ? undefined : keep.rows.reads;
   const batches: string[] = [];
-  const k = kept;
   // A row that starts a kept chunk of a good size ends the chunk being made (a small one is made again, into this one).
   const startsChunk = (raw: unknown) => (chunks.get(raw as object)?.text.length ?? 0) >= CHUNK_CHARS / 2;
   try {
@@ -548,7 +534,7 @@ function chunkedText(plan: RowPlan, keep: KeptList & { rows: NonNullable<KeptLis
         rows.push(raw);
         if (reads) for (const x of reads.of(raw)) rowReads.push(x);
         j++;
-      } while (j < raws.length && j - i < k.chunkRows && !startsChunk(raws[j]));
+      } while (j < raws.length && j - i < kept.chunkRows && !startsChunk(raws[j]));
       // Pushed, not pre-sized: a holey array sends JSON.stringify down its slow path.
       const objects: unknown[] = [];
       for (let m = 0; m < rows.length; m++) {
@@ -560,7 +546,7 @@ function chunkedText(plan: RowPlan, keep: KeptList & { rows: NonNullable<KeptLis
       chunks.set(rows[0]!, { rows, reads: rowReads, text });
       batches.push(text);
       // Rows per chunk from this list's row length (a chunk of a few rows says little about it).
-      if (rows.length >= 16) k.chunkRows = Math.min(MAX_CHUNK_ROWS, Math.max(16, Math.floor(CHUNK_CHARS * rows.length / text.length)));
+      if (rows.length >= 16) kept.chunkRows = Math.min(MAX_CHUNK_ROWS, Math.max(16, Math.floor(CHUNK_CHARS * rows.length / text.length)));
       i = j;
     }
   } catch (e) {
