@@ -13,6 +13,7 @@
  * registry-backed one can implement the same port.
  */
 import type { Readable } from 'node:stream';
+import { DomainError } from '../domain/errors';
 
 export interface BlobInfo { digest: string; size: number }
 
@@ -44,6 +45,17 @@ export interface BlobCopyTarget {
   publish(digest: string, size: number): Promise<BlobInfo>;
   /** Removes the file (idempotent). */
   abort(): Promise<void>;
+}
+
+/**
+ * A write failure (the disk filling, permissions) as one line naming the store: it ends the import
+ * (`global`), and the caller aborts, so nothing is published. A DomainError is passed on as it is.
+ */
+export function blobStoreWriteError(location: string, e: unknown): DomainError {
+  if (e instanceof DomainError) return e;
+  const err = e as NodeJS.ErrnoException;
+  const why = err.code === 'ENOSPC' ? 'no space left on device' : err.code === 'EDQUOT' ? 'disk quota exceeded' : err.message;
+  return new DomainError('INTERNAL_SERVER_ERROR', `cannot write to the blob store ${location}: ${why}`, { global: true });
 }
 
 /** A unit of writing (one import, one commit): its blobs are protected from gc until it closes. */

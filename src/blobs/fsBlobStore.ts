@@ -24,7 +24,7 @@ import path from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { DomainError } from '../domain/errors';
 import {
-  BlobDamagedError, digestHex, writeThrough, OCI_LAYOUT_VERSION,
+  BlobDamagedError, blobStoreWriteError, digestHex, writeThrough, OCI_LAYOUT_VERSION,
   type BlobCopyTarget, type BlobInfo, type BlobStore, type BlobWriter, type Expected, type IngestSession,
 } from './blobStore';
 import { sha256Digest } from '../support/sha256';
@@ -286,14 +286,6 @@ export class FsBlobStore implements BlobStore {
   }
 }
 
-/** A write failure (the disk filling, permissions) as one line naming the store; the caller aborts, nothing is published. */
-function storeError(location: string, e: unknown): Error {
-  if (e instanceof DomainError) return e;
-  const err = e as NodeJS.ErrnoException;
-  const why = err.code === 'ENOSPC' ? 'no space left on device' : err.code === 'EDQUOT' ? 'disk quota exceeded' : err.message;
-  return new DomainError('INTERNAL_SERVER_ERROR', `cannot write to the blob store ${location}: ${why}`, { global: true });
-}
-
 /** A temp file another thread writes (BlobCopyTarget); published as a writer's commit publishes its own. */
 class FsBlobCopy implements BlobCopyTarget {
   private done = false;
@@ -310,7 +302,7 @@ class FsBlobCopy implements BlobCopyTarget {
       await this.store.publish(this.path, digest);
     } catch (e) {
       await this.abort();
-      throw storeError(this.store.location, e);
+      throw blobStoreWriteError(this.store.location, e);
     }
     this.done = true;
     return { digest, size };
@@ -335,7 +327,7 @@ class FsBlobWriter implements BlobWriter {
     try { this.fh = await fs.open(this.temp, 'wx'); } catch (e) { throw this.storeError(e); }
   }
 
-  private storeError(e: unknown): Error { return storeError(this.store.location, e); }
+  private storeError(e: unknown): Error { return blobStoreWriteError(this.store.location, e); }
 
   /** Chunks are gathered into ~1 MiB writes: one syscall per tar-stream chunk costs more than the copy. */
   private pending: Uint8Array[] = [];

@@ -18,6 +18,7 @@ import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { DomainError, invalidArchive } from '../domain/errors';
 import { asArchiveError } from './archiveError';
+import { blobStoreWriteError } from '../blobs/blobStore';
 import { LayerScanner, type LayerScan } from './layerScan';
 import type { Budget } from './limits';
 
@@ -37,13 +38,8 @@ export interface RangeResult { digest: string; size: number; scan: LayerScan | n
 
 const isGlobal = (e: unknown): boolean => e instanceof DomainError && !!e.details?.['global'];
 
-/** A write failure as the blob store's writer reports it (fsBlobStore.ts): one line naming the store; it ends the import. */
-function storeError(copy: BlobCopy, e: unknown): DomainError {
-  if (e instanceof DomainError) return e;
-  const err = e as NodeJS.ErrnoException;
-  const why = err.code === 'ENOSPC' ? 'no space left on device' : err.code === 'EDQUOT' ? 'disk quota exceeded' : err.message;
-  return new DomainError('INTERNAL_SERVER_ERROR', `cannot write to the blob store ${copy.location}: ${why}`, { global: true });
-}
+/** A write failure as the blob store's writer reports it: one line naming the store; it ends the import. */
+const storeError = (copy: BlobCopy, e: unknown): DomainError => blobStoreWriteError(copy.location, e);
 
 export class RangeScan {
   private readonly scanner: LayerScanner;
