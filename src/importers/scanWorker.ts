@@ -42,6 +42,13 @@ function fail(id: number, s: Scan, e: unknown): void {
   send({ type: 'failed', id, error: errorOf(asArchiveError(e, s.what)) });
 }
 
+/** A scan's LayerScan posted with its entry list handed over, not cloned (a clone copies the buffer). */
+function postScan(m: FromScanner & { scan: LayerScan | null }): void {
+  const body = m.scan?.entriesBody ? new Uint8Array(m.scan.entriesBody) : null;
+  const sent = body ? { ...m, scan: { ...m.scan!, entriesBody: body as Buffer } } : m;
+  port!.postMessage(sent, body ? [body.buffer] : []);
+}
+
 async function finish(id: number, s: Scan): Promise<void> {
   try {
     s.scanner.end();
@@ -51,11 +58,7 @@ async function finish(id: number, s: Scan): Promise<void> {
   }
   scans.delete(id);
   try {
-    const scan = await s.scanner.result(s.hashBlob ? undefined : '');
-    // The stored entry list is handed over, not cloned (a clone copies the buffer).
-    const body = scan.entriesBody ? new Uint8Array(scan.entriesBody) : null;
-    const sent = body ? { ...scan, entriesBody: body as Buffer } : scan;
-    port!.postMessage({ type: 'done', id, scan: sent } satisfies FromScanner, body ? [body.buffer] : []);
+    postScan({ type: 'done', id, scan: await s.scanner.result(s.hashBlob ? undefined : '') });
   } catch (e) {
     send({ type: 'failed', id, error: errorOf(asArchiveError(e, s.what)) });
   }
@@ -63,13 +66,6 @@ async function finish(id: number, s: Scan): Promise<void> {
 
 /** Range scans (rangeScan.ts): a step each per turn, so an abort and the other scans are heard between steps. */
 const ranges = new Map<number, { scan: RangeScan; what: string; aborted: string | null }>();
-
-/** A scan's LayerScan posted with its entry list handed over, not cloned (a clone copies the buffer). */
-function postScan(m: FromScanner & { scan: LayerScan | null }): void {
-  const body = m.scan?.entriesBody ? new Uint8Array(m.scan.entriesBody) : null;
-  const sent = body ? { ...m, scan: { ...m.scan!, entriesBody: body as Buffer } } : m;
-  port!.postMessage(sent, body ? [body.buffer] : []);
-}
 
 function stepRange(id: number): void {
   const r = ranges.get(id);
