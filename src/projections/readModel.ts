@@ -87,7 +87,7 @@ export class ReadModel {
   /** Images behind on a base tag (docs/domain.md §4, base drift), recomputed once per tag move. */
   readonly drift = new DriftIndex(this.baseChains);
   private liveOrderCache: ImageRecord[] | null = null;
-  /** imageId → sorted tag names; rebuilt lazily after a tag moves (listing N images was O(N × tags)). */
+  /** imageId → sorted tag names; built on first read (listing N images was O(N × tags)), then kept current move by move. */
   private tagsByImageCache: Map<string, string[]> | null = null;
 
   apply(e: StoredEvent): void {
@@ -224,22 +224,48 @@ export class ReadModel {
     const t = this.tagRecord(d.tag);
     // The image's own ID string, not the event's copy (held by the tag, its history and the drift index).
     const to = this.images.get(d.to)?.imageId ?? d.to;
-    addMove(t, { position: e.position, tag: t.name, from: t.imageId, to, at: e.metadata.recordedAt, actor: e.metadata.actor });
-    this.stats.tagMoved(t, t.imageId, to);
+    const from = t.imageId;
+    addMove(t, { position: e.position, tag: t.name, from, to, at: e.metadata.recordedAt, actor: e.metadata.actor });
+    this.stats.tagMoved(t, from, to);
     t.imageId = to;
     this.drift.moveTag(t.name, { position: e.position, at: e.metadata.recordedAt, to });
     t.version = e.version;
-    this.tagsByImageCache = null;
+    this.moveInTagIndex(t.name, from, to);
   }
 
   private onTagRemoved(e: StoredEvent, d: TagRemovedData): void {
     const t = this.tagRecord(d.tag);
-    addMove(t, { position: e.position, tag: t.name, from: t.imageId, to: null, at: e.metadata.recordedAt, actor: e.metadata.actor });
-    this.stats.tagMoved(t, t.imageId, null);
+    const from = t.imageId;
+    addMove(t, { position: e.position, tag: t.name, from, to: null, at: e.metadata.recordedAt, actor: e.metadata.actor });
+    this.stats.tagMoved(t, from, null);
     t.imageId = null;
     this.drift.moveTag(t.name, { position: e.position, at: e.metadata.recordedAt, to: null });
     t.version = e.version;
-    this.tagsByImageCache = null;
+    this.moveInTagIndex(t.name, from, null);
+  }
+
+  /**
+   * Keeps the tag index (repoTagsView) current across a move: only the two
+   * images the tag leaves and joins get new arrays. Every other image keeps
+   * its array, so the storage report's rows keyed by it keep their text
+   * (leafLists.ts); rebuilding the whole index made every row new after any
+   * move (issue 19 item 6, the report after a tag move). Arrays handed out are
+   * never changed, only replaced.
+   */
+  private moveInTagIndex(tag: string, from: string | null, to: string | null): void {
+    const index = this.tagsByImageCache;
+    if (!index || from === to) return;
+    if (from !== null) {
+      const rest = (index.get(from) ?? []).filter((name) => name !== tag);
+      if (rest.length > 0) index.set(from, rest); else index.delete(from);
+    }
+    if (to !== null) {
+      const list = index.get(to) ?? [];
+      // The order list.sort() gives: UTF-16 code units, as `>` compares. Tag names are unique.
+      const after = list.findIndex((name) => name > tag);
+      const at = after === -1 ? list.length : after;
+      index.set(to, [...list.slice(0, at), tag, ...list.slice(at)]);
+    }
   }
 
   private onContainerCreated(e: StoredEvent, d: ContainerCreatedData): void {
