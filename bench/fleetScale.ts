@@ -257,7 +257,10 @@ async function fullReport(db: string, reps: number): Promise<Timed & { afterTag:
       f = await reportClient(replay.url, body, reps);
     } finally { await replay.close(); }
     const image = 'fleet/svc1:1';
-    const tag = await reportClient(server.url, body, reps, (i) => ({ query: TAG, variables: { image, tag: `fleet/moved:${i}` } }));
+    // A tag name no earlier run used: on a kept fleet, moving a tag to where it already points appends nothing,
+    // and the report after it measured the repeated one.
+    const run = Date.now().toString(36);
+    const tag = await reportClient(server.url, body, reps, (i) => ({ query: TAG, variables: { image, tag: `fleet/moved:${run}-${i}` } }));
     const commit = await reportClient(server.url, body, reps, (i) => ({ query: COMMIT, variables: { input: { image, createdBy: `report ${i}`,
       changes: [{ change: 'ADDED', path: `/srv/report/${i}`, kind: 'FILE', size: 100, mode: 420, uid: 0, gid: 0,
         contentDigest: `sha256:${(0xfeed0000 + i).toString(16).padStart(64, '0')}` }] } } }));
