@@ -7,7 +7,7 @@ import cliProgress from 'cli-progress';
 import type { Strata } from '../application/strata';
 import type { ImportSummary } from '../application/importImages';
 import { readImages, type ImportOptions } from '../importers';
-import { scanRangesInThisThread, whileScanThreadStarts } from '../importers/scanPool';
+import { prestartScanThread, scanRangesInThisThread, whileScanThreadStarts } from '../importers/scanPool';
 import { loadEventStoreModules } from '../eventStore';
 import { badInput } from '../domain/errors';
 import { cliActor } from './output';
@@ -109,6 +109,8 @@ async function importWith(path: string, opts: ImportCliOptions, progress: Return
   // The event store opens after the scans (a refused archive creates nothing); its modules load meanwhile.
   // This process does nothing else meanwhile: one layer of an archive file is scanned on this thread.
   scanRangesInThisThread(1);
+  // Its start (loading its modules) overlaps this thread's until the first layer is found.
+  prestartScanThread();
   whileScanThreadStarts(() => {
     try {
       loadEventStoreModules(opts.db);

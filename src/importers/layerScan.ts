@@ -24,7 +24,7 @@ import { asArchiveError } from './archiveError';
 import { MAGIC_BYTES, sniffCompression, type Compression } from './compression';
 import { Budget, MAX_KEPT_FILE_BYTES } from './limits';
 import { sha256Digest } from '../support/sha256';
-import { entryListBody } from '../support/entryListBody';
+import { entryListBody, entryListBodySync } from '../support/entryListBody';
 import { TarFramer } from './tarFramer';
 import { isRegular, toLayerEntry } from './tarEntry';
 import { layerNames } from './tarWalk';
@@ -118,13 +118,30 @@ export class LayerScanner {
     });
   }
 
-  /** The scan of an ended blob; `blobDigest` when the caller hashed it. */
+  /** The scan of an ended blob; `blobDigest` when the caller hashed it. The entry list is compressed on libuv's pool. */
   async result(blobDigest?: string): Promise<LayerScan> {
+    const text = this.entryText();
+    return this.scanOf(blobDigest, text, await entryListBody(text));
+  }
+
+  /**
+   * The same, the entry list compressed in this thread (the same bytes): a range scan's thread
+   * turns its event loop only between steps, and each of the pool's hand-backs waits for a turn
+   * (bench/RESULTS.md, "Import, sixth pass").
+   */
+  resultNow(blobDigest?: string): LayerScan {
+    const text = this.entryText();
+    return this.scanOf(blobDigest, text, entryListBodySync(text));
+  }
+
+  /** One serialization for the digest and the stored body. */
+  private entryText(): string {
     if (!this.ended) throw new Error('layer scan: result asked before the end');
+    return serializeEntries(this.entries);
+  }
+
+  private scanOf(blobDigest: string | undefined, text: string, entriesBody: Buffer): LayerScan {
     const digest = blobDigest ?? `sha256:${this.blobHash!.digest('hex')}`;
-    // One serialization for the digest and the stored body (compressed on libuv's pool).
-    const text = serializeEntries(this.entries);
-    const entriesBody = await entryListBody(text);
     return {
       digest,
       compressedSize: this.compressedSize,

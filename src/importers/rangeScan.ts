@@ -112,7 +112,7 @@ export class RangeScan {
       }
     }
     if (this.defect !== null) return { digest, size: this.req.size, scan: null, error: asArchiveError(this.defect, this.what) };
-    return { digest, size: this.req.size, scan: await this.scanner.result(digest), error: null };
+    return { digest, size: this.req.size, scan: this.scanner.resultNow(digest), error: null };
   }
 
   /** Closes the archive and the copy (idempotent); the copy's file is the caller's to remove. */

@@ -4,7 +4,8 @@
  * CPU work independent of every other layer until the images are assembled, so
  * it runs in a worker while the main thread keeps the archive walk (and, for a
  * streamed archive, the blob hash and the writes; a layer in an archive file
- * is read, hashed and stored by its worker: scanRangeOffThread, rangeScan.ts). `scanLayerOffThread` has scanLayer's contract: same
+ * is read, hashed and stored by the first free thread that claims it:
+ * scanRangeOffThread, sharedRanges.ts). `scanLayerOffThread` has scanLayer's contract: same
  * result, same errors (a DomainError crosses the thread with its code and
  * details, so a cap met in a worker still ends the whole import), the import's
  * budget charged atomically from every thread (limits.ts).
@@ -36,6 +37,9 @@ import { scanLayer, type LayerScan } from './layerScan';
 import type { Budget } from './limits';
 import { MAX_SCANS } from './scanFeed';
 import { scanRange, type RangeRequest, type RangeResult } from './rangeScan';
+import { SharedRanges, type RangeScanning } from './sharedRanges';
+
+export type { RangeScanning } from './sharedRanges';
 import { ACK_BYTES, type FromScanner, type SentError, type ToScanner } from './scanProtocol';
 
 /** Bytes sent to one scan and not yet acknowledged (a few of its acknowledgement batches). */
@@ -100,6 +104,9 @@ const errorFrom = (e: SentError): Error =>
 
 interface Running { message(m: FromScanner): void; crash(e: Error): void }
 
+/** Scan ids, one space for every worker (an offered range has the same id on each: sharedRanges.ts). */
+let lastScanId = 0;
+
 /** One worker; runs up to its pool's `perThread` scans at once. */
 class ScanThread {
   readonly worker = spawnWorker();
@@ -112,7 +119,8 @@ class ScanThread {
   idleTimer: NodeJS.Timeout | null = null;
   /** Message buffers the worker handed back (at most FREE_BUFFERS). */
   private readonly free: ArrayBuffer[] = [];
-  private static ids = 0;
+  /** Offered ranges asked to stop, by id: the worker is terminated if one does not stop in time. */
+  private readonly offerGrace = new Map<number, NodeJS.Timeout>();
 
   constructor() {
     this.worker.on('message', (m: FromScanner) => this.running.get(m.id)?.message(m));
@@ -141,7 +149,7 @@ class ScanThread {
   }
 
   async run(src: AsyncIterable<Buffer>, budget: Budget, what: string, blobDigest?: () => string): Promise<LayerScan> {
-    const id = ++ScanThread.ids;
+    const id = ++lastScanId;
     startedOffThread += 1;
     let inFlight = 0;
     let finished = false;
@@ -224,37 +232,47 @@ class ScanThread {
     }
   }
 
-  /** A layer the worker reads from the archive file itself (rangeScan.ts); `abort` cancels it. */
-  runRange(req: RangeRequest, budget: Budget, what: string, aborts: RangeAborts): Promise<RangeResult> {
-    const id = ++ScanThread.ids;
-    startedOffThread += 1;
+  /**
+   * A layer offered to this worker and to the sender's thread (sharedRanges.ts): settles only if the
+   * worker claims it (counted then), or when the worker crashes.
+   */
+  offerRange(id: number, req: RangeRequest, budget: Budget, what: string, claim: Int32Array, claimAs: number): Promise<RangeResult> {
     return new Promise<RangeResult>((resolve, reject) => {
-      let grace: NodeJS.Timeout | null = null;
       const settle = (f: () => void) => {
-        if (grace) clearTimeout(grace);
-        aborts.delete(id);
+        if (this.offerGrace.has(id)) clearTimeout(this.offerGrace.get(id));
+        this.offerGrace.delete(id);
         this.running.delete(id);
         f();
       };
       this.running.set(id, {
         message: (m) => {
           if (m.type === 'rangeDone') {
+            startedOffThread += 1;
             settle(() => resolve({ digest: m.digest, size: m.size, scan: m.scan ? received(m.scan) : null,
               error: m.error ? errorFrom(m.error) as DomainError : null }));
           } else if (m.type === 'failed') {
+            startedOffThread += 1;
             settle(() => reject(errorFrom(m.error)));
           }
         },
         crash: (e) => settle(() => reject(e)),
       });
-      aborts.set(id, (reason) => {
-        if (!this.running.has(id) || this.broken) return;
-        this.worker.postMessage({ type: 'abort', id, reason } satisfies ToScanner);
-        grace = setTimeout(() => this.terminate(), ABORT_GRACE_MS);
-        grace.unref();
-      });
-      this.worker.postMessage({ type: 'scanRange', id, what, budget: budget.share(), range: req } satisfies ToScanner);
+      this.worker.postMessage({ type: 'offerRange', id, what, budget: budget.share(), range: req, claim, claimAs } satisfies ToScanner);
     });
+  }
+
+  /** An offer the worker skips (another thread claimed it, or it was withdrawn): no message comes for it. */
+  forget(id: number): void {
+    this.running.delete(id);
+  }
+
+  /** Stops an offered range the worker claimed; a worker that does not stop it in time is terminated. */
+  abort(id: number, reason: string): void {
+    if (!this.running.has(id) || this.broken || this.offerGrace.has(id)) return;
+    this.worker.postMessage({ type: 'abort', id, reason } satisfies ToScanner);
+    const grace = setTimeout(() => this.terminate(), ABORT_GRACE_MS);
+    grace.unref();
+    this.offerGrace.set(id, grace);
   }
 }
 
@@ -266,9 +284,6 @@ function received(scan: LayerScan): LayerScan {
     ...(scan.entriesBody ? { entriesBody: asBuffer(scan.entriesBody) } : {}),
   };
 }
-
-/** Cancels range scans under way, by id (scanRangeOffThread). */
-type RangeAborts = Map<number, (reason: string) => void>;
 
 class ScanPool {
   private readonly threads = new Set<ScanThread>();
@@ -284,13 +299,42 @@ class ScanPool {
         this.threads.add(best);
       }
       if (best) {
-        if (best.idleTimer) clearTimeout(best.idleTimer);
-        best.idleTimer = null;
-        if (best.active++ === 0) best.worker.ref();
+        this.hold(best);
         return best;
       }
       await new Promise<void>((r) => this.waiters.push(r));
     }
+  }
+
+  /**
+   * `n` distinct workers, started if need be, each held once (shared range scans offer every layer to
+   * each of them: sharedRanges.ts). A worker's own scans take turns message by message.
+   */
+  acquireEach(n: number): ScanThread[] {
+    const got: ScanThread[] = [];
+    for (const t of this.threads) if (!t.broken && got.length < n) got.push(t);
+    while (got.length < n) {
+      const t = new ScanThread();
+      this.threads.add(t);
+      got.push(t);
+    }
+    for (const t of got) this.hold(t);
+    return got;
+  }
+
+  /** A worker started ahead of its first scan (prestartScanThread): idle until then. */
+  prestart(): void {
+    if (this.threads.size > 0) return;
+    const t = new ScanThread();
+    this.threads.add(t);
+    this.hold(t);
+    this.release(t);
+  }
+
+  private hold(t: ScanThread): void {
+    if (t.idleTimer) clearTimeout(t.idleTimer);
+    t.idleTimer = null;
+    if (t.active++ === 0) t.worker.ref();
   }
 
   release(t: ScanThread): void {
@@ -336,6 +380,7 @@ let whileThreadsStart: (() => void) | null = null;
  * is still starting (its inbox holds STARTING_IN_FLIGHT_BYTES): until that worker
  * has loaded its modules and worked through them, this thread only waits, so
  * synchronous work done then (loading modules) is off the import's critical path.
+ * For range scans: the first time this thread looks while a worker scans a layer it claimed.
  * `null` drops a task not yet run (no worker started: scans in-thread, or few bytes).
  */
 export function whileScanThreadStarts(task: (() => void) | null): void {
@@ -353,16 +398,50 @@ export const scansStartedOffThread = (): number => startedOffThread;
 
 let rangesStarted = 0;
 let rangesHere = 0;
-let rangesHereBusy = 0;
+/** Range scans offered to the workers (and to this thread, rangesHere): made for the arrangement asked for. */
+let shared: SharedRanges | null = null;
+
+function sharedRanges(threads: number): SharedRanges {
+  // With one worker asked for (STRATA_SCAN_THREADS=1), it scans every range.
+  const here = threads > 1 ? rangesHere : 0;
+  const workers = threads - here;
+  if (shared?.here !== here || shared.workers !== workers) {
+    shared = new SharedRanges(here, workers, {
+      acquire: (n) => pool.acquireEach(n),
+      release: (taken) => { for (const t of taken) pool.release(t as ScanThread); },
+      nextId: () => ++lastScanId,
+      workerBusy: runWhileThreadsStart,
+    });
+  }
+  return shared;
+}
 
 /**
  * How many of the scan threads' range scans (scanRangeOffThread) run in this thread instead, a
  * step per turn of its event loop: a process that does nothing else while it imports (the CLI)
- * starts one worker isolate fewer (its start, compiled code and heap: bench/RESULTS.md). 0 by
- * default: a server's event loop is not held by a scan.
+ * starts one worker isolate fewer (its start, compiled code and heap: bench/RESULTS.md). Each
+ * layer is then offered to this thread and the workers alike, and taken by the first that is free
+ * (sharedRanges.ts). 0 by default: a server's event loop is not held by a scan.
  */
 export function scanRangesInThisThread(n: number): void {
   rangesHere = n;
+}
+
+/**
+ * Range scans an archive may have under way or offered at once: two per scanning thread, so a
+ * thread that ends a layer finds the next one offered already (sharedRanges.ts).
+ */
+export function rangeScansAhead(): number {
+  const threads = scanThreads();
+  return threads > 0 ? 2 * threads : MAX_SCANS;
+}
+
+/**
+ * Starts a scan worker now, ahead of its first layer (the CLI, before it opens the archive): its
+ * start overlaps this thread's. Idle, it ends after IDLE_MS as any idle worker does.
+ */
+export function prestartScanThread(): void {
+  if (scanThreads() > 0) pool.prestart();
 }
 /** Layers scanned where they lie in an archive file since the process started (tests check which path ran). */
 export const rangeScansStarted = (): number => rangesStarted;
@@ -390,8 +469,6 @@ export async function scanLayerOffThread(src: AsyncIterable<Buffer>, budget: Bud
   }
 }
 
-/** A range scan under way: its result, and how to cancel it (the archive walk failed). */
-export interface RangeScanning { result: Promise<RangeResult>; abort(reason: Error): void }
 
 /**
  * A layer read from its place in the archive file and scanned (rangeScan.ts), in a worker
@@ -401,37 +478,10 @@ export interface RangeScanning { result: Promise<RangeResult>; abort(reason: Err
  */
 export function scanRangeOffThread(req: RangeRequest, budget: Budget, what: string): RangeScanning {
   rangesStarted += 1;
-  let max = scanThreads();
-  let stop: Error | null = null;
-  if (max === 0) {
+  const threads = scanThreads();
+  if (threads === 0) {
+    let stop: Error | null = null;
     return { result: scanRange(budget, req, what, () => stop), abort: (e) => { stop ??= e; } };
   }
-  if (max > 1 && rangesHere > 0) {
-    max -= rangesHere;
-    if (rangesHereBusy < rangesHere) {
-      rangesHereBusy += 1;
-      const result = scanRange(budget, req, what, () => stop).finally(() => { rangesHereBusy -= 1; });
-      return { result, abort: (e) => { stop ??= e; } };
-    }
-  }
-  const aborts: RangeAborts = new Map();
-  const result = (async () => {
-    const t = await pool.acquire(max);
-    try {
-      if (stop) throw stop;
-      const running = t.runRange(req, budget, what, aborts);
-      // Every worker has its layer: this thread only walks headers until one ends, so its own work goes here.
-      if (pool.size >= max) setImmediate(runWhileThreadsStart);
-      return await running;
-    } finally {
-      pool.release(t);
-    }
-  })();
-  return {
-    result,
-    abort: (e) => {
-      stop ??= e;
-      for (const a of aborts.values()) a(e.message);
-    },
-  };
+  return sharedRanges(threads).offer(req, budget, what);
 }

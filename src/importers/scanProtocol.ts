@@ -12,11 +12,23 @@ export interface SentError { domain: boolean; code: ErrorCode | null; message: s
 
 export type ToScanner =
   | { type: 'scan'; id: number; what: string; budget: BudgetShare; hashBlob: boolean }
-  /** A layer the worker reads from the archive file itself (rangeScan.ts): no chunks follow. */
-  | { type: 'scanRange'; id: number; what: string; budget: BudgetShare; range: RangeRequest }
+  /**
+   * A layer the worker reads from the archive file itself (rangeScan.ts; no chunks follow), offered:
+   * the worker scans it only if it claims it first (`claim` from UNCLAIMED to `claimAs`, its own
+   * mark) when it is free; another worker or the sender's thread may claim it instead (sharedRanges.ts).
+   */
+  | { type: 'offerRange'; id: number; what: string; budget: BudgetShare; range: RangeRequest; claim: Int32Array; claimAs: number }
   | { type: 'chunk'; id: number; data: Uint8Array }
   | { type: 'end'; id: number }
   | { type: 'abort'; id: number; reason: string };
+
+/** An offered range's claim cell (an Int32Array of one over a SharedArrayBuffer): who scans it. */
+export const UNCLAIMED = 0;
+/** Withdrawn before anyone claimed it (the import failed): nobody scans it. */
+export const WITHDRAWN = 1;
+export const CLAIMED_HERE = 2;
+/** The mark of the `n`th worker an offer went to (0-based). */
+export const claimedByWorker = (n: number): number => 3 + n;
 
 export type FromScanner =
   /** `free`: chunk buffers the scan has done with, handed back to be filled again (gzip layers: bench/RESULTS.md). */

@@ -19,7 +19,9 @@ import { asArchiveError } from './archiveError';
 import { LayerScanner, type LayerScan } from './layerScan';
 import { Budget } from './limits';
 import { RangeScan } from './rangeScan';
-import { ACK_BYTES, type FromScanner, type SentError, type ToScanner } from './scanProtocol';
+import {
+  ACK_BYTES, UNCLAIMED, type FromScanner, type SentError, type ToScanner,
+} from './scanProtocol';
 
 const port = parentPort;
 if (!port) throw new Error('scanWorker runs as a worker thread');
@@ -64,40 +66,58 @@ async function finish(id: number, s: Scan): Promise<void> {
   }
 }
 
-/** Range scans (rangeScan.ts): a step each per turn, so an abort and the other scans are heard between steps. */
-const ranges = new Map<number, { scan: RangeScan; what: string; aborted: string | null }>();
+/**
+ * Ranges offered to this worker, to the other workers and to the sender's thread alike
+ * (sharedRanges.ts), in order: this worker scans one at a time (rangeScan.ts), a step per turn so an
+ * abort and the other scans are heard between steps, and once it has read one to its end it claims
+ * the first offer nobody has claimed, so it never waits on the sender for its next layer.
+ */
+const offers: Extract<ToScanner, { type: 'offerRange' }>[] = [];
+let range: { id: number; scan: RangeScan; what: string; aborted: string | null } | null = null;
 
-function stepRange(id: number): void {
-  const r = ranges.get(id);
-  if (!r) return;
-  try {
-    if (r.aborted !== null) throw new Error(r.aborted);
-    if (!r.scan.step()) { setImmediate(stepRange, id); return; }
-  } catch (e) {
-    ranges.delete(id);
-    r.scan.close();
-    send({ type: 'failed', id, error: errorOf(asArchiveError(e, r.what)) });
+function takeOffer(): void {
+  range = null;
+  while (offers.length > 0) {
+    const o = offers.shift()!;
+    // Claimed by another thread, or withdrawn: not ours.
+    if (Atomics.compareExchange(o.claim, 0, UNCLAIMED, o.claimAs) !== UNCLAIMED) continue;
+    try {
+      range = { id: o.id, scan: new RangeScan(Budget.fromShare(o.budget), o.range, o.what), what: o.what, aborted: null };
+    } catch (e) {
+      send({ type: 'failed', id: o.id, error: errorOf(asArchiveError(e, o.what)) });
+      continue;
+    }
+    stepRange();
     return;
   }
-  ranges.delete(id);
+}
+
+function stepRange(): void {
+  const r = range!;
+  try {
+    if (r.aborted !== null) throw new Error(r.aborted);
+    if (!r.scan.step()) { setImmediate(stepRange); return; }
+  } catch (e) {
+    r.scan.close();
+    send({ type: 'failed', id: r.id, error: errorOf(asArchiveError(e, r.what)) });
+    takeOffer();
+    return;
+  }
   r.scan.finish().then((res) => {
-    postScan({ type: 'rangeDone', id, digest: res.digest, size: res.size, scan: res.scan, error: res.error ? errorOf(res.error) : null });
-  }, (e: unknown) => send({ type: 'failed', id, error: errorOf(asArchiveError(e, r.what)) }));
+    const error = res.error ? errorOf(res.error) : null;
+    postScan({ type: 'rangeDone', id: r.id, digest: res.digest, size: res.size, scan: res.scan, error });
+  }, (e: unknown) => send({ type: 'failed', id: r.id, error: errorOf(asArchiveError(e, r.what)) }));
+  takeOffer();
 }
 
 port.on('message', (m: ToScanner) => {
-  if (m.type === 'scanRange') {
-    try {
-      ranges.set(m.id, { scan: new RangeScan(Budget.fromShare(m.budget), m.range, m.what), what: m.what, aborted: null });
-    } catch (e) {
-      send({ type: 'failed', id: m.id, error: errorOf(asArchiveError(e, m.what)) });
-      return;
-    }
-    stepRange(m.id);
+  if (m.type === 'offerRange') {
+    offers.push(m);
+    if (!range) takeOffer();
     return;
   }
-  if (m.type === 'abort' && ranges.has(m.id)) {
-    ranges.get(m.id)!.aborted = m.reason;
+  if (m.type === 'abort' && range?.id === m.id) {
+    range.aborted = m.reason;
     return;
   }
   if (m.type === 'scan') {

@@ -19,7 +19,7 @@ import { DomainError, invalidArchive } from '../domain/errors';
 import { asArchiveError } from './archiveError';
 import { archivePath, checkBlob, type ArchiveFiles, type Expected } from './archiveFiles';
 import type { LayerScan } from './layerScan';
-import { scanLayerOffThread, scanRangeOffThread, type RangeScanning } from './scanPool';
+import { rangeScansAhead, scanLayerOffThread, scanRangeOffThread, type RangeScanning } from './scanPool';
 import type { ArchiveFile } from './archiveFile';
 import { peek } from './peek';
 import { Budget, MAX_BUFFERED_JSON_BYTES, MAX_JSON_BYTES } from './limits';
@@ -77,6 +77,8 @@ export class StreamArchive implements ArchiveFiles {
   private readonly feeds = new Set<LayerFeed>();
   private readonly gate = new ByteGate(QUEUED_BYTES_LIMIT);
   private readonly slots = new Slots(MAX_SCANS);
+  /** Range scans under way or offered (sharedRanges.ts offers more than run, so a thread that ends a layer finds its next). */
+  private readonly rangeSlots = rangeScansAhead() > MAX_SCANS ? new Slots(rangeScansAhead()) : this.slots;
 
   /** Range scans under way (archiveFile.ts), and the first cap or store failure one of them met (it ends the import). */
   private readonly ranges = new Set<RangeScanning>();
@@ -242,7 +244,10 @@ export class StreamArchive implements ArchiveFiles {
   private async scanInPlace(name: string, size: number, file: ArchiveFile, offset: number, jsonTooLarge: boolean): Promise<void> {
     const rec: BlobRec = { type: 'blob', size: 0, digest: null, scan: null, error: null, jsonTooLarge };
     this.recs.set(name, rec);
-    const release = await this.slots.acquire();
+    // Skipped at once: while this entry waits for a slot, what the walk reads ahead (its stream's
+    // buffer) is zeros, not the layer's bytes.
+    const scanned = file.skip(offset, offset + size);
+    const release = await this.rangeSlots.acquire();
     let copy: BlobCopyTarget | null = null;
     try {
       if (this.stopped) throw this.stopped;
@@ -253,7 +258,6 @@ export class StreamArchive implements ArchiveFiles {
       await copy?.abort();
       throw e;
     }
-    const scanned = file.skip(offset, offset + size);
     const target = copy ? { path: copy.path, location: copy.location } : null;
     const scanning = scanRangeOffThread({ path: file.path, offset, size, copy: target }, this.budget, name);
     this.ranges.add(scanning);
