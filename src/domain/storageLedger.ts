@@ -123,6 +123,11 @@ export class StorageLedger {
     return rec ? figures(rec) : null;
   }
 
+  /** imageFigures(imageId)?.sharedSize without making the figures (read per image of a dashboard page). */
+  sharedSizeOf(imageId: string): number | null {
+    return this.images.get(imageId)?.sharedSize ?? null;
+  }
+
   layerUsage(key: string): LayerUsage | null {
     const k = this.keys.get(key);
     return k ? usage(k) : null;

@@ -99,7 +99,10 @@ type PlanField =
   | { kind: 'leaf'; key: string; name: string; resolve: Resolve; type: GraphQLLeafType; nonNull: boolean;
       list: null | { itemNonNull: boolean } }
   | { kind: 'object'; key: string; name: string; type: string; resolve: Resolve; nonNull: boolean; fields: PlanField[]; row: Row;
-      list: null | { itemNonNull: boolean } };
+      list: null | { itemNonNull: boolean }; kept?: KeptObject };
+
+/** An object field of a list's row whose text is kept per object (KeptObjects): its selection as answered, and what it reads. */
+interface KeptObject { signature: string; schema: GraphQLSchema; reads: RowReads }
 
 /**
  * A selection's row builder: a row's values are put in `values`, in the
@@ -110,13 +113,28 @@ type PlanField =
  * (4 % of a dashboard request's instructions with the edges as text).
  * `values` is reused: a row's are read into its object before the next row's.
  */
-interface Row { fields: PlanField[]; values: unknown[]; build: (values: unknown[]) => Record<string, unknown> }
+interface Row {
+  fields: PlanField[]; values: unknown[]; build: (values: unknown[]) => Record<string, unknown>;
+  /** With a kept object field (rowText): the row's JSON text from its values' texts. */
+  text: ((texts: unknown[]) => string) | null;
+}
 
 function rowOf(fields: PlanField[]): Row {
   // JSON strings are JavaScript string literals; "__proto__" never gets here (planFields).
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const build = new Function('v', `return { ${fields.map((f, i) => `${JSON.stringify(f.key)}: v[${i}]`).join(', ')} };`);
-  return { fields, values: new Array<unknown>(fields.length).fill(null), build: build as Row['build'] };
+  return { fields, values: new Array<unknown>(fields.length).fill(null), build: build as Row['build'], text: null };
+}
+
+/**
+ * The row's text as JSON.stringify writes an object literal of these keys in
+ * this order (`{"key":value,…}`: no response key is an array index, so none is
+ * moved ahead), each value already JSON text.
+ */
+function rowTextOf(fields: readonly PlanField[]): (texts: unknown[]) => string {
+  const parts = fields.map((f, i) => `${JSON.stringify(`${i === 0 ? '{' : ','}${JSON.stringify(f.key)}:`)} + v[${i}]`);
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  return new Function('v', `return ${parts.join(' + ')} + '}';`) as (texts: unknown[]) => string;
 }
 
 /** The fields as answered: response key, field name, nested selection (JSON strings: no key can break the form). */
@@ -149,12 +167,12 @@ function readsOf(type: string, fields: readonly PlanField[], out: string[] = [])
 const ABANDON = Symbol('abandon');
 
 /** The plan of a list field, kept per field node of a compiled document (null: not answerable as text). */
-const plans = new WeakMap<FieldNode, { returnType: GraphQLOutputType; plan: RowPlan | null }>();
+const plans = new WeakMap<FieldNode, { returnType: GraphQLOutputType; objects: KeptObjects | undefined; plan: RowPlan | null }>();
 
-function planOf(info: GraphQLResolveInfo): RowPlan | null {
+function planOf(info: GraphQLResolveInfo, objects: KeptObjects | undefined): RowPlan | null {
   const node = info.fieldNodes[0]!;
   const kept = plans.get(node);
-  if (kept && kept.returnType === info.returnType) return kept.plan;
+  if (kept && kept.returnType === info.returnType && kept.objects === objects) return kept.plan;
   let plan: RowPlan | null = null;
   const list = getNullableType(info.returnType);
   if (isListType(list)) {
@@ -167,10 +185,24 @@ function planOf(info: GraphQLResolveInfo): RowPlan | null {
       plan = { itemNonNull: isNonNullType(item), fields, row: rowOf(fields), signature: `${String(item)}{${signatureOf(fields)}}`,
         rowOnly: fields.every((f) => f.kind === 'typename' || (f.kind === 'leaf' && ROW_FIELDS.has(`${type}.${f.name}`))),
         reads: readsOf(type, fields) };
+      if (objects) keepObjects(plan, objects, info.schema);
     }
   }
-  plans.set(node, { returnType: info.returnType, plan });
+  plans.set(node, { returnType: info.returnType, objects, plan });
   return plan;
+}
+
+/**
+ * Marks the row's object fields (not lists) of the kept type whose every read
+ * field is one `objects.reads` covers; with one, the row is written as text (rowText).
+ */
+function keepObjects(plan: RowPlan, objects: KeptObjects, schema: GraphQLSchema): void {
+  for (const f of plan.fields) {
+    if (f.kind !== 'object' || f.list || f.type !== objects.type) continue;
+    if (!readsOf(f.type, f.fields).every((r) => objects.reads.fields.has(r))) continue;
+    f.kept = { signature: `${f.type}{${signatureOf(f.fields)}}`, schema, reads: objects.reads };
+    plan.row.text = rowTextOf(plan.fields);
+  }
 }
 
 /** The selection sets' fields by response key, as graphql-js collects them (first occurrence's order); null if unsupported. */
@@ -331,6 +363,79 @@ function listItems(f: Exclude<PlanField, { kind: 'typename' }>, itemNonNull: boo
   return items;
 }
 
+/**
+ * A row with a kept object field, as JSON text: what rowObject answers, each
+ * value as JSON.stringify writes it inside the row (a leaf must be a string, a
+ * number or a boolean here: those are written the same alone), the kept
+ * field's from its object's kept text.
+ */
+function rowText(row: Row, parent: unknown, ctx: unknown): string {
+  const { fields, values } = row;
+  for (let k = 0; k < fields.length; k++) {
+    const f = fields[k]!;
+    if (f.kind === 'typename') {
+      values[k] = JSON.stringify(f.name);
+      continue;
+    }
+    const v = resolved(f, parent, ctx);
+    if (v === null || v === undefined) {
+      if (f.nonNull) throw ABANDON;
+      values[k] = 'null';
+    } else if (f.list) {
+      values[k] = JSON.stringify(listItems(f, f.list.itemNonNull, v, ctx));
+    } else if (f.kind === 'object') {
+      values[k] = f.kept ? objectText(f, f.kept, v, ctx) : JSON.stringify(rowObject(f.row, v, ctx));
+    } else {
+      const out = leafValue(f.type, v);
+      if (typeof out !== 'string' && typeof out !== 'number' && typeof out !== 'boolean') throw ABANDON;
+      values[k] = JSON.stringify(out);
+    }
+  }
+  return row.text!(values);
+}
+
+interface ObjectText { schema: GraphQLSchema; signature: string; reads: readonly unknown[]; text: string }
+
+/**
+ * Kept object texts by the first object each reads (KeptObjects: an image's
+ * record), dropped with it: one selection's text per object, the latest.
+ */
+const objectTexts = new WeakMap<object, ObjectText>();
+
+function sameReads(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * An object's JSON text (JSON.stringify writes a plain object the same alone
+ * as inside its row), answered again while the selection and the schema are
+ * the same and everything it reads is the same objects and values.
+ */
+function objectText(f: Extract<PlanField, { kind: 'object' }>, kept: KeptObject, v: unknown, ctx: unknown): string {
+  const reads = kept.reads.of(v);
+  const first = reads[0];
+  if (first === null || typeof first !== 'object') return JSON.stringify(rowObject(f.row, v, ctx));
+  const k = objectTexts.get(first);
+  if (k && k.schema === kept.schema && k.signature === kept.signature && sameReads(k.reads, reads)) return k.text;
+  const text = JSON.stringify(rowObject(f.row, v, ctx));
+  objectTexts.set(first, { schema: kept.schema, signature: kept.signature, reads, text });
+  return text;
+}
+
+/** A batch of rows as JSON.stringify writes the array of their objects. */
+function rowsText(row: Row, objects: unknown[]): string {
+  if (!row.text) return JSON.stringify(objects);
+  let out = '[';
+  for (let i = 0; i < objects.length; i++) out += (i ? ',' : '') + (objects[i] === null ? 'null' : (objects[i] as string));
+  return `${out}]`;
+}
+
+/** A row's object, or its text when the row has a kept object field (rowsText joins them). */
+const rowAnswer = (row: Row, parent: unknown, ctx: unknown): unknown =>
+  (row.text ? rowText(row, parent, ctx) : rowObject(row, parent, ctx));
+
 /** The rows as JSON text in batches of about PIECE_CHARS; null when one of them cannot be answered here. */
 function listText(plan: RowPlan, rows: readonly unknown[], ctx: unknown): JsonListText | null {
   const batches: string[] = [];
@@ -346,10 +451,10 @@ function listText(plan: RowPlan, rows: readonly unknown[], ctx: unknown): JsonLi
           if (plan.itemNonNull) throw ABANDON;
           objects.push(null);
         } else {
-          objects.push(rowObject(plan.row, row, ctx));
+          objects.push(rowAnswer(plan.row, row, ctx));
         }
       }
-      const json = JSON.stringify(objects);
+      const json = rowsText(plan.row, objects);
       batches.push(json);
       batch = Math.max(1, Math.min(4096, Math.floor(PIECE_CHARS / Math.max(1, json.length / n))));
       i += n;
@@ -434,6 +539,16 @@ export interface KeptList {
  * one). A row's text is answered again while each is the same object.
  */
 export interface RowReads { fields: ReadonlySet<string>; of: (raw: unknown) => readonly unknown[] }
+
+/**
+ * Objects below a list's rows whose text is kept across requests (issue 19
+ * item 5: the dashboard's image nodes): an object field of the row (not a
+ * list) of `type` whose every read field `reads.fields` covers is answered from
+ * its kept text while `reads.of(object)` gives the same objects and values as
+ * when it was made (the first one an object, the key it is kept by). Anything
+ * that changes what the text says must change one of them.
+ */
+export interface KeptObjects { type: string; reads: RowReads }
 
 /** Whether every field the plan reads is the row's own or one the list's `reads` covers. */
 const coveredBy = (plan: RowPlan, reads: RowReads | undefined) =>
@@ -540,9 +655,9 @@ function chunkedText(plan: RowPlan, keep: KeptList & { rows: NonNullable<KeptLis
       for (let m = 0; m < rows.length; m++) {
         const row = keep.rows.row(rows[m]);
         if (row === null || row === undefined) throw ABANDON;
-        objects.push(rowObject(plan.row, row, ctx));
+        objects.push(rowAnswer(plan.row, row, ctx));
       }
-      const text = JSON.stringify(objects);
+      const text = rowsText(plan.row, objects);
       chunks.set(rows[0]!, { rows, reads: rowReads, text });
       batches.push(text);
       // Rows per chunk from this list's row length (a chunk of a few rows says little about it).
@@ -563,11 +678,12 @@ function chunkedText(plan: RowPlan, keep: KeptList & { rows: NonNullable<KeptLis
  * text path does not answer) the rows themselves. `rows` may be a function:
  * with kept text (`keep`) the rows are not made.
  */
-export function leafList<T>(rows: T[] | (() => T[]), ctx: unknown, info: GraphQLResolveInfo | undefined, keep?: KeptList): T[] {
+export function leafList<T>(rows: T[] | (() => T[]), ctx: unknown, info: GraphQLResolveInfo | undefined, keep?: KeptList,
+  objects?: KeptObjects): T[] {
   const all = () => (typeof rows === 'function' ? rows() : rows);
   const s = ctx !== null && typeof ctx === 'object' ? slots.get(ctx)?.current : undefined;
   if (!s || !info || info.fieldNodes.length !== 1 || !info.path) return all();
-  const plan = planOf(info);
+  const plan = planOf(info, objects);
   if (!plan) return all();
   let text = keep ? keptText(keep, plan, info.schema) : null;
   if (!text && keep?.rows && Array.isArray(keep.list) && coveredBy(plan, keep.rows.reads)) {

@@ -8,7 +8,9 @@ import { encodeGlobalId } from '../globalId';
 import { isExportable } from '../../export/plan';
 import type { Ctx, ImageObj } from './context';
 import { imageObj } from './context';
-import { connectionOf, decodeCursor, edgesAsText, encodeCursor, offsetConnection, pageSize } from './connection';
+import { connectionOf, decodeCursor, encodeCursor, offsetConnection, pageSize, type Connection } from './connection';
+import { leafList, type KeptObjects } from '../leafLists';
+import type { GraphQLResolveInfo } from 'graphql';
 import { eventNode, imageLayer, imageLayerLayer, mergedFile } from './mappers';
 import { readStreamPage } from './events';
 import type { ImageRecord, TagMoveRecord, TagRecord } from '../../projections/records';
@@ -119,8 +121,45 @@ export const imageResolvers = {
   removedAt: (o: ImageObj) => o.rec.removedPosition,
 };
 
-/** ImageConnection.edges as text: the dashboard asks a page of 100 images with their sizes and layers (issue 19 item 5). */
-export const imageConnectionResolvers = { edges: edgesAsText };
+/**
+ * What an Image node's listed fields (leafLists.ts) read, for its kept text:
+ * id, imageId, created, architecture, os, size and layers (every ImageLayer
+ * field listed: getters of the layer records, frozen; size CONTENT's `l.size`)
+ * read the image's record, whose fields they read are never reassigned (a
+ * record made live again is another object; readModel.ts); repoTags reads
+ * `repoTagsView`, whose arrays are never changed (a tag move replaces the
+ * arrays of the two images it touches: readModel.ts moveInTagIndex);
+ * sharedSize and uniqueSize read the record's layers and the CHAIN_ID ledger's
+ * shared figure for the image, which changes when an image sharing a layer
+ * comes or goes (resolvers/sizes.ts, under the default CONTENT; DOCKER, a
+ * loader promise, abandons the text). A field added to LEAF_LIST_FIELDS is
+ * kept only once it is named here with what it reads.
+ */
+const IMAGE_NODE_READS: KeptObjects = {
+  type: 'Image',
+  reads: {
+    fields: new Set([
+      'Image.id', 'Image.imageId', 'Image.repoTags', 'Image.created', 'Image.architecture', 'Image.os',
+      'Image.size', 'Image.sharedSize', 'Image.uniqueSize', 'Image.layers',
+      'ImageLayer.index', 'ImageLayer.diffId', 'ImageLayer.chainId', 'ImageLayer.digest', 'ImageLayer.mediaType',
+      'ImageLayer.size', 'ImageLayer.createdBy',
+    ]),
+    of: (node: unknown) => {
+      const { rec, model } = node as ImageObj;
+      return [rec, model.repoTagsView(rec.imageId), model.ledger('CHAIN_ID').sharedSizeOf(rec.imageId)];
+    },
+  },
+};
+
+/**
+ * ImageConnection.edges as text: the dashboard asks a page of 100 images with
+ * their sizes and layers (issue 19 item 5); each node's text is kept across
+ * requests by what it reads (IMAGE_NODE_READS), the edge's cursor written anew.
+ */
+export const imageConnectionResolvers = {
+  edges: (c: Connection<ImageObj>, _a: unknown, ctx: unknown, info?: GraphQLResolveInfo) =>
+    leafList(c.edges, ctx, info, undefined, IMAGE_NODE_READS),
+};
 
 /** MergedFile.content: read from the blob store for files reached through an image (file, files). */
 export const mergedFileResolvers = {

@@ -39,7 +39,7 @@ export function imageSizeOf(ctx: Ctx, rec: ImageRecord, args: AccountingArgs | u
 
 /** Bytes of the image's layers whose ChainID another live image references (sharing does not depend on the accounting). */
 export function sharedSizeOf(ctx: Ctx, rec: ImageRecord, model: ReadModel, args: AccountingArgs | undefined): Size {
-  if (accountingOf(args) === 'CONTENT') return model.ledger('CHAIN_ID').imageFigures(rec.imageId)?.sharedSize ?? 0;
+  if (accountingOf(args) === 'CONTENT') return model.ledger('CHAIN_ID').sharedSizeOf(rec.imageId) ?? 0;
   if (!model.ledger('CHAIN_ID').hasImage(rec.imageId)) return 0;
   return dockerSizes(ctx, rec).then((sizes) =>
     rec.layers.reduce((s, l, i) => s + ((model.ledger('CHAIN_ID').layerUsage(l.chainId)?.imageCount ?? 0) >= 2 ? sizes[i]! : 0), 0));
