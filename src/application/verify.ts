@@ -144,8 +144,10 @@ async function verifyKeptFiles(store: LogReader, layerPositions: Map<string, num
 export const verifyProjections = (store: EventStore): Promise<TableDifference[]> => tableDrift(store);
 
 /** The same comparison on a read-only connection (src/projections/rebuild.ts). */
-export const verifyProjectionsReadOnly = (log: LogReader & Pick<ReadOnlyLog, 'withScratchTables' | 'pages'>, pageSize?: number):
-  Promise<TableDifference[]> => tableDriftReadOnly(log, pageSize);
+type PagedLog = LogReader & Pick<ReadOnlyLog, 'withScratchTables' | 'pages' | 'insertionOrder'>;
+
+export const verifyProjectionsReadOnly = (log: PagedLog, pageSize?: number): Promise<TableDifference[]> =>
+  tableDriftReadOnly(log, pageSize);
 
 export const rebuildProjections = (store: EventStore): Promise<number> => rebuildTables(store);
 

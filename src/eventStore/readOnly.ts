@@ -41,6 +41,13 @@ export interface ReadOnlyLog {
    * either table (names from the code, never from input).
    */
   pages(table: string, side: TableSide, orderBy: string, pageSize: number): AsyncIterableIterator<RowPage>;
+  /**
+   * The order `pages` can read a table in the order its rows were written, or
+   * null: SQLite's `rowid` (a replay writes the rows the appends wrote, in the
+   * same order, so they get the same rowids; src/projections/tables.ts);
+   * PostgreSQL has none (a heap's physical order is not the order of writes).
+   */
+  readonly insertionOrder: string | null;
   close(): Promise<void>;
 }
 
@@ -147,7 +154,7 @@ async function openSqlite(file: string, tables: readonly string[]): Promise<Read
     throw e;
   }
   return {
-    dialect: 'sqlite', sql, close,
+    dialect: 'sqlite', sql, close, insertionOrder: 'rowid',
     readRange: (from, to, limit = 1000) => readRangeSql(sql, from, to, limit),
     head: () => headSql(sql),
     pages(table, side, orderBy, pageSize) {
@@ -207,7 +214,7 @@ async function openPostgres(url: string, tables: readonly string[]): Promise<Rea
     throw e;
   }
   return {
-    dialect: 'postgres', sql, close,
+    dialect: 'postgres', sql, close, insertionOrder: null,
     readRange: (from, to, limit = 1000) => readRangeSql(sql, from, to, limit),
     head: () => headSql(sql),
     pages(table, side, orderBy, pageSize) {

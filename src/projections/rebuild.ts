@@ -34,6 +34,8 @@ export async function tableDrift(store: EventStore): Promise<TableDifference[]> 
 export interface PagedScratchTables {
   withScratchTables<T>(fn: () => Promise<T>): Promise<T>;
   pages(table: string, side: 'stored' | 'scratch', orderBy: string, pageSize: number): AsyncIterableIterator<RowPage>;
+  /** An order that reads rows as they were written (SQLite's rowid), or null. */
+  readonly insertionOrder: string | null;
 }
 
 /** Rows per page when the stored tables and the replay are compared side by side. */
@@ -49,7 +51,8 @@ export async function tableDriftReadOnly(log: SqlHandle & PagedScratchTables, pa
   const head = await headSql(log.sql);
   return log.withScratchTables(async () => {
     await replayInto(log.sql, readTx(log.sql), head);
-    return compareTablePages((t, key) => log.pages(t, 'stored', key, pageSize), (t, key) => log.pages(t, 'scratch', key, pageSize));
+    return compareTablePages((t, order) => log.pages(t, 'stored', order, pageSize), (t, order) => log.pages(t, 'scratch', order, pageSize),
+      log.insertionOrder);
   });
 }
 

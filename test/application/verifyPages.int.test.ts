@@ -4,6 +4,8 @@
  * comparison (`verifyProjections`, both tables held) reports, wherever the
  * damaged row falls: first or last page, on a page boundary, a row missing or
  * added between two pages, at the end of a table, in two tables at once.
+ * SQLite first reads both sides in rowid order (the order the rows were
+ * written): only identical rows in that order may skip the key-order reading.
  */
 import { recordImport } from '../../src/application/importImages';
 import { verifyProjections, verifyProjectionsReadOnly } from '../../src/application/verify';
@@ -114,5 +116,43 @@ describe.each(backendNames())('verify compares projections page by page on %s', 
     const diffs = await pagedDiffs();
     expect(diffs.map((d) => [d.table, d.key])).toEqual([['proj_layers', '2'], ['proj_tags', String(tags.length - 1)]]);
     expect(diffs[1]!.detail).toMatch(/^stored \{"name":"app\d:1","image_id":"sha256:forged",.*\} but a replay gives \{"name":"app\d:1","image_id":"sha256:[0-9a-f]{64}",/);
+  });
+  /** Rewrites a table's rows in reverse key order: the same rows, written in another order (new rowids on SQLite). */
+  async function rewriteReversed(table: string, key: string): Promise<void> {
+    const all = await t.app.store.sql.query<Record<string, unknown>>(`SELECT * FROM ${table} ORDER BY ${key}`);
+    const columns = Object.keys(all[0]!);
+    await tamper([`DELETE FROM ${table}`, []], ...all.reverse().map((r): [string, unknown[]] =>
+      [`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, columns.map((c) => r[c])]));
+  }
+
+  it('finds nothing when the same rows were written in another order', async () => {
+    await rewriteReversed('proj_image_layers', 'image_id, idx');
+    await rewriteReversed('proj_layers', 'diff_id');
+    expect(await pagedDiffs()).toEqual([]);
+  });
+
+  it('names a corrupted row among rows written in another order', async () => {
+    await rewriteReversed('proj_image_layers', 'image_id, idx');
+    const r = rows[2]!;
+    await tamper(['UPDATE proj_image_layers SET size = ? WHERE image_id = ? AND idx = ?', [r.size + 7, r.image_id, r.idx]]);
+    expect(await pagedDiffs()).toEqual([{ table: 'proj_image_layers', key: '2',
+      detail: `stored ${json({ ...r, size: r.size + 7 })} but a replay gives ${json(r)}` }]);
+  });
+
+  it('reads untouched tables in insertion order only where the backend has one', async () => {
+    const log = await openReadOnlyLog(t.db.url, { scratchTables: Object.keys(PROJECTION_TABLES) });
+    const orders: string[] = [];
+    const pages = log.pages.bind(log);
+    try {
+      const spied = { ...log, pages: (table: string, side: 'stored' | 'scratch', orderBy: string, size: number) => {
+        orders.push(orderBy);
+        return pages(table, side, orderBy, size);
+      } };
+      expect(await verifyProjectionsReadOnly(spied)).toEqual([]);
+    } finally {
+      await log.close();
+    }
+    const keys = Object.values(PROJECTION_TABLES).flatMap((k) => [k, k]);
+    expect(orders).toEqual(backend === 'sqlite' ? keys.map(() => 'rowid') : keys);
   });
 });
