@@ -36,7 +36,12 @@ const unreadableRow = (e: unknown): { position: number; reason: string } | null 
     ? { position: e.details.position, reason: e.message }
     : null;
 
-export async function verifyChain(store: LogReader, expectHead?: string | null): Promise<ChainCheck & { headPosition: number }> {
+export type ChainResult = ChainCheck & { headPosition: number };
+
+/** Work done on each page of events the chain has verified so far (src/application/verify.ts: verifyChainAndContents). */
+type PageWork = (page: StoredEvent[]) => Promise<void>;
+
+export async function verifyChain(store: LogReader, expectHead?: string | null, eachVerifiedPage?: PageWork): Promise<ChainResult> {
   const v = new ChainVerifier();
   let next = 1;
   let last: StoredEvent | undefined;
@@ -54,6 +59,7 @@ export async function verifyChain(store: LogReader, expectHead?: string | null):
         reason: bad.reason.replace(/^the event at position \d+ has /, 'the row has '), headPosition: bad.position };
     }
     for (const e of batch) v.feed(e);
+    if (eachVerifiedPage && v.firstBad === null) await eachVerifiedPage(batch);
     await yieldToEventLoop();
     if (batch.length < PAGE) { last = batch[batch.length - 1] ?? last; break; }
     last = batch[batch.length - 1];
@@ -83,39 +89,88 @@ export async function verifyChain(store: LogReader, expectHead?: string | null):
 
 export interface ContentProblem { position: number; diffId: string; reason: string }
 
+/**
+ * Every stored entry list against the digest its LayerCommitted carries, fed
+ * page by page (the pages of the log in order), then the kept files.
+ */
+class ContentsCheck {
+  readonly problems: ContentProblem[] = [];
+  private readonly layerPositions = new Map<string, number>();
+  /** A tampered entry list ends the check (it is reported alone). */
+  stopped = false;
+
+  constructor(private readonly store: LogReader) {}
+
+  async page(batch: readonly StoredEvent[]): Promise<void> {
+    if (this.stopped) return;
+    const { store, problems } = this;
+    const layers = batch.filter((e) => e.type === 'LayerCommitted');
+    for (const e of layers) if (!this.layerPositions.has(e.data.diffId)) this.layerPositions.set(e.data.diffId, e.position);
+    if (layers.length === 0) return;
+    let loaded;
+    try {
+      loaded = await loadLayerEntries(store, layers.map((e) => e.data.diffId));
+    } catch (err) {
+      if (err instanceof DomainError && err.code === 'TAMPERED') {
+        const diffId = String(err.details?.diffId ?? '');
+        const at = layers.find((e) => e.data.diffId === diffId);
+        problems.push({ position: at?.position ?? layers[0]!.position, diffId, reason: err.message });
+        this.stopped = true;
+        return;
+      }
+      throw err;
+    }
+    for (const e of layers) {
+      const c = loaded.get(e.data.diffId);
+      if (!c) problems.push({ position: e.position, diffId: e.data.diffId, reason: 'the layer\'s entry list is missing' });
+      else if (c.entriesDigest !== e.data.entriesDigest) problems.push({ position: e.position, diffId: e.data.diffId,
+        reason: 'the stored entry list is not the one the event names' });
+    }
+  }
+
+  /** After the last page: the problems, or the kept files' when there are none. */
+  async finish(): Promise<ContentProblem[]> {
+    if (this.problems.length === 0) this.problems.push(...await verifyKeptFiles(this.store, this.layerPositions));
+    return this.problems;
+  }
+}
+
 export async function verifyContents(store: LogReader): Promise<ContentProblem[]> {
-  const problems: ContentProblem[] = [];
-  const layerPositions = new Map<string, number>();
+  const check = new ContentsCheck(store);
   let next = 1;
   for (;;) {
     const batch = await store.readRange(next, undefined, PAGE);
-    const layers = batch.filter((e) => e.type === 'LayerCommitted');
-    for (const e of layers) if (!layerPositions.has(e.data.diffId)) layerPositions.set(e.data.diffId, e.position);
-    if (layers.length) {
-      let loaded;
-      try {
-        loaded = await loadLayerEntries(store, layers.map((e) => e.data.diffId));
-      } catch (err) {
-        if (err instanceof DomainError && err.code === 'TAMPERED') {
-          const diffId = String(err.details?.diffId ?? '');
-          const at = layers.find((e) => e.data.diffId === diffId);
-          problems.push({ position: at?.position ?? layers[0]!.position, diffId, reason: err.message });
-          return problems;
-        }
-        throw err;
-      }
-      for (const e of layers) {
-        const c = loaded.get(e.data.diffId);
-        if (!c) problems.push({ position: e.position, diffId: e.data.diffId, reason: 'the layer\'s entry list is missing' });
-        else if (c.entriesDigest !== e.data.entriesDigest) problems.push({ position: e.position, diffId: e.data.diffId,
-          reason: 'the stored entry list is not the one the event names' });
-      }
-    }
-    if (batch.length < PAGE) break;
+    await check.page(batch);
+    if (check.stopped || batch.length < PAGE) break;
     next = batch[batch.length - 1]!.position + 1;
   }
-  if (problems.length === 0) problems.push(...await verifyKeptFiles(store, layerPositions));
-  return problems;
+  return check.finish();
+}
+
+/**
+ * verifyChain, then verifyContents when the chain holds, with the same
+ * results, from one read of the log: each page the chain has verified goes
+ * to the entry-list check before the next page is read (reading and parsing
+ * the log twice was a tenth of `strata verify` at 100,000 images;
+ * bench/RESULTS.md, item 6). The entry-list check's own error, if any, is
+ * thrown only when the chain holds, where verifyContents would have thrown
+ * it; a broken chain is reported as before, with no entry-list problems.
+ */
+export async function verifyChainAndContents(store: LogReader, expectHead?: string | null):
+  Promise<{ chain: ChainResult; contents: ContentProblem[] }> {
+  const check = new ContentsCheck(store);
+  let failed: { error: unknown } | null = null;
+  const chain = await verifyChain(store, expectHead, async (page) => {
+    if (failed) return;
+    try {
+      await check.page(page);
+    } catch (error) {
+      failed = { error };
+    }
+  });
+  if (!chain.ok) return { chain, contents: [] };
+  if (failed) throw (failed as { error: unknown }).error;
+  return { chain, contents: await check.finish() };
 }
 
 /**

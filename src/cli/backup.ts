@@ -13,7 +13,7 @@ import { resolveBackend } from '../../ormconfig';
 import { openReadOnlyLog } from '../eventStore/readOnly';
 import { onlineBackup, standaloneIntegrity } from '../eventStore/sqliteBackup';
 import { PROJECTION_TABLES } from '../projections/tables';
-import { verifyChain, verifyContents, verifyIdempotencyKeys, verifyProjectionsReadOnly } from '../application/verify';
+import { verifyChainAndContents, verifyIdempotencyKeys, verifyProjectionsReadOnly } from '../application/verify';
 import { ExitError, reasonOf } from './output';
 
 const PG_HINT = 'on PostgreSQL use pg_dump to back up and psql (or pg_restore) into an empty database to restore; '
@@ -27,9 +27,9 @@ async function verifyCopy(file: string): Promise<Checked> {
   if (damaged) throw new ExitError(`the copy is unusable: ${damaged}`);
   const log = await openReadOnlyLog(file, { scratchTables: Object.keys(PROJECTION_TABLES) });
   try {
-    const chain = await verifyChain(log);
+    const { chain, contents: entryLists } = await verifyChainAndContents(log);
     if (!chain.ok) throw new ExitError(`the copy fails verification at position ${chain.firstBadPosition}: ${chain.reason}`);
-    const contents = [...await verifyContents(log), ...await verifyIdempotencyKeys(log)];
+    const contents = [...entryLists, ...await verifyIdempotencyKeys(log)];
     if (contents.length) throw new ExitError(`the copy fails verification at position ${contents[0]!.position}: ${contents[0]!.reason}`);
     const projections = await verifyProjectionsReadOnly(log);
     if (projections.length) throw new ExitError(`the copy fails verification: projection ${projections[0]!.table} differs from a replay`);

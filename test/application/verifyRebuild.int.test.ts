@@ -5,7 +5,9 @@
  */
 import { readImages } from '../../src/importers';
 import { recordImport } from '../../src/application/importImages';
-import { rebuildProjections, verifyChain, verifyContents, verifyIdempotencyKeys, verifyProjections } from '../../src/application/verify';
+import {
+  rebuildProjections, verifyChain, verifyChainAndContents, verifyContents, verifyIdempotencyKeys, verifyProjections,
+} from '../../src/application/verify';
 import { backendNames } from '../helpers/backends';
 import { openTestApp, type TestApp } from '../helpers/app';
 import { samples } from '../helpers/sampleImages';
@@ -77,5 +79,58 @@ describe.each(backendNames())('verify and rebuild on %s', (backend) => {
     expect((await verifyIdempotencyKeys(t.app.store)).map((p) => [p.position, p.key])).toEqual([[2, 'forged']]);
     await t.app.store.writeTransaction((tx) => tx.run("DELETE FROM idempotency_keys WHERE key = 'retry-1'"));
     expect((await verifyIdempotencyKeys(t.app.store)).map((p) => p.key)).toEqual(['forged', 'retry-1']);
+  });
+  describe('the chain and the entry lists from one read of the log', () => {
+    /** More than one page of events (200): the layers on the first page, the last event on another. */
+    const appendTagMoves = (n: number) => t.app.append([{ stream: 'tag:many:1', expectedVersion: 0,
+      events: Array.from({ length: n }, (_, i) => ({ type: 'TagMoved', data: { tag: 'many:1', from: i ? 'sha256:x' : null, to: 'sha256:x' } })) }]);
+    const editLastEvent = () => t.app.store.writeTransaction((tx) =>
+      tx.run("UPDATE events SET data = REPLACE(data, 'many:1', 'many:2') WHERE position = (SELECT MAX(position) FROM events)"));
+    const firstLayer = async () => (await t.app.store.sql.query<{ diff_id: string }>(
+      'SELECT diff_id FROM proj_layers ORDER BY committed_position LIMIT 1'))[0]!.diff_id;
+
+    it('gives what verifyChain and verifyContents give, reading each position once', async () => {
+      await appendTagMoves(250);
+      const read: number[] = [];
+      const store = t.app.store;
+      const counting = { dialect: store.dialect, sql: store.sql, readRange: async (from: number, to?: number, limit?: number) => {
+        const events = await store.readRange(from, to, limit);
+        read.push(...events.map((e) => e.position));
+        return events;
+      } };
+      const both = await verifyChainAndContents(counting);
+      expect(both).toEqual({ chain: await verifyChain(store), contents: await verifyContents(store) });
+      expect(both.chain).toMatchObject({ ok: true, checked: read.length });
+      expect(new Set(read).size).toBe(read.length);
+    });
+
+    it('names a missing and a swapped entry list as verifyContents does', async () => {
+      await appendTagMoves(250);
+      await t.app.store.writeTransaction((tx) => tx.run('DELETE FROM layer_contents WHERE diff_id = (SELECT MIN(diff_id) FROM layer_contents)'));
+      const missing = await verifyContents(t.app.store);
+      expect(missing.map((p) => p.reason)).toEqual(['the layer\'s entry list is missing']);
+      expect((await verifyChainAndContents(t.app.store)).contents).toEqual(missing);
+      await t.app.store.writeTransaction(async (tx) => {
+        const rows = await tx.query<{ body: Buffer }>('SELECT body FROM layer_contents ORDER BY diff_id LIMIT 1');
+        await tx.run('UPDATE layer_contents SET body = ? WHERE diff_id = (SELECT MAX(diff_id) FROM layer_contents)', [rows[0]!.body]);
+      });
+      const swapped = await verifyContents(t.app.store);
+      expect(swapped.map((p) => p.reason)).toContainEqual(expect.stringMatching(/does not match its digest$/));
+      expect((await verifyChainAndContents(t.app.store)).contents).toEqual(swapped);
+    });
+
+    it('reports a broken chain alone, even after a damaged entry list', async () => {
+      await appendTagMoves(250);
+      const diffId = await firstLayer();
+      await t.app.store.writeTransaction((tx) => tx.run('UPDATE layer_contents SET body = ? WHERE diff_id = ?', [Buffer.from('not gzip'), diffId]));
+      // The entry-list check's own error (not a TAMPERED one) is thrown only where verifyContents would have thrown it.
+      const thrown = await verifyContents(t.app.store).then(() => null, (e: Error) => e.message);
+      expect(thrown).toEqual(expect.any(String));
+      await expect(verifyChainAndContents(t.app.store)).rejects.toThrow(thrown!);
+      await editLastEvent();
+      const head = await t.app.store.head();
+      expect(await verifyChainAndContents(t.app.store)).toEqual({ chain: await verifyChain(t.app.store), contents: [] });
+      expect((await verifyChain(t.app.store)).firstBadPosition).toBe(head);
+    });
   });
 });
