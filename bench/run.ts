@@ -1,6 +1,6 @@
 /**
- * `npm run bench [-- --json] [--quick] [--only=import,append,queries,scaling,bases,engine,blobs,registry,latency,merged,startup,fleet] [--md]`
- * `--fleet=1000,10000,100000`: the fleet sizes (default 1,000 and 10,000; bench/fleetScale.ts).
+ * `npm run bench [-- --json] [--quick] [--only=import,append,queries,scaling,bases,engine,blobs,registry,latency,merged,startup,fleet,verify] [--md]`
+ * `--fleet=1000,10000,100000`: the fleet sizes (default 1,000 and 10,000; bench/fleetScale.ts, bench/verifyScale.ts).
  * Runs the benchmarks in turn and prints one table (or JSON); every figure is
  * a ratio against a floor or a peer measured in the same run. Results are
  * also written to bench/out/results.json.
@@ -15,6 +15,7 @@ import { OUT } from './generate';
 import { importBench } from './importBench';
 import { engineImportBench } from './engineImportBench';
 import { fleetBench } from './fleetScale';
+import { verifyBench } from './verifyScale';
 import { latencyBench } from './latencyBench';
 import { queryBench } from './queryBench';
 import { registryBench } from './registryBench';
@@ -31,6 +32,7 @@ const BENCHES: Record<string, (o: BenchOptions) => Promise<Row[]>> = {
   merged: wideDirBench,
   startup: startupBench,
   fleet: fleetBench,
+  verify: verifyBench,
 };
 
 function parseArgs(argv: string[]) {
