@@ -8,7 +8,7 @@ import { ChainVerifier, type ChainCheck } from '../eventStore/hashChain';
 import type { EventLog, EventStore, SqlHandle, StoredEvent } from '../eventStore/types';
 import type { ReadOnlyLog } from '../eventStore/readOnly';
 import type { TableDifference } from '../projections/tables';
-import { rebuildTables, tableDrift, tableDriftReadOnly } from '../projections/rebuild';
+import { compareWithReplay, pagedReplay, rebuildTables, tableDrift, tableDriftReadOnly } from '../projections/rebuild';
 import { keptFileLinks, loadLayerEntries } from '../projections/layerContents';
 import { keyedEventsWithoutKey, keyRecords } from '../eventStore/keyRequests';
 import { DomainError } from '../domain/errors';
@@ -156,21 +156,37 @@ export async function verifyContents(store: LogReader): Promise<ContentProblem[]
  * thrown only when the chain holds, where verifyContents would have thrown
  * it; a broken chain is reported as before, with no entry-list problems.
  */
-export async function verifyChainAndContents(store: LogReader, expectHead?: string | null):
+export async function verifyChainAndContents(store: LogReader, expectHead?: string | null, alsoEachPage?: PageWork):
   Promise<{ chain: ChainResult; contents: ContentProblem[] }> {
-  const check = new ContentsCheck(store);
-  let failed: { error: unknown } | null = null;
+  const contents = new ContentsCheck(store);
+  const entryLists = deferringErrors((page) => contents.page(page));
   const chain = await verifyChain(store, expectHead, async (page) => {
-    if (failed) return;
-    try {
-      await check.page(page);
-    } catch (error) {
-      failed = { error };
-    }
+    await entryLists.page(page);
+    await alsoEachPage?.(page);
   });
   if (!chain.ok) return { chain, contents: [] };
-  if (failed) throw (failed as { error: unknown }).error;
-  return { chain, contents: await check.finish() };
+  entryLists.rethrow();
+  return { chain, contents: await contents.finish() };
+}
+
+/**
+ * Page work whose first error is kept, not thrown (no more pages go to it
+ * after one): `rethrow` throws it where the work, done after the whole
+ * chain, would have thrown it.
+ */
+function deferringErrors(work: PageWork): { page: PageWork; rethrow(): void } {
+  let failed: { error: unknown } | null = null;
+  return {
+    async page(page) {
+      if (failed) return;
+      try {
+        await work(page);
+      } catch (error) {
+        failed = { error };
+      }
+    },
+    rethrow() { if (failed) throw failed.error; },
+  };
 }
 
 /**
@@ -234,4 +250,27 @@ export async function verifyIdempotencyKeys(store: LogReader): Promise<KeyProble
   for (const o of orphans) problems.push({ position: Number(o.position), key: o.idempotency_key,
     reason: `the event at position ${Number(o.position)} carries idempotency key "${o.idempotency_key}" but the key table lost it` });
   return problems.sort((a, b) => a.position - b.position);
+}
+
+export interface LogVerification { chain: ChainResult; contents: (ContentProblem | KeyProblem)[]; projections: TableDifference[] }
+
+/**
+ * `strata verify`'s checks with one read of the log: verifyChainAndContents
+ * with the projections' replay fed the same pages (into the scratch tables),
+ * then the idempotency keys and the comparison with the replay. The results
+ * are those of verifyChain, verifyContents, verifyIdempotencyKeys and
+ * verifyProjectionsReadOnly run one after another: nothing but the chain when
+ * it breaks; an error of the replay itself thrown after the entry lists' and
+ * the keys', where the replay would have thrown it. The log was read three
+ * times (bench/RESULTS.md, item 6).
+ */
+export async function verifyLogReadOnly(log: PagedLog, expectHead?: string | null, pageSize?: number): Promise<LogVerification> {
+  return log.withScratchTables(async () => {
+    const replay = deferringErrors(await pagedReplay(log));
+    const { chain, contents } = await verifyChainAndContents(log, expectHead, replay.page);
+    if (!chain.ok) return { chain, contents: [], projections: [] };
+    const keys = await verifyIdempotencyKeys(log);
+    replay.rethrow();
+    return { chain, contents: [...contents, ...keys], projections: await compareWithReplay(log, pageSize) };
+  });
 }

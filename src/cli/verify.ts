@@ -9,7 +9,7 @@ import { PROJECTION_TABLES } from '../projections/tables';
 import { ReadModel } from '../projections/readModel';
 import { openBlobStore } from '../blobs';
 import { verifyBlobs } from '../application/blobs/verifyBlobs';
-import { verifyChainAndContents, verifyIdempotencyKeys, verifyProjectionsReadOnly } from '../application/verify';
+import { verifyLogReadOnly } from '../application/verify';
 
 /** The read model of the whole log (to name the images a damaged blob breaks). */
 async function modelOf(log: ReadOnlyLog): Promise<ReadModel> {
@@ -25,9 +25,7 @@ async function modelOf(log: ReadOnlyLog): Promise<ReadModel> {
 export async function verify(opts: { db?: string; expectHead?: string; json?: boolean; blobs?: string | boolean }): Promise<number> {
   const store = await openReadOnlyLog(opts.db, { scratchTables: Object.keys(PROJECTION_TABLES) });
   try {
-    const { chain, contents: entryLists } = await verifyChainAndContents(store, opts.expectHead);
-    const contents = chain.ok ? [...entryLists, ...await verifyIdempotencyKeys(store)] : [];
-    const projections = chain.ok ? await verifyProjectionsReadOnly(store) : [];
+    const { chain, contents, projections } = await verifyLogReadOnly(store, opts.expectHead);
     const blobStore = opts.blobs ? openBlobStore(opts.db, typeof opts.blobs === 'string' ? opts.blobs : null) : null;
     const blobs = blobStore && chain.ok ? await verifyBlobs(blobStore, await modelOf(store)) : null;
     const logOk = chain.ok && contents.length === 0 && projections.length === 0;

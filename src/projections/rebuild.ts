@@ -7,7 +7,9 @@ import { readPositions } from '../eventStore/appendCore';
 import { headSql } from '../eventStore/reads';
 import type { RowPage } from '../eventStore/readOnly';
 import type { EventStore, Sql, SqlHandle, StoredEvent } from '../eventStore/types';
-import { compareSnapshots, compareTablePages, replayInto, snapshotTables, type TableDifference } from './tables';
+import {
+  clearTables, compareSnapshots, compareTablePages, projectEvents, replayInto, snapshotTables, type TableDifference,
+} from './tables';
 
 class Rollback extends Error {}
 
@@ -51,10 +53,23 @@ export async function tableDriftReadOnly(log: SqlHandle & PagedScratchTables, pa
   const head = await headSql(log.sql);
   return log.withScratchTables(async () => {
     await replayInto(log.sql, readTx(log.sql), head);
-    return compareTablePages((t, order) => log.pages(t, 'stored', order, pageSize), (t, order) => log.pages(t, 'scratch', order, pageSize),
-      log.insertionOrder);
+    return compareWithReplay(log, pageSize);
   });
 }
+
+/**
+ * A replay fed the log's pages in order, from the first (inside withScratchTables):
+ * for a caller that reads the log anyway (src/application/verify.ts, verifyLogReadOnly).
+ */
+export async function pagedReplay(log: SqlHandle): Promise<(page: readonly StoredEvent[]) => Promise<void>> {
+  await clearTables(log.sql);
+  return (page) => projectEvents(log.sql, page);
+}
+
+/** The scratch tables (a replay, inside withScratchTables) against the stored ones: tableDriftReadOnly's comparison. */
+export const compareWithReplay = (log: PagedScratchTables, pageSize = COMPARE_PAGE): Promise<TableDifference[]> =>
+  compareTablePages((t, order) => log.pages(t, 'stored', order, pageSize), (t, order) => log.pages(t, 'scratch', order, pageSize),
+    log.insertionOrder);
 
 /** Recomputes the tables from the whole log, committed; the number of events replayed. */
 export async function rebuildTables(store: EventStore): Promise<number> {

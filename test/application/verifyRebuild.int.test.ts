@@ -7,7 +7,12 @@ import { readImages } from '../../src/importers';
 import { recordImport } from '../../src/application/importImages';
 import {
   rebuildProjections, verifyChain, verifyChainAndContents, verifyContents, verifyIdempotencyKeys, verifyProjections,
+  verifyLogReadOnly, verifyProjectionsReadOnly,
 } from '../../src/application/verify';
+import { eventHash } from '../../src/eventStore/hashChain';
+import { openReadOnlyLog, type ReadOnlyLog } from '../../src/eventStore/readOnly';
+import type { StoredEvent } from '../../src/eventStore/types';
+import { PROJECTION_TABLES } from '../../src/projections/tables';
 import { backendNames } from '../helpers/backends';
 import { openTestApp, type TestApp } from '../helpers/app';
 import { samples } from '../helpers/sampleImages';
@@ -131,6 +136,78 @@ describe.each(backendNames())('verify and rebuild on %s', (backend) => {
       const head = await t.app.store.head();
       expect(await verifyChainAndContents(t.app.store)).toEqual({ chain: await verifyChain(t.app.store), contents: [] });
       expect((await verifyChain(t.app.store)).firstBadPosition).toBe(head);
+    });
+  });
+  describe('strata verify\'s checks from one read of the log', () => {
+    const readOnly = () => openReadOnlyLog(t.db.url, { scratchTables: Object.keys(PROJECTION_TABLES) });
+    async function withLog<T>(fn: (log: ReadOnlyLog) => Promise<T>): Promise<T> {
+      const log = await readOnly();
+      try { return await fn(log); } finally { await log.close(); }
+    }
+    /** What the checks give run one after another, as `strata verify` ran them. */
+    const oneByOne = () => withLog(async (log) => {
+      const chain = await verifyChain(log);
+      if (!chain.ok) return { chain, contents: [], projections: [] };
+      return { chain, contents: [...await verifyContents(log), ...await verifyIdempotencyKeys(log)],
+        projections: await verifyProjectionsReadOnly(log) };
+    });
+    /** Events written straight into the log, chained (no projection: the appends' checks are not theirs). */
+    async function appendRaw(events: { stream: string; version: number; type: string; data: unknown }[], breakLast = false) {
+      const [last] = await t.app.store.readRange(await t.app.store.head(), undefined, 1);
+      let prev = last!;
+      await t.app.store.writeTransaction(async (tx) => {
+        for (const [i, e] of events.entries()) {
+          const row = { ...e, position: prev.position + 1, schemaVersion: 1, idempotencyKey: null, prevHash: prev.hash,
+            metadata: { recordedAt: '2026-12-01T00:00:00.000Z', actor: null } } as Omit<StoredEvent, 'hash'>;
+          const hash = breakLast && i === events.length - 1 ? '0'.repeat(64) : eventHash(prev.hash, row);
+          await tx.run(`INSERT INTO events (position, stream, version, type, schema_version, data, metadata, idempotency_key, prev_hash, hash)
+            VALUES (?, ?, ?, ?, 1, ?, ?, NULL, ?, ?)`,
+          [row.position, row.stream, row.version, row.type, JSON.stringify(row.data), JSON.stringify(row.metadata), row.prevHash, hash]);
+          prev = { ...row, hash } as StoredEvent;
+        }
+      });
+    }
+    const tagMoves = (tag: string, n: number) => Array.from({ length: n }, (_, i) =>
+      ({ stream: `tag:${tag}`, version: i + 1, type: 'TagMoved', data: { tag, from: i ? 'sha256:x' : null, to: 'sha256:x' } }));
+
+    it('gives what the checks give one by one, reading each position once', async () => {
+      await appendRaw(tagMoves('many:1', 250));
+      await t.app.store.writeTransaction(async (tx) => {
+        await tx.run("UPDATE proj_tags SET image_id = 'sha256:forged' WHERE name = 'app:1'");
+        await tx.run("INSERT INTO idempotency_keys (key, first_position, last_position, recorded_at) VALUES ('forged', 2, 2, 'x')");
+      });
+      const read: number[] = [];
+      // Every read of events by position: the log's pages, and the SQL a replay of its own would read them with.
+      const once = await withLog((log) => verifyLogReadOnly({ ...log, pages: log.pages.bind(log),
+        readRange: async (from: number, to?: number, limit?: number) => {
+          const events = await log.readRange(from, to, limit);
+          read.push(...events.map((e) => e.position));
+          return events;
+        },
+        sql: { ...log.sql,
+        query: async <R>(text: string, params?: unknown[]): Promise<R[]> => {
+          const rows = await log.sql.query<R>(text, params);
+          if (/FROM events WHERE position >= \?/.test(text)) read.push(...rows.map((r) => Number((r as { position: unknown }).position)));
+          return rows;
+        } } }));
+      expect(once).toEqual(await oneByOne());
+      expect(once.projections.map((d) => d.table)).toEqual(['proj_tags', 'proj_tag_moves']);
+      expect(once.contents.map((p) => p.reason)).toEqual([expect.stringMatching(/^idempotency key "forged"/)]);
+      expect(new Set(read).size).toBe(read.length);
+      expect(read.length).toBe(once.chain.checked);
+    });
+
+    it('throws a replay\'s own error where the replay would, and reports a chain broken after it alone', async () => {
+      // An image event without its layers: chained, but the projection cannot take it.
+      await appendRaw([{ stream: 'image:sha256:bad', version: 1, type: 'ImageCommitted', data: { imageId: 'sha256:bad' } },
+        ...tagMoves('after:1', 250)]);
+      const thrown = await withLog((log) => verifyProjectionsReadOnly(log)).then(() => null, (e: Error) => e.message);
+      expect(thrown).toEqual(expect.any(String));
+      await expect(withLog((log) => verifyLogReadOnly(log))).rejects.toThrow(thrown!);
+      await appendRaw(tagMoves('later:1', 1), true);
+      const broken = await withLog((log) => verifyLogReadOnly(log));
+      expect(broken).toEqual(await oneByOne());
+      expect(broken).toMatchObject({ chain: { ok: false, firstBadPosition: await t.app.store.head() }, contents: [], projections: [] });
     });
   });
 });
