@@ -144,7 +144,7 @@ describe.each(backendNames())('outbound webhooks (%s)', (backend) => {
     const typeAt = new Map<number, string>(events.data.events.edges.map((e: any) => [e.node.position, e.node.type]));
     for (const r of of('good')) expect(typeAt.get(r.json.position)).toBe(r.json.event.type);
 
-    // flaky answered 500 twice, then accepted: every tag move arrives once, the first after three attempts.
+    // flaky answered 500 twice, then accepted: every tag move arrives once.
     await until('flaky to get three tag moves', () => of('flaky').length === 3 || undefined);
     const status = await until('dead to give up', async () => {
       const r = await gqlHttp(server!.url, `{ webhooks { name url events pending delivered failed failing
@@ -155,7 +155,12 @@ describe.each(backendNames())('outbound webhooks (%s)', (backend) => {
     const byName = Object.fromEntries(status.map((w: any) => [w.name, w]));
     expect(byName.flaky.url).toBe(`${receiverUrl}/flaky`);
     expect(byName.flaky).toMatchObject({ delivered: 3, failed: 0, pending: 0, failing: false });
-    expect(byName.flaky.deliveries.map((d: any) => d.attempts).sort()).toEqual([1, 1, 3]);
+    // Its two 500s fell on whichever deliveries were due then: the first move's retries, or the next move's first
+    // attempt when it arrived meanwhile (docs/webhooks.md, "Not ordered"). Either way
+    // there were exactly five attempts, none past the limit of three.
+    const attempts = byName.flaky.deliveries.map((d: any) => d.attempts as number);
+    expect(attempts.reduce((a: number, b: number) => a + b, 0)).toBe(5);
+    for (const a of attempts) expect(a).toBeLessThanOrEqual(3);
     expect(byName.dead).toMatchObject({ delivered: 0, failed: 3, pending: 0, failing: true, events: ['image.imported'] });
     for (const d of byName.dead.deliveries) {
       expect(d).toMatchObject({ status: 'FAILED', attempts: 3, responseStatus: null, kind: 'image.imported' });
