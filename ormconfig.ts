@@ -12,12 +12,13 @@ import { WebhookOutbox1764500023000 } from './migrations/1764500023000-WebhookOu
 import { AppendFunction1764600019003 } from './migrations/1764600019003-AppendFunction';
 import { ReadModelSnapshots1764700019006 } from './migrations/1764700019006-ReadModelSnapshots';
 import { AppendFunctionStreamLoop1764800019003 } from './migrations/1764800019003-AppendFunctionStreamLoop';
+import { AppendOneFunction1764900019003 } from './migrations/1764900019003-AppendOneFunction';
 
 export const DEFAULT_SQLITE_PATH = './data/strata.db';
 
 export const migrations = [
   EventLog1764000000000, Projections1764000000001, IdempotencyRequest1764500015006, WebhookOutbox1764500023000, AppendFunction1764600019003,
-  ReadModelSnapshots1764700019006, AppendFunctionStreamLoop1764800019003,
+  ReadModelSnapshots1764700019006, AppendFunctionStreamLoop1764800019003, AppendOneFunction1764900019003,
 ];
 
 export type Backend = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };

@@ -99,7 +99,7 @@ export class PostgresEventStore implements EventStore {
     return this.lastWriteFault;
   }
 
-  /** `lock`: take the append lock first (strata_append takes it itself). `fn` also gets the connection, for APPEND_CALL. */
+  /** `lock`: take the append lock first (strata_append takes it itself). `fn` also gets the connection, for the append calls. */
   private async transaction<T>(fn: (tx: Sql, connection: PoolClient) => Promise<T>, lock: boolean): Promise<T> {
     const qr: QueryRunner = this.dataSource.createQueryRunner();
     const connection = (await qr.connect()) as PoolClient;

@@ -7,6 +7,9 @@
  * addendum). When an assumption was wrong the call writes nothing and answers
  * the actual head and versions: a stale expected version is then a CONFLICT;
  * otherwise the events are re-hashed against the actual values and sent again.
+ * One event to one stream, the commonest append, calls `strata_append_one`
+ * (migration 1764900019003) with the row's values as scalars: the same steps
+ * and answers without the array parameters' parsing.
  * The call goes to pg directly (AppendCaller); a key's replay reads through `sql`.
  */
 import { replayOfKeyRow, type KeyRow } from './appendCore';
@@ -24,13 +27,21 @@ export const APPEND_CALL = {
   $9::BIGINT[], $10::TEXT[], $11::INTEGER[], $12::TEXT[], $13::INTEGER[], $14::TEXT[], $15::TEXT[], $16::TEXT[], $17::TEXT[], $18::TEXT[])`,
 };
 
-/** Runs APPEND_CALL with these values on a pg connection (or pool) and answers its rows. */
-export type AppendCaller = (values: unknown[]) => Promise<CallRow[]>;
+/** strata_append_one: the assumed head and version, the key's request, then the event's row (EVENT_COLUMNS order). */
+export const APPEND_ONE_CALL = {
+  name: 'strata_append_one',
+  text: `SELECT * FROM strata_append_one($1::BIGINT, $2::TEXT, $3::INTEGER, $4::TEXT, $5::TEXT, $6::TEXT, $7::TEXT,
+  $8::BIGINT, $9::TEXT, $10::INTEGER, $11::TEXT, $12::INTEGER, $13::TEXT, $14::TEXT, $15::TEXT, $16::TEXT, $17::TEXT)`,
+};
+
+type Call = typeof APPEND_CALL;
+/** Runs a call (APPEND_CALL or APPEND_ONE_CALL) with these values on a pg connection (or pool) and answers its rows. */
+export type AppendCaller = (call: Call, values: unknown[]) => Promise<CallRow[]>;
 
 interface NamedQueries { query(q: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }> }
 /** An AppendCaller over anything with pg's `query({ name, text, values })`: a Pool, a PoolClient. */
 export const appendCallerOf = (pg: NamedQueries): AppendCaller =>
-  async (values) => (await pg.query({ ...APPEND_CALL, values })).rows as CallRow[];
+  async (call, values) => (await pg.query({ name: call.name, text: call.text, values })).rows as CallRow[];
 
 export interface CallRow {
   outcome: 'appended' | 'duplicate' | 'stale';
@@ -57,12 +68,15 @@ export async function callAppend(
   call: AppendCaller, prepared: PreparedAppend, assumed: Assumed, request: KeyedRequest | null,
 ): Promise<CallOutcome> {
   const chained = chainAppend(prepared, assumed.head, assumed.versions);
+  const keyRequest = [prepared.key, prepared.metadata.recordedAt, request?.operation ?? null, request?.inputDigest ?? null];
   const column = (i: number) => chained.rows.map((r) => r[i]);
-  const [row] = await call([
-    assumed.head.position, assumed.head.hash, prepared.streams.map((s) => s.stream), assumed.versions,
-    prepared.key, prepared.metadata.recordedAt, request?.operation ?? null, request?.inputDigest ?? null,
-    ...Array.from({ length: 10 }, (_, i) => column(i)),
-  ]);
+  // One stream and one event: a batch may also name streams without events, whose expected versions are checked too.
+  const [row] = prepared.streams.length === 1 && chained.rows.length === 1
+    ? await call(APPEND_ONE_CALL, [assumed.head.position, assumed.head.hash, assumed.versions[0], ...keyRequest, ...chained.rows[0]!])
+    : await call(APPEND_CALL, [
+      assumed.head.position, assumed.head.hash, prepared.streams.map((s) => s.stream), assumed.versions, ...keyRequest,
+      ...Array.from({ length: 10 }, (_, i) => column(i)),
+    ]);
   if (!row) throw new Error('strata_append returned no row');
   if (row.outcome === 'appended') return { kind: 'appended', events: chained.events, head: chained.head };
   if (row.outcome === 'duplicate') {

@@ -4,7 +4,8 @@
  * version after that, idempotency keys raced from several connections, work
  * within the append, and the text checks done on the stored JSON. On
  * PostgreSQL, an append waiting on the lock reads the head the lock holder
- * committed (strata_append's fresh snapshot after the lock, ADR 0002 addendum).
+ * committed (strata_append's fresh snapshot after the lock, ADR 0002 addendum), and a
+ * follower on another instance is woken by the notification of either function.
  */
 import { Client } from 'pg';
 import { openEventStore } from '../../src/eventStore';
@@ -215,5 +216,48 @@ describeWithPostgres()('append on PostgreSQL while another session holds the app
     const r = await pending;
     expect(r.events[0]).toMatchObject({ position: 3, stream: 'b', version: 1, prevHash: hash });
     expectLinear(await wholeLog(store));
+  });
+});
+
+describeWithPostgres()('a follower on another PostgreSQL instance', () => {
+  let db: TestDb;
+  let writer: EventStore;
+  let reader: EventStore;
+  const savedPoll = process.env.STRATA_POLL_MS;
+
+  beforeEach(async () => {
+    db = await freshDb('postgres');
+    writer = await openEventStore(db.url);
+    process.env.STRATA_POLL_MS = '600000'; // the reader's poll would wait ten minutes: only the notification can wake it
+    reader = await openEventStore(db.url);
+  });
+  afterEach(async () => {
+    if (savedPoll === undefined) delete process.env.STRATA_POLL_MS; else process.env.STRATA_POLL_MS = savedPoll;
+    await Promise.all([writer.close(), reader.close()]);
+    await db.drop();
+  });
+
+  const until = async (what: string, ok: () => Promise<boolean> | boolean) => {
+    for (const deadline = Date.now() + 10_000; !(await ok());) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting: ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+
+  it("is woken by each append's notification, single events (strata_append_one) and batches (strata_append) alike", async () => {
+    const seen: number[] = [];
+    const sub = reader.follow(1, (events) => { seen.push(...events.map((e) => e.position)); });
+    try {
+      await until('the reader to LISTEN', async () => (await writer.sql.query<{ n: number }>(
+        "SELECT COUNT(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN strata_events'"))[0]!.n > 0);
+      await new Promise((r) => setTimeout(r, 300)); // the follower's first read (of the empty log) is over
+      await writer.append([{ stream: 'one', expectedVersion: 0, events: [ev('A')] }]);
+      await until('the single event', () => seen.length === 1);
+      await writer.append([{ stream: 'many', expectedVersion: 0, events: [ev('B'), ev('C')] }]);
+      await until('the batch', () => seen.length === 3);
+      expect(seen).toEqual([1, 2, 3]);
+    } finally {
+      sub.stop();
+    }
   });
 });
