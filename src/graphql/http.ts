@@ -11,7 +11,7 @@ import { checkOperation, checkVariables, type CostModel, type Limits } from './l
 import type { Logger } from './logger';
 import { sendGraphiQL, serveGraphiQLAsset, wantsGraphiQL } from './graphiql';
 import { hostAllowed, type AllowedHosts } from './hosts';
-import { bodyBytes, dropBody } from './responseBody';
+import { bodyParts, dropBody } from './responseBody';
 import type { ResponseCache } from './responseCache';
 import { requestModelsOf } from './resolvers/context';
 import { RETRY_AFTER_SECONDS } from '../eventStore/faults';
@@ -323,18 +323,24 @@ async function graphql(o: HttpOptions, req: IncomingMessage, res: ServerResponse
     // Encoded once here: res.end(string) would scan the string for its byte length (Content-Length)
     // and then encode it again when writing (both passes showed in profiles of 1,000-row pages).
     // A large answer comes as pieces (responseBody.ts): never one string in V8's large-object space.
-    const body = info.cachedBody ?? bodyBytes(result.body.string);
-    const bytes = body.length;
+    // Kept batches come as their own kept bytes (responseBody.ts KeptBatch): written as parts, never joined here.
+    const { parts, length: bytes } = info.cachedBody ? { parts: [info.cachedBody], length: info.cachedBody.length }
+      : bodyParts(result.body.string);
     if (bytes > o.limits.maxResponseBytes) {
       log.errors = ['QUERY_TOO_COMPLEX'];
       res.removeHeader('content-length');
       return sendError(req, res, 'QUERY_TOO_COMPLEX',
         `The response would be ${bytes} bytes, over the ${o.limits.maxResponseBytes}-byte cap; ask for smaller pages or fewer fields`, 400);
     }
-    if (info.cacheKey && !info.errorCodes.length && res.statusCode === 200) {
-      o.responseCache?.set(info.cacheKey.key, info.cacheKey.position, body);
+    if (info.cacheKey && !info.errorCodes.length && res.statusCode === 200 && o.responseCache) {
+      o.responseCache.set(info.cacheKey.key, info.cacheKey.position, parts.length === 1 ? parts[0]! : Buffer.concat(parts, bytes));
     }
-    return void res.end(body);
+    if (parts.length === 1) return void res.end(parts[0]);
+    res.setHeader('content-length', bytes);
+    // One writev for all parts (corked until the end).
+    res.cork();
+    for (const part of parts) res.write(part);
+    return void res.end();
   }
   for await (const chunk of result.body.asyncIterator) res.write(chunk);
   res.end();

@@ -50,7 +50,7 @@ import {
   type FieldNode, type FragmentDefinitionNode, type GraphQLField, type GraphQLLeafType, type GraphQLObjectType,
   type GraphQLOutputType, type GraphQLResolveInfo, type GraphQLSchema, type SelectionSetNode,
 } from 'graphql';
-import { JsonListText, PIECE_CHARS } from './responseBody';
+import { JsonListText, KeptBatch, PIECE_CHARS } from './responseBody';
 
 /**
  * Fields the text path may answer. Each one's resolver was read: it is
@@ -569,16 +569,21 @@ function keptText(keep: KeptList, plan: RowPlan, schema: GraphQLSchema): JsonLis
   return k.position === null || k.position === keep.model.position ? k.text : null;
 }
 
-function keepText(keep: KeptList, plan: RowPlan, schema: GraphQLSchema, text: JsonListText): void {
+/** Keeps a list's text, its batches as KeptBatch (their bytes kept too once written); answers what it keeps. */
+function keepText(keep: KeptList, plan: RowPlan, schema: GraphQLSchema, made: JsonListText): JsonListText {
   const position = plan.rowOnly ? null : keep.model.position;
+  const text = made.batches.every((b) => b instanceof KeptBatch) ? made
+    : new JsonListText(made.batches.map((b) => (b instanceof KeptBatch ? b : new KeptBatch(b))));
   keptTexts.set(keep.list, { schema, signature: plan.signature, model: keep.model, position, text });
+  return text;
 }
 
 /**
  * A run of consecutive rows answered as one JSON array: the row objects it was
- * made from, what they read (RowReads, flattened row by row) and its text.
+ * made from, what they read (RowReads, flattened row by row) and its text
+ * (with its bytes once an answer has written them: responseBody.ts).
  */
-interface Chunk { rows: readonly object[]; reads: readonly unknown[]; text: string }
+interface Chunk { rows: readonly object[]; reads: readonly unknown[]; batch: KeptBatch }
 
 /**
  * Kept chunks by their first row object, for one slot's latest selection (a
@@ -628,14 +633,14 @@ function chunkedText(plan: RowPlan, keep: KeptList & { rows: NonNullable<KeptLis
   }
   const { chunks } = kept;
   const reads = plan.rowOnly ? undefined : keep.rows.reads;
-  const batches: string[] = [];
+  const batches: KeptBatch[] = [];
   // A row that starts a kept chunk of a good size ends the chunk being made (a small one is made again, into this one).
-  const startsChunk = (raw: unknown) => (chunks.get(raw as object)?.text.length ?? 0) >= CHUNK_CHARS / 2;
+  const startsChunk = (raw: unknown) => (chunks.get(raw as object)?.batch.chars ?? 0) >= CHUNK_CHARS / 2;
   try {
     for (let i = 0; i < raws.length;) {
       const c = chunks.get(raws[i] as object);
       if (c && fits(c, raws, i, reads)) {
-        batches.push(c.text);
+        batches.push(c.batch);
         i += c.rows.length;
         continue;
       }
@@ -657,11 +662,12 @@ function chunkedText(plan: RowPlan, keep: KeptList & { rows: NonNullable<KeptLis
         if (row === null || row === undefined) throw ABANDON;
         objects.push(rowAnswer(plan.row, row, ctx));
       }
-      const text = rowsText(plan.row, objects);
-      chunks.set(rows[0]!, { rows, reads: rowReads, text });
-      batches.push(text);
+      const batch = new KeptBatch(rowsText(plan.row, objects));
+      chunks.set(rows[0]!, { rows, reads: rowReads, batch });
+      batches.push(batch);
       // Rows per chunk from this list's row length (a chunk of a few rows says little about it).
-      if (rows.length >= 16) kept.chunkRows = Math.min(MAX_CHUNK_ROWS, Math.max(16, Math.floor(CHUNK_CHARS * rows.length / text.length)));
+      const perChunk = Math.floor(CHUNK_CHARS * rows.length / batch.chars);
+      if (rows.length >= 16) kept.chunkRows = Math.min(MAX_CHUNK_ROWS, Math.max(16, perChunk));
       i = j;
     }
   } catch (e) {
@@ -689,13 +695,13 @@ export function leafList<T>(rows: T[] | (() => T[]), ctx: unknown, info: GraphQL
   if (!text && keep?.rows && Array.isArray(keep.list) && coveredBy(plan, keep.rows.reads)) {
     text = chunkedText(plan, { ...keep, rows: keep.rows }, keep.list, info.schema, ctx);
     // When null, answered below as without kept rows (text from the rows, or graphql-jit).
-    if (text) keepText(keep, plan, info.schema, text);
+    if (text) text = keepText(keep, plan, info.schema, text);
   }
   if (!text) {
     const list = all();
     text = listText(plan, list, ctx);
     if (!text) return list;
-    if (keep) keepText(keep, plan, info.schema, text);
+    if (keep) text = keepText(keep, plan, info.schema, text);
   }
   const keys: (string | number)[] = [];
   for (let p: GraphQLResolveInfo['path'] | undefined = info.path; p; p = p.prev) keys.unshift(p.key);

@@ -39,7 +39,51 @@ class Batch {
   inner(): string { return this.json.slice(1, -1); }
 }
 
-type Piece = string | Batch;
+/**
+ * A batch of a list kept across answers (leafLists.ts: a storage report's
+ * chunk of rows), whose bytes are kept with it: encoded by the first answer
+ * that writes it, then handed to the socket as they are. Encoding a 100,000-image
+ * report's 58 MB into a new buffer for every answer cost the encoding and, as
+ * external memory, made V8 collect the whole 850 MB heap every few answers
+ * (issue 19 item 6: the repeated report grew faster than linear in server CPU).
+ */
+export class KeptBatch {
+  /**
+   * The text until it is first written, then its bytes with a comma where its "[" was (",a,b]"): a view serves after
+   * a list's "[" or after another batch. Only one is kept (a 100,000-image report's lists are 58 MB either way);
+   * JSON.stringify's text has no lone surrogate (it escapes them), so the bytes give the text back exactly.
+   */
+  private text: string | null;
+  private encoded: Buffer | null = null;
+  /** The text's length in characters. */
+  readonly chars: number;
+  constructor(json: string) {
+    this.text = json;
+    this.chars = json.length;
+  }
+
+  /** The batch as JSON.stringify wrote it ("[a,b]"). */
+  get json(): string {
+    return this.text ?? `[${this.encoded!.toString('utf8', 1)}`;
+  }
+
+  /** The elements' bytes, without the brackets, after a comma when `comma` (a view of the kept bytes). */
+  innerBytes(comma: boolean): Buffer {
+    if (!this.encoded) {
+      this.encoded = Buffer.from(this.text!, 'utf8');
+      this.encoded[0] = 0x2c; // ","
+      this.text = null;
+    }
+    return this.encoded.subarray(comma ? 0 : 1, this.encoded.length - 1);
+  }
+}
+
+/** A kept batch in a body, and whether a comma goes before it (it is not its list's first). */
+class KeptPiece {
+  constructor(readonly batch: KeptBatch, readonly comma: boolean) {}
+}
+
+type Piece = string | Batch | KeptPiece;
 
 /**
  * A list already serialized (leafLists.ts): its elements' JSON in batches,
@@ -47,9 +91,9 @@ type Piece = string | Batch;
  * other serializer gets the list itself from `toJSON`.
  */
 export class JsonListText {
-  constructor(readonly batches: readonly string[]) {}
+  constructor(readonly batches: readonly (string | KeptBatch)[]) {}
   toJSON(): unknown[] {
-    return this.batches.flatMap((b) => JSON.parse(b) as unknown[]);
+    return this.batches.flatMap((b) => JSON.parse(typeof b === 'string' ? b : b.json) as unknown[]);
   }
 }
 
@@ -65,7 +109,10 @@ class Pieces {
     if (this.len >= PIECE_CHARS) this.flush();
   }
 
-  /** An array batch: kept whole when it is a piece's size on its own, joined with its neighbours when small. */
+  /**
+   * An array batch: kept whole when it is a piece's size on its own, joined with its neighbours when small.
+   * A kept batch is always its own piece (its bytes are written as they are kept).
+   */
   pushBatch(json: string): void {
     if (json.length < PIECE_CHARS / 2) {
       this.push(json.slice(1, -1));
@@ -73,6 +120,12 @@ class Pieces {
     }
     this.flush();
     this.done.push(new Batch(json));
+  }
+
+  /** A kept batch, its own piece: its kept bytes are written as they are (with the comma before it). */
+  pushKept(batch: KeptBatch, comma: boolean): void {
+    this.flush();
+    this.done.push(new KeptPiece(batch, comma));
   }
 
   flush(): void {
@@ -155,10 +208,13 @@ function writeListText(out: Pieces, list: JsonListText): void {
   out.push('[');
   let first = true;
   for (const b of list.batches) {
-    if (b.length <= 2) continue; // an empty batch ("[]") adds no element
-    if (!first) out.push(',');
+    if ((typeof b === 'string' ? b.length : b.chars) <= 2) continue; // an empty batch ("[]") adds no element
+    if (typeof b !== 'string') out.pushKept(b, !first);
+    else {
+      if (!first) out.push(',');
+      out.pushBatch(b);
+    }
     first = false;
-    out.pushBatch(b);
   }
   out.push(']');
 }
@@ -174,7 +230,8 @@ function piecesOf(value: unknown): Piece[] {
 
 /** `JSON.stringify(value)` as pieces of about PIECE_CHARS characters (one piece for a small value). */
 export function jsonPieces(value: unknown): string[] {
-  return piecesOf(value).map((p) => (typeof p === 'string' ? p : p.inner()));
+  return piecesOf(value).map((p) => (typeof p === 'string' ? p : p instanceof KeptPiece
+    ? `${p.comma ? ',' : ''}${p.batch.json.slice(1, -1)}` : p.inner()));
 }
 
 /**
@@ -197,23 +254,62 @@ export function stringifyResult(value: unknown): string {
   return token;
 }
 
+/** A body's bytes in parts, written one after the other (the kept batches' bytes among them, not copied). */
+export interface BodyParts { parts: Buffer[]; length: number }
+
 /**
  * The bytes of a body Apollo returned: the pieces a token stands for (taken
- * out: each token is read once), or the string itself.
+ * out: each token is read once), or the string itself. Pieces between kept
+ * batches are encoded into one buffer per run; a kept batch is its own bytes.
  */
-export function bodyBytes(body: string): Buffer {
+export function bodyParts(body: string): BodyParts {
   const pieces = body.startsWith(TOKEN_PREFIX) ? waiting.get(body) : undefined;
-  if (!pieces) return Buffer.from(body, 'utf8');
+  if (!pieces) {
+    const bytes = Buffer.from(body, 'utf8');
+    return { parts: [bytes], length: bytes.length };
+  }
   waiting.delete(body);
+  const parts: Buffer[] = [];
+  let length = 0;
+  let run = 0;
+  const endRun = (to: number) => {
+    if (to > run) parts.push(encodeRun(pieces, run, to));
+    run = to + 1;
+  };
+  for (let i = 0; i < pieces.length; i++) {
+    const p = pieces[i]!;
+    if (!(p instanceof KeptPiece)) continue;
+    endRun(i);
+    parts.push(p.batch.innerBytes(p.comma));
+  }
+  endRun(pieces.length);
+  for (const part of parts) length += part.length;
+  return { parts, length };
+}
+
+/** The bytes of a body as one buffer (bodyParts joined). */
+export function bodyBytes(body: string): Buffer {
+  const { parts, length } = bodyParts(body);
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts, length);
+}
+
+/** Pieces from..to (none of them kept batches) encoded into one buffer. */
+function encodeRun(pieces: readonly Piece[], from: number, to: number): Buffer {
+  const run = pieces.slice(from, to) as (string | Batch)[]; // no KeptPiece between from and to
   // A batch's brackets are one byte each.
-  const sizes = pieces.map((p) => (typeof p === 'string' ? Buffer.byteLength(p, 'utf8') : Buffer.byteLength(p.json, 'utf8') - 2));
+  const sizes = run.map((p) => (typeof p === 'string' ? Buffer.byteLength(p, 'utf8') : Buffer.byteLength(p.json, 'utf8') - 2));
   const out = Buffer.allocUnsafe(sizes.reduce((a, b) => a + b, 0));
   let at = 0;
-  pieces.forEach((p, i) => {
+  run.forEach((p, i) => {
     const size = sizes[i]!;
     if (typeof p === 'string') {
       // As many bytes as characters: all ASCII, where latin1 is the same bytes and a plain copy.
       at += out.write(p, at, size === p.length ? 'latin1' : 'utf8');
+      return;
+    }
+    if (at === 0) {
+      // No byte before it in this buffer to write its "[" over: its elements, cut out.
+      at += out.write(p.inner(), at, 'utf8');
       return;
     }
     // Written one byte early, so that its "[" lands on the byte before (put back) and its "]" just

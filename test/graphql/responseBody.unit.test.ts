@@ -5,7 +5,9 @@
  * large-object size (the reason the module exists).
  */
 import fc from 'fast-check';
-import { bodyBytes, dropBody, jsonPieces, PIECE_CHARS, stringifyResult, waitingBodies } from '../../src/graphql/responseBody';
+import {
+  bodyBytes, bodyParts, dropBody, JsonListText, jsonPieces, KeptBatch, PIECE_CHARS, stringifyResult, waitingBodies,
+} from '../../src/graphql/responseBody';
 
 /** Rows like a merged-view page: ~400 characters each. */
 const rows = (n: number, text = 'a') => Array.from({ length: n }, (_, i) => ({
@@ -91,5 +93,60 @@ describe('stringifyResult and bodyBytes', () => {
     const dropped = stringifyResult(value);
     dropBody(dropped);
     expect(waitingBodies()).toBe(0);
+  });
+});
+
+/** Lists kept across answers (leafLists.ts) are written from their kept bytes, not encoded again per answer. */
+describe('kept batches', () => {
+  // A list's batches as leafLists makes them: each JSON.stringify of a run of rows.
+  const keptList = (n: number, text: string) => {
+    const all = rows(n, text);
+    const batches: KeptBatch[] = [];
+    for (let i = 0; i < all.length; i += 64) batches.push(new KeptBatch(JSON.stringify(all.slice(i, i + 64))));
+    return { all, text: new JsonListText(batches) };
+  };
+
+  test('a body holding kept lists among other values is JSON.stringify\'s, byte for byte, ASCII or not', () => {
+    const text = fc.string({ unit: 'binary', maxLength: 12 });
+    fc.assert(fc.property(fc.integer({ min: 0, max: 700 }), text, text, fc.integer({ min: 0, max: 700 }), (n, t, head, m) => {
+      const a = keptList(n, t);
+      const b = keptList(m, head);
+      const ours = { data: { head, a: a.text, mid: [head, rows(3, t)], b: b.text, empty: new JsonListText([]) } };
+      const js = { data: { head, a: a.all, mid: [head, rows(3, t)], b: b.all, empty: [] } };
+      const expected = Buffer.from(`${JSON.stringify(js)}\n`, 'utf8');
+      expect(bodyBytes(stringifyResult(ours)).equals(expected)).toBe(true);
+      // Again from the same kept batches (their bytes now kept): the same bytes.
+      const { parts, length } = bodyParts(stringifyResult(ours));
+      expect(length).toBe(expected.length);
+      expect(Buffer.concat(parts).equals(expected)).toBe(true);
+    }), { numRuns: 60 });
+    expect(waitingBodies()).toBe(0);
+  });
+
+  test('the second answer writes the bytes the first one encoded (no new buffer for a kept batch)', () => {
+    const a = keptList(2000, 'x');
+    const body = () => bodyParts(stringifyResult({ data: { a: a.text } })).parts;
+    const first = body();
+    const second = body();
+    expect(first.length).toBe(second.length);
+    // One part per kept batch (each with the comma before it), between the runs before and after the list.
+    expect(first.length).toBe(a.text.batches.length + 2);
+    const kept = (parts: Buffer[]) => parts.slice(1, -1);
+    kept(second).forEach((p, i) => {
+      const q = kept(first)[i]!;
+      expect(p.buffer).toBe(q.buffer);
+      expect(p.byteOffset).toBe(q.byteOffset);
+      expect(p.length).toBe(q.length);
+    });
+    expect(Buffer.concat(second).toString('utf8')).toBe(`${JSON.stringify({ data: { a: a.all } })}\n`);
+  });
+
+  test('once written, a kept batch gives its text back from its bytes (for any other serializer), multi-byte text too', () => {
+    const a = keptList(300, '\u20ac\u00e9\ud83d\ude00\ud800');
+    const before = a.text.batches.map((b) => (typeof b === 'string' ? b : b.json));
+    bodyParts(stringifyResult({ data: { a: a.text } }));
+    expect(a.text.batches.map((b) => (typeof b === 'string' ? b : b.json))).toEqual(before);
+    expect(a.text.toJSON()).toEqual(a.all.map((r) => JSON.parse(JSON.stringify(r))));
+    expect(JSON.stringify({ a: a.text })).toBe(JSON.stringify({ a: a.all }));
   });
 });
