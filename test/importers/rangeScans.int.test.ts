@@ -16,9 +16,10 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { readImages, type ImportOptions } from '../../src/importers';
 import {
-  endIdleScanThreads, rangeScansStarted, scanRangesInThisThread, scansStartedOffThread,
+  rangeScansStarted, scansStartedOffThread,
 } from '../../src/importers/scanPool';
 import { FsBlobStore } from '../../src/blobs';
+import { useCliScanThreads } from '../helpers/cliScanThreads';
 import {
   addBlob, archiveTar, blobName, buildImage, docker25, dockerLegacy, indexJson, ociLayout, sha256, type FileMap, type LayerSpec,
 } from '../helpers/archiveBuilder';
@@ -184,16 +185,6 @@ describe('a pipe given by name (strata import <(docker save app))', () => {
 });
 
 describe('the same with one range scan on this thread and one in a worker (the CLI)', () => {
-  const threads = process.env['STRATA_SCAN_THREADS'];
-  beforeAll(() => {
-    process.env['STRATA_SCAN_THREADS'] = '2';
-    scanRangesInThisThread(1);
-  });
-  afterAll(async () => {
-    scanRangesInThisThread(0);
-    if (threads === undefined) delete process.env['STRATA_SCAN_THREADS'];
-    else process.env['STRATA_SCAN_THREADS'] = threads;
-    await endIdleScanThreads();
-  });
+  useCliScanThreads();
   cases(true);
 });

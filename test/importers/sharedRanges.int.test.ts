@@ -17,9 +17,10 @@ import { SharedRanges, type OfferThread } from '../../src/importers/sharedRanges
 import { CLAIMED_HERE, UNCLAIMED, WITHDRAWN } from '../../src/importers/scanProtocol';
 import { readImages } from '../../src/importers';
 import {
-  endIdleScanThreads, prestartScanThread, rangeScansStarted, scanLayerOffThread, scanRangesInThisThread, scansStartedOffThread,
+  prestartScanThread, rangeScansStarted, scanLayerOffThread, scanRangesInThisThread, scansStartedOffThread,
 } from '../../src/importers/scanPool';
 import { archiveTar, buildImage, buildLayer, ociLayout, type LayerSpec } from '../helpers/archiveBuilder';
+import { useCliScanThreads } from '../helpers/cliScanThreads';
 
 jest.setTimeout(120_000);
 
@@ -204,17 +205,7 @@ describe('the worker side of an offer (scanWorker.ts)', () => {
 });
 
 describe('the CLI arrangement with layers large enough for both threads', () => {
-  const threads = process.env['STRATA_SCAN_THREADS'];
-  beforeAll(() => {
-    process.env['STRATA_SCAN_THREADS'] = '2';
-    scanRangesInThisThread(1);
-  });
-  afterAll(async () => {
-    scanRangesInThisThread(0);
-    if (threads === undefined) delete process.env['STRATA_SCAN_THREADS'];
-    else process.env['STRATA_SCAN_THREADS'] = threads;
-    await endIdleScanThreads();
-  });
+  useCliScanThreads();
 
   it('shares the layers between this thread and the worker, each scanned once, with the streamed read\'s images', async () => {
     // Six layers of 6 MiB that gzip cannot shrink: this thread reads one in six steps, its walk offers the next meanwhile.
