@@ -94,7 +94,8 @@ function validate(batch: StreamAppend[], options: AppendOptions): void {
 function dataTextOf(data: unknown, streamIndex: number, index: number): { dataText: string; data: unknown } {
   const dataText = JSON.stringify(data ?? null) ?? 'null';
   const parsed: unknown = JSON.parse(dataText);
-  if (SUSPECT_ESCAPE.test(dataText)) {
+  // includes() first: a plain search, cheaper than the expression on the common text without any \u escape.
+  if (dataText.includes('\\u') && SUSPECT_ESCAPE.test(dataText)) {
     const bad = findBadText(parsed, `data[${streamIndex}][${index}]`);
     if (bad) throw badTextError(bad);
   }

@@ -3,7 +3,8 @@
  * hashes every event's data in this form, and the functional original's
  * map/filter/join allocations were the largest part of a batched append's
  * CPU (bench/RESULTS.md, "Appends"). Loops instead of map/join, keys sorted
- * only when not already in order, and each key's quoted form kept.
+ * only when not already in order (the last sorted order reused for the same key
+ * list), each key's quoted form kept, strings without escapes quoted directly.
  * Same text for every JSON value; test/eventStore/canonicalText.prop.test.ts
  * holds the two equal.
  */
@@ -41,8 +42,49 @@ function sortKeys(keys: string[]): void {
   }
 }
 
+/**
+ * The last out-of-order key list seen (as Object.keys gave it) and its sorted copy. An append's events
+ * mostly carry data of one shape, so the next object usually has the same keys in the same order: comparing
+ * them (the same strings, so mostly pointer comparisons) replaces the sort.
+ */
+let lastUnsorted: string[] = [];
+let lastSorted: string[] = [];
+
+/** `keys` in code-unit order: itself when already in order, else a sorted array (never the caller's own array sorted later). */
+function canonicalOrder(keys: string[]): string[] {
+  let i = 1;
+  while (i < keys.length && !(keys[i - 1]! > keys[i]!)) i++;
+  if (i >= keys.length) return keys;
+  const last = lastUnsorted;
+  if (last.length === keys.length) {
+    let same = true;
+    for (let j = 0; j < keys.length; j++) if (last[j] !== keys[j]) { same = false; break; }
+    if (same) return lastSorted;
+  }
+  const sorted = keys.slice();
+  sortKeys(sorted);
+  lastUnsorted = keys;
+  lastSorted = sorted;
+  return sorted;
+}
+
+/**
+ * What JSON.stringify escapes in a string: `"`, `\`, control characters and lone surrogates (this also
+ * matches paired ones, which then take the JSON.stringify path: same text, only slower).
+ */
+const ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/**
+ * JSON.stringify(s): a string with nothing to escape is itself in quotes. Each JSON.stringify call sets up
+ * a serializer, which for the handful of short strings of every event (values, stream, type) cost more
+ * than the regular-expression test that proves the quotes enough.
+ */
+function quoted(s: string): string {
+  return ESCAPED.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
+
 export function canonicalText(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return quoted(value);
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new TypeError('canonical JSON has no form for a non-finite number');
     return String(value); // what JSON.stringify writes for a finite number (-0 included: "0")
@@ -54,10 +96,7 @@ export function canonicalText(value: unknown): string {
     return `${out}]`;
   }
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj);
-  for (let i = 1; i < keys.length; i++) {
-    if (keys[i - 1]! > keys[i]!) { sortKeys(keys); break; }
-  }
+  const keys = canonicalOrder(Object.keys(obj));
   let out = '{';
   let first = true;
   for (const k of keys) {

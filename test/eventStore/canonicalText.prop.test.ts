@@ -31,6 +31,39 @@ describe('canonicalText', () => {
   });
 });
 
+describe('canonicalText on strings', () => {
+  it('quotes every string, escapes included, as JSON.stringify does', () => {
+    // Any UTF-16 code unit: quotes, backslashes, control characters, lone and paired surrogates.
+    const unit = fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c));
+    fc.assert(fc.property(fc.string({ unit, maxLength: 12 }), (s) => {
+      expect(canonicalText(s)).toBe(JSON.stringify(s));
+      expect(canonicalText({ [s]: s })).toBe(canonicalJson({ [s]: s }));
+    }), { numRuns: 5000 });
+    for (const s of ['', 'a"b', 'a\\b', '\u0000', '\n\t\b\f\r', '\u001f', '\u007f', '\u2028', '\ud800', 'x\udfff', '\ud83d\ude00', 'é']) {
+      expect(canonicalText(s)).toBe(JSON.stringify(s));
+    }
+  });
+});
+
+describe('canonicalText on objects of one shape', () => {
+  it('sorts each object of a repeated out-of-order key list, nested or interleaved with other shapes, as canonicalJson does', () => {
+    // canonicalText reuses the sorted order of the last out-of-order key list it saw: same keys in the same order only.
+    const keys = fc.uniqueArray(fc.constantFrom('b', 'a', 'd', 'c', '10', '9', 'é', 'Z'), { minLength: 2, maxLength: 8 });
+    const shaped = keys.chain((ks) => fc.array(fc.tuple(...ks.map(() => fc.jsonValue({ maxDepth: 1 })))
+      .map((vs) => Object.fromEntries(ks.map((k, i) => [k, vs[i]]))), { minLength: 1, maxLength: 4 }));
+    fc.assert(fc.property(fc.array(shaped, { minLength: 1, maxLength: 4 }), (groups) => {
+      const objects = groups.flat();
+      const nested = objects.map((o, i) => ({ ...o, z: objects[(i + 1) % objects.length] }));
+      for (const v of [...objects, ...nested, objects]) expect(canonicalText(v)).toBe(canonicalJson(v));
+    }), { numRuns: 1000 });
+  });
+
+  it('tells apart key lists that differ in one key or in order only', () => {
+    const shapes = [{ b: 1, a: 2, c: 3 }, { b: 1, a: 2, d: 3 }, { c: 1, a: 2, b: 3 }, { b: 1, a: 2 }, { b: 1, a: 2, c: 3, d: 4 }];
+    for (const v of [...shapes, ...shapes.reverse(), ...shapes]) expect(canonicalText(v)).toBe(canonicalJson(v));
+  });
+});
+
 describe('chainHash', () => {
   const text = fc.string({ unit: 'grapheme', maxLength: 20 });
   const event = fc.record({
