@@ -38,9 +38,9 @@ import type { Budget } from './limits';
 import { MAX_SCANS } from './scanFeed';
 import { scanRange, type RangeRequest, type RangeResult } from './rangeScan';
 import { SharedRanges, type RangeScanning } from './sharedRanges';
+import { ACK_BYTES, type FromScanner, type SentError, type ToScanner } from './scanProtocol';
 
 export type { RangeScanning } from './sharedRanges';
-import { ACK_BYTES, type FromScanner, type SentError, type ToScanner } from './scanProtocol';
 
 /** Bytes sent to one scan and not yet acknowledged (a few of its acknowledgement batches). */
 export const IN_FLIGHT_BYTES = 4 * ACK_BYTES;
@@ -468,7 +468,6 @@ export async function scanLayerOffThread(src: AsyncIterable<Buffer>, budget: Bud
     pool.release(t);
   }
 }
-
 
 /**
  * A layer read from its place in the archive file and scanned (rangeScan.ts), in a worker
