@@ -9,21 +9,17 @@
  * of the same query at that moment, on both backends; and the nodes made
  * (Image.layers resolver calls) show that only what changed is made again.
  */
-import { execute, parse, type GraphQLField, type GraphQLObjectType } from 'graphql';
+import type { GraphQLField, GraphQLObjectType } from 'graphql';
 import { recordImport } from '../../src/application/importImages';
 import { commitImage } from '../../src/application/commands/commit';
 import { removeImage } from '../../src/application/commands/removeImage';
 import { tagImage, untag } from '../../src/application/commands/tags';
 import { buildExecutableSchema } from '../../src/graphql/buildSchema';
-import { costModelFor } from '../../src/graphql/costs';
-import { createLogger } from '../../src/graphql/logger';
-import { createContext } from '../../src/graphql/resolvers/context';
-import { startServer, type RunningServer } from '../../src/server';
 import { backendNames } from '../helpers/backends';
 import { openTestApp, type TestApp } from '../helpers/app';
+import { startSerializerServers, type SerializerServers } from '../helpers/serializerServers';
 import { DEBIAN_12, fleetImage, fleetLayer } from '../application/fleetImages';
 
-const TOKEN = 'image-node-text-token-0123456789';
 const D = fleetLayer('nt-debian', DEBIAN_12);
 const imgs = Array.from({ length: 12 }, (_, i) => fleetImage(`nt${i}:1`, i % 4 === 0 ? [fleetLayer(`nt${i}-alone`)]
   : [D, fleetLayer(`nt${i}-own`)]));
@@ -41,7 +37,7 @@ const PAST = `{ images(first: 100, asOf: AS_OF) { edges { node { imageId repoTag
 describe.each(backendNames())('image nodes as kept text (%s)', (backend) => {
   let t: TestApp;
   let asOf: number;
-  const servers: Record<string, RunningServer> = {};
+  let servers: SerializerServers;
   /** Image.layers resolver calls of the text-answering server: one per node made. */
   let made = 0;
   beforeAll(async () => {
@@ -49,39 +45,23 @@ describe.each(backendNames())('image nodes as kept text (%s)', (backend) => {
     await recordImport(t.app, imgs);
     asOf = await t.app.store.head();
     await tagImage(t.app, { image: 'nt3:1', tag: 'nt-past:1' }, { actor: 'test' });
-    for (const serializer of ['pieces', 'apollo'] as const) {
+    servers = await startSerializerServers(t.app, (serializer) => {
       const schema = buildExecutableSchema(t.app.store);
       if (serializer === 'pieces') {
         const layers = (schema.getType('Image') as GraphQLObjectType).getFields().layers as GraphQLField<unknown, unknown>;
         const resolve = layers.resolve!;
         layers.resolve = (...args) => { made++; return resolve(...args); };
       }
-      servers[serializer] = await startServer({
-        schema, store: t.app.store, createContext: (auth) => createContext(t.app, auth),
-        costModel: () => costModelFor(t.app), port: 0, host: '127.0.0.1', writeToken: TOKEN, logger: createLogger('silent'), serializer,
-      });
-    }
+      return schema;
+    });
   }, 60_000);
   afterAll(async () => {
-    for (const s of Object.values(servers)) await s.close();
+    await servers.close();
     await t.close();
   });
 
   /** graphql-js's answer now, and each server's body. */
-  const bodies = async (raw: string) => {
-    const query = raw.replace('AS_OF', String(asOf));
-    const schema = buildExecutableSchema(t.app.store);
-    const js = await execute({ schema, document: parse(query), contextValue: createContext(t.app, { actor: null, canWrite: false }) });
-    expect(js.errors).toBeUndefined();
-    const got: string[] = [];
-    for (const s of Object.values(servers)) {
-      const res = await fetch(s.url, { method: 'POST', body: JSON.stringify({ query }),
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` } });
-      expect(res.status).toBe(200);
-      got.push(await res.text());
-    }
-    return { expected: `${JSON.stringify({ data: js.data })}\n`, got };
-  };
+  const bodies = (raw: string) => servers.bodies(raw.replace('AS_OF', String(asOf)));
 
   /** The nodes the dashboard makes when asked now (layers resolver calls), its body checked as above. */
   const dashboardMakes = async () => {

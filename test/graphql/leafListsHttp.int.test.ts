@@ -15,15 +15,12 @@ import { commitImage } from '../../src/application/commands/commit';
 import { removeImage } from '../../src/application/commands/removeImage';
 import { tagImage, untag } from '../../src/application/commands/tags';
 import { buildExecutableSchema } from '../../src/graphql/buildSchema';
-import { costModelFor } from '../../src/graphql/costs';
-import { createLogger } from '../../src/graphql/logger';
 import { createContext } from '../../src/graphql/resolvers/context';
-import { startServer, type RunningServer } from '../../src/server';
 import { backendNames } from '../helpers/backends';
 import { openTestApp, type TestApp } from '../helpers/app';
+import { startSerializerServers, type SerializerServers } from '../helpers/serializerServers';
 import { DEBIAN_12, fleetImage, fleetLayer } from '../application/fleetImages';
 
-const TOKEN = 'leaf-lists-token-0123456789';
 const D = fleetLayer('ll-debian', DEBIAN_12);
 const R = fleetLayer('ll-runtime');
 const imgs = Array.from({ length: 40 }, (_, i) => fleetImage(`ll${i}:1`, i % 5 === 0 ? [fleetLayer(`ll${i}-alone`)]
@@ -68,38 +65,21 @@ function texts(v: unknown, out: JsonListText[] = []): JsonListText[] {
 describe.each(backendNames())('storage report lists over HTTP (%s)', (backend) => {
   let t: TestApp;
   let asOf: number;
-  const servers: Record<string, RunningServer> = {};
+  let servers: SerializerServers;
   beforeAll(async () => {
     t = await openTestApp(backend);
     await recordImport(t.app, imgs);
     asOf = await t.app.store.head();
     await removeImage(t.app, { ref: 'll5:1', force: true }, { actor: 'test' });
     await removeImage(t.app, { ref: 'll6:1', force: true }, { actor: 'test' });
-    for (const serializer of ['pieces', 'apollo'] as const) {
-      servers[serializer] = await startServer({
-        schema: buildExecutableSchema(t.app.store), store: t.app.store, createContext: (auth) => createContext(t.app, auth),
-        costModel: () => costModelFor(t.app), port: 0, host: '127.0.0.1', writeToken: TOKEN, logger: createLogger('silent'), serializer,
-      });
-    }
+    servers = await startSerializerServers(t.app);
   }, 60_000);
   afterAll(async () => {
-    for (const s of Object.values(servers)) await s.close();
+    await servers.close();
     await t.close();
   });
 
-  const bodies = async (query: string) => {
-    const schema = buildExecutableSchema(t.app.store);
-    const js = await execute({ schema, document: parse(query), contextValue: createContext(t.app, { actor: null, canWrite: false }) });
-    expect(js.errors).toBeUndefined();
-    const got: string[] = [];
-    for (const s of Object.values(servers)) {
-      const res = await fetch(s.url, { method: 'POST', body: JSON.stringify({ query }),
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` } });
-      expect(res.status).toBe(200);
-      got.push(await res.text());
-    }
-    return { expected: `${JSON.stringify({ data: js.data })}\n`, got };
-  };
+  const bodies = (query: string) => servers.bodies(query);
 
   it('kept list text follows a tag move, an untag, a new image, a commit and a removal: each answer is graphql-js\'s at its position',
     async () => {
@@ -150,16 +130,7 @@ describe.each(backendNames())('storage report lists over HTTP (%s)', (backend) =
     });
 
   it.each(QUERIES.map((q, i) => [i, q]))('query %d: the body is graphql-js\'s answer, byte for byte, with and without text lists', async (_i, raw) => {
-    const query = (raw as string).replace('AS_OF', String(asOf));
-    const schema = buildExecutableSchema(t.app.store);
-    const js = await execute({ schema, document: parse(query), contextValue: createContext(t.app, { actor: null, canWrite: false }) });
-    expect(js.errors).toBeUndefined();
-    const expected = `${JSON.stringify({ data: js.data })}\n`;
-    for (const s of Object.values(servers)) {
-      const res = await fetch(s.url, { method: 'POST', body: JSON.stringify({ query }),
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` } });
-      expect(res.status).toBe(200);
-      expect(await res.text()).toBe(expected);
-    }
+    const { expected, got } = await bodies((raw as string).replace('AS_OF', String(asOf)));
+    for (const body of got) expect(body).toBe(expected);
   });
 });
